@@ -1,0 +1,1 @@
+//! The cross-process token cache (`token_cache`).

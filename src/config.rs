@@ -1,0 +1,325 @@
+//! Configuration: the API key and secret plus every option of the contract's options table, each
+//! validated when it is set so that a typo fails at `set`, not at the first request.
+
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use std::fmt;
+
+/// What the managed token falls back to when it has no usable refresh token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grant {
+    /// The password grant with the configured `username`/`password`.
+    Password,
+    /// The client-credentials grant.
+    ClientCredentials,
+    /// Nothing: the caller provides tokens (`set_token` or an explicit grant).
+    None,
+}
+
+/// Which endpoint a refresh goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefreshEndpoint {
+    /// `…/refresh` (the default).
+    Refresh,
+    /// `…/accesstoken`.
+    AccessToken,
+}
+
+/// How the client authenticates to the token endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// `Authorization: Basic base64(KEY:SECRET)` of the raw values (what Trustpilot documents).
+    Basic,
+    /// Basic with both values form-encoded first (RFC 6749 §2.3.1).
+    BasicForm,
+    /// `client_id` and `client_secret` in the form body.
+    Post,
+}
+
+/// Every option key `Config::set` accepts, in the contract's order.
+pub const OPTION_KEYS: &[&str] = &[
+    "api_base_url",
+    "authorize_url",
+    "username",
+    "password",
+    "grant",
+    "business_user_id",
+    "refresh_endpoint",
+    "client_auth",
+    "timeout_ms",
+    "connect_timeout_ms",
+    "refresh_leeway_s",
+    "max_retries",
+    "max_retry_wait_ms",
+    "token_cache",
+    "ca_file",
+    "proxy",
+    "user_agent",
+    "allow_insecure_http",
+];
+
+/// Key, secret and options. Build it, then hand it to [`crate::Auth::new`] (which copies it).
+#[derive(Clone)]
+pub struct Config {
+    pub(crate) api_key: String,
+    pub(crate) api_secret: Secret,
+    pub(crate) api_base_url: String,
+    pub(crate) authorize_url: String,
+    pub(crate) username: Option<String>,
+    pub(crate) password: Option<Secret>,
+    pub(crate) grant: Option<Grant>,
+    pub(crate) business_user_id: Option<String>,
+    pub(crate) refresh_endpoint: RefreshEndpoint,
+    pub(crate) client_auth: ClientAuth,
+    pub(crate) timeout_ms: u64,
+    pub(crate) connect_timeout_ms: u64,
+    pub(crate) refresh_leeway_s: i64,
+    pub(crate) max_retries: u32,
+    pub(crate) max_retry_wait_ms: u64,
+    pub(crate) token_cache: Option<String>,
+    pub(crate) ca_file: Option<String>,
+    pub(crate) proxy: Option<String>,
+    pub(crate) user_agent: String,
+    pub(crate) allow_insecure_http: bool,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("api_key", &self.api_key)
+            .field("api_secret", &self.api_secret)
+            .field("api_base_url", &self.api_base_url)
+            .field("authorize_url", &self.authorize_url)
+            .field("username", &self.username)
+            .field("password", &self.password)
+            .field("grant", &self.grant)
+            .field("business_user_id", &self.business_user_id)
+            .field("token_cache", &self.token_cache)
+            .finish_non_exhaustive()
+    }
+}
+
+fn no_control(name: &str, value: &str) -> Result<()> {
+    if value.chars().any(char::is_control) {
+        return Err(Error::invalid_argument(format!("{name} must not contain control characters (CR, LF, ...)")));
+    }
+    Ok(())
+}
+
+fn number<T: std::str::FromStr>(key: &str, value: &str, what: &str) -> Result<T> {
+    value.trim().parse::<T>().map_err(|_| Error::invalid_argument(format!("option {key}: expected {what}, got {value:?}")))
+}
+
+fn boolean(key: &str, value: &str) -> Result<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" | "" => Ok(false),
+        _ => Err(Error::invalid_argument(format!("option {key}: expected true or false, got {value:?}"))),
+    }
+}
+
+/// An absolute http(s) URL with a host, without a trailing slash.
+fn base_url(key: &str, value: &str) -> Result<String> {
+    let v = value.trim();
+    let lower = v.to_ascii_lowercase();
+    let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
+    match rest {
+        Some(r) if !r.is_empty() && !r.starts_with('/') && !v.contains(['#', ' ']) && !v.chars().any(char::is_control) => {
+            Ok(v.trim_end_matches('/').to_owned())
+        }
+        _ => Err(Error::invalid_argument(format!("option {key}: expected an absolute https:// URL, got {v:?}"))),
+    }
+}
+
+impl Config {
+    /// A configuration with the API key and secret of a Trustpilot application and every option
+    /// at its default.
+    pub fn new(api_key: &str, api_secret: &str) -> Result<Config> {
+        if api_key.is_empty() {
+            return Err(Error::invalid_argument("api_key must not be empty"));
+        }
+        no_control("api_key", api_key)?;
+        let api_secret = Secret::new(api_secret).ok_or_else(|| Error::invalid_argument("api_secret must not contain NUL"))?;
+        Ok(Config {
+            api_key: api_key.to_owned(),
+            api_secret,
+            api_base_url: "https://api.trustpilot.com".into(),
+            authorize_url: "https://authenticate.trustpilot.com".into(),
+            username: None,
+            password: None,
+            grant: None,
+            business_user_id: None,
+            refresh_endpoint: RefreshEndpoint::Refresh,
+            client_auth: ClientAuth::Basic,
+            timeout_ms: 30_000,
+            connect_timeout_ms: 10_000,
+            refresh_leeway_s: 60,
+            max_retries: 3,
+            max_retry_wait_ms: 60_000,
+            token_cache: None,
+            ca_file: None,
+            proxy: std::env::var("HTTPS_PROXY").or_else(|_| std::env::var("https_proxy")).ok().filter(|p| !p.is_empty()),
+            user_agent: format!("tpauth/{}", crate::VERSION),
+            allow_insecure_http: false,
+        })
+    }
+
+    /// A configuration from the environment: `TRUSTPILOT_API_KEY`, `TRUSTPILOT_API_SECRET`,
+    /// `TRUSTPILOT_USERNAME`, `TRUSTPILOT_PASSWORD`, `TRUSTPILOT_API_HOST` (→ `api_base_url`) and
+    /// `TRUSTPILOT_<KEY>` for every other option key (e.g. `TRUSTPILOT_TOKEN_CACHE`).
+    pub fn from_env() -> Result<Config> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// As [`Config::from_env`], reading variables through `lookup` (for tests and embedders).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config> {
+        let get = |name: &str| lookup(name).filter(|v| !v.is_empty());
+        let key = get("TRUSTPILOT_API_KEY").ok_or_else(|| Error::invalid_argument("environment: TRUSTPILOT_API_KEY is not set"))?;
+        let secret =
+            get("TRUSTPILOT_API_SECRET").ok_or_else(|| Error::invalid_argument("environment: TRUSTPILOT_API_SECRET is not set"))?;
+        let mut cfg = Config::new(&key, &secret)?;
+        for option in OPTION_KEYS {
+            let var = if *option == "api_base_url" { "TRUSTPILOT_API_HOST".to_owned() } else { format!("TRUSTPILOT_{}", option.to_ascii_uppercase()) };
+            if let Some(mut value) = get(&var) {
+                if *option == "api_base_url" && !value.contains("://") {
+                    // The official client's TRUSTPILOT_API_HOST may be a bare host name.
+                    value = format!("https://{value}");
+                }
+                cfg.set(option, &value).map_err(|e| e.context(&format!("environment variable {var}")))?;
+            }
+        }
+        Ok(cfg)
+    }
+
+    /// Set one option (see [`OPTION_KEYS`]); every value is a string, as in the C ABI.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
+        if value.contains('\0') {
+            return Err(Error::invalid_argument(format!("option {key}: value must not contain NUL")));
+        }
+        let opt = |v: &str| if v.is_empty() { None } else { Some(v.to_owned()) };
+        match key {
+            "api_base_url" => self.api_base_url = base_url(key, value)?,
+            "authorize_url" => self.authorize_url = base_url(key, value)?,
+            "username" => {
+                no_control("option username", value)?;
+                self.username = opt(value);
+            }
+            "password" => self.password = if value.is_empty() { None } else { Secret::new(value) },
+            "grant" => {
+                self.grant = Some(match value {
+                    "password" => Grant::Password,
+                    "client_credentials" => Grant::ClientCredentials,
+                    "none" => Grant::None,
+                    _ => return Err(Error::invalid_argument(format!("option grant: expected password, client_credentials or none, got {value:?}"))),
+                });
+            }
+            "business_user_id" => {
+                no_control("option business_user_id", value)?;
+                self.business_user_id = opt(value);
+            }
+            "refresh_endpoint" => {
+                self.refresh_endpoint = match value {
+                    "refresh" => RefreshEndpoint::Refresh,
+                    "accesstoken" => RefreshEndpoint::AccessToken,
+                    _ => return Err(Error::invalid_argument(format!("option refresh_endpoint: expected refresh or accesstoken, got {value:?}"))),
+                };
+            }
+            "client_auth" => {
+                self.client_auth = match value {
+                    "basic" => ClientAuth::Basic,
+                    "basic_form" => ClientAuth::BasicForm,
+                    "post" => ClientAuth::Post,
+                    _ => return Err(Error::invalid_argument(format!("option client_auth: expected basic, basic_form or post, got {value:?}"))),
+                };
+            }
+            "timeout_ms" => self.timeout_ms = positive(key, number(key, value, "a positive number of milliseconds")?)?,
+            "connect_timeout_ms" => self.connect_timeout_ms = positive(key, number(key, value, "a positive number of milliseconds")?)?,
+            "refresh_leeway_s" => self.refresh_leeway_s = number::<u32>(key, value, "a number of seconds (0 or more)")?.into(),
+            "max_retries" => self.max_retries = number(key, value, "a number of retries (0 or more)")?,
+            "max_retry_wait_ms" => self.max_retry_wait_ms = number(key, value, "a number of milliseconds (0 or more)")?,
+            "token_cache" => {
+                no_control("option token_cache", value)?;
+                self.token_cache = opt(value);
+            }
+            "ca_file" => self.ca_file = opt(value),
+            "proxy" => {
+                if !value.is_empty() && !value.starts_with("http://") {
+                    return Err(Error::invalid_argument(format!("option proxy: expected http://host:port, got {value:?}")));
+                }
+                no_control("option proxy", value)?;
+                self.proxy = opt(value);
+            }
+            "user_agent" => {
+                no_control("option user_agent", value)?;
+                self.user_agent = value.to_owned();
+            }
+            "allow_insecure_http" => self.allow_insecure_http = boolean(key, value)?,
+            _ => return Err(Error::invalid_argument(format!("unknown option {key:?} (known: {})", OPTION_KEYS.join(", ")))),
+        }
+        Ok(())
+    }
+
+    /// The API key.
+    pub fn api_key(&self) -> &str {
+        &self.api_key
+    }
+
+    /// The base URL of the token endpoints and the API.
+    pub fn api_base_url(&self) -> &str {
+        &self.api_base_url
+    }
+
+    /// The grant the managed token falls back to: the `grant` option, else `password` when a
+    /// username is set, else `client_credentials`.
+    pub fn effective_grant(&self) -> Grant {
+        self.grant.unwrap_or(if self.username.is_some() { Grant::Password } else { Grant::ClientCredentials })
+    }
+}
+
+fn positive(key: &str, v: u64) -> Result<u64> {
+    if v == 0 {
+        Err(Error::invalid_argument(format!("option {key}: must be greater than 0")))
+    } else {
+        Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Status;
+
+    #[test]
+    fn options_validate() {
+        let mut c = Config::new("k", "s").unwrap();
+        assert_eq!(c.set("nope", "1").unwrap_err().status(), Status::InvalidArgument);
+        assert!(c.set("timeout_ms", "abc").unwrap_err().message().contains("timeout_ms"));
+        assert!(c.set("timeout_ms", "-1").is_err());
+        assert!(c.set("api_base_url", "ftp://x").is_err());
+        c.set("api_base_url", "http://127.0.0.1:8080/").unwrap();
+        assert_eq!(c.api_base_url, "http://127.0.0.1:8080");
+        c.set("allow_insecure_http", "true").unwrap();
+        assert!(c.allow_insecure_http);
+        assert!(c.set("user_agent", "a\r\nb").is_err());
+        for k in OPTION_KEYS {
+            let _ = c.set(k, "x");
+        }
+    }
+
+    #[test]
+    fn from_env_names() {
+        let env = |n: &str| match n {
+            "TRUSTPILOT_API_KEY" => Some("key".into()),
+            "TRUSTPILOT_API_SECRET" => Some("s3cr3t-value".into()),
+            "TRUSTPILOT_USERNAME" => Some("u".into()),
+            "TRUSTPILOT_API_HOST" => Some("api.example.com".into()),
+            "TRUSTPILOT_TOKEN_CACHE" => Some("/tmp/x".into()),
+            _ => None,
+        };
+        let c = Config::from_lookup(env).unwrap();
+        assert_eq!(c.api_base_url, "https://api.example.com");
+        assert_eq!(c.token_cache.as_deref(), Some("/tmp/x"));
+        assert_eq!(c.effective_grant(), Grant::Password);
+        assert!(!format!("{c:?}").contains("s3cr3t-value"));
+    }
+}

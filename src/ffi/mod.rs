@@ -1,0 +1,1 @@
+//! The C ABI (`include/tpauth.h`): a thin `extern "C"` skin over the safe core.

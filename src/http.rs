@@ -1,0 +1,1 @@
+//! HTTP transport over one ureq agent per client.

@@ -1,0 +1,216 @@
+//! The browser flows: building the authorize URL, a fresh `state`, and reading the redirect back
+//! (a code in the query, or a token in the fragment).
+
+use crate::error::{Error, Result, Status};
+use crate::form::{decode_pairs, encode_pairs};
+use crate::token::Token;
+use base64::Engine as _;
+
+/// What the authorize page should send back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResponseType {
+    /// An authorization code, in the redirect's query (then exchanged by the server side).
+    Code,
+    /// An access token, in the redirect's fragment (the implicit grant).
+    Token,
+}
+
+impl ResponseType {
+    /// `"code"` or `"token"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResponseType::Code => "code",
+            ResponseType::Token => "token",
+        }
+    }
+
+    /// Parse `"code"` or `"token"`.
+    pub fn parse(s: &str) -> Result<ResponseType> {
+        match s {
+            "code" => Ok(ResponseType::Code),
+            "token" => Ok(ResponseType::Token),
+            _ => Err(Error::invalid_argument(format!("response_type must be \"code\" or \"token\", got {s:?}"))),
+        }
+    }
+}
+
+/// 128 random bits from the OS, URL-safe base64 without padding (22 characters).
+pub fn new_state() -> String {
+    let mut bytes = [0u8; 16];
+    // getrandom only fails when the OS has no entropy source at all; fall back to the clock and
+    // the address of a stack value rather than returning a predictable constant.
+    if getrandom::fill(&mut bytes).is_err() {
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let addr = std::ptr::addr_of!(t) as usize as u128;
+        bytes.copy_from_slice(&(t ^ (addr << 64)).to_le_bytes());
+    }
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Whether `host` (as written in a URL, maybe `[::1]`) is a loopback host.
+pub(crate) fn is_loopback_host(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    if h.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    match h.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => false,
+    }
+}
+
+/// The scheme and host of an absolute URL (`None` when it is not one).
+pub(crate) fn scheme_host(url: &str) -> Option<(String, String)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if hostport.starts_with('[') {
+        hostport.split_inclusive(']').next()?.to_owned()
+    } else {
+        hostport.split(':').next()?.to_owned()
+    };
+    if host.is_empty() {
+        return None;
+    }
+    Some((scheme.to_ascii_lowercase(), host))
+}
+
+/// A `redirect_uri` must be https; http only to a loopback host and only when insecure http is
+/// allowed (for local tests and loopback redirect listeners).
+pub(crate) fn check_redirect_uri(redirect_uri: &str, allow_insecure_http: bool) -> Result<()> {
+    if redirect_uri.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(Error::invalid_argument("redirect_uri must not contain spaces or control characters"));
+    }
+    match scheme_host(redirect_uri) {
+        Some((s, _)) if s == "https" => Ok(()),
+        Some((s, h)) if s == "http" && allow_insecure_http && is_loopback_host(&h) => Ok(()),
+        Some((s, _)) if s == "http" => Err(Error::invalid_argument(format!(
+            "redirect_uri must use https (got {redirect_uri:?}); http is allowed only to loopback hosts with allow_insecure_http=true"
+        ))),
+        _ => Err(Error::invalid_argument(format!("redirect_uri must be an absolute https URL, got {redirect_uri:?}"))),
+    }
+}
+
+/// `{authorize_url}?client_id=KEY&redirect_uri=…&response_type=…&state=…`.
+pub(crate) fn build_authorize_url(authorize_url: &str, api_key: &str, redirect_uri: &str, response_type: ResponseType, state: Option<&str>) -> String {
+    let mut pairs = vec![("client_id", api_key), ("redirect_uri", redirect_uri), ("response_type", response_type.as_str())];
+    if let Some(s) = state {
+        pairs.push(("state", s));
+    }
+    let sep = if authorize_url.contains('?') { '&' } else { '?' };
+    format!("{authorize_url}{sep}{}", encode_pairs(&pairs))
+}
+
+/// Split a redirect URL into its query and fragment parameters.
+fn split_redirect(url: &str) -> Result<(Vec<(String, String)>, Vec<(String, String)>)> {
+    if url.trim().is_empty() {
+        return Err(Error::invalid_argument("redirect_url is empty"));
+    }
+    let (before_frag, fragment) = url.split_once('#').map_or((url, ""), |(a, b)| (a, b));
+    let query = before_frag.split_once('?').map_or("", |(_, q)| q);
+    let bad = |part: &str| Error::invalid_argument(format!("redirect_url: malformed percent-encoding in the {part}"));
+    Ok((decode_pairs(query).ok_or_else(|| bad("query"))?, decode_pairs(fragment).ok_or_else(|| bad("fragment"))?))
+}
+
+fn get<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+const OAUTH_PARAMS: [&str; 5] = ["code", "access_token", "state", "error", "error_description"];
+
+fn has_oauth_params(params: &[(String, String)]) -> bool {
+    params.iter().any(|(k, _)| OAUTH_PARAMS.contains(&k.as_str()))
+}
+
+/// Check `error=` (access denied) and `state` of a redirect's parameters.
+fn check_params(params: &[(String, String)], expected_state: Option<&str>) -> Result<()> {
+    let state = get(params, "state");
+    if let Some(expected) = expected_state {
+        if state != Some(expected) {
+            let what = if state.is_none() { "carries no state" } else { "carries a different state" };
+            return Err(Error::new(
+                Status::StateMismatch,
+                format!("the redirect {what} than the one this authorization started with: it may be forged; start the flow again"),
+            ));
+        }
+    }
+    if let Some(error) = get(params, "error") {
+        let desc = get(params, "error_description").map(|d| format!(" ({d})")).unwrap_or_default();
+        return Err(Error::new(Status::AccessDenied, format!("the authorization was refused: {error}{desc}")).with_oauth_code(Some(error.to_owned())));
+    }
+    Ok(())
+}
+
+/// The authorization code from a code-flow redirect (`…?code=…&state=…`). With `expected_state`,
+/// the redirect's `state` must equal it.
+pub fn parse_code_redirect(redirect_url: &str, expected_state: Option<&str>) -> Result<String> {
+    let (query, fragment) = split_redirect(redirect_url)?;
+    if has_oauth_params(&fragment) {
+        return Err(Error::invalid_argument(
+            "redirect_url carries OAuth parameters in its fragment: a code redirect carries them in the query only",
+        ));
+    }
+    check_params(&query, expected_state)?;
+    match get(&query, "code") {
+        Some(code) if !code.is_empty() => Ok(code.to_owned()),
+        _ => Err(Error::invalid_argument("redirect_url has no code parameter")),
+    }
+}
+
+/// The token from an implicit-flow redirect (`…#access_token=…&token_type=bearer&expires_in=…&state=…`).
+pub fn parse_implicit_redirect(redirect_url: &str, expected_state: Option<&str>) -> Result<Token> {
+    let (query, fragment) = split_redirect(redirect_url)?;
+    if has_oauth_params(&query) {
+        // An error may legitimately come in the query when the server could not use the fragment.
+        if get(&query, "error").is_some() && fragment.is_empty() {
+            check_params(&query, expected_state)?;
+        }
+        return Err(Error::invalid_argument(
+            "redirect_url carries OAuth parameters in its query: an implicit redirect carries them in the fragment only",
+        ));
+    }
+    check_params(&fragment, expected_state)?;
+    if get(&fragment, "access_token").is_none() {
+        return Err(Error::invalid_argument("redirect_url has no access_token in its fragment"));
+    }
+    Token::from_params(&fragment).map_err(|e| Error::invalid_argument(format!("redirect_url: {}", e.message())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_redirects() {
+        assert_eq!(parse_code_redirect("https://x/cb?code=abc&state=s1", Some("s1")).unwrap(), "abc");
+        assert_eq!(parse_code_redirect("https://x/cb?code=abc", None).unwrap(), "abc");
+        assert_eq!(parse_code_redirect("https://x/cb?state=s1", Some("s1")).unwrap_err().status(), Status::InvalidArgument);
+        assert_eq!(parse_code_redirect("https://x/cb?code=a&state=s2", Some("s1")).unwrap_err().status(), Status::StateMismatch);
+        let denied = parse_code_redirect("https://x/cb?error=access_denied&state=s1", Some("s1")).unwrap_err();
+        assert_eq!(denied.status(), Status::AccessDenied);
+        assert_eq!(denied.oauth_code(), Some("access_denied"));
+        assert_eq!(parse_code_redirect("https://x/cb?code=a#code=b", None).unwrap_err().status(), Status::InvalidArgument);
+    }
+
+    #[test]
+    fn implicit_redirects() {
+        let t = parse_implicit_redirect("https://x/cb#access_token=AT&token_type=bearer&expires_in=3600&state=s", Some("s")).unwrap();
+        assert_eq!(t.access_token(), "AT");
+        assert_eq!(t.expires_in(), 3600);
+        assert_eq!(t.token_type(), Some("bearer"));
+        assert!(!t.raw_json().contains("state"));
+        assert_eq!(parse_implicit_redirect("https://x/cb?access_token=AT", None).unwrap_err().status(), Status::InvalidArgument);
+        assert_eq!(parse_implicit_redirect("https://x/cb#error=access_denied", None).unwrap_err().status(), Status::AccessDenied);
+    }
+
+    #[test]
+    fn authorize_urls() {
+        let u = build_authorize_url("https://authenticate.trustpilot.com", "K", "https://app/cb?x=1", ResponseType::Code, Some("st"));
+        assert_eq!(u, "https://authenticate.trustpilot.com?client_id=K&redirect_uri=https%3A%2F%2Fapp%2Fcb%3Fx%3D1&response_type=code&state=st");
+        assert!(check_redirect_uri("http://app/cb", true).is_err());
+        assert!(check_redirect_uri("http://127.0.0.1:9/cb", true).is_ok());
+        assert!(check_redirect_uri("http://127.0.0.1:9/cb", false).is_err());
+        assert_eq!(new_state().len(), 22);
+        assert_ne!(new_state(), new_state());
+    }
+}

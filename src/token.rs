@@ -1,0 +1,294 @@
+//! Tokens: one token response, immutable and cheap to clone (an `Arc`), with its expiry computed
+//! from the local clock at receipt (`issued_at` is ignored: it comes in seconds or milliseconds
+//! and from another clock).
+
+use crate::error::{Error, Result, Status};
+use crate::secret::Secret;
+use serde_json::{Map, Value};
+use std::fmt;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The longest `expires_in` accepted: 100 years. Anything larger is not a lifetime but garbage.
+pub const MAX_EXPIRES_IN: i64 = 100 * 365 * 24 * 3600;
+
+/// The version tag of [`Token::to_json`]'s format.
+const PERSIST_FORMAT: &str = "tpauth-token-1";
+
+/// One token, as the server sent it, plus when it was received.
+#[derive(Clone)]
+pub struct Token(Arc<TokenData>);
+
+struct TokenData {
+    access_token: Secret,
+    refresh_token: Option<Secret>,
+    token_type: Option<Secret>,
+    expires_in: i64,
+    received_at: i64,
+    raw_json: Secret,
+}
+
+/// Seconds since the Unix epoch, by the local clock.
+pub(crate) fn now_unix() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+fn protocol(msg: impl Into<String>) -> Error {
+    Error::new(Status::Protocol, msg)
+}
+
+/// A token value that will be sent in an HTTP header: non-empty, no NUL, no control characters.
+fn token_value(name: &str, v: &str) -> Result<Secret> {
+    if v.is_empty() {
+        return Err(protocol(format!("the token response's {name} is empty")));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(protocol(format!("the token response's {name} contains control characters")));
+    }
+    Secret::new(v).ok_or_else(|| protocol(format!("the token response's {name} contains NUL")))
+}
+
+/// `expires_in` as Trustpilot sends it: a string (`"359999"`) or a number; -1 when absent.
+fn parse_expires_in(v: Option<&Value>) -> Result<i64> {
+    let n = match v {
+        None | Some(Value::Null) => return Ok(-1),
+        Some(Value::String(s)) => {
+            let s = s.trim();
+            match s.parse::<i64>() {
+                Ok(n) => n,
+                Err(_) => match s.parse::<f64>() {
+                    Ok(f) if f.is_finite() => float_seconds(f)?,
+                    _ => return Err(protocol("the token response's expires_in is not a number")),
+                },
+            }
+        }
+        Some(Value::Number(num)) => match num.as_i64() {
+            Some(n) => n,
+            None => float_seconds(num.as_f64().unwrap_or(f64::INFINITY))?,
+        },
+        Some(_) => return Err(protocol("the token response's expires_in is neither a string nor a number")),
+    };
+    if n < 0 {
+        return Err(protocol(format!("the token response's expires_in is negative ({n})")));
+    }
+    if n > MAX_EXPIRES_IN {
+        return Err(protocol(format!("the token response's expires_in is out of range ({n} s is more than 100 years)")));
+    }
+    Ok(n)
+}
+
+#[allow(clippy::cast_possible_truncation)]
+fn float_seconds(f: f64) -> Result<i64> {
+    if !f.is_finite() || f.abs() > 1e15 {
+        return Err(protocol("the token response's expires_in is out of range"));
+    }
+    Ok(f.trunc() as i64)
+}
+
+fn opt_string(obj: &Map<String, Value>, key: &str) -> Option<String> {
+    match obj.get(key) {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+impl Token {
+    /// Parse a token endpoint's 2xx body, received now. `previous_refresh` is kept when the
+    /// response carries no `refresh_token` (a refresh answer may omit it).
+    pub fn from_response(body: &str, previous_refresh: Option<&str>) -> Result<Token> {
+        Self::from_response_at(body, previous_refresh, now_unix())
+    }
+
+    fn from_response_at(body: &str, previous_refresh: Option<&str>, received_at: i64) -> Result<Token> {
+        let value: Value = serde_json::from_str(body).map_err(|_| protocol("the token response is not JSON"))?;
+        let Value::Object(obj) = &value else {
+            return Err(protocol("the token response is not a JSON object"));
+        };
+        Self::from_object(obj, body, previous_refresh, received_at)
+    }
+
+    fn from_object(obj: &Map<String, Value>, raw: &str, previous_refresh: Option<&str>, received_at: i64) -> Result<Token> {
+        let access = match obj.get("access_token") {
+            Some(Value::String(s)) => token_value("access_token", s)?,
+            Some(_) => return Err(protocol("the token response's access_token is not a string")),
+            None => return Err(protocol("the token response has no access_token")),
+        };
+        let refresh = match obj.get("refresh_token") {
+            Some(Value::String(s)) if !s.is_empty() => Some(token_value("refresh_token", s)?),
+            _ => previous_refresh.map(|r| token_value("refresh_token", r)).transpose()?,
+        };
+        let token_type = opt_string(obj, "token_type").and_then(|t| Secret::new(&t));
+        let expires_in = parse_expires_in(obj.get("expires_in"))?;
+        let raw_json = Secret::new(raw).ok_or_else(|| protocol("the token response contains NUL"))?;
+        Ok(Token(Arc::new(TokenData { access_token: access, refresh_token: refresh, token_type, expires_in, received_at, raw_json })))
+    }
+
+    /// A token from the parameters of an implicit-grant redirect fragment. Its raw JSON is an
+    /// object of those parameters (all strings), `state` excluded.
+    pub(crate) fn from_params(params: &[(String, String)]) -> Result<Token> {
+        let mut obj = Map::new();
+        for (k, v) in params {
+            if k != "state" {
+                obj.insert(k.clone(), Value::String(v.clone()));
+            }
+        }
+        let raw = Value::Object(obj.clone()).to_string();
+        Self::from_object(&obj, &raw, None, now_unix())
+    }
+
+    /// The access token.
+    pub fn access_token(&self) -> &str {
+        self.0.access_token.expose()
+    }
+
+    /// The refresh token, when there is one.
+    pub fn refresh_token(&self) -> Option<&str> {
+        self.0.refresh_token.as_ref().map(Secret::expose)
+    }
+
+    /// `token_type` as sent (Trustpilot: `"BearerToken"`), when sent.
+    pub fn token_type(&self) -> Option<&str> {
+        self.0.token_type.as_ref().map(Secret::expose)
+    }
+
+    /// `expires_in` as sent, in seconds; -1 when the server gave none.
+    pub fn expires_in(&self) -> i64 {
+        self.0.expires_in
+    }
+
+    /// When the token expires (Unix seconds, local clock at receipt + `expires_in`); -1 when unknown.
+    pub fn expires_at(&self) -> i64 {
+        if self.0.expires_in < 0 {
+            -1
+        } else {
+            self.0.received_at.saturating_add(self.0.expires_in)
+        }
+    }
+
+    /// When the token was received (Unix seconds, local clock).
+    pub fn received_at(&self) -> i64 {
+        self.0.received_at
+    }
+
+    /// Whether the token expires within `leeway_s` seconds from now. A token without a known expiry
+    /// is never considered expired (the API's 401 tells).
+    pub fn is_expired(&self, leeway_s: i64) -> bool {
+        self.is_expired_at(now_unix(), leeway_s)
+    }
+
+    pub(crate) fn is_expired_at(&self, now: i64, leeway_s: i64) -> bool {
+        let at = self.expires_at();
+        at >= 0 && now.saturating_add(leeway_s) >= at
+    }
+
+    /// The server's response body, verbatim.
+    pub fn raw_json(&self) -> &str {
+        self.0.raw_json.expose()
+    }
+
+    /// The server's response as a JSON value (an empty object if it cannot be parsed, which
+    /// cannot happen for tokens built by this crate).
+    pub fn raw(&self) -> Value {
+        serde_json::from_str(self.raw_json()).unwrap_or_else(|_| Value::Object(Map::new()))
+    }
+
+    /// Serialize for persisting (token cache, a file, a database). Contains secrets.
+    pub fn to_json(&self) -> String {
+        let mut obj = Map::new();
+        obj.insert("format".into(), Value::String(PERSIST_FORMAT.into()));
+        obj.insert("raw".into(), Value::String(self.raw_json().to_owned()));
+        obj.insert("received_at".into(), Value::from(self.0.received_at));
+        if let Some(rt) = self.refresh_token() {
+            obj.insert("refresh_token".into(), Value::String(rt.to_owned()));
+        }
+        Value::Object(obj).to_string()
+    }
+
+    /// Read what [`Token::to_json`] wrote. A plain token response (an object with `access_token`)
+    /// is accepted too, as if received now.
+    pub fn from_json(json: &str) -> Result<Token> {
+        let bad = |m: &str| Error::invalid_argument(format!("json: {m}"));
+        let value: Value = serde_json::from_str(json).map_err(|_| bad("not valid JSON"))?;
+        let Value::Object(obj) = value else { return Err(bad("not a JSON object")) };
+        if obj.get("format").and_then(Value::as_str) == Some(PERSIST_FORMAT) {
+            let raw = obj.get("raw").and_then(Value::as_str).ok_or_else(|| bad("no \"raw\" string"))?;
+            let received_at = obj.get("received_at").and_then(Value::as_i64).ok_or_else(|| bad("no \"received_at\" integer"))?;
+            let rt = obj.get("refresh_token").and_then(Value::as_str);
+            Self::from_response_at(raw, rt, received_at).map_err(|e| bad(e.message()))
+        } else if obj.contains_key("access_token") {
+            Self::from_object(&obj, json, None, now_unix()).map_err(|e| bad(e.message()))
+        } else {
+            Err(bad("neither a tpauth token nor a token response"))
+        }
+    }
+
+    pub(crate) fn access_c_str(&self) -> &std::ffi::CStr {
+        self.0.access_token.as_c_str()
+    }
+    pub(crate) fn refresh_c_str(&self) -> Option<&std::ffi::CStr> {
+        self.0.refresh_token.as_ref().map(Secret::as_c_str)
+    }
+    pub(crate) fn token_type_c_str(&self) -> Option<&std::ffi::CStr> {
+        self.0.token_type.as_ref().map(Secret::as_c_str)
+    }
+    pub(crate) fn raw_json_c_str(&self) -> &std::ffi::CStr {
+        self.0.raw_json.as_c_str()
+    }
+
+    /// Whether two handles hold the same token (same access token).
+    pub fn same_as(&self, other: &Token) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.access_token() == other.access_token()
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Token")
+            .field("access_token", &"[redacted]")
+            .field("refresh_token", &self.0.refresh_token.as_ref().map(|_| "[redacted]"))
+            .field("token_type", &self.token_type())
+            .field("expires_in", &self.0.expires_in)
+            .field("expires_at", &self.expires_at())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expires_in_forms() {
+        let t = |e: &str| Token::from_response_at(&format!(r#"{{"access_token":"a","expires_in":{e}}}"#), None, 1000);
+        assert_eq!(t("\"359999\"").unwrap().expires_at(), 1000 + 359_999);
+        assert_eq!(t("10").unwrap().expires_in(), 10);
+        assert_eq!(t("null").unwrap().expires_at(), -1);
+        assert_eq!(t("-5").unwrap_err().status(), Status::Protocol);
+        assert_eq!(t("1e30").unwrap_err().status(), Status::Protocol);
+        assert_eq!(t("\"1000000000000000000000000000000\"").unwrap_err().status(), Status::Protocol);
+        assert_eq!(t("\"soon\"").unwrap_err().status(), Status::Protocol);
+        let none = Token::from_response_at(r#"{"access_token":"a"}"#, None, 5).unwrap();
+        assert_eq!(none.expires_in(), -1);
+        assert!(!none.is_expired(1_000_000));
+    }
+
+    #[test]
+    fn bad_bodies() {
+        for body in ["<html>", "[]", "{}", r#"{"access_token":""}"#, r#"{"access_token":"a\r\nX: y"}"#, r#"{"access_token":5}"#] {
+            assert_eq!(Token::from_response(body, None).unwrap_err().status(), Status::Protocol, "{body}");
+        }
+    }
+
+    #[test]
+    fn refresh_kept_and_roundtrip() {
+        let t = Token::from_response_at(r#"{"access_token":"A","expires_in":"60","token_type":"BearerToken"}"#, Some("R"), 100).unwrap();
+        assert_eq!(t.refresh_token(), Some("R"));
+        let back = Token::from_json(&t.to_json()).unwrap();
+        assert_eq!(back.access_token(), "A");
+        assert_eq!(back.refresh_token(), Some("R"));
+        assert_eq!(back.expires_at(), 160);
+        assert_eq!(back.raw_json(), t.raw_json());
+        assert!(!format!("{t:?}").contains('A'.to_string().as_str()) || !format!("{t:?}").contains("\"A\""));
+    }
+}
