@@ -1,37 +1,683 @@
 //! The client: grants, refresh, revoke, the managed token and API calls.
-use crate::config::Config;
-use crate::error::Result;
-use crate::redirect::ResponseType;
-use crate::response::Response;
-use crate::token::Token;
+//!
+//! The managed token ([`Auth::get_token`]) is the heart of the library. While the current token is
+//! valid it is returned without I/O and without waiting for a renewal in progress. When it must be
+//! renewed, exactly one caller renews (single flight) and every caller that waited gets that
+//! caller's result or error. With a token cache, the renewal happens under the cache's lock after
+//! re-reading it, so that processes sharing the cache make one token request between them.
 
-/// A Trustpilot client. `Send + Sync`: share one per application (e.g. in an `Arc`).
+use crate::cache::{self, TokenCache};
+use crate::config::{ClientAuth, Config, Grant, RefreshEndpoint};
+use crate::error::{Error, Result, Status};
+use crate::form::{encode_pairs, form_urlencode};
+use crate::http::{redact_url, Http, HttpResponse};
+use crate::log::log_event;
+use crate::redirect::{build_authorize_url, check_redirect_uri, ResponseType};
+use crate::response::Response;
+use crate::secret::Secret;
+use crate::token::{now_unix, Token};
+use base64::Engine as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::time::{Duration, Instant, SystemTime};
+use zeroize::Zeroizing;
+
+const TOKEN_PATH: &str = "/v1/oauth/oauth-business-users-for-applications/accesstoken";
+const REFRESH_PATH: &str = "/v1/oauth/oauth-business-users-for-applications/refresh";
+const REVOKE_PATH: &str = "/v1/oauth/oauth-business-users-for-applications/revoke";
+
+/// The first wait of the exponential backoff (doubled on each retry, with jitter).
+const BACKOFF_BASE: Duration = Duration::from_millis(250);
+
+/// A Trustpilot client. `Send + Sync` and cheap to clone (clones share the connection pool, the
+/// current token and the single-flight renewal): share one per application.
+#[derive(Clone)]
 pub struct Auth {
-    _cfg: Config,
+    inner: Arc<Inner>,
 }
 
-#[allow(clippy::unused_self, unused_variables)]
+struct Inner {
+    cfg: Config,
+    http: Http,
+    token_url: String,
+    refresh_url: String,
+    revoke_url: String,
+    current: RwLock<Current>,
+    /// Held by the one caller that renews; the others wait on it.
+    renew: Mutex<RenewSlot>,
+    /// Incremented (under `renew`) each time a renewal completes.
+    renew_gen: AtomicU64,
+    /// No token request before this instant: a 429 asked us to wait.
+    cooldown_until: Mutex<Option<Instant>>,
+    cache: Option<Box<dyn TokenCache>>,
+    cache_key: String,
+}
+
+#[derive(Default)]
+struct Current {
+    token: Option<Token>,
+    /// False once the API refused the access token (its refresh token is still worth using).
+    usable: bool,
+    /// The access token last invalidated: never adopted again from the cache.
+    invalidated: Option<Secret>,
+}
+
+#[derive(Default)]
+struct RenewSlot {
+    /// The outcome of the last renewal, handed to the callers that waited for it.
+    last: Option<Result<Token>>,
+}
+
+/// One token request: what to send.
+enum GrantRequest<'a> {
+    Password { username: &'a str, password: &'a str },
+    ClientCredentials,
+    AuthorizationCode { code: &'a str, redirect_uri: &'a str },
+    Refresh { refresh_token: &'a str },
+}
+
+impl GrantRequest<'_> {
+    fn name(&self) -> &'static str {
+        match self {
+            GrantRequest::Password { .. } => "password grant",
+            GrantRequest::ClientCredentials => "client credentials grant",
+            GrantRequest::AuthorizationCode { .. } => "authorization code exchange",
+            GrantRequest::Refresh { .. } => "refresh",
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn non_empty(name: &str, value: &str) -> Result<()> {
+    if value.is_empty() {
+        Err(Error::invalid_argument(format!("{name} is empty")))
+    } else {
+        Ok(())
+    }
+}
+
+/// `Retry-After`: delta-seconds or an HTTP date.
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+}
+
+/// A short, printable excerpt of a server-provided text (an `error_description`).
+fn excerpt(s: &str) -> String {
+    let clean: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).take(200).collect();
+    clean.trim().to_owned()
+}
+
+/// The typed error of a non-2xx answer from the token endpoints.
+fn response_error(what: &str, resp: &HttpResponse) -> Error {
+    let json: Option<serde_json::Value> = serde_json::from_slice(&resp.body).ok();
+    let field = |k: &str| json.as_ref().and_then(|j| j.get(k)).and_then(|v| v.as_str()).map(excerpt).filter(|s| !s.is_empty());
+    let code = field("error");
+    let desc = field("error_description");
+    let status = match (resp.status, code.as_deref()) {
+        (_, Some("invalid_grant")) => Status::InvalidGrant,
+        (401, _) | (_, Some("invalid_client")) => Status::Unauthorized,
+        (429, _) => Status::RateLimited,
+        _ => Status::Http,
+    };
+    let mut msg = format!("{what}: the server answered HTTP {}", resp.status);
+    if let Some(c) = &code {
+        msg.push_str(&format!(" {c}"));
+    }
+    if let Some(d) = &desc {
+        msg.push_str(&format!(" ({d})"));
+    }
+    msg.push_str(match status {
+        Status::InvalidGrant => ": the credentials, code or refresh token were refused",
+        Status::Unauthorized => ": check the API key and secret",
+        Status::RateLimited => ": too many token requests; wait before asking again",
+        _ => "",
+    });
+    let retry_after = if resp.status == 429 { resp.header("retry-after").and_then(parse_retry_after) } else { None };
+    Error::new(status, msg).with_http_status(resp.status).with_oauth_code(code).with_retry_after(retry_after)
+}
+
 impl Auth {
-    /// A client for this configuration (copied).
-    pub fn new(cfg: &Config) -> Result<Auth> { todo!() }
-    /// The password grant; the token becomes the current one.
-    pub fn password_grant(&self, username: &str, password: &str) -> Result<Token> { todo!() }
-    /// The client-credentials grant; the token becomes the current one.
-    pub fn client_credentials_grant(&self) -> Result<Token> { todo!() }
-    /// Exchange an authorization code; `redirect_uri` must equal the authorize URL's.
-    pub fn authorization_code_grant(&self, code: &str, redirect_uri: &str) -> Result<Token> { todo!() }
-    /// Refresh `refresh_token`, or the current token's when `None`.
-    pub fn refresh(&self, refresh_token: Option<&str>) -> Result<Token> { todo!() }
-    /// Revoke `refresh_token`, or the current token's when `None`.
-    pub fn revoke(&self, refresh_token: Option<&str>) -> Result<()> { todo!() }
-    /// The managed token.
-    pub fn get_token(&self) -> Result<Token> { todo!() }
-    /// Drop the current token if it is still `access_token`.
-    pub fn invalidate_token(&self, access_token: &str) -> Result<()> { todo!() }
-    /// Make `token` the current one.
-    pub fn set_token(&self, token: &Token) -> Result<()> { todo!() }
-    /// The authorize page URL.
-    pub fn authorize_url(&self, redirect_uri: &str, response_type: ResponseType, state: Option<&str>) -> Result<String> { todo!() }
-    /// An API call with the managed token.
-    pub fn request(&self, method: &str, url_or_path: &str, body: Option<&[u8]>, content_type: Option<&str>) -> Result<Response> { todo!() }
+    /// A client for this configuration (copied). Fails with `InvalidArgument` on an `http://`
+    /// endpoint without `allow_insecure_http` (or to a non-loopback host), an unreadable `ca_file`
+    /// or a bad proxy, and with `Store` on a symlinked token cache.
+    pub fn new(cfg: &Config) -> Result<Auth> {
+        crate::http::check_url(&cfg.api_base_url, cfg.allow_insecure_http).map_err(|e| e.context("option api_base_url"))?;
+        crate::http::check_url(&cfg.authorize_url, cfg.allow_insecure_http).map_err(|e| e.context("option authorize_url"))?;
+        let http = Http::new(cfg)?;
+        let cache = cfg.token_cache.as_deref().map(cache::open).transpose()?;
+        let grant = cfg.effective_grant();
+        let who = match grant {
+            Grant::Password => cfg.username.clone().unwrap_or_default(),
+            _ => cfg.business_user_id.clone().unwrap_or_default(),
+        };
+        let cache_key = cache::cache_key(&[&cfg.api_base_url, &cfg.api_key, &format!("{grant:?}"), &who]);
+        let base = &cfg.api_base_url;
+        Ok(Auth {
+            inner: Arc::new(Inner {
+                token_url: format!("{base}{TOKEN_PATH}"),
+                refresh_url: format!("{base}{}", if cfg.refresh_endpoint == RefreshEndpoint::Refresh { REFRESH_PATH } else { TOKEN_PATH }),
+                revoke_url: format!("{base}{REVOKE_PATH}"),
+                cfg: cfg.clone(),
+                http,
+                current: RwLock::new(Current::default()),
+                renew: Mutex::new(RenewSlot::default()),
+                renew_gen: AtomicU64::new(0),
+                cooldown_until: Mutex::new(None),
+                cache,
+                cache_key,
+            }),
+        })
+    }
+
+    /// The configuration this client was built with.
+    pub fn config(&self) -> &Config {
+        &self.inner.cfg
+    }
+
+    // ---- grants ---------------------------------------------------------------------------
+
+    /// The password grant; the token becomes the current one (and is written to the cache).
+    pub fn password_grant(&self, username: &str, password: &str) -> Result<Token> {
+        non_empty("username", username)?;
+        non_empty("password", password)?;
+        let t = self.inner.token_request(&GrantRequest::Password { username, password }, None)?;
+        self.inner.adopt(&t);
+        Ok(t)
+    }
+
+    /// The client-credentials grant; the token becomes the current one. API calls made with it
+    /// need the `business_user_id` option.
+    pub fn client_credentials_grant(&self) -> Result<Token> {
+        let t = self.inner.token_request(&GrantRequest::ClientCredentials, None)?;
+        self.inner.adopt(&t);
+        Ok(t)
+    }
+
+    /// Exchange an authorization code; `redirect_uri` must equal the one of the authorize URL.
+    /// Never retried (a code is single-use).
+    pub fn authorization_code_grant(&self, code: &str, redirect_uri: &str) -> Result<Token> {
+        non_empty("code", code)?;
+        check_redirect_uri(redirect_uri, self.inner.cfg.allow_insecure_http)?;
+        let t = self.inner.token_request(&GrantRequest::AuthorizationCode { code, redirect_uri }, None)?;
+        self.inner.adopt(&t);
+        Ok(t)
+    }
+
+    /// Refresh `refresh_token`, or the current token's when `None`. The new token becomes the
+    /// current one; an answer without a refresh token keeps the old one.
+    pub fn refresh(&self, refresh_token: Option<&str>) -> Result<Token> {
+        let rt = match refresh_token {
+            Some(rt) => {
+                non_empty("refresh_token", rt)?;
+                Zeroizing::new(rt.to_owned())
+            }
+            None => Zeroizing::new(self.inner.current_refresh_token().ok_or_else(|| {
+                Error::new(Status::NoToken, "refresh: there is no current refresh token (client-credentials and implicit tokens have none); pass one, or obtain a token with a grant first")
+            })?),
+        };
+        let t = self.inner.token_request(&GrantRequest::Refresh { refresh_token: &rt }, Some(&rt))?;
+        self.inner.adopt(&t);
+        Ok(t)
+    }
+
+    /// Revoke `refresh_token` (and the access tokens issued with it), or the current token's when
+    /// `None`. The current token is dropped when it was the one revoked.
+    pub fn revoke(&self, refresh_token: Option<&str>) -> Result<()> {
+        let rt = match refresh_token {
+            Some(rt) => {
+                non_empty("refresh_token", rt)?;
+                Zeroizing::new(rt.to_owned())
+            }
+            None => Zeroizing::new(
+                self.inner
+                    .current_refresh_token()
+                    .ok_or_else(|| Error::new(Status::NoToken, "revoke: there is no current refresh token; pass one"))?,
+            ),
+        };
+        self.inner.revoke(&rt)
+    }
+
+    // ---- managed token ---------------------------------------------------------------------
+
+    /// The managed token: the current one while it is valid (no I/O), else one renewal for all
+    /// callers at once (refresh token first; on `invalid_grant` the cache is re-read; then the
+    /// configured grant). Renews `refresh_leeway_s` ahead of expiry; if that early renewal fails
+    /// while the token is still valid, the current token is served.
+    pub fn get_token(&self) -> Result<Token> {
+        self.inner.get_token()
+    }
+
+    /// Drop the current token if it is still `access_token` (the one the API refused), so that N
+    /// concurrent 401s cause one renewal. Its refresh token is kept for that renewal.
+    pub fn invalidate_token(&self, access_token: &str) -> Result<()> {
+        non_empty("access_token", access_token)?;
+        let mut cur = self.inner.current.write().unwrap_or_else(PoisonError::into_inner);
+        let matches = cur.usable && cur.token.as_ref().is_some_and(|t| t.access_token() == access_token);
+        if matches {
+            cur.usable = false;
+            cur.invalidated = Secret::new(access_token);
+            log_event!(Info, "managed token: invalidated (the API refused it); the next call renews it");
+        }
+        Ok(())
+    }
+
+    /// Make `token` the current one (and write it to the token cache).
+    pub fn set_token(&self, token: &Token) -> Result<()> {
+        self.inner.adopt(token);
+        Ok(())
+    }
+
+    // ---- browser flows ---------------------------------------------------------------------
+
+    /// `{authorize_url}?client_id=KEY&redirect_uri=…&response_type=…&state=…`.
+    pub fn authorize_url(&self, redirect_uri: &str, response_type: ResponseType, state: Option<&str>) -> Result<String> {
+        check_redirect_uri(redirect_uri, self.inner.cfg.allow_insecure_http)?;
+        if let Some(s) = state {
+            non_empty("state", s)?;
+        }
+        Ok(build_authorize_url(&self.inner.cfg.authorize_url, &self.inner.cfg.api_key, redirect_uri, response_type, state))
+    }
+
+    // ---- API calls -------------------------------------------------------------------------
+
+    /// An API call with the managed token: `Authorization: Bearer`, `apikey` and (when set)
+    /// `x-business-user-id`. A path is joined to `api_base_url`. On 401 the token is invalidated,
+    /// renewed and the call retried once. Any HTTP answer is returned as a [`Response`] (a second
+    /// 401 included); errors are for what prevented an answer.
+    pub fn request(&self, method: &str, url_or_path: &str, body: Option<&[u8]>, content_type: Option<&str>) -> Result<Response> {
+        let url = self.inner.join(url_or_path)?;
+        let cfg = &self.inner.cfg;
+        for attempt in 0..2 {
+            let token = self.get_token()?;
+            let bearer = Zeroizing::new(format!("Bearer {}", token.access_token()));
+            let mut headers: Vec<(&str, &str)> = vec![("authorization", &bearer), ("apikey", &cfg.api_key)];
+            if let Some(id) = &cfg.business_user_id {
+                headers.push(("x-business-user-id", id));
+            }
+            if let Some(ct) = content_type {
+                headers.push(("content-type", ct));
+            }
+            let resp = self.inner.http.send(method, &url, &headers, body)?;
+            if resp.status == 401 && attempt == 0 {
+                log_event!(Info, "{method} {}: the API answered 401; renewing the token and retrying once", redact_url(&url));
+                self.invalidate_token(token.access_token())?;
+                continue;
+            }
+            return Ok(Response::new(resp.status, resp.headers, resp.body));
+        }
+        unreachable!("the loop returns on its second pass")
+    }
+}
+
+impl Inner {
+    // ---- wire -----------------------------------------------------------------------------
+
+    /// The client-authentication header and the form body of one token-endpoint request.
+    fn client_auth<'a>(&'a self, mut pairs: Vec<(&'a str, &'a str)>) -> (Option<Zeroizing<String>>, Zeroizing<String>) {
+        let cfg = &self.cfg;
+        let secret = cfg.api_secret.expose();
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s.as_bytes());
+        let header = match cfg.client_auth {
+            ClientAuth::Basic => Some(Zeroizing::new(format!("Basic {}", b64(&Zeroizing::new(format!("{}:{secret}", cfg.api_key)))))),
+            ClientAuth::BasicForm => Some(Zeroizing::new(format!(
+                "Basic {}",
+                b64(&Zeroizing::new(format!("{}:{}", form_urlencode(&cfg.api_key), form_urlencode(secret))))
+            ))),
+            ClientAuth::Post => {
+                pairs.push(("client_id", &cfg.api_key));
+                pairs.push(("client_secret", secret));
+                None
+            }
+        };
+        (header, Zeroizing::new(encode_pairs(&pairs)))
+    }
+
+    fn check_cooldown(&self, what: &str) -> Result<()> {
+        let mut until = lock(&self.cooldown_until);
+        if let Some(t) = *until {
+            let now = Instant::now();
+            if now < t {
+                let left = t - now;
+                return Err(Error::new(
+                    Status::RateLimited,
+                    format!("{what}: not sent: the token endpoint answered 429 moments ago; wait {} ms before asking again", left.as_millis()),
+                )
+                .with_http_status(429)
+                .with_retry_after(Some(left)));
+            }
+            *until = None;
+        }
+        Ok(())
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let cap = Duration::from_millis(self.cfg.max_retry_wait_ms);
+        let base = BACKOFF_BASE.saturating_mul(1u32 << attempt.min(16)).min(cap);
+        // Full jitter in [base/2, base]: concurrent clients spread out instead of retrying together.
+        let mut r = [0u8; 4];
+        let _ = getrandom::fill(&mut r);
+        let frac = f64::from(u32::from_le_bytes(r)) / f64::from(u32::MAX);
+        base.mul_f64(0.5 + frac / 2.0)
+    }
+
+    /// POST a form to a token endpoint, retrying (when `retry`) after 429, 5xx and network errors up
+    /// to `max_retries` times, honouring Retry-After (capped by `max_retry_wait_ms`). Never retries
+    /// after 400/401 or a timeout (a call must not outlive its timeout several times over).
+    fn post_form<'a>(&'a self, what: &str, url: &str, pairs: Vec<(&'a str, &'a str)>, retry: bool) -> Result<HttpResponse> {
+        let (auth_header, body) = self.client_auth(pairs);
+        let mut headers: Vec<(&str, &str)> = vec![("content-type", "application/x-www-form-urlencoded")];
+        if let Some(h) = &auth_header {
+            headers.push(("authorization", h));
+        }
+        let max = if retry { self.cfg.max_retries } else { 0 };
+        let mut attempt = 0u32;
+        loop {
+            if attempt == 0 {
+                self.check_cooldown(what)?;
+            }
+            log_event!(Info, "{what}: POST {}{}", redact_url(url), if attempt > 0 { format!(" (retry {attempt} of {max})") } else { String::new() });
+            let (err, retry_after) = match self.http.send("POST", url, &headers, Some(body.as_bytes())) {
+                Ok(resp) if (200..300).contains(&resp.status) => return Ok(resp),
+                Ok(resp) if resp.status == 429 || resp.status >= 500 => {
+                    let e = response_error(what, &resp);
+                    let ra = e.retry_after();
+                    if resp.status == 429 {
+                        let wait = ra.unwrap_or_else(|| self.backoff(attempt));
+                        *lock(&self.cooldown_until) = Some(Instant::now() + wait);
+                    }
+                    (e, ra)
+                }
+                Ok(resp) => return Err(response_error(what, &resp)),
+                Err(e) if e.status() == Status::Network => (e, None),
+                Err(e) => return Err(e),
+            };
+            if attempt >= max {
+                if attempt > 0 {
+                    log_event!(Error, "{what}: giving up after {} attempts: {}", attempt + 1, err.message());
+                }
+                return Err(err);
+            }
+            let wait = match retry_after {
+                Some(ra) if ra > Duration::from_millis(self.cfg.max_retry_wait_ms) => {
+                    log_event!(Warn, "{what}: Retry-After {} s exceeds max_retry_wait_ms; not waiting", ra.as_secs());
+                    return Err(err);
+                }
+                Some(ra) => ra,
+                None => self.backoff(attempt),
+            };
+            attempt += 1;
+            log_event!(Warn, "{what}: {}; retry {attempt} of {max} in {} ms", err.message(), wait.as_millis());
+            std::thread::sleep(wait);
+        }
+    }
+
+    fn token_request(&self, grant: &GrantRequest<'_>, previous_refresh: Option<&str>) -> Result<Token> {
+        let what = grant.name();
+        let (url, pairs, retry): (&str, Vec<(&str, &str)>, bool) = match grant {
+            GrantRequest::Password { username, password } => {
+                (&self.token_url, vec![("grant_type", "password"), ("username", username), ("password", password)], true)
+            }
+            GrantRequest::ClientCredentials => (&self.token_url, vec![("grant_type", "client_credentials")], true),
+            GrantRequest::AuthorizationCode { code, redirect_uri } => (
+                &self.token_url,
+                vec![("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirect_uri)],
+                false,
+            ),
+            GrantRequest::Refresh { refresh_token } => {
+                (&self.refresh_url, vec![("grant_type", "refresh_token"), ("refresh_token", refresh_token)], true)
+            }
+        };
+        let resp = self.post_form(what, url, pairs, retry)?;
+        let body = std::str::from_utf8(&resp.body)
+            .map_err(|_| Error::new(Status::Protocol, format!("{what}: the token response is not UTF-8")).with_http_status(resp.status))?;
+        Token::from_response(body, previous_refresh).map_err(|e| e.context(what).with_http_status(resp.status))
+    }
+
+    fn revoke(&self, rt: &str) -> Result<()> {
+        self.post_form("revoke", &self.revoke_url, vec![("token", rt)], true)?;
+        log_event!(Info, "revoke: the refresh token was revoked");
+        {
+            let mut cur = self.current.write().unwrap_or_else(PoisonError::into_inner);
+            if cur.token.as_ref().and_then(Token::refresh_token) == Some(rt) {
+                *cur = Current { invalidated: cur.token.as_ref().and_then(|t| Secret::new(t.access_token())), ..Current::default() };
+            }
+        }
+        if let Some(cache) = &self.cache {
+            let _guard = cache.lock()?;
+            if cache.load(&self.cache_key)?.is_some_and(|t| t.refresh_token() == Some(rt)) {
+                cache.remove(&self.cache_key)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn join(&self, url_or_path: &str) -> Result<String> {
+        if url_or_path.is_empty() {
+            return Err(Error::invalid_argument("url_or_path is empty"));
+        }
+        if url_or_path.chars().any(|c| c.is_control() || c == ' ') {
+            return Err(Error::invalid_argument("url_or_path must not contain spaces or control characters"));
+        }
+        let lower = url_or_path.get(..8).unwrap_or(url_or_path).to_ascii_lowercase();
+        if lower.starts_with("https://") || lower.starts_with("http://") {
+            Ok(url_or_path.to_owned())
+        } else if url_or_path.starts_with('/') {
+            Ok(format!("{}{url_or_path}", self.cfg.api_base_url))
+        } else {
+            Ok(format!("{}/{url_or_path}", self.cfg.api_base_url))
+        }
+    }
+
+    // ---- the current token -------------------------------------------------------------------
+
+    fn current_refresh_token(&self) -> Option<String> {
+        let cur = self.current.read().unwrap_or_else(PoisonError::into_inner);
+        cur.token.as_ref().and_then(Token::refresh_token).map(str::to_owned)
+    }
+
+    fn set_current(&self, token: &Token) {
+        let mut cur = self.current.write().unwrap_or_else(PoisonError::into_inner);
+        cur.token = Some(token.clone());
+        cur.usable = true;
+    }
+
+    /// A token obtained outside the managed renewal (a grant, `set_token`) becomes current and is
+    /// written to the cache. A cache failure does not lose the token: it is logged.
+    fn adopt(&self, token: &Token) {
+        self.set_current(token);
+        if let Some(cache) = &self.cache {
+            let stored = cache.lock().and_then(|_guard| cache.store(&self.cache_key, token));
+            if let Err(e) = stored {
+                log_event!(Error, "token cache: the new token could not be written: {}", e.message());
+            }
+        }
+    }
+
+    /// When the token should be renewed: `refresh_leeway_s` before expiry, but never earlier than
+    /// half-way through its lifetime.
+    fn renew_due(&self, t: &Token, now: i64) -> bool {
+        let leeway = self.cfg.refresh_leeway_s.min(t.expires_in().max(0) / 2);
+        t.is_expired_at(now, leeway)
+    }
+
+    fn is_invalidated(&self, t: &Token) -> bool {
+        let cur = self.current.read().unwrap_or_else(PoisonError::into_inner);
+        cur.invalidated.as_ref().is_some_and(|i| i.expose() == t.access_token())
+    }
+
+    fn get_token(&self) -> Result<Token> {
+        let now = now_unix();
+        let current = {
+            let cur = self.current.read().unwrap_or_else(PoisonError::into_inner);
+            if cur.usable {
+                cur.token.clone()
+            } else {
+                None
+            }
+        };
+        if let Some(t) = current {
+            if !t.is_expired_at(now, 0) {
+                if !self.renew_due(&t, now) {
+                    return Ok(t);
+                }
+                // Renew ahead, by one caller; everyone else keeps the still-valid token.
+                if let Ok(mut slot) = self.renew.try_lock() {
+                    return match self.renew_locked(&mut slot) {
+                        Ok(fresh) => Ok(fresh),
+                        Err(e) => {
+                            log_event!(Warn, "managed token: early renewal failed ({}); serving the current token until it expires", e.message());
+                            Ok(t)
+                        }
+                    };
+                }
+                return Ok(t);
+            }
+        }
+        // No valid token: one caller renews, the others wait for its outcome.
+        let seen = self.renew_gen.load(Ordering::Acquire);
+        let mut slot = lock(&self.renew);
+        if self.renew_gen.load(Ordering::Acquire) != seen {
+            if let Some(outcome) = &slot.last {
+                return outcome.clone();
+            }
+        }
+        {
+            let cur = self.current.read().unwrap_or_else(PoisonError::into_inner);
+            if let (true, Some(t)) = (cur.usable, &cur.token) {
+                if !self.renew_due(t, now_unix()) {
+                    return Ok(t.clone());
+                }
+            }
+        }
+        self.renew_locked(&mut slot)
+    }
+
+    fn renew_locked(&self, slot: &mut RenewSlot) -> Result<Token> {
+        let outcome = self.renew_now();
+        slot.last = Some(outcome.clone());
+        self.renew_gen.fetch_add(1, Ordering::Release);
+        outcome
+    }
+
+    /// Whether a token read from the cache can be served as it is.
+    fn servable(&self, t: &Token) -> bool {
+        !self.is_invalidated(t) && !self.renew_due(t, now_unix())
+    }
+
+    /// One renewal (the caller holds `renew`): under the cache lock, re-read the cache, then
+    /// refresh, then fall back to the configured grant; write the result before unlocking.
+    fn renew_now(&self) -> Result<Token> {
+        let _guard = self.cache.as_ref().map(|c| c.lock()).transpose()?;
+        let mine = self.current.read().unwrap_or_else(PoisonError::into_inner).token.clone();
+        let mut refresh_token = mine.as_ref().and_then(Token::refresh_token).map(|s| Zeroizing::new(s.to_owned()));
+        if let Some(cache) = &self.cache {
+            if let Some(cached) = cache.load(&self.cache_key)? {
+                if self.servable(&cached) {
+                    log_event!(Info, "token cache {}: using the token another process renewed", cache.describe());
+                    self.set_current(&cached);
+                    return Ok(cached);
+                }
+                let newer = mine.as_ref().is_none_or(|m| cached.received_at() >= m.received_at());
+                if newer {
+                    if let Some(rt) = cached.refresh_token() {
+                        refresh_token = Some(Zeroizing::new(rt.to_owned()));
+                    }
+                }
+            }
+        }
+        let token = self.renew_with(refresh_token.as_deref().map(String::as_str))?;
+        self.set_current(&token);
+        if let Some(cache) = &self.cache {
+            if let Err(e) = cache.store(&self.cache_key, &token) {
+                log_event!(Error, "token cache: the renewed token could not be written: {}", e.message());
+            }
+        }
+        Ok(token)
+    }
+
+    fn renew_with(&self, refresh_token: Option<&str>) -> Result<Token> {
+        if let Some(rt) = refresh_token {
+            log_event!(Info, "managed token: renewing with the refresh token");
+            match self.token_request(&GrantRequest::Refresh { refresh_token: rt }, Some(rt)) {
+                Ok(t) => return Ok(t),
+                Err(e) if e.status() == Status::InvalidGrant => {
+                    log_event!(Warn, "managed token: the refresh token was refused (invalid_grant)");
+                    if let Some(cache) = &self.cache {
+                        // A sibling may have rotated it: the cache holds the newest refresh token.
+                        if let Some(cached) = cache.load(&self.cache_key)? {
+                            if self.servable(&cached) {
+                                log_event!(Info, "token cache {}: using the token another process renewed", cache.describe());
+                                return Ok(cached);
+                            }
+                            if let Some(other) = cached.refresh_token().filter(|c| *c != rt) {
+                                log_event!(Info, "token cache {}: retrying with the refresh token another process stored", cache.describe());
+                                match self.token_request(&GrantRequest::Refresh { refresh_token: other }, Some(other)) {
+                                    Ok(t) => return Ok(t),
+                                    Err(e) if e.status() == Status::InvalidGrant => {}
+                                    Err(e) => return Err(e),
+                                }
+                            }
+                        }
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let cfg = &self.cfg;
+        match cfg.effective_grant() {
+            Grant::Password => match (&cfg.username, &cfg.password) {
+                (Some(u), Some(p)) => {
+                    log_event!(Info, "managed token: requesting a new token with the password grant");
+                    self.token_request(&GrantRequest::Password { username: u, password: p.expose() }, None)
+                }
+                _ => Err(Error::new(
+                    Status::NoToken,
+                    "no token: grant=password needs both the username and password options (or TRUSTPILOT_USERNAME and TRUSTPILOT_PASSWORD)",
+                )),
+            },
+            Grant::ClientCredentials => {
+                log_event!(Info, "managed token: requesting a new token with the client credentials grant");
+                self.token_request(&GrantRequest::ClientCredentials, None)
+            }
+            Grant::None => Err(Error::new(
+                Status::NoToken,
+                "no token: grant=none and no usable refresh token; obtain one with a grant or set_token, or set the grant option to password (with username and password) or client_credentials",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        let future = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
+        let d = parse_retry_after(&future).unwrap();
+        assert!(d > Duration::from_secs(25) && d <= Duration::from_secs(30));
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn error_classification() {
+        let r = |status: u16, body: &str| HttpResponse { status, headers: vec![("Retry-After".into(), "2".into())], body: body.as_bytes().to_vec() };
+        assert_eq!(response_error("x", &r(400, r#"{"error":"invalid_grant"}"#)).status(), Status::InvalidGrant);
+        assert_eq!(response_error("x", &r(400, r#"{"error":"invalid_client"}"#)).status(), Status::Unauthorized);
+        assert_eq!(response_error("x", &r(401, "")).status(), Status::Unauthorized);
+        let rl = response_error("x", &r(429, "<html>"));
+        assert_eq!((rl.status(), rl.retry_after()), (Status::RateLimited, Some(Duration::from_secs(2))));
+        let e = response_error("x", &r(500, "<html><body>oops</body></html>"));
+        assert_eq!((e.status(), e.http_status(), e.oauth_code()), (Status::Http, 500, None));
+    }
 }

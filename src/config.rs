@@ -56,6 +56,7 @@ pub const OPTION_KEYS: &[&str] = &[
     "proxy",
     "user_agent",
     "allow_insecure_http",
+    "max_response_bytes",
 ];
 
 /// Key, secret and options. Build it, then hand it to [`crate::Auth::new`] (which copies it).
@@ -81,6 +82,7 @@ pub struct Config {
     pub(crate) proxy: Option<String>,
     pub(crate) user_agent: String,
     pub(crate) allow_insecure_http: bool,
+    pub(crate) max_response_bytes: u64,
 }
 
 impl fmt::Debug for Config {
@@ -161,6 +163,7 @@ impl Config {
             proxy: std::env::var("HTTPS_PROXY").or_else(|_| std::env::var("https_proxy")).ok().filter(|p| !p.is_empty()),
             user_agent: format!("tpauth/{}", crate::VERSION),
             allow_insecure_http: false,
+            max_response_bytes: 1 << 20,
         })
     }
 
@@ -254,6 +257,7 @@ impl Config {
                 self.user_agent = value.to_owned();
             }
             "allow_insecure_http" => self.allow_insecure_http = boolean(key, value)?,
+            "max_response_bytes" => self.max_response_bytes = positive(key, number(key, value, "a positive number of bytes")?)?,
             _ => return Err(Error::invalid_argument(format!("unknown option {key:?} (known: {})", OPTION_KEYS.join(", ")))),
         }
         Ok(())

@@ -1,1 +1,222 @@
-//! HTTP transport over one ureq agent per client.
+//! HTTP over one ureq agent per client: keep-alive connection reuse, `TCP_NODELAY` (ureq's default,
+//! so headers and body never wait 40 ms on Nagle), both timeouts, the system trust store plus
+//! `ca_file`, a proxy, a response-size cap, https enforced, and CR/LF refused in header values.
+
+use crate::config::Config;
+use crate::error::{Error, Result, Status};
+use crate::redirect::{is_loopback_host, scheme_host};
+use std::io::ErrorKind;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use ureq::tls::{RootCerts, TlsConfig};
+
+/// One HTTP answer, body read (up to the cap).
+pub(crate) struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// The first value of a header (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// The client's transport.
+pub(crate) struct Http {
+    agent: ureq::Agent,
+    allow_insecure_http: bool,
+    max_response_bytes: u64,
+}
+
+/// The system's trust store, read once per process (reading /etc/ssl/certs takes milliseconds).
+fn system_roots() -> &'static Vec<rustls_pki_types::CertificateDer<'static>> {
+    static ROOTS: OnceLock<Vec<rustls_pki_types::CertificateDer<'static>>> = OnceLock::new();
+    ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
+}
+
+fn load_ca_file(path: &str) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>> {
+    use rustls_pki_types::pem::PemObject;
+    let data = std::fs::read(path).map_err(|e| Error::invalid_argument(format!("ca_file {path:?}: cannot read it: {}", io_reason(&e))))?;
+    let certs: Vec<_> = rustls_pki_types::CertificateDer::pem_slice_iter(&data)
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| Error::invalid_argument(format!("ca_file {path:?}: not a PEM certificate bundle")))?;
+    if certs.is_empty() {
+        return Err(Error::invalid_argument(format!("ca_file {path:?}: contains no PEM certificate")));
+    }
+    Ok(certs)
+}
+
+/// Whether the proxy should be bypassed for `host` (loopback, or listed in `NO_PROXY`).
+fn bypass_proxy(host: &str) -> bool {
+    if is_loopback_host(host) {
+        return true;
+    }
+    let no_proxy = std::env::var("NO_PROXY").or_else(|_| std::env::var("no_proxy")).unwrap_or_default();
+    no_proxy.split(',').map(str::trim).filter(|s| !s.is_empty()).any(|pat| {
+        pat == "*" || {
+            let p = pat.trim_start_matches('.');
+            host.eq_ignore_ascii_case(p) || host.to_ascii_lowercase().ends_with(&format!(".{}", p.to_ascii_lowercase()))
+        }
+    })
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        ErrorKind::NotFound => "not found".into(),
+        ErrorKind::PermissionDenied => "permission denied".into(),
+        ErrorKind::ConnectionRefused => "connection refused".into(),
+        ErrorKind::ConnectionReset => "connection reset by peer".into(),
+        ErrorKind::ConnectionAborted => "connection aborted".into(),
+        ErrorKind::UnexpectedEof => "connection closed before the whole answer arrived (truncated)".into(),
+        ErrorKind::BrokenPipe => "connection closed by peer (broken pipe)".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// A URL for messages: scheme, host and path only (a query may carry `?token=`).
+pub(crate) fn redact_url(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or(url)
+}
+
+impl Http {
+    pub fn new(cfg: &Config) -> Result<Http> {
+        let mut roots = system_roots().clone();
+        if let Some(ca) = &cfg.ca_file {
+            roots.extend(load_ca_file(ca)?);
+        }
+        let root_certs = if roots.is_empty() {
+            // A minimal container without a CA bundle: Mozilla's roots rather than nothing.
+            RootCerts::WebPki
+        } else {
+            RootCerts::Specific(Arc::new(roots.iter().map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned()).collect()))
+        };
+        let proxy = match &cfg.proxy {
+            Some(p) if !scheme_host(&cfg.api_base_url).is_some_and(|(_, h)| bypass_proxy(&h)) => {
+                Some(ureq::Proxy::new(p).map_err(|_| Error::invalid_argument(format!("option proxy: not a usable proxy URL: {p:?}")))?)
+            }
+            _ => None,
+        };
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .no_delay(true)
+            .user_agent(cfg.user_agent.as_str())
+            .accept("application/json")
+            .timeout_global(Some(Duration::from_millis(cfg.timeout_ms)))
+            .timeout_connect(Some(Duration::from_millis(cfg.connect_timeout_ms)))
+            .tls_config(TlsConfig::builder().root_certs(root_certs).build())
+            .proxy(proxy)
+            .max_idle_connections_per_host(4)
+            .build()
+            .new_agent();
+        Ok(Http { agent, allow_insecure_http: cfg.allow_insecure_http, max_response_bytes: cfg.max_response_bytes })
+    }
+
+    /// https, or http to a loopback host with `allow_insecure_http=true`.
+    pub fn check_url(&self, url: &str) -> Result<()> {
+        check_url(url, self.allow_insecure_http)
+    }
+
+    /// Send one request and read the whole answer (up to the cap). Any HTTP status is an `Ok`.
+    pub fn send(&self, method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Result<HttpResponse> {
+        self.check_url(url)?;
+        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
+            return Err(Error::invalid_argument(format!("method {method:?} is not an HTTP method")));
+        }
+        let mut builder = ureq::http::Request::builder().method(method).uri(url);
+        for (name, value) in headers {
+            if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+                return Err(Error::invalid_argument(format!("header {name}: value contains CR, LF or NUL")));
+            }
+            builder = builder.header(*name, *value);
+        }
+        let shown = redact_url(url);
+        let result = match body {
+            Some(b) => builder.body(b).map(|r| self.agent.run(r)),
+            None => builder.body(()).map(|r| self.agent.run(r)),
+        };
+        let mut resp = result
+            .map_err(|e| Error::invalid_argument(format!("{method} {shown}: cannot build the request: {e}")))?
+            .map_err(|e| map_ureq(method, shown, e))?;
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(self.max_response_bytes)
+            .read_to_vec()
+            .map_err(|e| map_ureq(method, shown, e).with_http_status(status))?;
+        Ok(HttpResponse { status, headers, body })
+    }
+}
+
+pub(crate) fn check_url(url: &str, allow_insecure_http: bool) -> Result<()> {
+    match scheme_host(url) {
+        Some((s, _)) if s == "https" => Ok(()),
+        Some((s, h)) if s == "http" => {
+            if !allow_insecure_http {
+                Err(Error::invalid_argument(format!(
+                    "{}: plain http is refused; use https (http is allowed only to loopback hosts with allow_insecure_http=true)",
+                    redact_url(url)
+                )))
+            } else if !is_loopback_host(&h) {
+                Err(Error::invalid_argument(format!(
+                    "{}: plain http is allowed only to loopback hosts (127.0.0.0/8, ::1, localhost), even with allow_insecure_http=true",
+                    redact_url(url)
+                )))
+            } else {
+                Ok(())
+            }
+        }
+        _ => Err(Error::invalid_argument(format!("{:?} is not an absolute https URL", redact_url(url)))),
+    }
+}
+
+fn map_ureq(method: &str, url: &str, e: ureq::Error) -> Error {
+    use ureq::Error as U;
+    let what = format!("{method} {url}");
+    match e {
+        U::Timeout(t) => Error::new(Status::Timeout, format!("{what}: timed out ({t})")),
+        U::Io(io) => match io.kind() {
+            ErrorKind::TimedOut | ErrorKind::WouldBlock => Error::new(Status::Timeout, format!("{what}: timed out")),
+            _ => match ureq::Error::from(io) {
+                U::BodyExceedsLimit(n) => Error::new(Status::Protocol, format!("{what}: the answer's body is larger than the {n}-byte cap")),
+                U::Timeout(t) => Error::new(Status::Timeout, format!("{what}: timed out ({t})")),
+                U::Io(io) => Error::new(Status::Network, format!("{what}: {}", io_reason(&io))),
+                other => Error::new(Status::Network, format!("{what}: {other}")),
+            },
+        },
+        U::BodyExceedsLimit(n) => Error::new(Status::Protocol, format!("{what}: the answer's body is larger than the {n}-byte cap")),
+        U::HostNotFound => Error::new(Status::Network, format!("{what}: could not resolve the host")),
+        U::BadUri(_) | U::Http(_) => Error::invalid_argument(format!("{what}: not a valid URL or header")),
+        U::Tls(m) => Error::new(Status::Network, format!("{what}: TLS failed: {m}")),
+        U::Rustls(r) => Error::new(Status::Network, format!("{what}: TLS failed: {r}")),
+        U::Pem(_) => Error::new(Status::Network, format!("{what}: TLS failed: bad PEM")),
+        U::Protocol(p) => Error::new(Status::Network, format!("{what}: malformed HTTP answer: {p}")),
+        U::InvalidProxyUrl => Error::invalid_argument(format!("{what}: invalid proxy URL")),
+        other => Error::new(Status::Network, format!("{what}: {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_policy() {
+        assert!(check_url("https://api.trustpilot.com/x", false).is_ok());
+        assert!(check_url("http://127.0.0.1:1/x", false).is_err());
+        assert!(check_url("http://127.0.0.1:1/x", true).is_ok());
+        assert!(check_url("http://[::1]:1/x", true).is_ok());
+        assert!(check_url("http://localhost/x", true).is_ok());
+        assert!(check_url("http://example.com/x", true).unwrap_err().message().contains("loopback"));
+        assert_eq!(redact_url("https://h/p?token=secret"), "https://h/p");
+    }
+}
