@@ -1,0 +1,3 @@
+module github.com/tpauth/tpauth-go
+
+go 1.21

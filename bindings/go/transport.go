@@ -1,0 +1,92 @@
+package tpauth
+
+import (
+	"io"
+	"net/http"
+)
+
+// Transport returns an http.RoundTripper that sends each request through base (nil:
+// http.DefaultTransport) with the client's managed token: it sets Authorization: Bearer, apikey
+// and (when configured) x-business-user-id. When the server answers 401 it invalidates that
+// token, renews it and sends the request once more, provided the body can be replayed (no body,
+// or req.GetBody set, as http.NewRequest does for bytes, strings and bytes.Buffer readers);
+// otherwise the 401 is returned as is.
+//
+// Use it only for requests to the Trustpilot API: it sends the token to whatever host a request
+// names.
+func (c *Client) Transport(base http.RoundTripper) http.RoundTripper {
+	return &transport{c: c, base: base}
+}
+
+type transport struct {
+	c    *Client
+	base http.RoundTripper
+}
+
+func (t *transport) baseRT() http.RoundTripper {
+	if t.base != nil {
+		return t.base
+	}
+	return http.DefaultTransport
+}
+
+// authorized is a copy of req carrying tok; the original request is never modified.
+func (t *transport) authorized(req *http.Request, tok *Token, body io.ReadCloser) *http.Request {
+	r := req.Clone(req.Context())
+	r.Body = body
+	r.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	if t.c.apiKey != "" {
+		r.Header.Set("apikey", t.c.apiKey)
+	}
+	if t.c.businessUserID != "" {
+		r.Header.Set("x-business-user-id", t.c.businessUserID)
+	}
+	return r
+}
+
+func closeRequestBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	tok, err := t.c.Token()
+	if err != nil {
+		closeRequestBody(req)
+		return nil, err
+	}
+	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+	resp, err := t.baseRT().RoundTrip(t.authorized(req, tok, req.Body))
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
+		return resp, err
+	}
+	// The API refused this token: drop it (only if still current, so that concurrent 401s renew
+	// once), then renew and resend once when the body can be sent again.
+	if err := t.c.InvalidateToken(tok.AccessToken); err != nil {
+		return resp, nil
+	}
+	if !replayable {
+		return resp, nil
+	}
+	var body io.ReadCloser
+	if req.Body != nil && req.Body != http.NoBody {
+		if body, err = req.GetBody(); err != nil {
+			return resp, nil
+		}
+	} else {
+		body = req.Body
+	}
+	tok2, err := t.c.Token()
+	if err != nil {
+		if body != nil {
+			body.Close()
+		}
+		resp.Body.Close()
+		return nil, err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	return t.baseRT().RoundTrip(t.authorized(req, tok2, body))
+}
