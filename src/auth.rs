@@ -144,6 +144,19 @@ fn response_error(what: &str, resp: &HttpResponse) -> Error {
     Error::new(status, msg).with_http_status(resp.status).with_oauth_code(code).with_retry_after(retry_after)
 }
 
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cur = self.inner.current.read().unwrap_or_else(PoisonError::into_inner);
+        f.debug_struct("Auth")
+            .field("api_key", &self.inner.cfg.api_key)
+            .field("api_base_url", &self.inner.cfg.api_base_url)
+            .field("grant", &self.inner.cfg.effective_grant())
+            .field("token", &cur.token.as_ref().map(|t| if cur.usable { "[redacted]" } else { "[invalidated]" }))
+            .field("token_cache", &self.inner.cache.as_ref().map(|c| c.describe()))
+            .finish_non_exhaustive()
+    }
+}
+
 impl Auth {
     /// A client for this configuration (copied). Fails with `InvalidArgument` on an `http://`
     /// endpoint without `allow_insecure_http` (or to a non-loopback host), an unreadable `ca_file`

@@ -184,6 +184,9 @@ fn map_ureq(method: &str, url: &str, e: ureq::Error) -> Error {
     let what = format!("{method} {url}");
     match e {
         U::Timeout(t) => Error::new(Status::Timeout, format!("{what}: timed out ({t})")),
+        U::Io(io) if io.get_ref().is_some_and(|e| e.is::<rustls::Error>()) => {
+            Error::new(Status::Network, format!("{what}: TLS failed: {io}"))
+        }
         U::Io(io) => match io.kind() {
             ErrorKind::TimedOut | ErrorKind::WouldBlock => Error::new(Status::Timeout, format!("{what}: timed out")),
             _ => match ureq::Error::from(io) {
