@@ -15,7 +15,7 @@ use crate::log::log_event;
 use crate::redirect::{build_authorize_url, check_redirect_uri, ResponseType};
 use crate::response::Response;
 use crate::secret::Secret;
-use crate::token::{now_unix, Token};
+use crate::token::{now_ms, Token};
 use base64::Engine as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
@@ -151,7 +151,7 @@ impl std::fmt::Debug for Auth {
             .field("api_key", &self.inner.cfg.api_key)
             .field("api_base_url", &self.inner.cfg.api_base_url)
             .field("grant", &self.inner.cfg.effective_grant())
-            .field("token", &cur.token.as_ref().map(|t| if cur.usable { "[redacted]" } else { "[invalidated]" }))
+            .field("token", &cur.token.as_ref().map(|_| if cur.usable { "[redacted]" } else { "[invalidated]" }))
             .field("token_cache", &self.inner.cache.as_ref().map(|c| c.describe()))
             .finish_non_exhaustive()
     }
@@ -516,9 +516,9 @@ impl Inner {
 
     /// When the token should be renewed: `refresh_leeway_s` before expiry, but never earlier than
     /// half-way through its lifetime.
-    fn renew_due(&self, t: &Token, now: i64) -> bool {
-        let leeway = self.cfg.refresh_leeway_s.min(t.expires_in().max(0) / 2);
-        t.is_expired_at(now, leeway)
+    fn renew_due(&self, t: &Token, now_ms: i64) -> bool {
+        let leeway_ms = self.cfg.refresh_leeway_s.saturating_mul(1000).min(t.expires_in().max(0).saturating_mul(500));
+        t.is_expired_at_ms(now_ms, leeway_ms)
     }
 
     fn is_invalidated(&self, t: &Token) -> bool {
@@ -527,7 +527,7 @@ impl Inner {
     }
 
     fn get_token(&self) -> Result<Token> {
-        let now = now_unix();
+        let now = now_ms();
         let current = {
             let cur = self.current.read().unwrap_or_else(PoisonError::into_inner);
             if cur.usable {
@@ -537,7 +537,7 @@ impl Inner {
             }
         };
         if let Some(t) = current {
-            if !t.is_expired_at(now, 0) {
+            if !t.is_expired_at_ms(now, 0) {
                 if !self.renew_due(&t, now) {
                     return Ok(t);
                 }
@@ -565,7 +565,7 @@ impl Inner {
         {
             let cur = self.current.read().unwrap_or_else(PoisonError::into_inner);
             if let (true, Some(t)) = (cur.usable, &cur.token) {
-                if !self.renew_due(t, now_unix()) {
+                if !self.renew_due(t, now_ms()) {
                     return Ok(t.clone());
                 }
             }
@@ -582,7 +582,7 @@ impl Inner {
 
     /// Whether a token read from the cache can be served as it is.
     fn servable(&self, t: &Token) -> bool {
-        !self.is_invalidated(t) && !self.renew_due(t, now_unix())
+        !self.is_invalidated(t) && !self.renew_due(t, now_ms())
     }
 
     /// One renewal (the caller holds `renew`): under the cache lock, re-read the cache, then
@@ -598,7 +598,7 @@ impl Inner {
                     self.set_current(&cached);
                     return Ok(cached);
                 }
-                let newer = mine.as_ref().is_none_or(|m| cached.received_at() >= m.received_at());
+                let newer = mine.as_ref().is_none_or(|m| cached.received_at_ms() >= m.received_at_ms());
                 if newer {
                     if let Some(rt) = cached.refresh_token() {
                         refresh_token = Some(Zeroizing::new(rt.to_owned()));

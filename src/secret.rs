@@ -36,11 +36,6 @@ impl Secret {
         // SAFETY: exactly one NUL, at the end (checked in `new`).
         unsafe { CStr::from_bytes_with_nul_unchecked(&self.buf) }
     }
-
-    /// Whether the value is empty.
-    pub fn is_empty(&self) -> bool {
-        self.buf.len() == 1
-    }
 }
 
 impl fmt::Debug for Secret {

@@ -24,13 +24,14 @@ struct TokenData {
     refresh_token: Option<Secret>,
     token_type: Option<Secret>,
     expires_in: i64,
-    received_at: i64,
+    /// Local clock at receipt, in milliseconds: short-lived tokens need sub-second precision.
+    received_at_ms: i64,
     raw_json: Secret,
 }
 
-/// Seconds since the Unix epoch, by the local clock.
-pub(crate) fn now_unix() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+/// Milliseconds since the Unix epoch, by the local clock.
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 fn protocol(msg: impl Into<String>) -> Error {
@@ -97,18 +98,18 @@ impl Token {
     /// Parse a token endpoint's 2xx body, received now. `previous_refresh` is kept when the
     /// response carries no `refresh_token` (a refresh answer may omit it).
     pub fn from_response(body: &str, previous_refresh: Option<&str>) -> Result<Token> {
-        Self::from_response_at(body, previous_refresh, now_unix())
+        Self::from_response_at(body, previous_refresh, now_ms())
     }
 
-    fn from_response_at(body: &str, previous_refresh: Option<&str>, received_at: i64) -> Result<Token> {
+    fn from_response_at(body: &str, previous_refresh: Option<&str>, received_at_ms: i64) -> Result<Token> {
         let value: Value = serde_json::from_str(body).map_err(|_| protocol("the token response is not JSON"))?;
         let Value::Object(obj) = &value else {
             return Err(protocol("the token response is not a JSON object"));
         };
-        Self::from_object(obj, body, previous_refresh, received_at)
+        Self::from_object(obj, body, previous_refresh, received_at_ms)
     }
 
-    fn from_object(obj: &Map<String, Value>, raw: &str, previous_refresh: Option<&str>, received_at: i64) -> Result<Token> {
+    fn from_object(obj: &Map<String, Value>, raw: &str, previous_refresh: Option<&str>, received_at_ms: i64) -> Result<Token> {
         let access = match obj.get("access_token") {
             Some(Value::String(s)) => token_value("access_token", s)?,
             Some(_) => return Err(protocol("the token response's access_token is not a string")),
@@ -121,7 +122,7 @@ impl Token {
         let token_type = opt_string(obj, "token_type").and_then(|t| Secret::new(&t));
         let expires_in = parse_expires_in(obj.get("expires_in"))?;
         let raw_json = Secret::new(raw).ok_or_else(|| protocol("the token response contains NUL"))?;
-        Ok(Token(Arc::new(TokenData { access_token: access, refresh_token: refresh, token_type, expires_in, received_at, raw_json })))
+        Ok(Token(Arc::new(TokenData { access_token: access, refresh_token: refresh, token_type, expires_in, received_at_ms, raw_json })))
     }
 
     /// A token from the parameters of an implicit-grant redirect fragment. Its raw JSON is an
@@ -134,7 +135,7 @@ impl Token {
             }
         }
         let raw = Value::Object(obj.clone()).to_string();
-        Self::from_object(&obj, &raw, None, now_unix())
+        Self::from_object(&obj, &raw, None, now_ms())
     }
 
     /// The access token.
@@ -159,27 +160,42 @@ impl Token {
 
     /// When the token expires (Unix seconds, local clock at receipt + `expires_in`); -1 when unknown.
     pub fn expires_at(&self) -> i64 {
+        let ms = self.expires_at_ms();
+        if ms < 0 {
+            -1
+        } else {
+            ms.div_euclid(1000)
+        }
+    }
+
+    /// When the token expires, in Unix milliseconds; -1 when unknown.
+    pub fn expires_at_ms(&self) -> i64 {
         if self.0.expires_in < 0 {
             -1
         } else {
-            self.0.received_at.saturating_add(self.0.expires_in)
+            self.0.received_at_ms.saturating_add(self.0.expires_in.saturating_mul(1000))
         }
     }
 
     /// When the token was received (Unix seconds, local clock).
     pub fn received_at(&self) -> i64 {
-        self.0.received_at
+        self.0.received_at_ms.div_euclid(1000)
+    }
+
+    /// When the token was received (Unix milliseconds, local clock).
+    pub fn received_at_ms(&self) -> i64 {
+        self.0.received_at_ms
     }
 
     /// Whether the token expires within `leeway_s` seconds from now. A token without a known expiry
     /// is never considered expired (the API's 401 tells).
     pub fn is_expired(&self, leeway_s: i64) -> bool {
-        self.is_expired_at(now_unix(), leeway_s)
+        self.is_expired_at_ms(now_ms(), leeway_s.saturating_mul(1000))
     }
 
-    pub(crate) fn is_expired_at(&self, now: i64, leeway_s: i64) -> bool {
-        let at = self.expires_at();
-        at >= 0 && now.saturating_add(leeway_s) >= at
+    pub(crate) fn is_expired_at_ms(&self, now_ms: i64, leeway_ms: i64) -> bool {
+        let at = self.expires_at_ms();
+        at >= 0 && now_ms.saturating_add(leeway_ms) >= at
     }
 
     /// The server's response body, verbatim.
@@ -198,7 +214,7 @@ impl Token {
         let mut obj = Map::new();
         obj.insert("format".into(), Value::String(PERSIST_FORMAT.into()));
         obj.insert("raw".into(), Value::String(self.raw_json().to_owned()));
-        obj.insert("received_at".into(), Value::from(self.0.received_at));
+        obj.insert("received_at_ms".into(), Value::from(self.0.received_at_ms));
         if let Some(rt) = self.refresh_token() {
             obj.insert("refresh_token".into(), Value::String(rt.to_owned()));
         }
@@ -213,11 +229,12 @@ impl Token {
         let Value::Object(obj) = value else { return Err(bad("not a JSON object")) };
         if obj.get("format").and_then(Value::as_str) == Some(PERSIST_FORMAT) {
             let raw = obj.get("raw").and_then(Value::as_str).ok_or_else(|| bad("no \"raw\" string"))?;
-            let received_at = obj.get("received_at").and_then(Value::as_i64).ok_or_else(|| bad("no \"received_at\" integer"))?;
+            let received_at_ms =
+                obj.get("received_at_ms").and_then(Value::as_i64).ok_or_else(|| bad("no \"received_at_ms\" integer"))?;
             let rt = obj.get("refresh_token").and_then(Value::as_str);
-            Self::from_response_at(raw, rt, received_at).map_err(|e| bad(e.message()))
+            Self::from_response_at(raw, rt, received_at_ms).map_err(|e| bad(e.message()))
         } else if obj.contains_key("access_token") {
-            Self::from_object(&obj, json, None, now_unix()).map_err(|e| bad(e.message()))
+            Self::from_object(&obj, json, None, now_ms()).map_err(|e| bad(e.message()))
         } else {
             Err(bad("neither a tpauth token nor a token response"))
         }
@@ -260,7 +277,7 @@ mod tests {
 
     #[test]
     fn expires_in_forms() {
-        let t = |e: &str| Token::from_response_at(&format!(r#"{{"access_token":"a","expires_in":{e}}}"#), None, 1000);
+        let t = |e: &str| Token::from_response_at(&format!(r#"{{"access_token":"a","expires_in":{e}}}"#), None, 1_000_000);
         assert_eq!(t("\"359999\"").unwrap().expires_at(), 1000 + 359_999);
         assert_eq!(t("10").unwrap().expires_in(), 10);
         assert_eq!(t("null").unwrap().expires_at(), -1);
@@ -282,7 +299,7 @@ mod tests {
 
     #[test]
     fn refresh_kept_and_roundtrip() {
-        let t = Token::from_response_at(r#"{"access_token":"A","expires_in":"60","token_type":"BearerToken"}"#, Some("R"), 100).unwrap();
+        let t = Token::from_response_at(r#"{"access_token":"A","expires_in":"60","token_type":"BearerToken"}"#, Some("R"), 100_000).unwrap();
         assert_eq!(t.refresh_token(), Some("R"));
         let back = Token::from_json(&t.to_json()).unwrap();
         assert_eq!(back.access_token(), "A");
