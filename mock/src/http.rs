@@ -100,8 +100,8 @@ pub(crate) fn read_request<R: BufRead, W: Write>(r: &mut R, w: &mut W) -> Result
     }
     // Absolute-form targets (proxies) are reduced to their path.
     let target = match target.split_once("://") {
-        Some((_, rest)) => rest.find('/').map_or_else(|| "/".to_owned(), |i| rest[i..].to_owned()),
-        None => target,
+        Some((_, rest)) if !target.starts_with('/') => rest.find('/').map_or_else(|| "/".to_owned(), |i| rest[i..].to_owned()),
+        _ => target,
     };
     let (path, query) = match target.split_once('?') {
         Some((p, q)) => (p.to_owned(), q.to_owned()),

@@ -689,3 +689,21 @@ fn stops_on_drop() {
     // Idle keep-alive connections are closed too.
     assert!(idle.read_response().is_err());
 }
+
+#[test]
+fn unencoded_url_in_query_and_recount_after_reset() {
+    let mock = MockServer::start().unwrap();
+    // A "://" inside the query is not an absolute-form request target.
+    let r = authenticate(&mock, "client_id=mock-api-key&redirect_uri=https://app.example/cb&response_type=code&state=s");
+    assert_eq!(r.status, 302, "{}", r.text());
+    assert!(r.header("location").unwrap().starts_with("https://app.example/cb?code="));
+    // A connection kept alive across a reset counts again after it.
+    let mut c = Conn::open(&mock);
+    assert_eq!(c.send("GET", "/v1/x", &[], b"").status, 401);
+    mock.reset();
+    for _ in 0..2 {
+        assert_eq!(c.send("GET", "/v1/x", &[], b"").status, 401);
+    }
+    let s = mock.stats();
+    assert_eq!((s.connections, s.requests, s.api_requests, s.api_401), (1, 2, 2, 2));
+}
