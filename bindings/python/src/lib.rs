@@ -1,1 +1,484 @@
+//! `tpauth._tpauth`: the Python skin over the Rust core (not over the C ABI).
+//!
+//! Every blocking call releases the GIL (`Python::allow_threads`) and runs inside `catch_unwind`, so
+//! that a panic of the core becomes `tpauth.InternalError` instead of crossing into Python. Errors
+//! are raised as instances of the pure-Python hierarchy in `tpauth/_errors.py`.
 
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::GILOnceCell;
+use pyo3::types::{PyBool, PyBytes, PyByteArray, PyDict, PyList, PyString, PyTuple};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// `tpauth._errors._from_native`, looked up once.
+static FROM_NATIVE: GILOnceCell<Py<PyAny>> = GILOnceCell::new();
+/// `tpauth._headers.Headers`, looked up once.
+static HEADERS: GILOnceCell<Py<PyAny>> = GILOnceCell::new();
+/// `json.loads`, looked up once.
+static JSON_LOADS: GILOnceCell<Py<PyAny>> = GILOnceCell::new();
+
+fn cached<'py>(py: Python<'py>, cell: &'static GILOnceCell<Py<PyAny>>, module: &str, attr: &str) -> PyResult<Bound<'py, PyAny>> {
+    let obj = cell.get_or_try_init(py, || -> PyResult<Py<PyAny>> { Ok(py.import(module)?.getattr(attr)?.unbind()) })?;
+    Ok(obj.bind(py).clone())
+}
+
+/// The core's error as an instance of the matching `tpauth.Error` subclass.
+fn to_py_err(py: Python<'_>, e: &tpauth::Error) -> PyErr {
+    let build = || -> PyResult<PyErr> {
+        let from_native = cached(py, &FROM_NATIVE, "tpauth._errors", "_from_native")?;
+        let http = if e.http_status() == 0 { None } else { Some(e.http_status()) };
+        let retry = e.retry_after().map(|d| d.as_secs_f64());
+        let exc = from_native.call1((e.status().code(), e.message(), http, e.oauth_code(), retry))?;
+        Ok(PyErr::from_value(exc))
+    };
+    build().unwrap_or_else(|err| err)
+}
+
+fn internal(py: Python<'_>, what: &str) -> PyErr {
+    to_py_err(py, &tpauth::Error::new(tpauth::Status::Internal, format!("{what}: the library panicked (a bug; please report it)")))
+}
+
+/// Run `f` without the GIL and without letting a panic escape.
+fn blocking<T: Send>(py: Python<'_>, what: &str, f: impl FnOnce() -> tpauth::Result<T> + Send) -> PyResult<T> {
+    match py.allow_threads(|| catch_unwind(AssertUnwindSafe(f))) {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(to_py_err(py, &e)),
+        Err(_) => Err(internal(py, what)),
+    }
+}
+
+/// Run a quick, non-blocking core call (with the GIL held) without letting a panic escape.
+fn quick<T>(py: Python<'_>, what: &str, f: impl FnOnce() -> tpauth::Result<T>) -> PyResult<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(to_py_err(py, &e)),
+        Err(_) => Err(internal(py, what)),
+    }
+}
+
+/// An option value as the core wants it: `str(value)`, with booleans as `true`/`false`.
+fn option_value(value: &Bound<'_, PyAny>) -> PyResult<String> {
+    if let Ok(b) = value.downcast::<PyBool>() {
+        return Ok(if b.is_true() { "true" } else { "false" }.to_owned());
+    }
+    if let Ok(s) = value.downcast::<PyString>() {
+        return Ok(s.to_cow()?.into_owned());
+    }
+    Ok(value.str()?.to_cow()?.into_owned())
+}
+
+/// The option keys that `**options` may name (every key of the contract's options table).
+fn check_option_key(func: &str, key: &str) -> PyResult<()> {
+    if tpauth::OPTION_KEYS.contains(&key) {
+        Ok(())
+    } else {
+        Err(PyTypeError::new_err(format!(
+            "{func}() got an unexpected keyword argument '{key}' (options: timeout, {})",
+            tpauth::OPTION_KEYS.join(", ")
+        )))
+    }
+}
+
+/// `timeout` in seconds → `timeout_ms`.
+fn timeout_ms(py: Python<'_>, timeout: f64) -> PyResult<String> {
+    if !timeout.is_finite() || timeout <= 0.0 || timeout > 1e9 {
+        let msg = format!("timeout: expected a positive number of seconds, got {timeout}");
+        return Err(to_py_err(py, &tpauth::Error::invalid_argument(msg)));
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let ms = ((timeout * 1000.0).round() as u64).max(1);
+    Ok(ms.to_string())
+}
+
+/// A Trustpilot client: every grant, the managed token and API calls. Thread-safe: share one.
+#[pyclass(frozen, module = "tpauth", name = "Auth")]
+struct Auth {
+    inner: tpauth::Auth,
+    api_key: String,
+    api_base_url: String,
+    business_user_id: Option<String>,
+}
+
+/// Apply named and `**options` keyword arguments to a config; returns `business_user_id` if set.
+fn apply_options(
+    func: &str,
+    cfg: &mut tpauth::Config,
+    named: &[(&str, Option<String>)],
+    options: Option<&Bound<'_, PyDict>>,
+    py: Python<'_>,
+) -> PyResult<()> {
+    for (key, value) in named {
+        if let Some(v) = value {
+            quick(py, "Config::set", || cfg.set(key, v))?;
+        }
+    }
+    if let Some(opts) = options {
+        for (k, v) in opts.iter() {
+            let key: String = k.extract()?;
+            if key == "timeout" {
+                if !v.is_none() {
+                    let secs: f64 = v.extract().map_err(|_| PyTypeError::new_err("timeout: expected a number of seconds"))?;
+                    let ms = timeout_ms(py, secs)?;
+                    quick(py, "Config::set", || cfg.set("timeout_ms", &ms))?;
+                }
+                continue;
+            }
+            check_option_key(func, &key)?;
+            if v.is_none() {
+                continue;
+            }
+            let value = option_value(&v)?;
+            quick(py, "Config::set", || cfg.set(&key, &value))?;
+        }
+    }
+    Ok(())
+}
+
+impl Auth {
+    fn build(py: Python<'_>, cfg: &tpauth::Config, business_user_id: Option<String>) -> PyResult<Auth> {
+        let inner = quick(py, "Auth::new", || tpauth::Auth::new(cfg))?;
+        Ok(Auth { inner, api_key: cfg.api_key().to_owned(), api_base_url: cfg.api_base_url().to_owned(), business_user_id })
+    }
+}
+
+fn opt_str(dict: Option<&Bound<'_, PyDict>>, key: &str) -> PyResult<Option<String>> {
+    match dict.map(|d| d.get_item(key)).transpose()?.flatten() {
+        Some(v) if !v.is_none() => Ok(Some(option_value(&v)?)),
+        _ => Ok(None),
+    }
+}
+
+#[pymethods]
+impl Auth {
+    #[new]
+    #[pyo3(signature = (api_key, api_secret, *, api_base_url=None, authorize_url=None, username=None, password=None,
+                        grant=None, business_user_id=None, token_cache=None, timeout=30.0, allow_insecure_http=false,
+                        **options))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        api_key: &str,
+        api_secret: &str,
+        api_base_url: Option<String>,
+        authorize_url: Option<String>,
+        username: Option<String>,
+        password: Option<String>,
+        grant: Option<String>,
+        business_user_id: Option<String>,
+        token_cache: Option<String>,
+        timeout: f64,
+        allow_insecure_http: bool,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Auth> {
+        let mut cfg = quick(py, "Config::new", || tpauth::Config::new(api_key, api_secret))?;
+        let named = [
+            ("api_base_url", api_base_url),
+            ("authorize_url", authorize_url),
+            ("username", username),
+            ("password", password),
+            ("grant", grant),
+            ("business_user_id", business_user_id.clone()),
+            ("token_cache", token_cache),
+            ("timeout_ms", Some(timeout_ms(py, timeout)?)),
+            ("allow_insecure_http", Some(allow_insecure_http.to_string())),
+        ];
+        apply_options("Auth", &mut cfg, &named, options, py)?;
+        let business_user_id = opt_str(options, "business_user_id")?.or(business_user_id).filter(|s| !s.is_empty());
+        Auth::build(py, &cfg, business_user_id)
+    }
+
+    /// A client configured from `TRUSTPILOT_*` environment variables; keyword arguments (the
+    /// constructor's) override them.
+    #[staticmethod]
+    #[pyo3(signature = (**options))]
+    fn from_env(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Auth> {
+        let mut cfg = quick(py, "Config::from_env", tpauth::Config::from_env)?;
+        apply_options("from_env", &mut cfg, &[], options, py)?;
+        let business_user_id = opt_str(options, "business_user_id")?
+            .or_else(|| std::env::var("TRUSTPILOT_BUSINESS_USER_ID").ok())
+            .filter(|s| !s.is_empty());
+        Auth::build(py, &cfg, business_user_id)
+    }
+
+    /// The API key (public: it is the OAuth `client_id`), sent as the `apikey` header.
+    #[getter]
+    fn api_key(&self) -> &str {
+        &self.api_key
+    }
+
+    /// The API base URL.
+    #[getter]
+    fn api_base_url(&self) -> &str {
+        &self.api_base_url
+    }
+
+    /// The `business_user_id` option (sent as `x-business-user-id`), or None.
+    #[getter]
+    fn business_user_id(&self) -> Option<&str> {
+        self.business_user_id.as_deref()
+    }
+
+    fn password_grant(&self, py: Python<'_>, username: &str, password: &str) -> PyResult<Token> {
+        blocking(py, "password_grant", || self.inner.password_grant(username, password)).map(Token)
+    }
+
+    fn client_credentials_grant(&self, py: Python<'_>) -> PyResult<Token> {
+        blocking(py, "client_credentials_grant", || self.inner.client_credentials_grant()).map(Token)
+    }
+
+    fn authorization_code_grant(&self, py: Python<'_>, code: &str, redirect_uri: &str) -> PyResult<Token> {
+        blocking(py, "authorization_code_grant", || self.inner.authorization_code_grant(code, redirect_uri)).map(Token)
+    }
+
+    #[pyo3(signature = (refresh_token=None))]
+    fn refresh(&self, py: Python<'_>, refresh_token: Option<&str>) -> PyResult<Token> {
+        blocking(py, "refresh", || self.inner.refresh(refresh_token)).map(Token)
+    }
+
+    #[pyo3(signature = (refresh_token=None))]
+    fn revoke(&self, py: Python<'_>, refresh_token: Option<&str>) -> PyResult<()> {
+        blocking(py, "revoke", || self.inner.revoke(refresh_token))
+    }
+
+    fn get_token(&self, py: Python<'_>) -> PyResult<Token> {
+        blocking(py, "get_token", || self.inner.get_token()).map(Token)
+    }
+
+    /// Drop the current token if it is still `access_token` (a `str`, or the `Token` itself).
+    fn invalidate_token(&self, py: Python<'_>, access_token: &Bound<'_, PyAny>) -> PyResult<()> {
+        let at: String = if let Ok(t) = access_token.downcast::<Token>() {
+            t.get().0.access_token().to_owned()
+        } else if let Ok(s) = access_token.downcast::<PyString>() {
+            s.to_cow()?.into_owned()
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "invalidate_token(): access_token must be str or tpauth.Token, not {}",
+                access_token.get_type().name()?
+            )));
+        };
+        blocking(py, "invalidate_token", || self.inner.invalidate_token(&at))
+    }
+
+    fn set_token(&self, py: Python<'_>, token: PyRef<'_, Token>) -> PyResult<()> {
+        let t = token.0.clone();
+        blocking(py, "set_token", || self.inner.set_token(&t))
+    }
+
+    #[pyo3(signature = (redirect_uri, response_type="code", state=None))]
+    fn authorize_url(&self, py: Python<'_>, redirect_uri: &str, response_type: &str, state: Option<&str>) -> PyResult<String> {
+        quick(py, "authorize_url", || {
+            let rt = tpauth::ResponseType::parse(response_type)?;
+            self.inner.authorize_url(redirect_uri, rt, state)
+        })
+    }
+
+    /// An API call with the managed token (renewed and retried once on 401). `body` is bytes or str
+    /// (sent as UTF-8).
+    #[pyo3(signature = (method, url_or_path, body=None, content_type=None))]
+    fn request(
+        &self,
+        py: Python<'_>,
+        method: &str,
+        url_or_path: &str,
+        body: Option<&Bound<'_, PyAny>>,
+        content_type: Option<&str>,
+    ) -> PyResult<Response> {
+        let body: Option<Vec<u8>> = match body {
+            None => None,
+            Some(b) if b.is_none() => None,
+            Some(b) => {
+                if let Ok(s) = b.downcast::<PyString>() {
+                    Some(s.to_cow()?.as_bytes().to_vec())
+                } else if let Ok(by) = b.downcast::<PyBytes>() {
+                    Some(by.as_bytes().to_vec())
+                } else if let Ok(ba) = b.downcast::<PyByteArray>() {
+                    Some(ba.to_vec())
+                } else {
+                    return Err(PyTypeError::new_err(format!(
+                        "request(): body must be bytes, str or None, not {}",
+                        b.get_type().name()?
+                    )));
+                }
+            }
+        };
+        blocking(py, "request", || self.inner.request(method, url_or_path, body.as_deref(), content_type)).map(Response)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("tpauth.Auth(api_key={:?}, api_base_url={:?})", self.api_key, self.api_base_url)
+    }
+}
+
+/// One token response, immutable. `repr()` never shows the access or refresh token.
+#[pyclass(frozen, module = "tpauth", name = "Token")]
+struct Token(tpauth::Token);
+
+#[pymethods]
+impl Token {
+    #[getter]
+    fn access_token(&self) -> &str {
+        self.0.access_token()
+    }
+
+    #[getter]
+    fn refresh_token(&self) -> Option<&str> {
+        self.0.refresh_token()
+    }
+
+    #[getter]
+    fn token_type(&self) -> Option<&str> {
+        self.0.token_type()
+    }
+
+    /// `expires_in` as sent, in seconds; None when the server gave none.
+    #[getter]
+    fn expires_in(&self) -> Option<i64> {
+        Some(self.0.expires_in()).filter(|n| *n >= 0)
+    }
+
+    /// Unix seconds (local clock at receipt + `expires_in`); None when unknown.
+    #[getter]
+    fn expires_at(&self) -> Option<i64> {
+        Some(self.0.expires_at()).filter(|n| *n >= 0)
+    }
+
+    /// Unix seconds (local clock) when the token was received.
+    #[getter]
+    fn received_at(&self) -> i64 {
+        self.0.received_at()
+    }
+
+    /// The server's response as a new dict (every field, verbatim).
+    #[getter]
+    fn raw<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        cached(py, &JSON_LOADS, "json", "loads")?.call1((self.0.raw_json(),))
+    }
+
+    /// The server's response body, verbatim.
+    #[getter]
+    fn raw_json(&self) -> &str {
+        self.0.raw_json()
+    }
+
+    /// Whether the token expires within `leeway` seconds from now (never, when its expiry is unknown).
+    #[pyo3(signature = (leeway=0.0))]
+    fn is_expired(&self, leeway: f64) -> PyResult<bool> {
+        if !leeway.is_finite() {
+            return Err(PyValueError::new_err("is_expired(): leeway must be a finite number of seconds"));
+        }
+        #[allow(clippy::cast_possible_truncation)]
+        let l = leeway.ceil().clamp(-1e15, 1e15) as i64;
+        Ok(self.0.is_expired(l))
+    }
+
+    /// For persisting (a file, a database). Contains secrets: store it like a password.
+    fn to_json(&self) -> String {
+        self.0.to_json()
+    }
+
+    /// Read what `to_json` wrote (or a plain token response, as if received now).
+    #[staticmethod]
+    fn from_json(py: Python<'_>, json: &str) -> PyResult<Token> {
+        quick(py, "Token.from_json", || tpauth::Token::from_json(json)).map(Token)
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let from_json = slf.get_type().getattr("from_json")?;
+        let args = PyTuple::new(py, [slf.get().0.to_json()])?;
+        PyTuple::new(py, [from_json, args.into_any()])
+    }
+
+    fn __repr__(&self) -> String {
+        let opt = |v: Option<i64>| v.map_or_else(|| "None".to_owned(), |n| n.to_string());
+        format!(
+            "tpauth.Token(token_type={}, expires_in={}, expires_at={}, access_token='<redacted>', refresh_token={})",
+            self.0.token_type().map_or_else(|| "None".to_owned(), |t| format!("{t:?}")),
+            opt(self.expires_in()),
+            opt(self.expires_at()),
+            if self.0.refresh_token().is_some() { "'<redacted>'" } else { "None" },
+        )
+    }
+}
+
+/// One API response, immutable.
+#[pyclass(frozen, module = "tpauth", name = "Response")]
+struct Response(tpauth::Response);
+
+#[pymethods]
+impl Response {
+    /// The HTTP status.
+    #[getter]
+    fn status(&self) -> u16 {
+        self.0.status()
+    }
+
+    /// The body bytes.
+    #[getter]
+    fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, self.0.body())
+    }
+
+    /// The body decoded as UTF-8 (invalid bytes replaced).
+    #[getter]
+    fn text(&self) -> String {
+        self.0.text()
+    }
+
+    /// Headers, a case-insensitive read-only mapping (repeated headers joined with ", ").
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let pairs = PyList::empty(py);
+        for (k, v) in self.0.headers() {
+            pairs.append((k, v))?;
+        }
+        cached(py, &HEADERS, "tpauth._headers", "Headers")?.call1((pairs,))
+    }
+
+    /// The first value of a header (case-insensitive name), or None.
+    fn header(&self, name: &str) -> Option<&str> {
+        self.0.header(name)
+    }
+
+    /// The body parsed as JSON (`json.loads`; raises `json.JSONDecodeError`, a ValueError).
+    fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        cached(py, &JSON_LOADS, "json", "loads")?.call1((PyBytes::new(py, self.0.body()),))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("tpauth.Response(status={}, body_len={})", self.0.status(), self.0.body().len())
+    }
+}
+
+/// 128 random bits, URL-safe: a `state` for the authorize URL.
+#[pyfunction]
+fn new_state() -> String {
+    tpauth::new_state()
+}
+
+/// The authorization code of a code-flow redirect, checking its `state` when `expected_state` is given.
+#[pyfunction]
+#[pyo3(signature = (url, expected_state=None))]
+fn parse_code_redirect(py: Python<'_>, url: &str, expected_state: Option<&str>) -> PyResult<String> {
+    quick(py, "parse_code_redirect", || tpauth::parse_code_redirect(url, expected_state))
+}
+
+/// The token of an implicit-flow redirect (in its fragment), checking its `state` when given.
+#[pyfunction]
+#[pyo3(signature = (url, expected_state=None))]
+fn parse_implicit_redirect(py: Python<'_>, url: &str, expected_state: Option<&str>) -> PyResult<Token> {
+    quick(py, "parse_implicit_redirect", || tpauth::parse_implicit_redirect(url, expected_state)).map(Token)
+}
+
+#[pymodule]
+fn _tpauth(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", tpauth::VERSION)?;
+    m.add("OPTION_KEYS", PyTuple::new(m.py(), tpauth::OPTION_KEYS)?)?;
+    m.add_class::<Auth>()?;
+    m.add_class::<Token>()?;
+    m.add_class::<Response>()?;
+    m.add_function(wrap_pyfunction!(new_state, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_code_redirect, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_implicit_redirect, m)?)?;
+    Ok(())
+}

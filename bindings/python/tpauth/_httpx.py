@@ -1,0 +1,54 @@
+"""``tpauth.HttpxAuth``: the managed token for httpx, sync and async."""
+
+from __future__ import annotations
+
+from typing import AsyncGenerator, Generator, Union
+
+import anyio.to_thread
+import httpx
+
+from . import aio
+from ._tpauth import Auth, Token
+
+
+class HttpxAuth(httpx.Auth):
+    """``httpx.Client(auth=tpauth.HttpxAuth(auth))`` (or ``httpx.AsyncClient``): adds
+    ``Authorization: Bearer``, ``apikey`` (and ``x-business-user-id`` when configured); on a 401 it
+    invalidates that token, gets a new one and resends the request once. In an async client the
+    blocking token work runs in a worker thread, never on the event loop."""
+
+    requires_request_body = True
+
+    def __init__(self, auth: Union[Auth, aio.Auth]) -> None:
+        if isinstance(auth, aio.Auth):
+            auth = auth.sync
+        if not isinstance(auth, Auth):
+            raise TypeError(f"HttpxAuth() expects a tpauth.Auth, not {type(auth).__name__}")
+        self.auth = auth
+
+    def __repr__(self) -> str:
+        return f"tpauth.HttpxAuth({self.auth!r})"
+
+    def _apply(self, request: httpx.Request, token: Token) -> None:
+        request.headers["Authorization"] = f"Bearer {token.access_token}"
+        request.headers["apikey"] = self.auth.api_key
+        if self.auth.business_user_id and "x-business-user-id" not in request.headers:
+            request.headers["x-business-user-id"] = self.auth.business_user_id
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        token = self.auth.get_token()
+        self._apply(request, token)
+        response = yield request
+        if response.status_code == 401:
+            self.auth.invalidate_token(token.access_token)
+            self._apply(request, self.auth.get_token())
+            yield request
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        token = await anyio.to_thread.run_sync(self.auth.get_token)
+        self._apply(request, token)
+        response = yield request
+        if response.status_code == 401:
+            await anyio.to_thread.run_sync(self.auth.invalidate_token, token.access_token)
+            self._apply(request, await anyio.to_thread.run_sync(self.auth.get_token))
+            yield request

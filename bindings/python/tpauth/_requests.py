@@ -1,0 +1,72 @@
+"""``tpauth.RequestsAuth``: the managed token for requests."""
+
+from __future__ import annotations
+
+from typing import Any, Union
+
+import requests
+from requests.auth import AuthBase
+from requests.cookies import extract_cookies_to_jar
+from requests.models import PreparedRequest
+from requests.utils import rewind_body
+
+from . import aio
+from ._tpauth import Auth, Token
+
+_RETRIED = "_tpauth_retried"
+
+
+class RequestsAuth(AuthBase):
+    """``requests.get(url, auth=tpauth.RequestsAuth(auth))``: adds ``Authorization: Bearer``,
+    ``apikey`` (and ``x-business-user-id`` when configured); on a 401 it invalidates that token,
+    gets a new one and resends the request once."""
+
+    def __init__(self, auth: Union[Auth, aio.Auth]) -> None:
+        if isinstance(auth, aio.Auth):
+            auth = auth.sync
+        if not isinstance(auth, Auth):
+            raise TypeError(f"RequestsAuth() expects a tpauth.Auth, not {type(auth).__name__}")
+        self.auth = auth
+
+    def __repr__(self) -> str:
+        return f"tpauth.RequestsAuth({self.auth!r})"
+
+    def _apply(self, r: PreparedRequest, token: Token) -> None:
+        r.headers["Authorization"] = f"Bearer {token.access_token}"
+        r.headers["apikey"] = self.auth.api_key
+        if self.auth.business_user_id and "x-business-user-id" not in r.headers:
+            r.headers["x-business-user-id"] = self.auth.business_user_id
+
+    def __call__(self, r: PreparedRequest) -> PreparedRequest:
+        self._apply(r, self.auth.get_token())
+        # Remember where a streamed body starts so that the retry can rewind it.
+        try:
+            setattr(r, "_body_position", r.body.tell())  # type: ignore[union-attr]
+        except (AttributeError, OSError):
+            pass
+        r.register_hook("response", self._on_response)
+        return r
+
+    def _on_response(self, resp: requests.Response, **kwargs: Any) -> requests.Response:
+        req = resp.request
+        if resp.status_code != 401 or getattr(req, _RETRIED, False) or resp.connection is None:
+            return resp
+        if req.body is not None and hasattr(req.body, "read"):
+            if getattr(req, "_body_position", None) is None:
+                return resp  # a stream that cannot be replayed: give the 401 to the caller
+            rewind_body(req)
+        used = str(req.headers.get("Authorization", ""))
+        if used.startswith("Bearer "):
+            self.auth.invalidate_token(used[len("Bearer "):])
+        token = self.auth.get_token()
+        resp.content  # noqa: B018 - read the body so that the connection goes back to the pool
+        resp.close()
+        new = req.copy()
+        setattr(new, _RETRIED, True)
+        extract_cookies_to_jar(new._cookies, req, resp.raw)  # type: ignore[attr-defined]
+        new.prepare_cookies(new._cookies)  # type: ignore[attr-defined]
+        self._apply(new, token)
+        retried: requests.Response = resp.connection.send(new, **kwargs)
+        retried.history.append(resp)
+        retried.request = new
+        return retried
