@@ -361,7 +361,10 @@ impl Inner {
                 let left = t - now;
                 return Err(Error::new(
                     Status::RateLimited,
-                    format!("{what}: not sent: the token endpoint answered 429 moments ago; wait {} ms before asking again", left.as_millis()),
+                    format!(
+                        "{what}: not sent: the token endpoint answered 429 moments ago; wait {} ms before asking again",
+                        left.as_millis()
+                    ),
                 )
                 .with_http_status(429)
                 .with_retry_after(Some(left)));
@@ -396,7 +399,12 @@ impl Inner {
             if attempt == 0 {
                 self.check_cooldown(what)?;
             }
-            log_event!(Info, "{what}: POST {}{}", redact_url(url), if attempt > 0 { format!(" (retry {attempt} of {max})") } else { String::new() });
+            log_event!(
+                Info,
+                "{what}: POST {}{}",
+                redact_url(url),
+                if attempt > 0 { format!(" (retry {attempt} of {max})") } else { String::new() }
+            );
             let (err, retry_after) = match self.http.send("POST", url, &headers, Some(body.as_bytes())) {
                 Ok(resp) if (200..300).contains(&resp.status) => return Ok(resp),
                 Ok(resp) if resp.status == 429 || resp.status >= 500 => {
@@ -439,11 +447,9 @@ impl Inner {
                 (&self.token_url, vec![("grant_type", "password"), ("username", username), ("password", password)], true)
             }
             GrantRequest::ClientCredentials => (&self.token_url, vec![("grant_type", "client_credentials")], true),
-            GrantRequest::AuthorizationCode { code, redirect_uri } => (
-                &self.token_url,
-                vec![("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirect_uri)],
-                false,
-            ),
+            GrantRequest::AuthorizationCode { code, redirect_uri } => {
+                (&self.token_url, vec![("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirect_uri)], false)
+            }
             GrantRequest::Refresh { refresh_token } => {
                 (&self.refresh_url, vec![("grant_type", "refresh_token"), ("refresh_token", refresh_token)], true)
             }
@@ -546,7 +552,11 @@ impl Inner {
                     return match self.renew_locked(&mut slot) {
                         Ok(fresh) => Ok(fresh),
                         Err(e) => {
-                            log_event!(Warn, "managed token: early renewal failed ({}); serving the current token until it expires", e.message());
+                            log_event!(
+                                Warn,
+                                "managed token: early renewal failed ({}); serving the current token until it expires",
+                                e.message()
+                            );
                             Ok(t)
                         }
                     };
@@ -631,7 +641,11 @@ impl Inner {
                                 return Ok(cached);
                             }
                             if let Some(other) = cached.refresh_token().filter(|c| *c != rt) {
-                                log_event!(Info, "token cache {}: retrying with the refresh token another process stored", cache.describe());
+                                log_event!(
+                                    Info,
+                                    "token cache {}: retrying with the refresh token another process stored",
+                                    cache.describe()
+                                );
                                 match self.token_request(&GrantRequest::Refresh { refresh_token: other }, Some(other)) {
                                     Ok(t) => return Ok(t),
                                     Err(e) if e.status() == Status::InvalidGrant => {}
@@ -684,7 +698,11 @@ mod tests {
 
     #[test]
     fn error_classification() {
-        let r = |status: u16, body: &str| HttpResponse { status, headers: vec![("Retry-After".into(), "2".into())], body: body.as_bytes().to_vec() };
+        let r = |status: u16, body: &str| HttpResponse {
+            status,
+            headers: vec![("Retry-After".into(), "2".into())],
+            body: body.as_bytes().to_vec(),
+        };
         assert_eq!(response_error("x", &r(400, r#"{"error":"invalid_grant"}"#)).status(), Status::InvalidGrant);
         assert_eq!(response_error("x", &r(400, r#"{"error":"invalid_client"}"#)).status(), Status::Unauthorized);
         assert_eq!(response_error("x", &r(401, "")).status(), Status::Unauthorized);

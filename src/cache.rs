@@ -53,7 +53,9 @@ pub fn open(spec: &str) -> Result<Box<dyn TokenCache>> {
     } else if let Some(rest) = spec.strip_prefix("file:") {
         rest
     } else if lower.contains("://") {
-        return Err(Error::invalid_argument(format!("option token_cache: expected a file path, a file: URL or a redis:// URL, got {spec:?}")));
+        return Err(Error::invalid_argument(format!(
+            "option token_cache: expected a file path, a file: URL or a redis:// URL, got {spec:?}"
+        )));
     } else {
         spec
     };
@@ -125,15 +127,17 @@ impl FileCache {
             return Ok(Map::new());
         }
         match serde_json::from_str::<Value>(&text) {
-            Ok(Value::Object(mut obj)) if obj.get("format").and_then(Value::as_str) == Some(CACHE_FORMAT) => {
-                match obj.remove("entries") {
-                    Some(Value::Object(entries)) => Ok(entries),
-                    _ => Ok(Map::new()),
-                }
-            }
+            Ok(Value::Object(mut obj)) if obj.get("format").and_then(Value::as_str) == Some(CACHE_FORMAT) => match obj.remove("entries") {
+                Some(Value::Object(entries)) => Ok(entries),
+                _ => Ok(Map::new()),
+            },
             _ => {
                 if !text.trim().is_empty() {
-                    log_event!(Warn, "token cache {}: corrupt or foreign content; treating it as empty (it will be overwritten)", self.path.display());
+                    log_event!(
+                        Warn,
+                        "token cache {}: corrupt or foreign content; treating it as empty (it will be overwritten)",
+                        self.path.display()
+                    );
                 }
                 Ok(Map::new())
             }
@@ -244,4 +248,3 @@ pub(crate) fn cache_key(parts: &[&str]) -> String {
     }
     ctx.finish().as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
-

@@ -182,7 +182,11 @@ impl Config {
             get("TRUSTPILOT_API_SECRET").ok_or_else(|| Error::invalid_argument("environment: TRUSTPILOT_API_SECRET is not set"))?;
         let mut cfg = Config::new(&key, &secret)?;
         for option in OPTION_KEYS {
-            let var = if *option == "api_base_url" { "TRUSTPILOT_API_HOST".to_owned() } else { format!("TRUSTPILOT_{}", option.to_ascii_uppercase()) };
+            let var = if *option == "api_base_url" {
+                "TRUSTPILOT_API_HOST".to_owned()
+            } else {
+                format!("TRUSTPILOT_{}", option.to_ascii_uppercase())
+            };
             if let Some(mut value) = get(&var) {
                 if *option == "api_base_url" && !value.contains("://") {
                     // The official client's TRUSTPILOT_API_HOST may be a bare host name.
@@ -213,7 +217,11 @@ impl Config {
                     "password" => Grant::Password,
                     "client_credentials" => Grant::ClientCredentials,
                     "none" => Grant::None,
-                    _ => return Err(Error::invalid_argument(format!("option grant: expected password, client_credentials or none, got {value:?}"))),
+                    _ => {
+                        return Err(Error::invalid_argument(format!(
+                            "option grant: expected password, client_credentials or none, got {value:?}"
+                        )))
+                    }
                 });
             }
             "business_user_id" => {
@@ -224,7 +232,11 @@ impl Config {
                 self.refresh_endpoint = match value {
                     "refresh" => RefreshEndpoint::Refresh,
                     "accesstoken" => RefreshEndpoint::AccessToken,
-                    _ => return Err(Error::invalid_argument(format!("option refresh_endpoint: expected refresh or accesstoken, got {value:?}"))),
+                    _ => {
+                        return Err(Error::invalid_argument(format!(
+                            "option refresh_endpoint: expected refresh or accesstoken, got {value:?}"
+                        )))
+                    }
                 };
             }
             "client_auth" => {
@@ -232,7 +244,11 @@ impl Config {
                     "basic" => ClientAuth::Basic,
                     "basic_form" => ClientAuth::BasicForm,
                     "post" => ClientAuth::Post,
-                    _ => return Err(Error::invalid_argument(format!("option client_auth: expected basic, basic_form or post, got {value:?}"))),
+                    _ => {
+                        return Err(Error::invalid_argument(format!(
+                            "option client_auth: expected basic, basic_form or post, got {value:?}"
+                        )))
+                    }
                 };
             }
             "timeout_ms" => self.timeout_ms = positive(key, number(key, value, "a positive number of milliseconds")?)?,

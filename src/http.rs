@@ -142,11 +142,8 @@ impl Http {
             .map_err(|e| Error::invalid_argument(format!("{method} {shown}: cannot build the request: {e}")))?
             .map_err(|e| map_ureq(method, shown, e))?;
         let status = resp.status().as_u16();
-        let headers = resp
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-            .collect();
+        let headers =
+            resp.headers().iter().map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
         let body = resp
             .body_mut()
             .with_config()
@@ -190,7 +187,9 @@ fn map_ureq(method: &str, url: &str, e: ureq::Error) -> Error {
         U::Io(io) => match io.kind() {
             ErrorKind::TimedOut | ErrorKind::WouldBlock => Error::new(Status::Timeout, format!("{what}: timed out")),
             _ => match ureq::Error::from(io) {
-                U::BodyExceedsLimit(n) => Error::new(Status::Protocol, format!("{what}: the answer's body is larger than the {n}-byte cap")),
+                U::BodyExceedsLimit(n) => {
+                    Error::new(Status::Protocol, format!("{what}: the answer's body is larger than the {n}-byte cap"))
+                }
                 U::Timeout(t) => Error::new(Status::Timeout, format!("{what}: timed out ({t})")),
                 U::Io(io) => Error::new(Status::Network, format!("{what}: {}", io_reason(&io))),
                 other => Error::new(Status::Network, format!("{what}: {other}")),

@@ -17,12 +17,15 @@ pub enum Level {
     Debug = 4,
 }
 
+/// A log callback: the level and a message without secrets.
+pub type Logger = Box<dyn Fn(Level, &str) + Send + Sync>;
+
 type Sink = Arc<dyn Fn(Level, &str) + Send + Sync>;
 
 static SINK: RwLock<Option<Sink>> = RwLock::new(None);
 
 /// Install (or with `None`, remove) the process-wide log callback.
-pub fn set_logger(sink: Option<Box<dyn Fn(Level, &str) + Send + Sync>>) {
+pub fn set_logger(sink: Option<Logger>) {
     let mut guard = SINK.write().unwrap_or_else(std::sync::PoisonError::into_inner);
     *guard = sink.map(Arc::from);
 }

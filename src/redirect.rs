@@ -64,11 +64,8 @@ pub(crate) fn scheme_host(url: &str) -> Option<(String, String)> {
     let (scheme, rest) = url.split_once("://")?;
     let authority = rest.split(['/', '?', '#']).next()?;
     let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = if hostport.starts_with('[') {
-        hostport.split_inclusive(']').next()?.to_owned()
-    } else {
-        hostport.split(':').next()?.to_owned()
-    };
+    let host =
+        if hostport.starts_with('[') { hostport.split_inclusive(']').next()?.to_owned() } else { hostport.split(':').next()?.to_owned() };
     if host.is_empty() {
         return None;
     }
@@ -92,7 +89,13 @@ pub(crate) fn check_redirect_uri(redirect_uri: &str, allow_insecure_http: bool) 
 }
 
 /// `{authorize_url}?client_id=KEY&redirect_uri=…&response_type=…&state=…`.
-pub(crate) fn build_authorize_url(authorize_url: &str, api_key: &str, redirect_uri: &str, response_type: ResponseType, state: Option<&str>) -> String {
+pub(crate) fn build_authorize_url(
+    authorize_url: &str,
+    api_key: &str,
+    redirect_uri: &str,
+    response_type: ResponseType,
+    state: Option<&str>,
+) -> String {
     let mut pairs = vec![("client_id", api_key), ("redirect_uri", redirect_uri), ("response_type", response_type.as_str())];
     if let Some(s) = state {
         pairs.push(("state", s));
@@ -101,8 +104,11 @@ pub(crate) fn build_authorize_url(authorize_url: &str, api_key: &str, redirect_u
     format!("{authorize_url}{sep}{}", encode_pairs(&pairs))
 }
 
+/// Decoded `key=value` parameters, in order.
+type Params = Vec<(String, String)>;
+
 /// Split a redirect URL into its query and fragment parameters.
-fn split_redirect(url: &str) -> Result<(Vec<(String, String)>, Vec<(String, String)>)> {
+fn split_redirect(url: &str) -> Result<(Params, Params)> {
     if url.trim().is_empty() {
         return Err(Error::invalid_argument("redirect_url is empty"));
     }
@@ -136,7 +142,8 @@ fn check_params(params: &[(String, String)], expected_state: Option<&str>) -> Re
     }
     if let Some(error) = get(params, "error") {
         let desc = get(params, "error_description").map(|d| format!(" ({d})")).unwrap_or_default();
-        return Err(Error::new(Status::AccessDenied, format!("the authorization was refused: {error}{desc}")).with_oauth_code(Some(error.to_owned())));
+        return Err(Error::new(Status::AccessDenied, format!("the authorization was refused: {error}{desc}"))
+            .with_oauth_code(Some(error.to_owned())));
     }
     Ok(())
 }
@@ -206,7 +213,10 @@ mod tests {
     #[test]
     fn authorize_urls() {
         let u = build_authorize_url("https://authenticate.trustpilot.com", "K", "https://app/cb?x=1", ResponseType::Code, Some("st"));
-        assert_eq!(u, "https://authenticate.trustpilot.com?client_id=K&redirect_uri=https%3A%2F%2Fapp%2Fcb%3Fx%3D1&response_type=code&state=st");
+        assert_eq!(
+            u,
+            "https://authenticate.trustpilot.com?client_id=K&redirect_uri=https%3A%2F%2Fapp%2Fcb%3Fx%3D1&response_type=code&state=st"
+        );
         assert!(check_redirect_uri("http://app/cb", true).is_err());
         assert!(check_redirect_uri("http://127.0.0.1:9/cb", true).is_ok());
         assert!(check_redirect_uri("http://127.0.0.1:9/cb", false).is_err());

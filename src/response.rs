@@ -14,10 +14,7 @@ pub struct Response {
 
 impl Response {
     pub(crate) fn new(status: u16, headers: Vec<(String, String)>, mut body: Vec<u8>) -> Response {
-        let headers = headers
-            .into_iter()
-            .filter_map(|(k, v)| Some((k.to_ascii_lowercase(), CString::new(v).ok()?)))
-            .collect();
+        let headers = headers.into_iter().filter_map(|(k, v)| Some((k.to_ascii_lowercase(), CString::new(v).ok()?))).collect();
         body.push(0);
         Response { status, headers, body }
     }

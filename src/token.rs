@@ -229,8 +229,7 @@ impl Token {
         let Value::Object(obj) = value else { return Err(bad("not a JSON object")) };
         if obj.get("format").and_then(Value::as_str) == Some(PERSIST_FORMAT) {
             let raw = obj.get("raw").and_then(Value::as_str).ok_or_else(|| bad("no \"raw\" string"))?;
-            let received_at_ms =
-                obj.get("received_at_ms").and_then(Value::as_i64).ok_or_else(|| bad("no \"received_at_ms\" integer"))?;
+            let received_at_ms = obj.get("received_at_ms").and_then(Value::as_i64).ok_or_else(|| bad("no \"received_at_ms\" integer"))?;
             let rt = obj.get("refresh_token").and_then(Value::as_str);
             Self::from_response_at(raw, rt, received_at_ms).map_err(|e| bad(e.message()))
         } else if obj.contains_key("access_token") {
@@ -299,7 +298,8 @@ mod tests {
 
     #[test]
     fn refresh_kept_and_roundtrip() {
-        let t = Token::from_response_at(r#"{"access_token":"A","expires_in":"60","token_type":"BearerToken"}"#, Some("R"), 100_000).unwrap();
+        let t =
+            Token::from_response_at(r#"{"access_token":"A","expires_in":"60","token_type":"BearerToken"}"#, Some("R"), 100_000).unwrap();
         assert_eq!(t.refresh_token(), Some("R"));
         let back = Token::from_json(&t.to_json()).unwrap();
         assert_eq!(back.access_token(), "A");

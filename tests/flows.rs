@@ -52,10 +52,7 @@ fn reserved_and_non_ascii_characters_are_escaped() {
     auth.password_grant(USER, password).unwrap();
     let req = mock.last_token_request().unwrap();
     assert_eq!(req.header("authorization"), Some(basic(KEY, secret).as_str()));
-    assert_eq!(
-        req.body,
-        "grant_type=password&username=user%40example.com&password=p%26a%3Ds%2Bs%25w%20o%3Ard%E2%82%AC%22%27"
-    );
+    assert_eq!(req.body, "grant_type=password&username=user%40example.com&password=p%26a%3Ds%2Bs%25w%20o%3Ard%E2%82%AC%22%27");
 
     // basic_form: both values form-encoded before base64 (RFC 6749 §2.3.1).
     cfg.set("client_auth", "basic_form").unwrap();
@@ -127,7 +124,10 @@ fn authorization_code_flow() {
     let url = auth.authorize_url(redirect, ResponseType::Code, Some(&state)).unwrap();
     assert_eq!(
         url,
-        format!("{}?client_id=mock-api-key&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcallback&response_type=code&state={state}", mock.authorize_url())
+        format!(
+            "{}?client_id=mock-api-key&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcallback&response_type=code&state={state}",
+            mock.authorize_url()
+        )
     );
     let back = location_of(&url);
     assert!(back.starts_with(redirect));
@@ -297,7 +297,9 @@ fn bad_answers_are_typed() {
 fn every_form_of_expires_in() {
     let mock = MockServer::start().unwrap();
     let auth = client(&mock, &[]);
-    for (raw, expect) in [("\"3600\"", Ok(3600)), ("3600", Ok(3600)), ("null", Ok(-1)), ("-5", Err(())), ("1e30", Err(())), ("\"1e30\"", Err(()))] {
+    for (raw, expect) in
+        [("\"3600\"", Ok(3600)), ("3600", Ok(3600)), ("null", Ok(-1)), ("-5", Err(())), ("1e30", Err(())), ("\"1e30\"", Err(()))]
+    {
         mock.configure(json!({ "expires_in_json": raw })).unwrap();
         match (auth.password_grant(USER, PASSWORD), expect) {
             (Ok(t), Ok(e)) => assert_eq!(t.expires_in(), e, "{raw}"),

@@ -1,5 +1,5 @@
 //! Shared helpers of the Rust integration tests: a mock per test and clients pointed at it.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use tpauth::{Auth, Config};
 pub use tpauth_mock::{Fault, FaultKind, FaultTarget, MockServer};
