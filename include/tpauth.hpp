@@ -156,9 +156,14 @@ inline std::optional<std::string> opt_string(std::optional<std::string_view> v) 
               tp_error_http_status(err.get()), std::move(oauth), retry);
 }
 
-inline void check(tp_status status, tp_error *err) {
-  if (status != TP_OK) throw_error(status, err);
-  tp_error_free(err);  // never set on success; harmless if it were
+/* `err` is taken by reference on purpose: in `check(tp_call(..., &err), err)` the order in which
+ * the two arguments are evaluated is unspecified, so a copy could be taken before the call wrote
+ * it. Reading it here, in the body, happens after the call. */
+inline void check(tp_status status, tp_error *&err) {
+  tp_error *raw = err;
+  err = nullptr;
+  if (status != TP_OK) throw_error(status, raw);
+  tp_error_free(raw);  // never set on success; harmless if it were
 }
 
 /** A NUL-terminated copy of a view for the C call. The C library refuses what it cannot take;
@@ -293,6 +298,13 @@ class Token {
   /** Unix seconds (local clock at receipt + expires_in). */
   std::optional<std::int64_t> expires_at() const noexcept {
     const int64_t v = get() ? tp_token_expires_at(get()) : -1;
+    if (v < 0) return std::nullopt;
+    return v;
+  }
+
+  /** Unix seconds (local clock) when the token was received. */
+  std::optional<std::int64_t> received_at() const noexcept {
+    const int64_t v = get() ? tp_token_received_at(get()) : -1;
     if (v < 0) return std::nullopt;
     return v;
   }
@@ -498,10 +510,17 @@ class Auth {
                    std::optional<std::string_view> body = std::nullopt,
                    std::optional<std::string_view> content_type = std::nullopt) const {
     detail::CStr m(method, "method"), u(url_or_path, "url_or_path");
-    detail::OptCStr b(body, "body"), ct(content_type, "content_type");
+    detail::OptCStr ct(content_type, "content_type");
     tp_response *out = nullptr;
     tp_error *err = nullptr;
-    detail::check(tp_request(handle_.get(), m.c_str(), u.c_str(), b.c_str(), ct.c_str(), &out, &err), err);
+    tp_status st;
+    if (body) {  // bytes as given, NUL bytes included
+      st = tp_request_bytes(handle_.get(), m.c_str(), u.c_str(), reinterpret_cast<const uint8_t *>(body->data()),
+                            body->size(), ct.c_str(), &out, &err);
+    } else {
+      st = tp_request(handle_.get(), m.c_str(), u.c_str(), nullptr, ct.c_str(), &out, &err);
+    }
+    detail::check(st, err);
     return Response(out);
   }
 
