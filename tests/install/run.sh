@@ -68,6 +68,14 @@ soname() { readelf -d "$1" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p'; }
 check "SONAME of libtpauth.so.$VERSION is libtpauth.so.$MAJOR" test "$(soname "$LIBDIR/libtpauth.so.$VERSION")" = "libtpauth.so.$MAJOR"
 check "installed headers are the repository's" cmp "$PREFIX/include/tpauth.hpp" include/tpauth.hpp
 
+staged() { # a packager's DESTDIR install: files under DESTDIR, paths inside them without it
+  DESTDIR=$TMP/stage cmake --install "$TMP/build" --prefix /opt/tpauth >/dev/null &&
+  grep -qx 'prefix=/opt/tpauth' "$TMP/stage/opt/tpauth/lib/pkgconfig/tpauth.pc" &&
+  [ "$(soname "$TMP/stage/opt/tpauth/lib/libtpauth.so.$VERSION")" = "libtpauth.so.$MAJOR" ] &&
+  [ -L "$TMP/stage/opt/tpauth/lib/libtpauth.so" ] && [ ! -e /opt/tpauth ]
+}
+check "DESTDIR install: staged files, tpauth.pc with the real prefix, SONAME set" staged
+
 export PKG_CONFIG_PATH=$LIBDIR/pkgconfig
 check "pkg-config --modversion tpauth = $VERSION" test "$(pkg-config --modversion tpauth)" = "$VERSION"
 pc_flags() { [ "$(echo $(pkg-config --libs tpauth))" = "-L$LIBDIR -ltpauth" ] && [ "$(echo $(pkg-config --cflags tpauth))" = "-I$PREFIX/include" ]; }
@@ -76,6 +84,9 @@ pc_static() { local l; l=$(pkg-config --static --libs tpauth); for x in -ltpauth
 check "pkg-config --static adds Libs.private (-lpthread -ldl -lm ...)" pc_static
 
 # --- 2. the mock -------------------------------------------------------------------------------
+if [ ! -x "$BIN" ] && [ -z "${TPAUTH_BIN:-}" ] && [ -x "$NATIVE_DIR/tpauth-mock" ]; then
+  BIN=$NATIVE_DIR/tpauth-mock  # the mock crate's own binary, when the CLI is not built
+fi
 if [ "$(basename "$BIN")" = "tpauth-mock" ]; then MOCK_CMD=("$BIN" --port 0); else MOCK_CMD=("$BIN" mock --port 0); fi
 "${MOCK_CMD[@]}" >"$TMP/mock.out" 2>"$TMP/mock.err" &
 MOCK_PID=$!
