@@ -100,6 +100,19 @@ struct Auth {
 }
 
 /// Apply named and `**options` keyword arguments to a config; returns `business_user_id` if set.
+/// Refuse an unknown keyword before anything else is read (environment, network).
+fn check_option_keys(func: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+    if let Some(opts) = options {
+        for k in opts.keys() {
+            let key: String = k.extract()?;
+            if key != "timeout" {
+                check_option_key(func, &key)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn apply_options(
     func: &str,
     cfg: &mut tpauth::Config,
@@ -170,6 +183,7 @@ impl Auth {
         allow_insecure_http: bool,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Auth> {
+        check_option_keys("Auth", options)?;
         let mut cfg = quick(py, "Config::new", || tpauth::Config::new(api_key, api_secret))?;
         let named = [
             ("api_base_url", api_base_url),
@@ -192,6 +206,7 @@ impl Auth {
     #[staticmethod]
     #[pyo3(signature = (**options))]
     fn from_env(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Auth> {
+        check_option_keys("from_env", options)?;
         let mut cfg = quick(py, "Config::from_env", tpauth::Config::from_env)?;
         apply_options("from_env", &mut cfg, &[], options, py)?;
         let business_user_id = opt_str(options, "business_user_id")?

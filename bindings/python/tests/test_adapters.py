@@ -1,0 +1,99 @@
+"""tpauth.RequestsAuth and tpauth.HttpxAuth with the real requests and httpx."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+import httpx
+import pytest
+import requests
+
+import tpauth
+import tpauth.aio
+from conftest import KEY, Mock, header, make_auth
+
+
+def check_api_headers(mock: Mock, auth: tpauth.Auth) -> None:
+    api = mock.last_api_request()
+    assert header(api, "authorization") == f"Bearer {auth.get_token().access_token}"
+    assert header(api, "apikey") == KEY
+
+
+def test_requests_adds_the_token(mock: Mock, auth: tpauth.Auth) -> None:
+    r = requests.get(mock.base + "/v1/private/reviews", params={"page": 2}, auth=tpauth.RequestsAuth(auth), timeout=10)
+    assert r.status_code == 200 and r.json()["path"] == "/v1/private/reviews"
+    check_api_headers(mock, auth)
+    with requests.Session() as s:
+        s.auth = tpauth.RequestsAuth(auth)
+        for _ in range(3):
+            assert s.post(mock.base + "/v1/x", json={"a": 1}, timeout=10).json()["body"] == '{"a": 1}'
+    assert mock.stats()["token_requests"] == 1
+
+
+def test_requests_renews_and_resends_once_on_401(mock: Mock, auth: tpauth.Auth) -> None:
+    ra = tpauth.RequestsAuth(auth)
+    old = auth.get_token()
+    mock.expire()
+    r = requests.post(mock.base + "/v1/x", data=b"payload", auth=ra, timeout=10)
+    assert r.status_code == 200 and r.json()["body"] == "payload"
+    assert [h.status_code for h in r.history] == [401]
+    assert auth.get_token().access_token != old.access_token
+    st = mock.stats()
+    assert st["token_requests"] == 2 and st["api_401"] == 1
+    # a streamed body is rewound for the resend
+    mock.expire()
+    r = requests.post(mock.base + "/v1/x", data=io.BytesIO(b"streamed"), auth=ra, timeout=10)
+    assert r.status_code == 200 and r.json()["body"] == "streamed"
+    # a second 401 goes to the caller: one resend only
+    mock.fault("401", target="api", count=2)
+    r = requests.get(mock.base + "/v1/x", auth=ra, timeout=10)
+    assert r.status_code == 401
+    assert mock.stats()["token_requests"] == 4
+
+
+def test_requests_business_user_id(mock: Mock) -> None:
+    auth = make_auth(mock, username=None, password=None, business_user_id="mock-business-user-id")
+    r = requests.get(mock.base + "/v1/x", auth=tpauth.RequestsAuth(auth), timeout=10)
+    assert r.status_code == 200 and r.json()["business_user_id"] == "mock-business-user-id"
+
+
+def test_requests_auth_refuses_other_types() -> None:
+    with pytest.raises(TypeError):
+        tpauth.RequestsAuth("not an auth")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        tpauth.HttpxAuth(None)  # type: ignore[arg-type]
+
+
+def test_requests_token_errors_propagate(mock: Mock) -> None:
+    auth = make_auth(mock, password="wrong")
+    with pytest.raises(tpauth.InvalidGrant):
+        requests.get(mock.base + "/v1/x", auth=tpauth.RequestsAuth(auth), timeout=10)
+
+
+def test_httpx_sync(mock: Mock, auth: tpauth.Auth) -> None:
+    with httpx.Client(auth=tpauth.HttpxAuth(auth), base_url=mock.base) as client:
+        r = client.get("/v1/private/reviews")
+        assert r.status_code == 200 and r.json()["path"] == "/v1/private/reviews"
+        check_api_headers(mock, auth)
+        mock.expire()
+        r = client.put("/v1/x", content=b"again")
+        assert r.status_code == 200 and r.json()["body"] == "again"
+        assert [h.status_code for h in r.history] == [401]
+        mock.fault("401", target="api", count=2)
+        assert client.get("/v1/x").status_code == 401
+    assert mock.stats()["token_requests"] == 3
+
+
+def test_httpx_async(mock: Mock, auth: tpauth.Auth) -> None:
+    async def main() -> None:
+        async with httpx.AsyncClient(auth=tpauth.HttpxAuth(tpauth.aio.Auth.wrap(auth)), base_url=mock.base) as client:
+            rs = await asyncio.gather(*(client.get(f"/v1/x/{i}") for i in range(5)))
+            assert [r.status_code for r in rs] == [200] * 5
+            check_api_headers(mock, auth)
+            mock.expire()
+            r = await client.post("/v1/x", json={"k": "v"})
+            assert r.status_code == 200 and r.json()["body"] == '{"k":"v"}'
+        assert mock.stats()["token_requests"] == 2
+
+    asyncio.run(main())
