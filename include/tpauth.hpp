@@ -7,7 +7,8 @@
  * - Config, Auth, Token and Response are move-only RAII owners of their C handles; every handle,
  *   string and error the C library hands out is freed on every path, exceptions included.
  * - Every failure throws tpauth::Error (a std::runtime_error) carrying the status, the HTTP status,
- *   the OAuth error code and Retry-After. Messages never contain a secret.
+ *   the OAuth error code and Retry-After; more precisely the subclass for its status
+ *   (tpauth::RateLimited, tpauth::InvalidGrant, ...). Messages never contain a secret.
  * - Inputs are std::string_view (copied into NUL-terminated strings for the call; a view holding a
  *   NUL byte is refused with Status::InvalidArgument). Values that may be absent are std::optional.
  * - Views returned by Token and Response borrow from that object and live as long as it does; on
@@ -102,7 +103,50 @@ class Error : public std::runtime_error {
   std::optional<std::chrono::milliseconds> retry_after_;
 };
 
+/* One subclass per status, for `catch (const tpauth::RateLimited &e)`; each is a tpauth::Error. */
+#define TPAUTH_ERROR_CLASS(Name)  \
+  class Name : public Error {     \
+   public:                        \
+    using Error::Error;           \
+  };
+TPAUTH_ERROR_CLASS(InvalidArgument)
+TPAUTH_ERROR_CLASS(NetworkError)
+TPAUTH_ERROR_CLASS(Timeout)
+TPAUTH_ERROR_CLASS(Unauthorized)
+TPAUTH_ERROR_CLASS(RateLimited)
+TPAUTH_ERROR_CLASS(InvalidGrant)
+TPAUTH_ERROR_CLASS(HttpError)
+TPAUTH_ERROR_CLASS(ProtocolError)
+TPAUTH_ERROR_CLASS(StateMismatch)
+TPAUTH_ERROR_CLASS(AccessDenied)
+TPAUTH_ERROR_CLASS(NoToken)
+TPAUTH_ERROR_CLASS(StoreError)
+TPAUTH_ERROR_CLASS(InternalError)
+#undef TPAUTH_ERROR_CLASS
+
 namespace detail {
+
+/** Throws the subclass of tpauth::Error that matches the status. */
+[[noreturn]] inline void throw_typed(Status st, const std::string &msg, int http = 0,
+                                     std::optional<std::string> oauth = std::nullopt,
+                                     std::optional<std::chrono::milliseconds> retry = std::nullopt) {
+  switch (st) {
+    case Status::InvalidArgument: throw InvalidArgument(st, msg, http, std::move(oauth), retry);
+    case Status::Network: throw NetworkError(st, msg, http, std::move(oauth), retry);
+    case Status::Timeout: throw Timeout(st, msg, http, std::move(oauth), retry);
+    case Status::Unauthorized: throw Unauthorized(st, msg, http, std::move(oauth), retry);
+    case Status::RateLimited: throw RateLimited(st, msg, http, std::move(oauth), retry);
+    case Status::InvalidGrant: throw InvalidGrant(st, msg, http, std::move(oauth), retry);
+    case Status::Http: throw HttpError(st, msg, http, std::move(oauth), retry);
+    case Status::Protocol: throw ProtocolError(st, msg, http, std::move(oauth), retry);
+    case Status::StateMismatch: throw StateMismatch(st, msg, http, std::move(oauth), retry);
+    case Status::AccessDenied: throw AccessDenied(st, msg, http, std::move(oauth), retry);
+    case Status::NoToken: throw NoToken(st, msg, http, std::move(oauth), retry);
+    case Status::Store: throw StoreError(st, msg, http, std::move(oauth), retry);
+    case Status::Internal: throw InternalError(st, msg, http, std::move(oauth), retry);
+    default: throw Error(st, msg, http, std::move(oauth), retry);  // a status newer than this header
+  }
+}
 
 struct ErrorFree {
   void operator()(tp_error *e) const noexcept { tp_error_free(e); }
@@ -143,16 +187,14 @@ inline std::optional<std::string> opt_string(std::optional<std::string_view> v) 
 /** Turns a failed call's status and error object into a thrown tpauth::Error (freeing the object). */
 [[noreturn]] inline void throw_error(tp_status status, tp_error *raw) {
   ErrorPtr err(raw);  // freed on every path out of here, std::bad_alloc included
-  if (!err) {
-    throw Error(static_cast<Status>(status), std::string(tpauth::status_name(static_cast<Status>(status))));
-  }
+  if (!err) throw_typed(static_cast<Status>(status), std::string(tpauth::status_name(static_cast<Status>(status))));
   const tp_status st = tp_error_status(err.get());
   std::optional<std::string> oauth;
   if (const char *code = tp_error_oauth_code(err.get())) oauth.emplace(code);
   std::optional<std::chrono::milliseconds> retry;
   const int64_t ms = tp_error_retry_after_ms(err.get());
   if (ms >= 0) retry.emplace(ms);
-  throw Error(static_cast<Status>(st == TP_OK ? status : st), std::string(view(tp_error_message(err.get()))),
+  throw_typed(static_cast<Status>(st == TP_OK ? status : st), std::string(view(tp_error_message(err.get()))),
               tp_error_http_status(err.get()), std::move(oauth), retry);
 }
 
@@ -172,7 +214,7 @@ class CStr {
  public:
   CStr(std::string_view v, const char *what) : s_(v) {
     if (s_.find('\0') != std::string::npos) {
-      throw Error(Status::InvalidArgument, std::string(what) + " must not contain a NUL byte");
+      throw InvalidArgument(Status::InvalidArgument, std::string(what) + " must not contain a NUL byte");
     }
   }
   const char *c_str() const noexcept { return s_.c_str(); }
@@ -195,7 +237,7 @@ class OptCStr {
 /** Takes ownership of a char* the library returned and copies it into a std::string. */
 inline std::string take_string(char *raw) {
   StringPtr owned(raw);
-  if (!owned) throw Error(Status::Internal, "tpauth returned no string");
+  if (!owned) throw InternalError(Status::Internal, "tpauth returned no string");
   return std::string(owned.get());
 }
 

@@ -334,6 +334,28 @@ TEST(wrong_secret_is_unauthorized_without_secrets) {
   check_no_secret(e.what());
 }
 
+TEST(errors_are_the_subclass_of_their_status) {
+  mock_reset();
+  tpauth::Auth auth = mock_auth({{"max_retries", "0"}});
+  bool caught = false;
+  try {
+    auth.password_grant("user@example.com", "wrong-password-value");
+  } catch (const tpauth::InvalidGrant &e) {
+    caught = e.status() == tpauth::Status::InvalidGrant;
+  }
+  CHECK(caught);
+  caught = false;
+  try {
+    tpauth::parse_code_redirect("https://x.example/cb?code=c&state=a", std::string_view("b"));
+  } catch (const tpauth::RateLimited &) {
+    CHECK(false);
+  } catch (const tpauth::StateMismatch &) {
+    caught = true;
+  }
+  CHECK(caught);
+  static_assert(std::is_base_of_v<tpauth::Error, tpauth::RateLimited> && std::is_base_of_v<tpauth::Error, tpauth::NetworkError>);
+}
+
 TEST(rate_limited_carries_retry_after) {
   mock_reset();
   mock_post("/_mock/fault", R"({"kind":"429","count":1,"retry_after":"7"})");
