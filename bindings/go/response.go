@@ -7,8 +7,8 @@ package tpauth
 import "C"
 
 import (
-	"bytes"
 	"net/http"
+	"runtime"
 	"unsafe"
 )
 
@@ -47,26 +47,29 @@ func takeResponse(r *C.tp_response) *Response {
 // body nil sends none, contentType "" sends no Content-Type. Any HTTP status is a Response; an
 // error means no usable answer (network, timeout, no token to be had, ...).
 func (c *Client) Request(method, urlOrPath string, body []byte, contentType string) (*Response, error) {
-	if bytes.IndexByte(body, 0) >= 0 {
-		return nil, &Error{Status: StatusInvalidArgument, Message: "the request body must not contain NUL bytes"}
-	}
 	m := cString(method)
 	u := cString(urlOrPath)
 	ct := cStringOrNil(contentType)
-	var b *C.char
-	if body != nil {
-		b = C.CString(string(body))
-	}
 	defer freeC(m)
 	defer freeC(u)
 	defer freeC(ct)
-	defer freeSecret(b)
+	// Go memory without Go pointers may be passed to C for the duration of the call.
+	var b *C.uint8_t
+	switch {
+	case len(body) > 0:
+		b = (*C.uint8_t)(unsafe.Pointer(&body[0]))
+	case body != nil:
+		b = (*C.uint8_t)(unsafe.Pointer(&emptyBody)) // an empty body, not none
+	}
 	var out *C.tp_response
 	err := c.statusCall(func(h *C.tp_auth, e **C.tp_error) C.tp_status {
-		return C.tp_request(h, m, u, b, ct, &out, e)
+		return C.tp_request_bytes(h, m, u, b, C.size_t(len(body)), ct, &out, e)
 	})
+	runtime.KeepAlive(body)
 	if err != nil {
 		return nil, err
 	}
 	return takeResponse(out), nil
 }
+
+var emptyBody byte

@@ -130,12 +130,14 @@ func (t *Token) persistJSON() ([]byte, error) {
 		}
 		rawText = string(b)
 	}
+	// The library reads received_at_ms (earlier builds: received_at, in seconds); both are given.
 	p := struct {
 		Format       string `json:"format"`
 		Raw          string `json:"raw"`
+		ReceivedAtMS int64  `json:"received_at_ms"`
 		ReceivedAt   int64  `json:"received_at"`
 		RefreshToken string `json:"refresh_token,omitempty"`
-	}{"tpauth-token-1", rawText, receivedAt, t.RefreshToken}
+	}{"tpauth-token-1", rawText, receivedAt * 1000, receivedAt, t.RefreshToken}
 	return json.Marshal(p)
 }
 
