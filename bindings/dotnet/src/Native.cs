@@ -38,10 +38,37 @@ namespace Tpauth
             protected override bool ReleaseHandle() { tp_config_free(handle); Interlocked.Decrement(ref LiveConfigs); return true; }
         }
 
+        /// <summary>
+        /// About what one tp_auth holds natively (TLS configuration with the trust store, connection
+        /// pool): measured ~160 KiB. Reported to the GC so that clients left to the finalizer are
+        /// collected before their native memory piles up (the GC cannot see it otherwise).
+        /// </summary>
+        internal const long AuthNativeBytes = 160 * 1024;
+
+        /// <summary>
+        /// Forces a collection when many clients are alive, so that clients left to the finalizer
+        /// are freed in time even where memory pressure does not trigger collections (Mono).
+        /// </summary>
+        internal static readonly HandleCollector AuthCollector = new HandleCollector("tpauth_auth", 64, 1024);
+
         internal sealed class AuthHandle : Handle
         {
-            internal override void Track() { if (!IsInvalid) Interlocked.Increment(ref LiveAuths); }
-            protected override bool ReleaseHandle() { tp_auth_free(handle); Interlocked.Decrement(ref LiveAuths); return true; }
+            internal override void Track()
+            {
+                if (IsInvalid) return;
+                Interlocked.Increment(ref LiveAuths);
+                GC.AddMemoryPressure(AuthNativeBytes);
+                AuthCollector.Add();
+            }
+
+            protected override bool ReleaseHandle()
+            {
+                tp_auth_free(handle);
+                Interlocked.Decrement(ref LiveAuths);
+                GC.RemoveMemoryPressure(AuthNativeBytes);
+                AuthCollector.Remove();
+                return true;
+            }
         }
 
         internal sealed class TokenHandle : Handle

@@ -193,6 +193,7 @@ namespace Tpauth.Tests
         [Test]
         public void ClientCredentialsGrantAndBusinessUserId()
         {
+            Mock.Config("{\"business_user_id\":\"bu-42\"}");
             using (var auth = new Auth(Mock.Key, Mock.Secret, Mock.Options("business_user_id", "bu-42")))
             {
                 using (var tok = auth.ClientCredentialsGrant())
@@ -545,20 +546,30 @@ namespace Tpauth.Tests
         }
 
         [Test]
-        public void UnwritableTokenCacheIsStoreException()
+        public void UnusableTokenCacheIsStoreException()
         {
-            var dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "tpauth-dotnet-" + Guid.NewGuid().ToString("N"));
-            System.IO.Directory.CreateDirectory(dir);
+            var file = System.IO.Path.GetTempFileName();
+            var link = file + ".link";
             try
             {
-                // The cache path is a directory: it can be neither read nor replaced.
-                using (var auth = Mock.PasswordAuth("token_cache", dir))
+                // A path through a regular file (ENOTDIR): the cache can be neither locked nor written.
+                using (var auth = Mock.PasswordAuth("token_cache", file + "/cache.json"))
                 {
                     var e = Assert.Throws<StoreException>(() => auth.GetToken());
                     Assert.AreEqual(Status.Store, e.Status);
+                    StringAssert.Contains("token cache", e.Message);
                 }
+                // A symbolic link: refused, never followed.
+                using (var ln = System.Diagnostics.Process.Start("ln", "-s " + file + " " + link)) ln.WaitForExit();
+                Assert.IsTrue(System.IO.File.Exists(link));
+                using (var auth = Mock.PasswordAuth("token_cache", link))
+                    StringAssert.Contains("symbolic link", Assert.Throws<StoreException>(() => auth.GetToken()).Message);
             }
-            finally { System.IO.Directory.Delete(dir, true); }
+            finally
+            {
+                System.IO.File.Delete(link);
+                System.IO.File.Delete(file);
+            }
         }
 
         [Test]

@@ -108,7 +108,8 @@ namespace Tpauth.Tests
             Abandon(options, 10000);
             Mem.FullGc();
             long rss2 = Mem.Rss();
-            Assert.AreEqual(liveBefore, Interlocked.Read(ref Native.LiveAuths), "finalized clients must be freed");
+            // Mono scans stacks conservatively: a stale stack slot may keep the last client alive.
+            Assert.LessOrEqual(Interlocked.Read(ref Native.LiveAuths) - liveBefore, 2, "finalized clients must be freed");
             Assert.AreEqual(0, Interlocked.Read(ref Native.LiveConfigs), "configs must be freed");
 
             const long mb = 1024 * 1024;
@@ -135,8 +136,9 @@ namespace Tpauth.Tests
                 long errors0 = Interlocked.Read(ref Native.LiveErrors);
                 AbandonTokens(auth, 2000);
                 Mem.FullGc();
-                Assert.AreEqual(tokens0, Interlocked.Read(ref Native.LiveTokens));
-                Assert.AreEqual(errors0, Interlocked.Read(ref Native.LiveErrors));
+                // 4,000 handles were abandoned; a conservatively scanned stack slot may keep one or two.
+                Assert.LessOrEqual(Interlocked.Read(ref Native.LiveTokens) - tokens0, 2, "tokens left to the finalizer must be freed");
+                Assert.LessOrEqual(Interlocked.Read(ref Native.LiveErrors) - errors0, 2, "errors left to the finalizer must be freed");
                 Assert.AreEqual(0, Interlocked.Read(ref Native.LiveResponses), "responses are copied and freed at once");
             }
         }
