@@ -1,0 +1,303 @@
+//! `tp_auth`: the client (grants, refresh, revoke, the managed token and API calls).
+
+use super::config::tp_config;
+use super::response::tp_response;
+use super::token::tp_token;
+use super::{
+    arg_opt_str, arg_out, arg_ref, arg_str, ffi_status, ffi_value, free_raw, into_raw, string_into_raw, tp_error, tp_status, write_out,
+    Castable, OwnershipBox,
+};
+use crate::error::Error;
+use crate::{Auth, ResponseType};
+use std::ffi::c_char;
+
+/// The client: options, connection pool and current token. Safe to share between threads and
+/// to call concurrently. Freed with tp_auth_free once no call is in progress.
+pub struct tp_auth {
+    inner: Auth,
+}
+
+impl Castable for tp_auth {
+    type Ownership = OwnershipBox;
+}
+
+/// A new client for cfg (copied: cfg may be freed right after).
+///
+/// On success *out receives a client the caller frees with tp_auth_free. No request is sent.
+/// Errors: TP_ERR_INVALID_ARGUMENT when cfg or out is NULL, or an option is inconsistent (e.g.
+/// an http:// URL without allow_insecure_http, or to a host that is not loopback);
+/// TP_ERR_STORE when the token cache cannot be opened.
+#[no_mangle]
+pub unsafe extern "C" fn tp_auth_new(cfg: *const tp_config, out: *mut *mut tp_auth, err: *mut *mut tp_error) -> tp_status {
+    ffi_status!(err, {
+        let cfg = arg_ref!(cfg);
+        arg_out!(out);
+        let auth = Auth::new(&cfg.inner)?;
+        // SAFETY: out checked non-NULL.
+        unsafe { write_out(out, into_raw(tp_auth { inner: auth })) };
+        Ok(())
+    })
+}
+
+/// Free a client. NULL is ignored. Tokens and responses it returned stay valid.
+#[no_mangle]
+pub unsafe extern "C" fn tp_auth_free(auth: *mut tp_auth) {
+    ffi_value!((), {
+        // SAFETY: NULL or a client from this library, freed once, no call in progress.
+        unsafe { free_raw(auth) }
+    })
+}
+
+/// Give a token to C through `out` (checked non-NULL by the caller's arg_out!).
+fn token_out(out: *mut *mut tp_token, token: crate::Token) {
+    // SAFETY: out checked non-NULL by the caller.
+    unsafe { write_out(out, into_raw(tp_token::new(token))) };
+}
+
+/// The password grant: POST accesstoken with grant_type=password. The token also becomes the
+/// client's current token (and is written to the token cache).
+///
+/// On success *out receives a token the caller frees with tp_token_free. Errors:
+/// TP_ERR_INVALID_ARGUMENT (a NULL or non-UTF-8 argument), TP_ERR_INVALID_GRANT (wrong
+/// username or password), TP_ERR_UNAUTHORIZED (wrong API key or secret), TP_ERR_RATE_LIMITED,
+/// TP_ERR_HTTP, TP_ERR_PROTOCOL, TP_ERR_NETWORK, TP_ERR_TIMEOUT. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn tp_password_grant(
+    auth: *mut tp_auth,
+    username: *const c_char,
+    password: *const c_char,
+    out: *mut *mut tp_token,
+    err: *mut *mut tp_error,
+) -> tp_status {
+    ffi_status!(err, {
+        let auth = arg_ref!(auth);
+        let username = arg_str!(username);
+        let password = arg_str!(password);
+        arg_out!(out);
+        token_out(out, auth.inner.password_grant(username, password)?);
+        Ok(())
+    })
+}
+
+/// The client-credentials grant: POST accesstoken with grant_type=client_credentials. API calls
+/// made with such a token need the business_user_id option. The token becomes the current one.
+///
+/// On success *out receives a token the caller frees with tp_token_free. Errors as
+/// tp_password_grant. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn tp_client_credentials_grant(auth: *mut tp_auth, out: *mut *mut tp_token, err: *mut *mut tp_error) -> tp_status {
+    ffi_status!(err, {
+        let auth = arg_ref!(auth);
+        arg_out!(out);
+        token_out(out, auth.inner.client_credentials_grant()?);
+        Ok(())
+    })
+}
+
+/// Exchange an authorization code (from tp_parse_code_redirect) for a token. redirect_uri must
+/// be identical to the one given to tp_authorize_url, and https (refused before any request is
+/// sent). Never retried. The token becomes the current one.
+///
+/// On success *out receives a token the caller frees with tp_token_free. Errors:
+/// TP_ERR_INVALID_ARGUMENT (NULL, non-UTF-8, non-https redirect_uri), TP_ERR_INVALID_GRANT
+/// (unknown or used code, different redirect_uri), and the network errors of
+/// tp_password_grant. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn tp_authorization_code_grant(
+    auth: *mut tp_auth,
+    code: *const c_char,
+    redirect_uri: *const c_char,
+    out: *mut *mut tp_token,
+    err: *mut *mut tp_error,
+) -> tp_status {
+    ffi_status!(err, {
+        let auth = arg_ref!(auth);
+        let code = arg_str!(code);
+        let redirect_uri = arg_str!(redirect_uri);
+        arg_out!(out);
+        token_out(out, auth.inner.authorization_code_grant(code, redirect_uri)?);
+        Ok(())
+    })
+}
+
+/// Refresh: POST refresh (or accesstoken with refresh_endpoint=accesstoken) with
+/// grant_type=refresh_token. refresh_token NULL means the current token's. A response without
+/// a refresh token keeps the old one. The token becomes the current one.
+///
+/// On success *out receives a token the caller frees with tp_token_free. Errors:
+/// TP_ERR_NO_TOKEN (NULL refresh_token and no current refresh token), TP_ERR_INVALID_GRANT
+/// (unknown, rotated or revoked refresh token), and those of tp_password_grant. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn tp_refresh(
+    auth: *mut tp_auth,
+    refresh_token: *const c_char,
+    out: *mut *mut tp_token,
+    err: *mut *mut tp_error,
+) -> tp_status {
+    ffi_status!(err, {
+        let auth = arg_ref!(auth);
+        let refresh_token = arg_opt_str!(refresh_token);
+        arg_out!(out);
+        token_out(out, auth.inner.refresh(refresh_token)?);
+        Ok(())
+    })
+}
+
+/// Revoke a refresh token (and the access tokens issued with it): POST revoke with
+/// token=REFRESH_TOKEN. refresh_token NULL means the current token's; revoking the current
+/// token also forgets it.
+///
+/// Errors: TP_ERR_NO_TOKEN (NULL refresh_token and no current refresh token),
+/// TP_ERR_UNAUTHORIZED, TP_ERR_HTTP and the network errors. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn tp_revoke(auth: *mut tp_auth, refresh_token: *const c_char, err: *mut *mut tp_error) -> tp_status {
+    ffi_status!(err, {
+        let auth = arg_ref!(auth);
+        let refresh_token = arg_opt_str!(refresh_token);
+        auth.inner.revoke(refresh_token)
+    })
+}
+
+/// The URL of the authorization page to send the browser to:
+/// {authorize_url}?client_id=KEY&redirect_uri=...&response_type=...&state=...
+/// response_type is "code" (authorization code) or "token" (implicit); state NULL means none
+/// (use tp_new_state: it protects the redirect against forgery). No request is sent.
+///
+/// On success *url_out receives a string the caller frees with tp_string_free. Errors:
+/// TP_ERR_INVALID_ARGUMENT (NULL auth, redirect_uri, response_type or url_out; another
+/// response_type; a redirect_uri that is not https). Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn tp_authorize_url(
+    auth: *const tp_auth,
+    redirect_uri: *const c_char,
+    response_type: *const c_char,
+    state: *const c_char,
+    url_out: *mut *mut c_char,
+    err: *mut *mut tp_error,
+) -> tp_status {
+    ffi_status!(err, {
+        let auth = arg_ref!(auth);
+        let redirect_uri = arg_str!(redirect_uri);
+        let response_type = ResponseType::parse(arg_str!(response_type))?;
+        let state = arg_opt_str!(state);
+        arg_out!(url_out);
+        let url = auth.inner.authorize_url(redirect_uri, response_type, state)?;
+        // SAFETY: url_out checked non-NULL.
+        unsafe { write_out(url_out, string_into_raw(url)) };
+        Ok(())
+    })
+}
+
+/// The managed token: the current token while it is valid (no I/O, no waiting), else one
+/// refresh or grant (option grant) made for all concurrent callers at once, and, with
+/// token_cache, for all processes sharing the cache.
+///
+/// On success *out receives a token the caller frees with tp_token_free. Errors:
+/// TP_ERR_NO_TOKEN (no current token and grant=none, or no username/password for the password
+/// grant), TP_ERR_STORE (token cache), and those of the grants. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn tp_get_token(auth: *mut tp_auth, out: *mut *mut tp_token, err: *mut *mut tp_error) -> tp_status {
+    ffi_status!(err, {
+        let auth = arg_ref!(auth);
+        arg_out!(out);
+        token_out(out, auth.inner.get_token()?);
+        Ok(())
+    })
+}
+
+/// Report that the API refused access_token (HTTP 401): the client drops its current token
+/// only if it is still that one, so N concurrent 401s cause one renewal. No request is sent.
+///
+/// Errors: TP_ERR_INVALID_ARGUMENT (NULL or non-UTF-8 argument), TP_ERR_STORE. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn tp_invalidate_token(auth: *mut tp_auth, access_token: *const c_char, err: *mut *mut tp_error) -> tp_status {
+    ffi_status!(err, {
+        let auth = arg_ref!(auth);
+        let access_token = arg_str!(access_token);
+        auth.inner.invalidate_token(access_token)
+    })
+}
+
+/// Make token the client's current token (and write it to the token cache), e.g. one read with
+/// tp_token_from_json or tp_parse_implicit_redirect. token stays owned by the caller.
+///
+/// Errors: TP_ERR_INVALID_ARGUMENT (NULL argument), TP_ERR_STORE. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn tp_set_token(auth: *mut tp_auth, token: *const tp_token, err: *mut *mut tp_error) -> tp_status {
+    ffi_status!(err, {
+        let auth = arg_ref!(auth);
+        let token = arg_ref!(token);
+        auth.inner.set_token(&token.inner)
+    })
+}
+
+fn request(
+    auth: *mut tp_auth,
+    method: *const c_char,
+    url_or_path: *const c_char,
+    body: Option<&[u8]>,
+    content_type: *const c_char,
+    out: *mut *mut tp_response,
+) -> Result<(), Error> {
+    let auth = arg_ref!(auth);
+    let method = arg_str!(method);
+    let url_or_path = arg_str!(url_or_path);
+    let content_type = arg_opt_str!(content_type);
+    arg_out!(out);
+    let response = auth.inner.request(method, url_or_path, body, content_type)?;
+    // SAFETY: out checked non-NULL.
+    unsafe { write_out(out, into_raw(tp_response::new(response))) };
+    Ok(())
+}
+
+/// An API call with the managed token: sends Authorization: Bearer TOKEN, apikey: KEY and, when
+/// the business_user_id option is set, x-business-user-id. url_or_path is a path joined to
+/// api_base_url ("/v1/private/...") or an absolute URL. body and content_type may be NULL
+/// (none). On a 401 the token is invalidated, renewed and the call retried once.
+///
+/// Any HTTP answer, 4xx and 5xx included, is a success: *out receives a response the caller
+/// frees with tp_response_free (check tp_response_status). Errors: TP_ERR_INVALID_ARGUMENT,
+/// the errors of tp_get_token, TP_ERR_NETWORK, TP_ERR_TIMEOUT. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn tp_request(
+    auth: *mut tp_auth,
+    method: *const c_char,
+    url_or_path: *const c_char,
+    body: *const c_char,
+    content_type: *const c_char,
+    out: *mut *mut tp_response,
+    err: *mut *mut tp_error,
+) -> tp_status {
+    ffi_status!(err, {
+        // SAFETY: NULL or a NUL-terminated string (the C ABI's contract).
+        let body = (!body.is_null()).then(|| unsafe { std::ffi::CStr::from_ptr(body) }.to_bytes());
+        request(auth, method, url_or_path, body, content_type, out)
+    })
+}
+
+/// As tp_request, with a body of body_len bytes that may contain NUL (binary uploads). body
+/// may be NULL only when body_len is 0 (then no body is sent). Addition to API.md.
+#[no_mangle]
+pub unsafe extern "C" fn tp_request_bytes(
+    auth: *mut tp_auth,
+    method: *const c_char,
+    url_or_path: *const c_char,
+    body: *const u8,
+    body_len: usize,
+    content_type: *const c_char,
+    out: *mut *mut tp_response,
+    err: *mut *mut tp_error,
+) -> tp_status {
+    ffi_status!(err, {
+        let body = if body.is_null() {
+            if body_len != 0 {
+                return Err(Error::invalid_argument("body is NULL but body_len is not 0"));
+            }
+            None
+        } else {
+            // SAFETY: body points to body_len readable bytes (the C ABI's contract).
+            Some(unsafe { std::slice::from_raw_parts(body, body_len) })
+        };
+        request(auth, method, url_or_path, body, content_type, out)
+    })
+}

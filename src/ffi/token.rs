@@ -1,0 +1,148 @@
+//! `tp_token`: one token response, immutable.
+
+use super::{
+    arg_out, arg_ref, arg_str, borrow, ffi_status, ffi_value, free_raw, into_raw, string_into_raw, tp_error, tp_status, write_out,
+    Castable, OwnershipBox,
+};
+use crate::Token;
+use std::ffi::c_char;
+
+/// One token response (access token, refresh token, expiry, the server's JSON), immutable and
+/// safe to read from any thread. Freed with tp_token_free; the strings its accessors return are
+/// borrowed from it.
+pub struct tp_token {
+    pub(crate) inner: Token,
+}
+
+impl Castable for tp_token {
+    type Ownership = OwnershipBox;
+}
+
+impl tp_token {
+    pub(crate) fn new(inner: Token) -> tp_token {
+        tp_token { inner }
+    }
+}
+
+/// The access token (a secret: never log it). Borrowed from t: valid until tp_token_free(t).
+/// NULL when t is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn tp_token_access_token(t: *const tp_token) -> *const c_char {
+    ffi_value!(std::ptr::null(), {
+        // SAFETY: NULL or a live tp_token.
+        unsafe { borrow(t) }.map_or(std::ptr::null(), |t| t.inner.access_c_str().as_ptr())
+    })
+}
+
+/// The refresh token (a secret), or NULL when the server sent none (client credentials,
+/// implicit). Borrowed from t: valid until tp_token_free(t).
+#[no_mangle]
+pub unsafe extern "C" fn tp_token_refresh_token(t: *const tp_token) -> *const c_char {
+    ffi_value!(std::ptr::null(), {
+        // SAFETY: NULL or a live tp_token.
+        unsafe { borrow(t) }.and_then(|t| t.inner.refresh_c_str()).map_or(std::ptr::null(), |c| c.as_ptr())
+    })
+}
+
+/// token_type as the server sent it (Trustpilot: "BearerToken"), or NULL when none. Borrowed
+/// from t: valid until tp_token_free(t).
+#[no_mangle]
+pub unsafe extern "C" fn tp_token_type(t: *const tp_token) -> *const c_char {
+    ffi_value!(std::ptr::null(), {
+        // SAFETY: NULL or a live tp_token.
+        unsafe { borrow(t) }.and_then(|t| t.inner.token_type_c_str()).map_or(std::ptr::null(), |c| c.as_ptr())
+    })
+}
+
+/// expires_in as the server sent it, in seconds; -1 when unknown (or t is NULL).
+#[no_mangle]
+pub unsafe extern "C" fn tp_token_expires_in(t: *const tp_token) -> i64 {
+    ffi_value!(-1, {
+        // SAFETY: NULL or a live tp_token.
+        unsafe { borrow(t) }.map_or(-1, |t| t.inner.expires_in())
+    })
+}
+
+/// When the token expires, in Unix seconds: the local clock when it was received plus
+/// expires_in; -1 when unknown (or t is NULL).
+#[no_mangle]
+pub unsafe extern "C" fn tp_token_expires_at(t: *const tp_token) -> i64 {
+    ffi_value!(-1, {
+        // SAFETY: NULL or a live tp_token.
+        unsafe { borrow(t) }.map_or(-1, |t| t.inner.expires_at())
+    })
+}
+
+/// When the token was received, in Unix seconds by the local clock; -1 when t is NULL.
+/// Addition to API.md.
+#[no_mangle]
+pub unsafe extern "C" fn tp_token_received_at(t: *const tp_token) -> i64 {
+    ffi_value!(-1, {
+        // SAFETY: NULL or a live tp_token.
+        unsafe { borrow(t) }.map_or(-1, |t| t.inner.received_at())
+    })
+}
+
+/// Whether the token expires within leeway_s seconds from now. A token without a known expiry
+/// is never expired (the API's 401 tells); a NULL token always is.
+#[no_mangle]
+pub unsafe extern "C" fn tp_token_is_expired(t: *const tp_token, leeway_s: i64) -> bool {
+    ffi_value!(true, {
+        // SAFETY: NULL or a live tp_token.
+        unsafe { borrow(t) }.is_none_or(|t| t.inner.is_expired(leeway_s))
+    })
+}
+
+/// The server's token response body, verbatim (contains secrets). For an implicit-grant token,
+/// a JSON object of the redirect's parameters. Borrowed from t: valid until tp_token_free(t).
+/// NULL when t is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn tp_token_raw_json(t: *const tp_token) -> *const c_char {
+    ffi_value!(std::ptr::null(), {
+        // SAFETY: NULL or a live tp_token.
+        unsafe { borrow(t) }.map_or(std::ptr::null(), |t| t.inner.raw_json_c_str().as_ptr())
+    })
+}
+
+/// Serialize the token for persisting (a file, a database), expiry included; read it back with
+/// tp_token_from_json. The JSON contains secrets: store it like a password.
+///
+/// On success *json_out receives a string the caller frees with tp_string_free. Errors:
+/// TP_ERR_INVALID_ARGUMENT when t or json_out is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn tp_token_to_json(t: *const tp_token, json_out: *mut *mut c_char, err: *mut *mut tp_error) -> tp_status {
+    ffi_status!(err, {
+        let t = arg_ref!(t);
+        arg_out!(json_out);
+        // SAFETY: json_out checked non-NULL.
+        unsafe { write_out(json_out, string_into_raw(t.inner.to_json())) };
+        Ok(())
+    })
+}
+
+/// A token from what tp_token_to_json wrote, or from a plain token response (an object with
+/// access_token, taken as received now).
+///
+/// On success *out receives a token the caller frees with tp_token_free. Errors:
+/// TP_ERR_INVALID_ARGUMENT when json or out is NULL, or json is not such a document.
+#[no_mangle]
+pub unsafe extern "C" fn tp_token_from_json(json: *const c_char, out: *mut *mut tp_token, err: *mut *mut tp_error) -> tp_status {
+    ffi_status!(err, {
+        let json = arg_str!(json);
+        arg_out!(out);
+        let token = Token::from_json(json)?;
+        // SAFETY: out checked non-NULL.
+        unsafe { write_out(out, into_raw(tp_token::new(token))) };
+        Ok(())
+    })
+}
+
+/// Free a token. NULL is ignored. Its secrets are wiped when the last copy held by the library
+/// is dropped.
+#[no_mangle]
+pub unsafe extern "C" fn tp_token_free(t: *mut tp_token) {
+    ffi_value!((), {
+        // SAFETY: NULL or a token from this library, freed once.
+        unsafe { free_raw(t) }
+    })
+}
