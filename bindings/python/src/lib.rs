@@ -7,7 +7,7 @@
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::GILOnceCell;
-use pyo3::types::{PyBool, PyBytes, PyByteArray, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyList, PyString, PyTuple};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// `tpauth._errors._from_native`, looked up once.
@@ -209,9 +209,8 @@ impl Auth {
         check_option_keys("from_env", options)?;
         let mut cfg = quick(py, "Config::from_env", tpauth::Config::from_env)?;
         apply_options("from_env", &mut cfg, &[], options, py)?;
-        let business_user_id = opt_str(options, "business_user_id")?
-            .or_else(|| std::env::var("TRUSTPILOT_BUSINESS_USER_ID").ok())
-            .filter(|s| !s.is_empty());
+        let business_user_id =
+            opt_str(options, "business_user_id")?.or_else(|| std::env::var("TRUSTPILOT_BUSINESS_USER_ID").ok()).filter(|s| !s.is_empty());
         Auth::build(py, &cfg, business_user_id)
     }
 
@@ -309,10 +308,7 @@ impl Auth {
                 } else if let Ok(ba) = b.downcast::<PyByteArray>() {
                     Some(ba.to_vec())
                 } else {
-                    return Err(PyTypeError::new_err(format!(
-                        "request(): body must be bytes, str or None, not {}",
-                        b.get_type().name()?
-                    )));
+                    return Err(PyTypeError::new_err(format!("request(): body must be bytes, str or None, not {}", b.get_type().name()?)));
                 }
             }
         };

@@ -44,7 +44,7 @@ class RequestsAuth(AuthBase):
             setattr(r, "_body_position", r.body.tell())  # type: ignore[union-attr]
         except (AttributeError, OSError):
             pass
-        r.register_hook("response", self._on_response)
+        r.register_hook("response", self._on_response)  # type: ignore[no-untyped-call]
         return r
 
     def _on_response(self, resp: requests.Response, **kwargs: Any) -> requests.Response:
@@ -63,7 +63,7 @@ class RequestsAuth(AuthBase):
         resp.close()
         new = req.copy()
         setattr(new, _RETRIED, True)
-        extract_cookies_to_jar(new._cookies, req, resp.raw)  # type: ignore[attr-defined]
+        extract_cookies_to_jar(new._cookies, req, resp.raw)  # type: ignore[attr-defined,no-untyped-call]
         new.prepare_cookies(new._cookies)  # type: ignore[attr-defined]
         self._apply(new, token)
         retried: requests.Response = resp.connection.send(new, **kwargs)

@@ -4,6 +4,8 @@ from typing import Any, Dict, Optional, Tuple, Union, final
 
 from ._headers import Headers
 
+__all__ = ['__version__', 'OPTION_KEYS', 'Auth', 'Token', 'Response', 'new_state', 'parse_code_redirect', 'parse_implicit_redirect']
+
 __version__: str
 OPTION_KEYS: Tuple[str, ...]
 
