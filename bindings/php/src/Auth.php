@@ -1,0 +1,370 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Tpauth;
+
+use FFI;
+use FFI\CData;
+use Tpauth\Internal\Handle;
+use Tpauth\Internal\Native;
+
+/**
+ * A Trustpilot client: the grants, refresh, revoke, the managed token and API calls.
+ *
+ *     $auth = new Tpauth\Auth($key, $secret, ['username' => $user, 'password' => $pass,
+ *                                             'token_cache' => '/var/cache/app/trustpilot.token']);
+ *     $reviews = $auth->request('GET', '/v1/private/business-units/' . $id . '/reviews')->json();
+ *
+ * Every failure throws a `Tpauth\Exception` subclass (see `Tpauth\Status`). A string argument
+ * that is null where a value is required, or that holds a NUL byte, throws
+ * `Tpauth\InvalidArgumentException`; a value of another type throws PHP's `TypeError`.
+ */
+final class Auth
+{
+    /** The option keys of the contract (API.md "Options"); values are strings, bools or ints. */
+    public const OPTION_KEYS = [
+        'api_base_url', 'authorize_url', 'username', 'password', 'grant', 'business_user_id',
+        'refresh_endpoint', 'client_auth', 'timeout_ms', 'connect_timeout_ms', 'refresh_leeway_s',
+        'max_retries', 'max_retry_wait_ms', 'token_cache', 'ca_file', 'proxy', 'user_agent',
+        'allow_insecure_http',
+    ];
+
+    private Handle $handle;
+
+    /**
+     * @param array<string, string|int|bool|\Stringable|null>|null $options option key => value
+     *        (API.md's options table: `api_base_url`, `username`, `password`, `token_cache`,
+     *        `allow_insecure_http`, ...). Bools become "true"/"false", ints their decimal string,
+     *        null leaves the option at its default. An unknown key or a bad value throws
+     *        `Tpauth\InvalidArgumentException`.
+     */
+    public function __construct(
+        ?string $apiKey,
+        #[\SensitiveParameter] ?string $apiSecret,
+        #[\SensitiveParameter] ?array $options = null
+    ) {
+        $apiKey = Native::arg($apiKey, 'apiKey');
+        $apiSecret = Native::arg($apiSecret, 'apiSecret');
+        $ffi = Native::ffi();
+        $cfg = $ffi->new('tp_config*');
+        $err = Native::errBox();
+        Native::check($ffi->tp_config_new($apiKey, $apiSecret, FFI::addr($cfg), FFI::addr($err)), $err);
+        try {
+            self::applyOptions($cfg, $options ?? []);
+            $this->handle = self::open($cfg);
+        } finally {
+            $ffi->tp_config_free($cfg);
+        }
+    }
+
+    /**
+     * A client configured from the environment: `TRUSTPILOT_API_KEY`, `TRUSTPILOT_API_SECRET`,
+     * `TRUSTPILOT_USERNAME`, `TRUSTPILOT_PASSWORD`, `TRUSTPILOT_API_HOST`, and `TRUSTPILOT_<KEY>`
+     * for every other option (e.g. `TRUSTPILOT_TOKEN_CACHE`). Variables that only the web server
+     * passes (Apache `SetEnv`, FastCGI params visible to `getenv()` but not in the process
+     * environment) are honoured too.
+     */
+    public static function fromEnv(): self
+    {
+        $ffi = Native::ffi();
+        $vars = self::envVars();
+        $sapiOnly = false;
+        foreach ($vars as $var => $_) {
+            $all = getenv($var);
+            $local = getenv($var, true);
+            if ($all !== $local) {
+                $sapiOnly = true;
+                break;
+            }
+        }
+        $cfg = $ffi->new('tp_config*');
+        $err = Native::errBox();
+        if (!$sapiOnly) {
+            // The process environment is the whole story: the core reads it itself.
+            Native::check($ffi->tp_config_from_env(FFI::addr($cfg), FFI::addr($err)), $err);
+        } else {
+            self::configFromGetenv($cfg, $vars);
+        }
+        try {
+            $auth = (new \ReflectionClass(self::class))->newInstanceWithoutConstructor();
+            $auth->handle = self::open($cfg);
+            return $auth;
+        } finally {
+            $ffi->tp_config_free($cfg);
+        }
+    }
+
+    /**
+     * The password grant; the token becomes the current one (and is written to the token cache).
+     */
+    public function passwordGrant(?string $username, #[\SensitiveParameter] ?string $password): Token
+    {
+        $username = Native::arg($username, 'username');
+        $password = Native::arg($password, 'password');
+        $ffi = Native::ffi();
+        $out = $ffi->new('tp_token*');
+        $err = Native::errBox();
+        Native::check($ffi->tp_password_grant($this->handle->ptr(), $username, $password, FFI::addr($out), FFI::addr($err)), $err);
+        return Token::fromNative($out);
+    }
+
+    /** The client-credentials grant; API calls then send `x-business-user-id` (option `business_user_id`). */
+    public function clientCredentialsGrant(): Token
+    {
+        $ffi = Native::ffi();
+        $out = $ffi->new('tp_token*');
+        $err = Native::errBox();
+        Native::check($ffi->tp_client_credentials_grant($this->handle->ptr(), FFI::addr($out), FFI::addr($err)), $err);
+        return Token::fromNative($out);
+    }
+
+    /** Exchanges an authorization code; `$redirectUri` must be the one given to `authorizeUrl()`. */
+    public function authorizationCodeGrant(#[\SensitiveParameter] ?string $code, ?string $redirectUri): Token
+    {
+        $code = Native::arg($code, 'code');
+        $redirectUri = Native::arg($redirectUri, 'redirectUri');
+        $ffi = Native::ffi();
+        $out = $ffi->new('tp_token*');
+        $err = Native::errBox();
+        Native::check($ffi->tp_authorization_code_grant($this->handle->ptr(), $code, $redirectUri, FFI::addr($out), FFI::addr($err)), $err);
+        return Token::fromNative($out);
+    }
+
+    /** Refreshes `$refreshToken`, or the current token's when null. */
+    public function refresh(#[\SensitiveParameter] ?string $refreshToken = null): Token
+    {
+        $refreshToken = Native::arg($refreshToken, 'refreshToken', true);
+        $ffi = Native::ffi();
+        $out = $ffi->new('tp_token*');
+        $err = Native::errBox();
+        Native::check($ffi->tp_refresh($this->handle->ptr(), $refreshToken, FFI::addr($out), FFI::addr($err)), $err);
+        return Token::fromNative($out);
+    }
+
+    /** Revokes `$refreshToken` (and its access tokens), or the current token's when null. */
+    public function revoke(#[\SensitiveParameter] ?string $refreshToken = null): void
+    {
+        $refreshToken = Native::arg($refreshToken, 'refreshToken', true);
+        $ffi = Native::ffi();
+        $err = Native::errBox();
+        Native::check($ffi->tp_revoke($this->handle->ptr(), $refreshToken, FFI::addr($err)), $err);
+    }
+
+    /**
+     * The managed token: the current one while it is valid, else one refresh or grant (shared by
+     * every process through the token cache, when `token_cache` is set).
+     */
+    public function getToken(): Token
+    {
+        $ffi = Native::ffi();
+        $out = $ffi->new('tp_token*');
+        $err = Native::errBox();
+        Native::check($ffi->tp_get_token($this->handle->ptr(), FFI::addr($out), FFI::addr($err)), $err);
+        return Token::fromNative($out);
+    }
+
+    /** Tells the client the API refused `$accessToken`: the next `getToken()` renews it. */
+    public function invalidateToken(#[\SensitiveParameter] ?string $accessToken): void
+    {
+        $accessToken = Native::arg($accessToken, 'accessToken');
+        $ffi = Native::ffi();
+        $err = Native::errBox();
+        Native::check($ffi->tp_invalidate_token($this->handle->ptr(), $accessToken, FFI::addr($err)), $err);
+    }
+
+    /** Makes `$token` the current one (e.g. one restored with `Token::fromJson()`). */
+    public function setToken(?Token $token): void
+    {
+        if ($token === null) {
+            throw new InvalidArgumentException('token must not be null', Status::INVALID_ARGUMENT);
+        }
+        $ffi = Native::ffi();
+        $err = Native::errBox();
+        Native::check($ffi->tp_set_token($this->handle->ptr(), $token->native(), FFI::addr($err)), $err);
+    }
+
+    /**
+     * The authorize page URL to send the browser to. `$responseType` is `code` (authorization
+     * code flow) or `token` (implicit); `$redirectUri` must be https. Pass `$state`
+     * (e.g. `Auth::newState()`) and check it in `parseCodeRedirect()`.
+     */
+    public function authorizeUrl(?string $redirectUri, ?string $responseType = 'code', ?string $state = null): string
+    {
+        $redirectUri = Native::arg($redirectUri, 'redirectUri');
+        $responseType = Native::arg($responseType, 'responseType');
+        $state = Native::arg($state, 'state', true);
+        $ffi = Native::ffi();
+        $out = $ffi->new('char*');
+        $err = Native::errBox();
+        Native::check($ffi->tp_authorize_url($this->handle->ptr(), $redirectUri, $responseType, $state, FFI::addr($out), FFI::addr($err)), $err);
+        return Native::owned($out) ?? '';
+    }
+
+    /** 128 random bits, URL-safe: a fresh `state` for `authorizeUrl()`. */
+    public static function newState(): string
+    {
+        $ffi = Native::ffi();
+        $ptr = $ffi->tp_new_state();
+        $state = $ptr instanceof CData ? Native::owned($ptr) : null;
+        if ($state === null) {
+            throw new InternalException('tp_new_state returned nothing', Status::INTERNAL);
+        }
+        return $state;
+    }
+
+    /**
+     * The `code` of the redirect the browser came back with. Throws `StateMismatchException`
+     * when its `state` is not `$expectedState` (not checked when null) and
+     * `AccessDeniedException` when the user declined.
+     */
+    public static function parseCodeRedirect(#[\SensitiveParameter] ?string $redirectUrl, ?string $expectedState = null): string
+    {
+        $redirectUrl = Native::arg($redirectUrl, 'redirectUrl');
+        $expectedState = Native::arg($expectedState, 'expectedState', true);
+        $ffi = Native::ffi();
+        $out = $ffi->new('char*');
+        $err = Native::errBox();
+        Native::check($ffi->tp_parse_code_redirect($redirectUrl, $expectedState, FFI::addr($out), FFI::addr($err)), $err);
+        return Native::owned($out) ?? '';
+    }
+
+    /** The token in the fragment of an implicit-flow redirect (state checked as in `parseCodeRedirect`). */
+    public static function parseImplicitRedirect(#[\SensitiveParameter] ?string $redirectUrl, ?string $expectedState = null): Token
+    {
+        $redirectUrl = Native::arg($redirectUrl, 'redirectUrl');
+        $expectedState = Native::arg($expectedState, 'expectedState', true);
+        $ffi = Native::ffi();
+        $out = $ffi->new('tp_token*');
+        $err = Native::errBox();
+        Native::check($ffi->tp_parse_implicit_redirect($redirectUrl, $expectedState, FFI::addr($out), FFI::addr($err)), $err);
+        return Token::fromNative($out);
+    }
+
+    /**
+     * An API call with the managed token (`Authorization: Bearer`, `apikey`, and
+     * `x-business-user-id` when configured). A path is joined to `api_base_url`. On 401 the token
+     * is renewed and the call retried once. Any HTTP status comes back as a `Response` (check
+     * `$response->status`); exceptions are for failures to get a token or an answer.
+     */
+    public function request(?string $method, ?string $urlOrPath, ?string $body = null, ?string $contentType = null): Response
+    {
+        $method = Native::arg($method, 'method');
+        $urlOrPath = Native::arg($urlOrPath, 'urlOrPath');
+        $body = Native::arg($body, 'body', true);
+        $contentType = Native::arg($contentType, 'contentType', true);
+        $ffi = Native::ffi();
+        $out = $ffi->new('tp_response*');
+        $err = Native::errBox();
+        Native::check($ffi->tp_request($this->handle->ptr(), $method, $urlOrPath, $body, $contentType, FFI::addr($out), FFI::addr($err)), $err);
+        return Response::fromNative($out);
+    }
+
+    /** libtpauth's version, "MAJOR.MINOR.PATCH". */
+    public static function version(): string
+    {
+        return Native::borrowed(Native::ffi()->tp_version()) ?? '';
+    }
+
+    /** @return array<string, string> */
+    public function __debugInfo(): array
+    {
+        return ['version' => self::version()];
+    }
+
+    /** @return array<string, mixed> */
+    public function __serialize(): array
+    {
+        throw new \LogicException('Tpauth\Auth cannot be serialized');
+    }
+
+    private static function open(CData $cfg): Handle
+    {
+        $ffi = Native::ffi();
+        $out = $ffi->new('tp_auth*');
+        $err = Native::errBox();
+        Native::check($ffi->tp_auth_new($cfg, FFI::addr($out), FFI::addr($err)), $err);
+        return new Handle($out, 'tp_auth_free');
+    }
+
+    /** @param array<mixed> $options */
+    private static function applyOptions(CData $cfg, #[\SensitiveParameter] array $options): void
+    {
+        $ffi = Native::ffi();
+        foreach ($options as $key => $value) {
+            if (!is_string($key)) {
+                throw new InvalidArgumentException('option keys must be strings (an options array maps key => value), got '
+                    . get_debug_type($key), Status::INVALID_ARGUMENT);
+            }
+            Native::arg($key, 'option key');
+            if ($value === null) {
+                continue;
+            }
+            if (is_bool($value)) {
+                $value = $value ? 'true' : 'false';
+            } elseif (is_int($value)) {
+                $value = (string) $value;
+            } elseif (is_float($value) && is_finite($value) && floor($value) === $value && abs($value) < 2 ** 53) {
+                $value = sprintf('%.0f', $value);
+            } elseif ($value instanceof \Stringable) {
+                $value = (string) $value;
+            } elseif (!is_string($value)) {
+                throw new InvalidArgumentException('option ' . $key . ': expected a string, int or bool, got '
+                    . get_debug_type($value), Status::INVALID_ARGUMENT);
+            }
+            Native::arg($value, 'option ' . $key);
+            $err = Native::errBox();
+            Native::check($ffi->tp_config_set($cfg, $key, $value, FFI::addr($err)), $err);
+        }
+    }
+
+    /** @return array<string, string> environment variable => option key (API.md's names) */
+    private static function envVars(): array
+    {
+        $vars = ['TRUSTPILOT_API_KEY' => '', 'TRUSTPILOT_API_SECRET' => ''];
+        foreach (self::OPTION_KEYS as $key) {
+            $vars[$key === 'api_base_url' ? 'TRUSTPILOT_API_HOST' : 'TRUSTPILOT_' . strtoupper($key)] = $key;
+        }
+        return $vars;
+    }
+
+    /**
+     * Mirrors tp_config_from_env over PHP's getenv() (which also sees the web server's variables).
+     *
+     * @param array<string, string> $vars
+     */
+    private static function configFromGetenv(CData $cfg, array $vars): void
+    {
+        $get = static function (string $name): ?string {
+            $v = getenv($name);
+            return is_string($v) && $v !== '' ? $v : null;
+        };
+        $key = $get('TRUSTPILOT_API_KEY');
+        if ($key === null) {
+            throw new InvalidArgumentException('environment: TRUSTPILOT_API_KEY is not set', Status::INVALID_ARGUMENT);
+        }
+        $secret = $get('TRUSTPILOT_API_SECRET');
+        if ($secret === null) {
+            throw new InvalidArgumentException('environment: TRUSTPILOT_API_SECRET is not set', Status::INVALID_ARGUMENT);
+        }
+        $ffi = Native::ffi();
+        $err = Native::errBox();
+        Native::check($ffi->tp_config_new(Native::arg($key, 'TRUSTPILOT_API_KEY'), Native::arg($secret, 'TRUSTPILOT_API_SECRET'), FFI::addr($cfg), FFI::addr($err)), $err);
+        $options = [];
+        foreach ($vars as $var => $option) {
+            if ($option === '' || ($value = $get($var)) === null) {
+                continue;
+            }
+            if ($option === 'api_base_url' && !str_contains($value, '://')) {
+                $value = 'https://' . $value; // the official client's TRUSTPILOT_API_HOST may be a bare host
+            }
+            $options[$option] = $value;
+        }
+        try {
+            self::applyOptions($cfg, $options);
+        } catch (Exception $e) {
+            $ffi->tp_config_free($cfg);
+            throw $e;
+        }
+    }
+}

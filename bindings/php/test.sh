@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The PHP binding's tests: phpunit against the mock (every method, every exception class, bad
+# input, 20 php processes sharing one token cache, preload, valgrind smoke). Runs on a fresh
+# Debian machine as root: installs what is missing, builds the native library, exits non-zero on
+# any failure.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+cd "$repo"
+source scripts/ensure-apt.sh
+ensure_apt php php-cli
+ensure_apt phpunit phpunit
+ensure_apt valgrind valgrind
+if ! php -m | grep -qi '^ffi$'; then
+  echo "php has no FFI extension (Debian's php-cli ships it: check /etc/php/*/cli/conf.d/20-ffi.ini)" >&2
+  exit 1
+fi
+scripts/build-native.sh
+export TPAUTH_LIB="${TPAUTH_LIB:-$repo/target/release/libtpauth.so}"
+export TPAUTH_BIN="${TPAUTH_BIN:-$repo/target/release/tpauth}"
+cd "$here"
+exec phpunit -d ffi.enable=true -d zend.exception_ignore_args=0 --configuration phpunit.xml "$@"
