@@ -5,10 +5,60 @@
 use crate::config::Config;
 use crate::error::{Error, Result, Status};
 use crate::redirect::{is_loopback_host, scheme_host};
+use std::collections::HashMap;
 use std::io::ErrorKind;
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+use ureq::http::Uri;
 use ureq::tls::{RootCerts, TlsConfig};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+
+/// How long a resolved address is reused.
+const DNS_TTL: Duration = Duration::from_secs(60);
+
+/// ureq resolves the host on every request, even when a pooled connection will be reused, and with
+/// a timeout set it spawns a thread for each lookup. This resolver answers IP literals directly and
+/// remembers host names for a minute, so a warm request costs no thread and no getaddrinfo.
+#[derive(Debug, Default)]
+struct CachingResolver {
+    inner: DefaultResolver,
+    cache: Mutex<HashMap<String, (Instant, ResolvedSocketAddrs)>>,
+}
+
+impl Resolver for CachingResolver {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> std::result::Result<ResolvedSocketAddrs, ureq::Error> {
+        let (Some(scheme), Some(authority)) = (uri.scheme(), uri.authority()) else {
+            return self.inner.resolve(uri, config, timeout);
+        };
+        let Some(key) = DefaultResolver::host_and_port(scheme, authority) else {
+            return self.inner.resolve(uri, config, timeout);
+        };
+        let host = authority.host().trim_start_matches('[').trim_end_matches(']');
+        if let (Ok(ip), Some(port)) = (host.parse::<IpAddr>(), key.rsplit(':').next().and_then(|p| p.parse::<u16>().ok())) {
+            let mut addrs = self.empty();
+            addrs.push(SocketAddr::new(ip, port));
+            return Ok(addrs);
+        }
+        let mut cache = self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((at, addrs)) = cache.get(&key) {
+            if at.elapsed() < DNS_TTL {
+                return Ok(addrs.clone());
+            }
+        }
+        drop(cache);
+        let addrs = self.inner.resolve(uri, config, timeout)?;
+        cache = self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache.insert(key, (Instant::now(), addrs.clone()));
+        Ok(addrs)
+    }
+}
 
 /// One HTTP answer, body read (up to the cap).
 pub(crate) struct HttpResponse {
@@ -99,7 +149,7 @@ impl Http {
             }
             _ => None,
         };
-        let agent = ureq::Agent::config_builder()
+        let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .no_delay(true)
@@ -110,8 +160,8 @@ impl Http {
             .tls_config(TlsConfig::builder().root_certs(root_certs).build())
             .proxy(proxy)
             .max_idle_connections_per_host(4)
-            .build()
-            .new_agent();
+            .build();
+        let agent = ureq::Agent::with_parts(config, DefaultConnector::default(), CachingResolver::default());
         Ok(Http { agent, allow_insecure_http: cfg.allow_insecure_http, max_response_bytes: cfg.max_response_bytes })
     }
 
