@@ -14,9 +14,10 @@ root="$(cd "$here/../.." && pwd)"
 cd "$root"
 source scripts/ensure-apt.sh
 ensure_apt mcs mono-devel
-ensure_apt nunit-console nunit-console
-NUNIT_DLL=/usr/lib/cli/nunit.framework-2.6.3/nunit.framework.dll
-if [ ! -f "$NUNIT_DLL" ]; then
+ensure_apt nunit-console nunit-console libnunit-cil-dev
+# The framework assembly the tests compile against (libnunit-cil-dev's pkg-config names it).
+if ! ls /usr/lib/cli/nunit.framework-*/nunit.framework.dll >/dev/null 2>&1; then
+  if [ -z "${TPAUTH_APT_UPDATED:-}" ]; then apt-get update -qq >/dev/null; export TPAUTH_APT_UPDATED=1; fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libnunit-cil-dev >/dev/null
 fi
 NUNIT_DLL="$(ls /usr/lib/cli/nunit.framework-*/nunit.framework.dll | head -n1)"

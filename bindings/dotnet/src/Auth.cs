@@ -329,6 +329,14 @@ namespace Tpauth
         public Task<Token> GetTokenAsync(CancellationToken cancellationToken = default(CancellationToken))
             => Task.Run(() => GetToken(), cancellationToken);
 
+        /// <summary><see cref="InvalidateToken(string)"/> on the thread pool (it may write the token cache).</summary>
+        public Task InvalidateTokenAsync(string accessToken, CancellationToken cancellationToken = default(CancellationToken))
+            => Task.Run(() => InvalidateToken(accessToken), cancellationToken);
+
+        /// <summary><see cref="SetToken"/> on the thread pool (it may write the token cache).</summary>
+        public Task SetTokenAsync(Token token, CancellationToken cancellationToken = default(CancellationToken))
+            => Task.Run(() => SetToken(token), cancellationToken);
+
         /// <summary><see cref="Request"/> on the thread pool.</summary>
         public Task<Response> RequestAsync(string method, string urlOrPath, string? body = null, string? contentType = null, CancellationToken cancellationToken = default(CancellationToken))
             => Task.Run(() => Request(method, urlOrPath, body, contentType), cancellationToken);

@@ -206,9 +206,14 @@ namespace Tpauth
         internal static string? CopyString(IntPtr p)
         {
             if (p == IntPtr.Zero) return null;
+#if NETCOREAPP
+            return Marshal.PtrToStringUTF8(p);
+#else
+            // netstandard2.0 (and Mono's profile) has no PtrToStringUTF8.
             int len = 0;
             while (Marshal.ReadByte(p, len) != 0) len++;
             return CopyString(p, len);
+#endif
         }
 
         internal static string CopyString(IntPtr p, int len)

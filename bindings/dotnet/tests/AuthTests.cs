@@ -719,7 +719,16 @@ namespace Tpauth.Tests
             {
                 using (var t = auth.PasswordGrantAsync(Mock.User, Mock.Password).GetAwaiter().GetResult()) Assert.IsNotEmpty(t.RefreshToken);
                 using (var t = auth.RefreshAsync().GetAwaiter().GetResult()) Assert.IsNotEmpty(t.AccessToken);
-                using (var t = auth.GetTokenAsync().GetAwaiter().GetResult()) Assert.IsNotEmpty(t.AccessToken);
+                using (var t = auth.GetTokenAsync().GetAwaiter().GetResult())
+                {
+                    Assert.IsNotEmpty(t.AccessToken);
+                    long before = Mock.TokenRequests;
+                    auth.InvalidateTokenAsync(t.AccessToken).GetAwaiter().GetResult();
+                    using (var u = auth.GetToken()) Assert.AreNotEqual(t.AccessToken, u.AccessToken);
+                    Assert.AreEqual(before + 1, Mock.TokenRequests);
+                    auth.SetTokenAsync(t).GetAwaiter().GetResult();
+                    using (var v = auth.GetToken()) Assert.AreEqual(t.AccessToken, v.AccessToken);
+                }
                 Assert.AreEqual(200, auth.RequestAsync("GET", "/v1/private/x").GetAwaiter().GetResult().Status);
                 Assert.AreEqual(200, auth.RequestBytesAsync("POST", "/v1/private/x", new byte[] { 65 }, "text/plain").GetAwaiter().GetResult().Status);
                 auth.RevokeAsync().GetAwaiter().GetResult();
