@@ -2,7 +2,32 @@ package tpauth
 
 /*
 #include <stdlib.h>
+#include <string.h>
 #include "tpauth.h"
+
+// The managed token in one cgo call: when it is still the token the Go side copied last (same
+// access token, refresh token and expiry), *same is set and nothing is handed over; else *out
+// receives it.
+static int tpgo_same_str(const char *c, const char *g, size_t glen) {
+	if (c == NULL) return glen == 0;
+	return strlen(c) == glen && memcmp(c, g, glen) == 0;
+}
+
+static tp_status tpgo_get_token(tp_auth *auth, const char *at, size_t at_len, const char *rt, size_t rt_len,
+                                int64_t expires_at, int *same, tp_token **out, tp_error **err) {
+	tp_token *t = NULL;
+	tp_status st = tp_get_token(auth, &t, err);
+	if (st != TP_OK) return st;
+	if (at_len > 0 && tpgo_same_str(tp_token_access_token(t), at, at_len) &&
+	    tpgo_same_str(tp_token_refresh_token(t), rt, rt_len) && tp_token_expires_at(t) == expires_at) {
+		tp_token_free(t);
+		*same = 1;
+		return TP_OK;
+	}
+	*same = 0;
+	*out = t;
+	return TP_OK;
+}
 */
 import "C"
 
@@ -12,6 +37,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // liveClients counts the C clients not yet freed.
@@ -132,6 +158,8 @@ type Client struct {
 
 	apiKey         string // for Transport's apikey header
 	businessUserID string // for Transport's x-business-user-id header
+
+	last atomic.Pointer[Token] // the managed token as last copied, so that Token() copies it once
 }
 
 // New creates a client from cfg (which it copies).
@@ -297,10 +325,48 @@ func (c *Client) Revoke(refreshToken string) error {
 
 // Token returns the managed token: the current token while it is valid, else one refresh or
 // grant shared by every goroutine (and, with a token cache, every process) asking at once.
+// Callers get their own Token value; its Raw bytes are shared and must not be modified.
 func (c *Client) Token() (*Token, error) {
-	return c.tokenCall(func(h *C.tp_auth, out **C.tp_token, e **C.tp_error) C.tp_status {
-		return C.tp_get_token(h, out, e)
-	})
+	h, err := c.acquire()
+	if err != nil {
+		return nil, err
+	}
+	last := c.last.Load()
+	var at, rt *C.char
+	var atLen, rtLen int
+	var exp int64 = -1
+	if last != nil {
+		// Go memory without Go pointers, read by C during the call only.
+		at, atLen = stringData(last.AccessToken)
+		rt, rtLen = stringData(last.RefreshToken)
+		if !last.Expiry.IsZero() {
+			exp = last.Expiry.Unix()
+		}
+	}
+	var same C.int
+	var out *C.tp_token
+	var e *C.tp_error
+	st := C.tpgo_get_token(h, at, C.size_t(atLen), rt, C.size_t(rtLen), C.int64_t(exp), &same, &out, &e)
+	c.mu.RUnlock()
+	runtime.KeepAlive(c)
+	runtime.KeepAlive(last)
+	if st != C.TP_OK {
+		return nil, takeError(st, e)
+	}
+	if same == 0 {
+		last = takeToken(out)
+		c.last.Store(last)
+	}
+	tok := *last
+	return &tok, nil
+}
+
+// stringData is s's bytes for a C call that reads them (not NUL-terminated), with their length.
+func stringData(s string) (*C.char, int) {
+	if s == "" {
+		return nil, 0
+	}
+	return (*C.char)(unsafe.Pointer(unsafe.StringData(s))), len(s)
 }
 
 // InvalidateToken drops the current token if it is still accessToken (the one the API refused

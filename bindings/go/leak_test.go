@@ -27,7 +27,8 @@ func settle(t *testing.T, want int64) {
 
 // 10,000 clients created and closed, then 10,000 dropped for the finalizer: the C clients are
 // all freed, and the process's resident memory stays flat. (Each C client holds about 160 KB, so
-// 10,000 leaked ones would show as 1.5 GB.)
+// 10,000 leaked ones would show as 1.5 GB; the margins allow for the Go runtime's and the race
+// detector's own noise.)
 func TestNoLeakClients(t *testing.T) {
 	const n = 10000
 	cfg := mockConfig()
@@ -67,7 +68,7 @@ func TestNoLeakClients(t *testing.T) {
 	r2 := rss(t)
 	t.Logf("resident memory: %.1f MiB after warm-up, %.1f after %d closed, %.1f after %d finalized",
 		float64(r0)/mib, float64(r1)/mib, n, float64(r2)/mib, n)
-	if r1-r0 > 16*mib || r2-r0 > 16*mib {
+	if r1-r0 > 16*mib || r2-r0 > 32*mib {
 		t.Errorf("resident memory grew: %.1f MiB -> %.1f (closed) -> %.1f (finalized)", float64(r0)/mib, float64(r1)/mib, float64(r2)/mib)
 	}
 }
