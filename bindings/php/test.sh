@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The PHP binding's tests: phpunit against the mock (every method, every exception class, bad
-# input, 20 php processes sharing one token cache, preload, valgrind smoke). Runs on a fresh
+# input, 20 php processes sharing one token cache, preload, a real php-fpm pool, valgrind smoke). Runs on a fresh
 # Debian machine as root: installs what is missing, builds the native library, exits non-zero on
 # any failure.
 set -euo pipefail
@@ -11,6 +11,8 @@ source scripts/ensure-apt.sh
 ensure_apt php php-cli
 ensure_apt phpunit phpunit
 ensure_apt valgrind valgrind
+php_ver="$(php -r 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;')"
+ensure_apt "php-fpm$php_ver" "php$php_ver-fpm"   # the PHP-FPM test (FpmTest)
 if ! php -m | grep -qi '^ffi$'; then
   echo "php has no FFI extension (Debian's php-cli ships it: check /etc/php/*/cli/conf.d/20-ffi.ini)" >&2
   exit 1
