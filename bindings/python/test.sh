@@ -30,7 +30,9 @@ export TPAUTH_BIN=${TPAUTH_BIN:-$REPO/target/release/tpauth}
 # The wheel, exactly as users get it (abi3, release), installed over any previous one.
 WHEELS=$REPO/target/wheels/python
 rm -rf "$WHEELS"
-(cd bindings/python && "$VENV/bin/maturin" build --release --quiet --interpreter "$PY" -o "$WHEELS" >/dev/null)
+if ! (cd bindings/python && "$VENV/bin/maturin" build --release --interpreter "$PY" -o "$WHEELS") >"$REPO/target/maturin-python.log" 2>&1; then
+  cat "$REPO/target/maturin-python.log"; echo "python: maturin build failed"; exit 1
+fi
 "$PY" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$WHEELS"/tpauth-*.whl
 # A stray in-tree build (`maturin develop`) must not shadow the installed wheel.
 rm -f bindings/python/tpauth/_tpauth*.so

@@ -316,7 +316,7 @@ impl Auth {
     }
 
     fn __repr__(&self) -> String {
-        format!("tpauth.Auth(api_key={:?}, api_base_url={:?})", self.api_key, self.api_base_url)
+        format!("tpauth.Auth(api_key={}, api_base_url={})", py_str(&self.api_key), py_str(&self.api_base_url))
     }
 }
 
@@ -404,7 +404,7 @@ impl Token {
         let opt = |v: Option<i64>| v.map_or_else(|| "None".to_owned(), |n| n.to_string());
         format!(
             "tpauth.Token(token_type={}, expires_in={}, expires_at={}, access_token='<redacted>', refresh_token={})",
-            self.0.token_type().map_or_else(|| "None".to_owned(), |t| format!("{t:?}")),
+            self.0.token_type().map_or_else(|| "None".to_owned(), |t| py_str(t)),
             opt(self.expires_in()),
             opt(self.expires_at()),
             if self.0.refresh_token().is_some() { "'<redacted>'" } else { "None" },
@@ -492,4 +492,9 @@ fn _tpauth(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse_code_redirect, m)?)?;
     m.add_function(wrap_pyfunction!(parse_implicit_redirect, m)?)?;
     Ok(())
+}
+
+/// A string as Python's `repr` would quote it (single quotes, backslash escapes).
+fn py_str(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
 }
