@@ -81,10 +81,14 @@ pub(crate) struct Http {
     max_response_bytes: u64,
 }
 
-/// The system's trust store, read once per process (reading /etc/ssl/certs takes milliseconds).
-fn system_roots() -> &'static Vec<rustls_pki_types::CertificateDer<'static>> {
-    static ROOTS: OnceLock<Vec<rustls_pki_types::CertificateDer<'static>>> = OnceLock::new();
-    ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
+/// The roots every client trusts: the system's trust store, read and converted once per process
+/// (reading /etc/ssl/certs takes milliseconds, and a copy per client would cost ~170 KB each).
+fn system_roots() -> &'static Arc<Vec<ureq::tls::Certificate<'static>>> {
+    static ROOTS: OnceLock<Arc<Vec<ureq::tls::Certificate<'static>>>> = OnceLock::new();
+    ROOTS.get_or_init(|| {
+        let native = rustls_native_certs::load_native_certs().certs;
+        Arc::new(native.iter().map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned()).collect())
+    })
 }
 
 fn load_ca_file(path: &str) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>> {
@@ -135,13 +139,16 @@ impl Http {
     pub fn new(cfg: &Config) -> Result<Http> {
         let mut roots = system_roots().clone();
         if let Some(ca) = &cfg.ca_file {
-            roots.extend(load_ca_file(ca)?);
+            let extra = load_ca_file(ca)?;
+            let mut all = Vec::clone(&roots);
+            all.extend(extra.iter().map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned()));
+            roots = Arc::new(all);
         }
         let root_certs = if roots.is_empty() {
             // A minimal container without a CA bundle: Mozilla's roots rather than nothing.
             RootCerts::WebPki
         } else {
-            RootCerts::Specific(Arc::new(roots.iter().map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned()).collect()))
+            RootCerts::Specific(roots)
         };
         let proxy = match &cfg.proxy {
             Some(p) if !scheme_host(&cfg.api_base_url).is_some_and(|(_, h)| bypass_proxy(&h)) => {
