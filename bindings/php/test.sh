@@ -13,7 +13,7 @@ ensure_apt phpunit phpunit
 ensure_apt valgrind valgrind
 php_ver="$(php -r 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;')"
 ensure_apt "php-fpm$php_ver" "php$php_ver-fpm"   # the PHP-FPM test (FpmTest)
-if ! php -m | grep -qi '^ffi$'; then
+if ! php -r 'exit(extension_loaded("ffi") ? 0 : 1);'; then
   echo "php has no FFI extension (Debian's php-cli ships it: check /etc/php/*/cli/conf.d/20-ffi.ini)" >&2
   exit 1
 fi
