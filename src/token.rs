@@ -229,7 +229,12 @@ impl Token {
         let Value::Object(obj) = value else { return Err(bad("not a JSON object")) };
         if obj.get("format").and_then(Value::as_str) == Some(PERSIST_FORMAT) {
             let raw = obj.get("raw").and_then(Value::as_str).ok_or_else(|| bad("no \"raw\" string"))?;
-            let received_at_ms = obj.get("received_at_ms").and_then(Value::as_i64).ok_or_else(|| bad("no \"received_at_ms\" integer"))?;
+            // `received_at` (seconds) is what the first builds wrote; read it too.
+            let received_at_ms = obj
+                .get("received_at_ms")
+                .and_then(Value::as_i64)
+                .or_else(|| obj.get("received_at").and_then(Value::as_i64).map(|s| s.saturating_mul(1000)))
+                .ok_or_else(|| bad("no \"received_at_ms\" integer"))?;
             let rt = obj.get("refresh_token").and_then(Value::as_str);
             Self::from_response_at(raw, rt, received_at_ms).map_err(|e| bad(e.message()))
         } else if obj.contains_key("access_token") {
