@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
 source scripts/ensure-apt.sh
+source scripts/ensure-rust.sh
 ensure_apt python3 python3
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
   # Debian splits venv/ensurepip out of python3.
@@ -25,6 +26,10 @@ if [ "$(cat "$STAMP" 2>/dev/null)" != "$REQS" ]; then
 fi
 
 scripts/build-native.sh
+# The pyo3 crate's lints (rustup's minimal profile has neither tool: add them).
+if ! { cargo fmt --version && cargo clippy --version; } >/dev/null 2>&1; then rustup component add rustfmt clippy >/dev/null 2>&1; fi
+cargo fmt -p tpauth-python --check
+cargo clippy --quiet -p tpauth-python -- -D warnings
 export TPAUTH_BIN=${TPAUTH_BIN:-$REPO/target/release/tpauth}
 
 # The wheel, exactly as users get it (abi3, release), installed over any previous one.

@@ -404,7 +404,7 @@ impl Token {
         let opt = |v: Option<i64>| v.map_or_else(|| "None".to_owned(), |n| n.to_string());
         format!(
             "tpauth.Token(token_type={}, expires_in={}, expires_at={}, access_token='<redacted>', refresh_token={})",
-            self.0.token_type().map_or_else(|| "None".to_owned(), |t| py_str(t)),
+            self.0.token_type().map_or_else(|| "None".to_owned(), py_str),
             opt(self.expires_in()),
             opt(self.expires_at()),
             if self.0.refresh_token().is_some() { "'<redacted>'" } else { "None" },
