@@ -12,7 +12,7 @@ use crate::error::{Error, Result, Status};
 use crate::form::{encode_pairs, form_urlencode};
 use crate::http::{redact_url, Http, HttpResponse};
 use crate::log::log_event;
-use crate::redirect::{build_authorize_url, check_redirect_uri, ResponseType};
+use crate::redirect::{build_authorize_url, check_redirect_uri, scheme_host, ResponseType};
 use crate::response::Response;
 use crate::secret::Secret;
 use crate::token::{now_ms, Token};
@@ -113,6 +113,20 @@ fn parse_retry_after(value: &str) -> Option<Duration> {
 fn excerpt(s: &str) -> String {
     let clean: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).take(200).collect();
     clean.trim().to_owned()
+}
+
+/// Whether `host` may receive the token of an API at `base`: the same host, or (for DNS names) a
+/// host of the same registrable domain, judged by the last two labels.
+fn same_site(host: &str, base: &str) -> bool {
+    if host.eq_ignore_ascii_case(base) {
+        return true;
+    }
+    let is_name = |h: &str| h.parse::<std::net::IpAddr>().is_err() && !h.starts_with('[') && h.contains('.');
+    if !is_name(host) || !is_name(base) {
+        return false;
+    }
+    let site = |h: &str| h.rsplit('.').take(2).collect::<Vec<_>>().join(".").to_ascii_lowercase();
+    site(host) == site(base)
 }
 
 /// The typed error of a non-2xx answer from the token endpoints.
@@ -485,14 +499,24 @@ impl Inner {
         if url_or_path.chars().any(|c| c.is_control() || c == ' ') {
             return Err(Error::invalid_argument("url_or_path must not contain spaces or control characters"));
         }
-        let lower = url_or_path.get(..8).unwrap_or(url_or_path).to_ascii_lowercase();
-        if lower.starts_with("https://") || lower.starts_with("http://") {
-            Ok(url_or_path.to_owned())
-        } else if url_or_path.starts_with('/') {
-            Ok(format!("{}{url_or_path}", self.cfg.api_base_url))
-        } else {
-            Ok(format!("{}/{url_or_path}", self.cfg.api_base_url))
+        let absolute = url_or_path.split_once("://").filter(|(scheme, _)| !scheme.contains(['/', '?', '#']));
+        let Some((scheme, _)) = absolute else {
+            let sep = if url_or_path.starts_with('/') { "" } else { "/" };
+            return Ok(format!("{}{sep}{url_or_path}", self.cfg.api_base_url));
+        };
+        if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
+            return Err(Error::invalid_argument(format!("url_or_path: {scheme}:// is not http(s); give a path or an https URL")));
         }
+        // The token and API key go only to the API's host and its sibling hosts (api.trustpilot.com
+        // → invitations-api.trustpilot.com), never to a URL that happens to reach this call.
+        let host = scheme_host(url_or_path).map(|(_, h)| h).unwrap_or_default();
+        let base = scheme_host(&self.cfg.api_base_url).map(|(_, h)| h).unwrap_or_default();
+        if !same_site(&host, &base) {
+            return Err(Error::invalid_argument(format!(
+                "url_or_path: refusing to send the token to {host:?}: only {base:?} and hosts of its domain receive it; give a path"
+            )));
+        }
+        Ok(url_or_path.to_owned())
     }
 
     // ---- the current token -------------------------------------------------------------------
@@ -685,6 +709,15 @@ impl Inner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_goes_only_to_the_api_site() {
+        assert!(same_site("api.trustpilot.com", "api.trustpilot.com"));
+        assert!(same_site("invitations-api.trustpilot.com", "api.trustpilot.com"));
+        assert!(!same_site("trustpilot.com.evil.example", "api.trustpilot.com"));
+        assert!(!same_site("127.0.0.2", "127.0.0.1"));
+        assert!(same_site("127.0.0.1", "127.0.0.1"));
+    }
 
     #[test]
     fn retry_after_forms() {

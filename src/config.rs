@@ -289,6 +289,16 @@ impl Config {
         &self.api_base_url
     }
 
+    /// The `username` option, when set.
+    pub fn username(&self) -> Option<&str> {
+        self.username.as_deref()
+    }
+
+    /// The `business_user_id` option (sent as `x-business-user-id`), when set.
+    pub fn business_user_id(&self) -> Option<&str> {
+        self.business_user_id.as_deref()
+    }
+
     /// The grant the managed token falls back to: the `grant` option, else `password` when a
     /// username is set, else `client_credentials`.
     pub fn effective_grant(&self) -> Grant {

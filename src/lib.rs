@@ -5,7 +5,7 @@
 //! once for all threads (and, with a token cache, for all processes on a host).
 //!
 //! The safe core ([`Config`], [`Auth`], [`Token`], [`Response`], [`Error`]) knows nothing about C;
-//! [`ffi`] is the thin `extern "C"` skin that `include/tpauth.h` declares.
+//! `ffi` (feature `ffi`, on by default) is the thin `extern "C"` skin that `include/tpauth.h` declares.
 //!
 //! ```no_run
 //! let mut cfg = tpauth::Config::new("API_KEY", "API_SECRET")?;
@@ -23,6 +23,7 @@ mod auth;
 pub mod cache;
 mod config;
 mod error;
+#[cfg(feature = "ffi")]
 pub mod ffi;
 mod form;
 mod http;

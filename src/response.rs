@@ -30,6 +30,7 @@ impl Response {
     }
 
     /// The body followed by a NUL byte (for the C ABI).
+    #[cfg_attr(not(feature = "ffi"), allow(dead_code))]
     pub(crate) fn body_with_nul(&self) -> &[u8] {
         &self.body
     }

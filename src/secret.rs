@@ -32,6 +32,7 @@ impl Secret {
     }
 
     /// The value as a C string, borrowed from `self`.
+    #[cfg_attr(not(feature = "ffi"), allow(dead_code))]
     pub fn as_c_str(&self) -> &CStr {
         // SAFETY: exactly one NUL, at the end (checked in `new`).
         unsafe { CStr::from_bytes_with_nul_unchecked(&self.buf) }

@@ -244,15 +244,20 @@ impl Token {
         }
     }
 
+    // The C ABI lends these out as `const char *` without copying.
+    #[cfg_attr(not(feature = "ffi"), allow(dead_code))]
     pub(crate) fn access_c_str(&self) -> &std::ffi::CStr {
         self.0.access_token.as_c_str()
     }
+    #[cfg_attr(not(feature = "ffi"), allow(dead_code))]
     pub(crate) fn refresh_c_str(&self) -> Option<&std::ffi::CStr> {
         self.0.refresh_token.as_ref().map(Secret::as_c_str)
     }
+    #[cfg_attr(not(feature = "ffi"), allow(dead_code))]
     pub(crate) fn token_type_c_str(&self) -> Option<&std::ffi::CStr> {
         self.0.token_type.as_ref().map(Secret::as_c_str)
     }
+    #[cfg_attr(not(feature = "ffi"), allow(dead_code))]
     pub(crate) fn raw_json_c_str(&self) -> &std::ffi::CStr {
         self.0.raw_json.as_c_str()
     }
