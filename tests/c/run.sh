@@ -19,7 +19,8 @@ STATIC=${LIB%.so}.a
 TESTS=${TPAUTH_C_TESTS:-test_api test_lifecycle}
 MODES=${TPAUTH_C_MODES:-so static valgrind asan}
 OUT=$ROOT/target/c-tests
-mkdir -p "$OUT"
+LOGS=$OUT/logs
+mkdir -p "$LOGS"
 WORK=$(mktemp -d)
 MOCK_PID=
 
@@ -58,11 +59,11 @@ run() { # name, command...
   local name=$1; shift
   local start=$SECONDS
   set +e
-  "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
+  "$@" >"$LOGS/$name.out" 2>"$LOGS/$name.err"
   local rc=$?
   set -e
   local line
-  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$WORK/$name.out" | tail -n1 || true)
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$LOGS/$name.out" | tail -n1 || true)
   local p=0 f=0
   if [ -n "$line" ]; then p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}; fi
   PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
@@ -70,8 +71,9 @@ run() { # name, command...
     BROKEN+=("$name")
     echo "== $name: FAILED (exit $rc, ${line:-no summary}, $((SECONDS - start)) s)"
     grep -E '^FAIL|ERROR SUMMARY|definitely lost|indirectly lost|runtime error|AddressSanitizer|LeakSanitizer|panicked' \
-      "$WORK/$name.err" | head -n 60 || true
-    tail -n 30 "$WORK/$name.err"
+      "$LOGS/$name.err" | head -n 60 || true
+    tail -n 30 "$LOGS/$name.err"
+    echo "   (full output: $LOGS/$name.err)"
   else
     echo "== $name: ${line} ($((SECONDS - start)) s)"
   fi
