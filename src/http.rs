@@ -77,6 +77,7 @@ impl HttpResponse {
 /// The client's transport.
 pub(crate) struct Http {
     agent: ureq::Agent,
+    no_roots: bool,
     allow_insecure_http: bool,
     max_response_bytes: u64,
 }
@@ -144,12 +145,13 @@ impl Http {
             all.extend(extra.iter().map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned()));
             roots = Arc::new(all);
         }
-        let root_certs = if roots.is_empty() {
-            // A minimal container without a CA bundle: Mozilla's roots rather than nothing.
-            RootCerts::WebPki
-        } else {
-            RootCerts::Specific(roots)
-        };
+        // No built-in root bundle (it would add 250 KB to every binary): a host without a CA bundle
+        // (a minimal container) needs the ca-certificates package or `ca_file`, and is told so.
+        let no_roots = roots.is_empty();
+        if no_roots {
+            crate::log::log_event!(Warn, "no system trust store was found: https needs the ca-certificates package or the ca_file option");
+        }
+        let root_certs = RootCerts::Specific(roots);
         let proxy = match &cfg.proxy {
             Some(p) if !scheme_host(&cfg.api_base_url).is_some_and(|(_, h)| bypass_proxy(&h)) => {
                 Some(ureq::Proxy::new(p).map_err(|_| Error::invalid_argument(format!("option proxy: not a usable proxy URL: {p:?}")))?)
@@ -169,7 +171,17 @@ impl Http {
             .max_idle_connections_per_host(4)
             .build();
         let agent = ureq::Agent::with_parts(config, DefaultConnector::default(), CachingResolver::default());
-        Ok(Http { agent, allow_insecure_http: cfg.allow_insecure_http, max_response_bytes: cfg.max_response_bytes })
+        Ok(Http { agent, no_roots, allow_insecure_http: cfg.allow_insecure_http, max_response_bytes: cfg.max_response_bytes })
+    }
+
+    /// Say why TLS failed when there is nothing to trust.
+    fn hint(&self, e: Error) -> Error {
+        if self.no_roots && e.message().contains("TLS") {
+            let m = format!("{} (no trusted root certificates: install ca-certificates or set ca_file)", e.message());
+            Error::new(e.status(), m)
+        } else {
+            e
+        }
     }
 
     /// https, or http to a loopback host with `allow_insecure_http=true`.
@@ -197,7 +209,7 @@ impl Http {
         };
         let mut resp = result
             .map_err(|e| Error::invalid_argument(format!("{method} {shown}: cannot build the request: {e}")))?
-            .map_err(|e| map_ureq(method, shown, e))?;
+            .map_err(|e| self.hint(map_ureq(method, shown, e)))?;
         let status = resp.status().as_u16();
         let headers =
             resp.headers().iter().map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
