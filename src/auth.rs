@@ -179,7 +179,7 @@ impl Auth {
         crate::http::check_url(&cfg.api_base_url, cfg.allow_insecure_http).map_err(|e| e.context("option api_base_url"))?;
         crate::http::check_url(&cfg.authorize_url, cfg.allow_insecure_http).map_err(|e| e.context("option authorize_url"))?;
         let http = Http::new(cfg)?;
-        let cache = cfg.token_cache.as_deref().map(cache::open).transpose()?;
+        let cache = cfg.token_cache.as_deref().map(|spec| cache::open(spec, cfg)).transpose()?;
         let grant = cfg.effective_grant();
         let who = match grant {
             Grant::Password => cfg.username.clone().unwrap_or_default(),
@@ -484,7 +484,7 @@ impl Inner {
             }
         }
         if let Some(cache) = &self.cache {
-            let _guard = cache.lock()?;
+            let _guard = cache.lock(&self.cache_key)?;
             if cache.load(&self.cache_key)?.is_some_and(|t| t.refresh_token() == Some(rt)) {
                 cache.remove(&self.cache_key)?;
             }
@@ -537,7 +537,7 @@ impl Inner {
     fn adopt(&self, token: &Token) {
         self.set_current(token);
         if let Some(cache) = &self.cache {
-            let stored = cache.lock().and_then(|_guard| cache.store(&self.cache_key, token));
+            let stored = cache.lock(&self.cache_key).and_then(|_guard| cache.store(&self.cache_key, token));
             if let Err(e) = stored {
                 log_event!(Error, "token cache: the new token could not be written: {}", e.message());
             }
@@ -622,7 +622,7 @@ impl Inner {
     /// One renewal (the caller holds `renew`): under the cache lock, re-read the cache, then
     /// refresh, then fall back to the configured grant; write the result before unlocking.
     fn renew_now(&self) -> Result<Token> {
-        let _guard = self.cache.as_ref().map(|c| c.lock()).transpose()?;
+        let _guard = self.cache.as_ref().map(|c| c.lock(&self.cache_key)).transpose()?;
         let mine = self.current.read().unwrap_or_else(PoisonError::into_inner).token.clone();
         let mut refresh_token = mine.as_ref().and_then(Token::refresh_token).map(|s| Zeroizing::new(s.to_owned()));
         if let Some(cache) = &self.cache {

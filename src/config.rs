@@ -57,6 +57,8 @@ pub const OPTION_KEYS: &[&str] = &[
     "user_agent",
     "allow_insecure_http",
     "max_response_bytes",
+    "cache_lock_ttl_ms",
+    "cache_timeout_ms",
 ];
 
 /// Key, secret and options. Build it, then hand it to [`crate::Auth::new`] (which copies it).
@@ -83,6 +85,8 @@ pub struct Config {
     pub(crate) user_agent: String,
     pub(crate) allow_insecure_http: bool,
     pub(crate) max_response_bytes: u64,
+    pub(crate) cache_lock_ttl_ms: u64,
+    pub(crate) cache_timeout_ms: u64,
 }
 
 impl fmt::Debug for Config {
@@ -96,7 +100,7 @@ impl fmt::Debug for Config {
             .field("password", &self.password)
             .field("grant", &self.grant)
             .field("business_user_id", &self.business_user_id)
-            .field("token_cache", &self.token_cache)
+            .field("token_cache", &self.token_cache.as_deref().map(crate::cache::redact))
             .finish_non_exhaustive()
     }
 }
@@ -164,6 +168,17 @@ impl Config {
             user_agent: format!("tpauth/{}", crate::VERSION),
             allow_insecure_http: false,
             max_response_bytes: 1 << 20,
+            // A Redis cache's lock outlives its holder by at most this long. The holder extends it
+            // every third of it while it lives (however long its token request takes, retries
+            // included), so the TTL only bounds how long a crashed holder stalls the fleet: 10 s
+            // is far below the default refresh_leeway_s (60 s), so a crash during a renewal ahead
+            // of expiry goes unnoticed, and far above a Redis round trip plus a scheduling pause
+            // (a watchdog that misses two extensions in a row is 6 s late).
+            cache_lock_ttl_ms: 10_000,
+            // Connect, TLS, AUTH and each command of a Redis cache. A Redis on the same network
+            // answers in about a millisecond; 1 s bounds what a dead or unreachable Redis costs a
+            // renewal (once per reconnect backoff) without giving up on a merely busy one.
+            cache_timeout_ms: 1_000,
         })
     }
 
@@ -274,6 +289,14 @@ impl Config {
             }
             "allow_insecure_http" => self.allow_insecure_http = boolean(key, value)?,
             "max_response_bytes" => self.max_response_bytes = positive(key, number(key, value, "a positive number of bytes")?)?,
+            "cache_lock_ttl_ms" => {
+                let v: u64 = number(key, value, "a number of milliseconds (100 or more)")?;
+                if !(100..=3_600_000).contains(&v) {
+                    return Err(Error::invalid_argument(format!("option {key}: expected 100 to 3600000 milliseconds, got {v}")));
+                }
+                self.cache_lock_ttl_ms = v;
+            }
+            "cache_timeout_ms" => self.cache_timeout_ms = positive(key, number(key, value, "a positive number of milliseconds")?)?,
             _ => return Err(Error::invalid_argument(format!("unknown option {key:?} (known: {})", OPTION_KEYS.join(", ")))),
         }
         Ok(())

@@ -1,7 +1,3 @@
-//! Token caches shared beyond one process (`token_cache`). The managed token talks to the
-//! [`TokenCache`] trait: lock → re-read → renew → write → unlock, so that N processes whose token
-//! expired make one token request between them and a rotated refresh token is never lost.
-//!
 //! [`FileCache`] is the host-wide backend: one JSON file holding one entry per key (a hash of the
 //! API host, key, grant and user, so that two applications or users sharing a file never see each
 //! other's token), created 0600, replaced atomically (write, fsync, rename), opened without
@@ -9,6 +5,7 @@
 //! a process dies, so a SIGKILL mid-renewal leaves no stuck lock and, thanks to the rename, no torn
 //! file).
 
+use super::{CacheLock, TokenCache};
 use crate::error::{Error, Result, Status};
 use crate::log::log_event;
 use crate::token::Token;
@@ -24,43 +21,6 @@ use std::path::{Path, PathBuf};
 const CACHE_FORMAT: &str = "tpauth-cache-1";
 /// A cache file larger than this is not ours.
 const MAX_CACHE_BYTES: u64 = 4 << 20;
-
-/// Held while a process re-reads, renews and writes; released on drop.
-pub trait CacheLock {}
-
-/// A token cache shared by several processes (or hosts).
-pub trait TokenCache: Send + Sync {
-    /// Take the exclusive lock, waiting for its holder.
-    fn lock(&self) -> Result<Box<dyn CacheLock + '_>>;
-    /// The entry stored under `key`, if any (unreadable or foreign content is treated as empty).
-    fn load(&self, key: &str) -> Result<Option<Token>>;
-    /// Store `token` under `key` (the caller holds the lock).
-    fn store(&self, key: &str, token: &Token) -> Result<()>;
-    /// Remove the entry under `key` (the caller holds the lock).
-    fn remove(&self, key: &str) -> Result<()>;
-    /// Where the cache is, for messages.
-    fn describe(&self) -> String;
-}
-
-/// Open the cache the `token_cache` option names: a path or a `file:` URL.
-pub fn open(spec: &str) -> Result<Box<dyn TokenCache>> {
-    let lower = spec.to_ascii_lowercase();
-    if lower.starts_with("redis://") || lower.starts_with("rediss://") {
-        return Err(Error::invalid_argument("option token_cache: redis:// caches are not supported by this build yet; use a file path"));
-    }
-    let path = if let Some(rest) = spec.strip_prefix("file://") {
-        rest
-    } else if let Some(rest) = spec.strip_prefix("file:") {
-        rest
-    } else if lower.contains("://") {
-        return Err(Error::invalid_argument(format!(
-            "option token_cache: expected a file path, a file: URL or a redis:// URL, got {spec:?}"
-        )));
-    } else {
-        spec
-    };
-    Ok(Box::new(FileCache::new(path)?))
-}
 
 /// The host-wide file cache.
 pub struct FileCache {
@@ -191,7 +151,7 @@ impl FileCache {
 }
 
 impl TokenCache for FileCache {
-    fn lock(&self) -> Result<Box<dyn CacheLock + '_>> {
+    fn lock(&self, _key: &str) -> Result<Box<dyn CacheLock + '_>> {
         self.refuse_symlink()?;
         let file = Self::open_nofollow(&self.lock_path, true).map_err(|e| store_err(&self.lock_path, "create its lock file", &e))?;
         loop {
@@ -236,15 +196,4 @@ impl TokenCache for FileCache {
     fn describe(&self) -> String {
         self.path.display().to_string()
     }
-}
-
-/// The cache key of one identity: a SHA-256 over the API host, key, grant and user, hex. No
-/// secret goes into it, and no secret can be recovered from it.
-pub(crate) fn cache_key(parts: &[&str]) -> String {
-    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    for p in parts {
-        ctx.update(p.as_bytes());
-        ctx.update(b"\n");
-    }
-    ctx.finish().as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -1,0 +1,501 @@
+//! [`RedisCache`]: one token for a whole fleet (`token_cache=redis://[:password@]host:port/db` or
+//! `rediss://…`), with the file cache's guarantees across hosts.
+//!
+//! - **Keys.** The entry of an identity is `tpauth:<cache key>` (a SHA-256 of the API host, key,
+//!   grant and user: no secret), holding the token as `tp_token_to_json` writes it, with a TTL equal
+//!   to the access token's remaining lifetime. Its lock is `tpauth:<cache key>:lock`.
+//! - **Single flight.** `lock` is `SET <lock> <128 random bits> NX PX cache_lock_ttl_ms`; waiters
+//!   poll with exponential backoff (5 ms → 100 ms, jittered) until they hold it, so they never renew
+//!   while the holder lives. A watchdog thread extends the lock every third of its TTL while the
+//!   guard lives (compare-and-`PEXPIRE`), so a slow token request keeps it however long it takes;
+//!   a holder that dies (SIGKILL) stops extending and its lock expires within the TTL. Release is a
+//!   compare-and-delete Lua script, so a holder never deletes a lock that expired and was taken by
+//!   another host. The auth flow writes the renewed token before it drops the guard.
+//! - **Faults.** A corrupt or foreign entry reads as empty (and is overwritten). When Redis is
+//!   unreachable (at start or mid-run) the cache logs a warning and behaves as no cache: `lock` is a
+//!   no-op guard, `load` is `None`, `store` succeeds; authentication goes on with the in-process
+//!   token. It reconnects after a backoff (0.5 s doubling to 5 s, no I/O in between) and uses Redis
+//!   again once it answers. Connect (TCP, TLS, AUTH) and every command are bounded by
+//!   `cache_timeout_ms`. A password Redis refuses at start is a `Store` error from `Auth::new`.
+//! - **Secrets.** Messages and `describe` show the URL without its user and password, and any
+//!   text from the redis crate is scrubbed of the password before it is logged.
+
+use super::{CacheLock, TokenCache};
+use crate::config::Config;
+use crate::error::{Error, Result, Status};
+use crate::log::log_event;
+use crate::token::{now_ms, Token};
+use ::redis::{cmd, Client, Connection, ErrorKind, RedisError, RedisResult};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+use zeroize::Zeroizing;
+
+/// The first wait before reconnecting to an unreachable Redis; doubled up to [`RECONNECT_MAX`].
+const RECONNECT_FIRST: Duration = Duration::from_millis(500);
+const RECONNECT_MAX: Duration = Duration::from_secs(5);
+/// How often a waiter first asks for the lock again; doubled up to [`POLL_MAX`].
+const POLL_FIRST: Duration = Duration::from_millis(5);
+const POLL_MAX: Duration = Duration::from_millis(100);
+/// Extend the lock's TTL if we still hold it.
+const EXTEND: &str = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+/// Delete the lock if we still hold it.
+const RELEASE: &str = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
+/// The fleet-wide token cache on a Redis server.
+pub struct RedisCache {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    client: Client,
+    /// The URL without user and password, for messages.
+    shown: String,
+    /// The password as written in the URL and decoded: scrubbed from every message.
+    secrets: Vec<Zeroizing<String>>,
+    lock_ttl: Duration,
+    timeout: Duration,
+    state: Mutex<State>,
+}
+
+struct State {
+    /// The connection and the process that opened it (a forked child never uses its parent's).
+    conn: Option<(Connection, u32)>,
+    /// No connection attempt before this instant (Redis was unreachable).
+    retry_at: Option<Instant>,
+    backoff: Duration,
+    /// A warning said Redis is unreachable; say when it is back.
+    down: bool,
+}
+
+/// The guard of a lock taken while Redis was unreachable: nothing to release.
+struct NoLock;
+impl CacheLock for NoLock {}
+
+/// A held Redis lock: its watchdog extends it until the guard drops, then it is released.
+struct RedisLock {
+    shared: Arc<Shared>,
+    key: String,
+    value: String,
+    stop: Option<mpsc::Sender<()>>,
+    watchdog: Option<std::thread::JoinHandle<()>>,
+}
+impl CacheLock for RedisLock {}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A reply the server sent (WRONGTYPE, READONLY, OOM…): the connection itself is fine.
+fn is_reply_error(e: &RedisError) -> bool {
+    matches!(e.kind(), ErrorKind::Server(_) | ErrorKind::Extension | ErrorKind::UnexpectedReturnType)
+}
+
+/// The server refused the URL's user or password.
+fn is_auth_error(e: &RedisError) -> bool {
+    e.kind() == ErrorKind::AuthenticationFailed || matches!(e.code(), Some("WRONGPASS" | "NOAUTH" | "NOPERM"))
+}
+
+/// The system's roots plus the `ca_file` bundle, as one PEM text (the redis crate takes the roots
+/// of a TLS connection as PEM, and replaces the system store with them).
+fn roots_pem(ca_file: &str) -> Result<Vec<u8>> {
+    use base64::Engine as _;
+    let extra = std::fs::read(ca_file).map_err(|e| Error::invalid_argument(format!("ca_file {ca_file:?}: cannot read it: {e}")))?;
+    let mut pem = String::new();
+    let mut check = rustls::RootCertStore::empty();
+    for der in rustls_native_certs::load_native_certs().certs {
+        // Only what rustls accepts as a trust anchor: one odd system certificate must not make the
+        // redis crate refuse the whole bundle.
+        if check.add(der.clone()).is_err() {
+            continue;
+        }
+        pem.push_str("-----BEGIN CERTIFICATE-----\n");
+        let b64 = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
+        for line in b64.as_bytes().chunks(64) {
+            pem.push_str(std::str::from_utf8(line).unwrap_or_default());
+            pem.push('\n');
+        }
+        pem.push_str("-----END CERTIFICATE-----\n");
+    }
+    let mut out = pem.into_bytes();
+    out.extend_from_slice(&extra);
+    out.push(b'\n');
+    Ok(out)
+}
+
+fn jittered(d: Duration) -> Duration {
+    let r = getrandom::u32().unwrap_or(0) % 1000;
+    d + d * r / 2000 // + 0 to 50 %
+}
+
+impl Shared {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The redis crate's description of `e`, without the password.
+    fn reason(&self, e: &RedisError) -> String {
+        if e.is_timeout() {
+            return format!("timed out after {} ms (cache_timeout_ms)", self.timeout.as_millis());
+        }
+        let mut text = e.to_string();
+        for s in &self.secrets {
+            if !s.is_empty() {
+                text = text.replace(s.as_str(), "***");
+            }
+        }
+        text
+    }
+
+    fn connect(&self) -> RedisResult<Connection> {
+        let conn = self.client.get_connection_with_timeout(self.timeout)?;
+        conn.set_read_timeout(Some(self.timeout))?;
+        conn.set_write_timeout(Some(self.timeout))?;
+        Ok(conn)
+    }
+
+    /// Redis could not be reached (or refused us): no cache until the backoff has passed.
+    fn unavailable(&self, st: &mut State, what: &str, e: &RedisError) {
+        st.conn = None;
+        let wait = st.backoff;
+        st.retry_at = Some(Instant::now() + wait);
+        st.backoff = (wait * 2).min(RECONNECT_MAX);
+        let ms = wait.as_millis();
+        if is_auth_error(e) {
+            log_event!(
+                Error,
+                "token cache {}: {what}: the Redis server refused the credentials in the URL ({}); continuing without the cache, retrying in {ms} ms",
+                self.shown,
+                self.reason(e)
+            );
+        } else if !st.down {
+            log_event!(
+                Warn,
+                "token cache {}: {what}: Redis is unreachable ({}); continuing without the cache (this process keeps its own token), retrying in {ms} ms",
+                self.shown,
+                self.reason(e)
+            );
+        } else {
+            log_event!(Debug, "token cache {}: {what}: Redis is still unreachable ({}); retrying in {ms} ms", self.shown, self.reason(e));
+        }
+        st.down = true;
+    }
+
+    /// Run `f` on the connection, connecting first if needed. `None` when Redis is unavailable (or
+    /// answered with an error): the caller behaves as if there were no cache.
+    fn with<T>(&self, what: &str, mut f: impl FnMut(&mut Connection) -> RedisResult<T>) -> Option<T> {
+        let mut st = self.state();
+        let pid = std::process::id();
+        if st.conn.as_ref().is_some_and(|(_, owner)| *owner != pid) {
+            // A forked child: the socket is its parent's. Closing our copy leaves the parent's open.
+            st.conn = None;
+        }
+        let mut fresh = false;
+        loop {
+            if st.conn.is_none() {
+                if st.retry_at.is_some_and(|at| Instant::now() < at) {
+                    return None;
+                }
+                match self.connect() {
+                    Ok(conn) => {
+                        st.conn = Some((conn, pid));
+                        if st.down {
+                            log_event!(Info, "token cache {}: Redis is reachable again; using it", self.shown);
+                        }
+                        st.down = false;
+                        st.retry_at = None;
+                        st.backoff = RECONNECT_FIRST;
+                        fresh = true;
+                    }
+                    Err(e) => {
+                        self.unavailable(&mut st, what, &e);
+                        return None;
+                    }
+                }
+            }
+            let (conn, _) = st.conn.as_mut()?;
+            match f(conn) {
+                Ok(v) => return Some(v),
+                Err(e) if is_reply_error(&e) => {
+                    log_event!(
+                        Warn,
+                        "token cache {}: {what}: Redis answered an error ({}); skipping the cache for this step",
+                        self.shown,
+                        self.reason(&e)
+                    );
+                    return None;
+                }
+                Err(e) => {
+                    st.conn = None;
+                    if !fresh && e.is_connection_dropped() {
+                        // An old connection Redis closed (a restart, an idle timeout): one new one at once.
+                        fresh = true;
+                        continue;
+                    }
+                    self.unavailable(&mut st, what, &e);
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+impl RedisCache {
+    /// A cache on the Redis server `spec` names (`redis://[[user]:password@]host[:port][/db]` or
+    /// `rediss://…`), with `cfg`'s `cache_lock_ttl_ms`, `cache_timeout_ms` and (for `rediss://`)
+    /// `ca_file`, added to the system's roots. Connects at once: a refused password is a `Store`
+    /// error; an unreachable server is a warning (the cache is used once it answers).
+    pub fn open(spec: &str, cfg: &Config) -> Result<RedisCache> {
+        let shown = super::redact(spec);
+        let bad = |why: &str| {
+            Error::invalid_argument(format!(
+                "option token_cache: {shown:?} is not a usable Redis URL ({why}); expected redis://[:password@]host:port/db or rediss://…"
+            ))
+        };
+        let url = ::redis::parse_redis_url(spec).ok_or_else(|| bad("unparsable"))?;
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(bad("no host"));
+        }
+        let mut secrets = Vec::new();
+        if let Some(p) = url.password().filter(|p| !p.is_empty()) {
+            secrets.push(Zeroizing::new(p.to_owned()));
+            secrets.push(Zeroizing::new(percent_decode(p)));
+        }
+        let client = match (url.scheme(), &cfg.ca_file) {
+            ("rediss" | "valkeys", Some(ca)) => {
+                let certs = ::redis::TlsCertificates { client_tls: None, root_cert: Some(roots_pem(ca)?) };
+                Client::build_with_tls(spec, certs)
+            }
+            _ => Client::open(spec),
+        };
+        let scrub = |e: RedisError| {
+            let mut t = e.to_string();
+            for s in &secrets {
+                t = t.replace(s.as_str(), "***");
+            }
+            t
+        };
+        let client = client.map_err(|e| bad(&scrub(e)))?;
+        let cache = RedisCache {
+            shared: Arc::new(Shared {
+                client,
+                shown,
+                secrets,
+                lock_ttl: Duration::from_millis(cfg.cache_lock_ttl_ms),
+                timeout: Duration::from_millis(cfg.cache_timeout_ms),
+                state: Mutex::new(State { conn: None, retry_at: None, backoff: RECONNECT_FIRST, down: false }),
+            }),
+        };
+        let shared = &cache.shared;
+        let refused = {
+            let mut st = shared.state();
+            match shared.connect() {
+                Ok(conn) => {
+                    st.conn = Some((conn, std::process::id()));
+                    None
+                }
+                Err(e) if is_auth_error(&e) => Some(shared.reason(&e)),
+                Err(e) => {
+                    shared.unavailable(&mut st, "connect", &e);
+                    None
+                }
+            }
+        };
+        if let Some(reason) = refused {
+            return Err(Error::new(
+                Status::Store,
+                format!(
+                    "token cache {}: the Redis server refused the credentials in the URL ({reason}); check the password (and user) in token_cache",
+                    shared.shown
+                ),
+            ));
+        }
+        Ok(cache)
+    }
+
+    fn entry_key(key: &str) -> String {
+        format!("tpauth:{key}")
+    }
+}
+
+impl RedisLock {
+    fn start(shared: Arc<Shared>, key: String, value: String) -> RedisLock {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let (s, k, v) = (shared.clone(), key.clone(), value.clone());
+        let every = shared.lock_ttl / 3;
+        let ttl_ms = shared.lock_ttl.as_millis() as u64;
+        let watchdog = std::thread::Builder::new()
+            .name("tpauth-redis-lock".into())
+            .spawn(move || {
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
+                    let kept = s.with("extend the lock", |c| cmd("EVAL").arg(EXTEND).arg(1).arg(&k).arg(&v).arg(ttl_ms).query::<i64>(c));
+                    if kept == Some(0) {
+                        log_event!(
+                            Warn,
+                            "token cache {}: the lock expired while this process held it (a pause longer than cache_lock_ttl_ms); another host may renew too",
+                            s.shown
+                        );
+                        break;
+                    }
+                }
+            })
+            .ok();
+        RedisLock { shared, key, value, stop: Some(stop), watchdog }
+    }
+}
+
+impl Drop for RedisLock {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(w) = self.watchdog.take() {
+            let _ = w.join();
+        }
+        let (k, v) = (&self.key, &self.value);
+        // Unreachable: the lock expires by its TTL. 0: it already expired; not ours to delete.
+        let _ = self.shared.with("release the lock", |c| cmd("EVAL").arg(RELEASE).arg(1).arg(k).arg(v).query::<i64>(c));
+    }
+}
+
+impl TokenCache for RedisCache {
+    fn lock(&self, key: &str) -> Result<Box<dyn CacheLock + '_>> {
+        let shared = &self.shared;
+        let lock_key = format!("tpauth:{key}:lock");
+        let value = crate::redirect::new_state();
+        let ttl_ms = shared.lock_ttl.as_millis() as u64;
+        let mut pause = POLL_FIRST;
+        let mut waiting_since = None;
+        loop {
+            let got = shared.with("lock", |c| {
+                let set: Option<String> = cmd("SET").arg(&lock_key).arg(&value).arg("NX").arg("PX").arg(ttl_ms).query(c)?;
+                if set.is_some() {
+                    return Ok(true);
+                }
+                // A SET whose answer was lost and then retried finds its own value.
+                let holder: Option<String> = cmd("GET").arg(&lock_key).query(c)?;
+                Ok(holder.as_deref() == Some(value.as_str()))
+            });
+            match got {
+                None => return Ok(Box::new(NoLock)),
+                Some(true) => {
+                    if let Some(since) = waiting_since {
+                        let waited = Instant::elapsed(&since).as_millis();
+                        log_event!(Debug, "token cache {}: got the lock after {waited} ms", shared.shown);
+                    }
+                    return Ok(Box::new(RedisLock::start(shared.clone(), lock_key, value)));
+                }
+                Some(false) => {
+                    if waiting_since.is_none() {
+                        log_event!(Info, "token cache {}: another process holds the lock (renewing); waiting for it", shared.shown);
+                        waiting_since = Some(Instant::now());
+                    }
+                    std::thread::sleep(jittered(pause));
+                    pause = (pause * 2).min(POLL_MAX);
+                }
+            }
+        }
+    }
+
+    fn load(&self, key: &str) -> Result<Option<Token>> {
+        let entry = Self::entry_key(key);
+        let Some(Some(raw)) = self.shared.with("read", |c| cmd("GET").arg(&entry).query::<Option<Vec<u8>>>(c)) else {
+            return Ok(None);
+        };
+        let raw = Zeroizing::new(raw);
+        match std::str::from_utf8(&raw).ok().and_then(|s| Token::from_json(s).ok()) {
+            Some(t) => Ok(Some(t)),
+            None => {
+                log_event!(
+                    Warn,
+                    "token cache {}: the entry is not a tpauth token (corrupt or foreign); treating it as empty (it will be overwritten)",
+                    self.shared.shown
+                );
+                Ok(None)
+            }
+        }
+    }
+
+    fn store(&self, key: &str, token: &Token) -> Result<()> {
+        let entry = Self::entry_key(key);
+        let json = Zeroizing::new(token.to_json());
+        let expires_at = token.expires_at_ms();
+        self.shared.with("write", |c| {
+            let left = expires_at.saturating_sub(now_ms());
+            if expires_at < 0 {
+                // No known expiry: the API's 401 will tell; keep it until replaced.
+                cmd("SET").arg(&entry).arg(json.as_bytes()).query::<()>(c)
+            } else if left > 0 {
+                cmd("SET").arg(&entry).arg(json.as_bytes()).arg("PX").arg(left).query::<()>(c)
+            } else {
+                cmd("DEL").arg(&entry).query::<()>(c)
+            }
+        });
+        Ok(())
+    }
+
+    fn remove(&self, key: &str) -> Result<()> {
+        let entry = Self::entry_key(key);
+        self.shared.with("remove", |c| cmd("DEL").arg(&entry).query::<()>(c));
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        self.shared.shown.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_and_decoding() {
+        assert_eq!(super::super::redact("redis://:s3cret@10.0.0.5:6379/2"), "redis://***@10.0.0.5:6379/2");
+        assert_eq!(super::super::redact("rediss://app:p%40ss@cache.internal/0?x=1#y"), "rediss://***@cache.internal/0");
+        assert_eq!(super::super::redact("redis://localhost"), "redis://localhost");
+        assert_eq!(super::super::redact("/var/cache/tok.json"), "/var/cache/tok.json");
+        assert_eq!(percent_decode("p%40ss%2"), "p@ss%2");
+        assert_eq!(percent_decode("%zz%41"), "%zzA");
+    }
+
+    #[test]
+    fn bad_urls_are_invalid_arguments_without_the_password() {
+        let cfg = Config::new("k", "s").unwrap();
+        for spec in ["redis://:hunter2@", "redis://:hunter2@/0"] {
+            let e = RedisCache::open(spec, &cfg).err().expect("refused");
+            assert_eq!(e.status(), Status::InvalidArgument, "{spec}: {e}");
+            assert!(!e.message().contains("hunter2"), "{e}");
+        }
+    }
+
+    #[test]
+    fn an_unreachable_redis_is_no_cache() {
+        // Port 1 on loopback: nothing listens there; connecting is refused at once.
+        let mut cfg = Config::new("k", "s").unwrap();
+        cfg.set("cache_timeout_ms", "200").unwrap();
+        let cache = RedisCache::open("redis://:hunter2@127.0.0.1:1/0", &cfg).unwrap();
+        let t0 = Instant::now();
+        let guard = cache.lock("k").unwrap();
+        assert!(cache.load("k").unwrap().is_none());
+        let tok = Token::from_response(r#"{"access_token":"a","expires_in":"60"}"#, None).unwrap();
+        cache.store("k", &tok).unwrap();
+        cache.remove("k").unwrap();
+        drop(guard);
+        assert!(t0.elapsed() < Duration::from_millis(500), "no I/O while backing off");
+        assert_eq!(cache.describe(), "redis://***@127.0.0.1:1/0");
+    }
+}
