@@ -154,7 +154,8 @@ fn response_error(what: &str, resp: &HttpResponse) -> Error {
         Status::RateLimited => ": too many token requests; wait before asking again",
         _ => "",
     });
-    let retry_after = if resp.status == 429 { resp.header("retry-after").and_then(parse_retry_after) } else { None };
+    // 429 and 503 may say when to come back (RFC 9110 §10.2.3).
+    let retry_after = if matches!(resp.status, 429 | 503) { resp.header("retry-after").and_then(parse_retry_after) } else { None };
     Error::new(status, msg).with_http_status(resp.status).with_oauth_code(code).with_retry_after(retry_after)
 }
 
