@@ -1,11 +1,46 @@
 #!/usr/bin/env bash
-# Every benchmark, each printing its figures side by side with a peer. Not tests: numbers on a
-# shared machine vary; compare the ratios printed within one run.
-set -uo pipefail
+# The benchmarks (`make bench`): tpauth next to the official Python client `trustpilot` 10.0.1,
+# requests-oauthlib and curl, in one run, against the mock and a minimal fixed-response token
+# server (bench/proof/). Prints a table of figures and ratios and writes bench/results/latest.json,
+# latest.md and latest.png. Not a test and not part of the test command: numbers on a shared
+# machine vary; compare the ratios within one run. Takes a few minutes.
+# Usage: bench/run.sh [--quick] [--all]   (--all: also the older per-language benchmarks below)
+set -euo pipefail
 cd "$(dirname "$0")/.."
-for b in bench/grants/run.sh bench/c/run.sh bench/stampede/run.sh bench/python/run.sh bench/go/run.sh; do
-  [ -x "$b" ] || continue
-  echo "=== $b ==="
-  "$b" || echo "($b failed)"
-  echo
+ROOT=$PWD
+quick=(); all=0
+for a in "$@"; do
+  case $a in --quick) quick=(--quick) ;; --all) all=1 ;; *) echo "usage: bench/run.sh [--quick] [--all]" >&2; exit 2 ;; esac
 done
+source scripts/ensure-apt.sh
+ensure_apt gcc gcc libc6-dev
+ensure_apt curl curl
+scripts/build-native.sh
+py=target/venv/bin/python
+# The venv with tpauth and trustpilot 10.0.1 is the Python suite's (scripts/test-all.sh python).
+if ! "$py" -c 'import tpauth, trustpilot' 2>/dev/null; then
+  echo "building target/venv through bindings/python/test.sh" >&2
+  bindings/python/test.sh >/dev/null
+fi
+if ! "$py" -c 'import requests_oauthlib, matplotlib' 2>/dev/null; then
+  "$py" -m pip install -q 'requests-oauthlib==2.0.0' 'matplotlib>=3.8'
+fi
+BIN=$ROOT/target/bench
+mkdir -p "$BIN"
+LIB=$ROOT/target/release/libtpauth.so
+CF=(-std=c11 -O2 -Wall -Wextra -Werror -I"$ROOT/include")
+gcc "${CF[@]}" -o "$BIN/tp_grants" bench/proof/tp_grants.c "$LIB" -Wl,-rpath,"$ROOT/target/release"
+gcc "${CF[@]}" -o "$BIN/cold" bench/proof/cold.c "$LIB" -Wl,-rpath,"$ROOT/target/release"
+gcc "${CF[@]}" -o "$BIN/cached_token" bench/c/cached_token.c "$LIB" -Wl,-rpath,"$ROOT/target/release" -lpthread
+gcc "${CF[@]}" -o "$BIN/fixed_server" bench/proof/fixed_server.c -lpthread
+"$py" bench/proof/proof.py --bin "$BIN" "${quick[@]}"
+
+if [ "$all" = 1 ]; then
+  for b in bench/grants/run.sh bench/c/run.sh bench/stampede/run.sh bench/go/run.sh; do
+    [ -x "$b" ] || continue
+    echo; echo "=== $b ==="
+    "$b" || echo "($b failed)"
+  done
+  echo; echo "=== bench/python/bench_get_token.py ==="
+  "$py" bench/python/bench_get_token.py || echo "(bench_get_token.py failed)"
+fi
