@@ -16,7 +16,8 @@
 //!   no-op guard, `load` is `None`, `store` succeeds; authentication goes on with the in-process
 //!   token. It reconnects after a backoff (0.5 s doubling to 5 s, no I/O in between) and uses Redis
 //!   again once it answers. Connect (TCP, TLS, AUTH) and every command are bounded by
-//!   `cache_timeout_ms`. A password Redis refuses at start is a `Store` error from `Auth::new`.
+//!   `cache_timeout_ms`. A password Redis refuses, or a certificate not trusted, at start is a
+//!   `Store` error from `Auth::new`; later, it is logged as an error and the cache is skipped.
 //! - **Secrets.** Messages and `describe` show the URL without its user and password, and any
 //!   text from the redis crate is scrubbed of the password before it is logged.
 
@@ -111,6 +112,11 @@ fn is_auth_error(e: &RedisError) -> bool {
     e.kind() == ErrorKind::AuthenticationFailed || matches!(e.code(), Some("WRONGPASS" | "NOAUTH" | "NOPERM"))
 }
 
+/// The server's certificate is not trusted (rustls's "invalid peer certificate: …").
+fn is_trust_error(e: &RedisError) -> bool {
+    e.to_string().contains("invalid peer certificate")
+}
+
 /// The system's roots plus the `ca_file` bundle, as one PEM text (the redis crate takes the roots
 /// of a TLS connection as PEM, and replaces the system store with them).
 fn roots_pem(ca_file: &str) -> Result<Vec<u8>> {
@@ -183,15 +189,22 @@ impl Shared {
                 self.shown,
                 self.reason(e)
             );
+        } else if is_trust_error(e) {
+            log_event!(
+                Error,
+                "token cache {}: {what}: the TLS handshake failed ({}): for a private CA set ca_file; continuing without the cache, retrying in {ms} ms",
+                self.shown,
+                self.reason(e)
+            );
         } else if !st.down {
             log_event!(
                 Warn,
-                "token cache {}: {what}: Redis is unreachable ({}); continuing without the cache (this process keeps its own token), retrying in {ms} ms",
+                "token cache {}: {what}: Redis is unavailable ({}); continuing without the cache (this process keeps its own token), retrying in {ms} ms",
                 self.shown,
                 self.reason(e)
             );
         } else {
-            log_event!(Debug, "token cache {}: {what}: Redis is still unreachable ({}); retrying in {ms} ms", self.shown, self.reason(e));
+            log_event!(Debug, "token cache {}: {what}: Redis is still unavailable ({}); retrying in {ms} ms", self.shown, self.reason(e));
         }
         st.down = true;
     }
@@ -215,7 +228,7 @@ impl Shared {
                     Ok(conn) => {
                         st.conn = Some((conn, pid));
                         if st.down {
-                            log_event!(Info, "token cache {}: Redis is reachable again; using it", self.shown);
+                            log_event!(Info, "token cache {}: Redis is available again; using it", self.shown);
                         }
                         st.down = false;
                         st.retry_at = None;
@@ -302,6 +315,8 @@ impl RedisCache {
             }),
         };
         let shared = &cache.shared;
+        // A refused password or an untrusted certificate is a configuration error the caller hears
+        // about at once; an unreachable server is not (it may come back).
         let refused = {
             let mut st = shared.state();
             match shared.connect() {
@@ -309,21 +324,22 @@ impl RedisCache {
                     st.conn = Some((conn, std::process::id()));
                     None
                 }
-                Err(e) if is_auth_error(&e) => Some(shared.reason(&e)),
+                Err(e) if is_auth_error(&e) => Some(format!(
+                    "the Redis server refused the credentials in the URL ({}); check the password (and user) in token_cache",
+                    shared.reason(&e)
+                )),
+                Err(e) if is_trust_error(&e) => Some(format!(
+                    "the TLS handshake failed ({}): the server's certificate is not trusted; for a private CA set ca_file",
+                    shared.reason(&e)
+                )),
                 Err(e) => {
                     shared.unavailable(&mut st, "connect", &e);
                     None
                 }
             }
         };
-        if let Some(reason) = refused {
-            return Err(Error::new(
-                Status::Store,
-                format!(
-                    "token cache {}: the Redis server refused the credentials in the URL ({reason}); check the password (and user) in token_cache",
-                    shared.shown
-                ),
-            ));
+        if let Some(why) = refused {
+            return Err(Error::new(Status::Store, format!("token cache {}: {why}", shared.shown)));
         }
         Ok(cache)
     }
