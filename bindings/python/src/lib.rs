@@ -12,6 +12,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// `tpauth._errors._from_native`, looked up once.
 static FROM_NATIVE: GILOnceCell<Py<PyAny>> = GILOnceCell::new();
+/// `tpauth._errors._UnknownOption`, looked up once.
+static UNKNOWN_OPTION: GILOnceCell<Py<PyAny>> = GILOnceCell::new();
 /// `tpauth._headers.Headers`, looked up once.
 static HEADERS: GILOnceCell<Py<PyAny>> = GILOnceCell::new();
 /// `json.loads`, looked up once.
@@ -67,16 +69,19 @@ fn option_value(value: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(value.str()?.to_cow()?.into_owned())
 }
 
-/// The option keys that `**options` may name (every key of the contract's options table).
-fn check_option_key(func: &str, key: &str) -> PyResult<()> {
+/// The option keys that `**options` may name (every key of the contract's options table). An
+/// unknown key raises `tpauth.InvalidArgument` (as the C ABI's unknown option does) that is also a
+/// `TypeError` (as Python's unexpected keyword argument is).
+fn check_option_key(py: Python<'_>, func: &str, key: &str) -> PyResult<()> {
     if tpauth::OPTION_KEYS.contains(&key) {
-        Ok(())
-    } else {
-        Err(PyTypeError::new_err(format!(
-            "{func}() got an unexpected keyword argument '{key}' (options: timeout, {})",
-            tpauth::OPTION_KEYS.join(", ")
-        )))
+        return Ok(());
     }
+    let msg = format!("{func}() got an unexpected keyword argument '{key}' (options: timeout, {})", tpauth::OPTION_KEYS.join(", "));
+    let build = || -> PyResult<PyErr> {
+        let cls = cached(py, &UNKNOWN_OPTION, "tpauth._errors", "_UnknownOption")?;
+        Ok(PyErr::from_value(cls.call1((msg.as_str(),))?))
+    };
+    Err(build().unwrap_or_else(|err| err))
 }
 
 /// `timeout` in seconds → `timeout_ms`.
@@ -106,7 +111,7 @@ fn check_option_keys(func: &str, options: Option<&Bound<'_, PyDict>>) -> PyResul
         for k in opts.keys() {
             let key: String = k.extract()?;
             if key != "timeout" {
-                check_option_key(func, &key)?;
+                check_option_key(opts.py(), func, &key)?;
             }
         }
     }
@@ -136,7 +141,7 @@ fn apply_options(
                 }
                 continue;
             }
-            check_option_key(func, &key)?;
+            check_option_key(py, func, &key)?;
             if v.is_none() {
                 continue;
             }

@@ -18,6 +18,17 @@ def test_unknown_keyword_is_a_type_error_naming_it(mock: Mock) -> None:
         tpauth.Auth.from_env(bogus=1)
 
 
+def test_unknown_keyword_is_also_invalid_argument(mock: Mock) -> None:
+    # API.md §2: an unknown option gives TP_ERR_INVALID_ARGUMENT; in Python that is tpauth.InvalidArgument.
+    with pytest.raises(tpauth.InvalidArgument, match="bogus") as info:
+        make_auth(mock, bogus=1)
+    assert info.value.status == tpauth.Status.INVALID_ARGUMENT == 1
+    assert isinstance(info.value, tpauth.Error) and isinstance(info.value, TypeError)
+    with pytest.raises(tpauth.Error):
+        tpauth.Auth.from_env(bogus=1)
+    assert mock.stats()["token_requests"] == 0
+
+
 def test_option_keywords_are_converted(mock: Mock) -> None:
     auth = make_auth(mock, max_retries=0, refresh_leeway_s=5, user_agent="my-app/1.0", connect_timeout_ms=2000)
     auth.get_token()

@@ -188,3 +188,8 @@ def _from_native(
     cls = _BY_STATUS.get(status, InternalError)
     return cls(message, status=status if status in _BY_STATUS else None, http_status=http_status,
                oauth_code=oauth_code, retry_after=retry_after)
+
+
+class _UnknownOption(InvalidArgument, TypeError):
+    """An unknown keyword option of ``Auth``/``Auth.from_env``: ``tpauth.InvalidArgument``, as the C
+    ABI's unknown option is, and ``TypeError``, as Python's unexpected keyword argument is."""
