@@ -412,6 +412,30 @@ func TestSetTokenRoundTripsThroughJSON(t *testing.T) {
 	}
 }
 
+// A token built by hand with ExpiresIn alone (no Expiry, as oauth2.Token's wire field) is taken
+// as received now: it keeps its lifetime instead of becoming a token of unknown expiry.
+func TestSetTokenWithExpiresInOnly(t *testing.T) {
+	c := newClient(t, func(c *Config) { c.Grant = "none" })
+	if err := c.SetToken(&Token{AccessToken: "hand-made", ExpiresIn: 3600}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.AccessToken != "hand-made" || got.ExpiresIn != 3600 || got.Expiry.Before(time.Now().Add(3590*time.Second)) ||
+		got.Expiry.After(time.Now().Add(3601*time.Second)) {
+		t.Errorf("got %+v, expiry %v; want ExpiresIn 3600 and an expiry an hour from now", got, got.Expiry)
+	}
+	// Neither ExpiresIn nor Expiry: no known expiry.
+	if err := c.SetToken(&Token{AccessToken: "no-expiry"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = c.Token(); err != nil || got.ExpiresIn != -1 || !got.Expiry.IsZero() {
+		t.Errorf("no-expiry token: %+v %v", got, err)
+	}
+}
+
 func TestRequest(t *testing.T) {
 	resetMock(t)
 	c := newClient(t, nil)

@@ -98,8 +98,11 @@ func (t *Token) persistJSON() ([]byte, error) {
 	receivedAt := now
 	expiresIn := t.ExpiresIn
 	switch {
+	case t.Expiry.IsZero() && expiresIn > 0:
+		// A token built by hand (or decoded from elsewhere) with ExpiresIn alone, as
+		// oauth2.Token's wire field: it was received now.
 	case t.Expiry.IsZero():
-		expiresIn = -1 // no known expiry, whatever ExpiresIn says
+		expiresIn = -1 // no known expiry
 	case expiresIn > 0:
 		receivedAt = t.Expiry.Unix() - expiresIn
 	default:
