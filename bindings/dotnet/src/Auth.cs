@@ -19,13 +19,14 @@ namespace Tpauth
     /// </remarks>
     public sealed class Auth : IDisposable
     {
-        /// <summary>The option keys of API.md (values are strings, as in the C ABI).</summary>
+        /// <summary>The option keys of API.md plus the library's additions, as the C library's
+        /// tp_config_set and tp_config_from_env know them (values are strings, as in the C ABI).</summary>
         public static readonly IReadOnlyList<string> OptionKeys = new[]
         {
             "api_base_url", "authorize_url", "username", "password", "grant", "business_user_id",
             "refresh_endpoint", "client_auth", "timeout_ms", "connect_timeout_ms", "refresh_leeway_s",
             "max_retries", "max_retry_wait_ms", "token_cache", "ca_file", "proxy", "user_agent",
-            "allow_insecure_http", "max_response_bytes",
+            "allow_insecure_http", "max_response_bytes", "cache_lock_ttl_ms", "cache_timeout_ms",
         };
 
         private readonly Native.AuthHandle _handle;

@@ -713,6 +713,34 @@ namespace Tpauth.Tests
         }
 
         [Test]
+        public void FromEnvReadsEveryOptionTheCLibraryReads()
+        {
+            // tp_config_from_env reads TRUSTPILOT_<KEY> for every option key, the library's
+            // additions included; FromEnv (which reads the variables itself) must read the same.
+            var keys = new[] { "max_response_bytes", "cache_lock_ttl_ms", "cache_timeout_ms" };
+            try
+            {
+                Environment.SetEnvironmentVariable("TRUSTPILOT_API_KEY", Mock.Key);
+                Environment.SetEnvironmentVariable("TRUSTPILOT_API_SECRET", Mock.Secret);
+                foreach (var key in keys)
+                {
+                    var name = "TRUSTPILOT_" + key.ToUpperInvariant();
+                    Environment.SetEnvironmentVariable(name, "soon");
+                    var e = Assert.Throws<InvalidArgumentException>(() => Auth.FromEnv());
+                    StringAssert.Contains(name, e.Message);
+                    Environment.SetEnvironmentVariable(name, null);
+                    CollectionAssert.Contains(Auth.OptionKeys, key);
+                }
+            }
+            finally
+            {
+                Environment.SetEnvironmentVariable("TRUSTPILOT_API_KEY", null);
+                Environment.SetEnvironmentVariable("TRUSTPILOT_API_SECRET", null);
+                foreach (var key in keys) Environment.SetEnvironmentVariable("TRUSTPILOT_" + key.ToUpperInvariant(), null);
+            }
+        }
+
+        [Test]
         public void AsyncVariants()
         {
             using (var auth = new Auth(Mock.Key, Mock.Secret, Mock.Options("username", Mock.User, "password", Mock.Password, "business_user_id", "bu")))
