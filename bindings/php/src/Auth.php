@@ -22,12 +22,15 @@ use Tpauth\Internal\Native;
  */
 final class Auth
 {
-    /** The option keys of the contract (API.md "Options"); values are strings, bools or ints. */
+    /**
+     * The option keys of the contract (API.md "Options") plus the library's additions, as
+     * tp_config_set and tp_config_from_env know them; values are strings, bools or ints.
+     */
     public const OPTION_KEYS = [
         'api_base_url', 'authorize_url', 'username', 'password', 'grant', 'business_user_id',
         'refresh_endpoint', 'client_auth', 'timeout_ms', 'connect_timeout_ms', 'refresh_leeway_s',
         'max_retries', 'max_retry_wait_ms', 'token_cache', 'ca_file', 'proxy', 'user_agent',
-        'allow_insecure_http',
+        'allow_insecure_http', 'max_response_bytes', 'cache_lock_ttl_ms', 'cache_timeout_ms',
     ];
 
     private Handle $handle;

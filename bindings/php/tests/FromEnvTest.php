@@ -65,6 +65,27 @@ final class FromEnvTest extends TestCase
         $this->assertStringContainsString('TRUSTPILOT_TIMEOUT_MS', $e->getMessage());
     }
 
+    public function testWebServerPathReadsEveryOptionTheCoreReads(): void
+    {
+        // tp_config_from_env reads TRUSTPILOT_<KEY> for the library's added keys too; the
+        // getenv() fallback for web-server-only variables must read the same ones.
+        $m = new \ReflectionMethod(Auth::class, 'configFromGetenv');
+        $m->setAccessible(true);
+        $vars = new \ReflectionMethod(Auth::class, 'envVars');
+        $vars->setAccessible(true);
+        $ffi = \Tpauth\Internal\Native::ffi();
+        foreach (['max_response_bytes', 'cache_lock_ttl_ms', 'cache_timeout_ms'] as $key) {
+            $name = 'TRUSTPILOT_' . strtoupper($key);
+            $this->setEnv(Mock::env([$name => 'later']));
+            // The core's own reader refuses the value: the variable is one it reads.
+            $this->assertThrowsTpauth(InvalidArgumentException::class, Status::INVALID_ARGUMENT, fn () => Auth::fromEnv());
+            $cfg = $ffi->new('tp_config*');
+            $e = $this->assertThrowsTpauth(InvalidArgumentException::class, Status::INVALID_ARGUMENT, fn () => $m->invoke(null, $cfg, $vars->invoke(null)));
+            $this->assertStringContainsString($key, $e->getMessage());
+            $this->unsetEnv($name);
+        }
+    }
+
     public function testWebServerVariablesAreHonoured(): void
     {
         // Apache's SetEnv / FastCGI params reach getenv() but not the process environment: the
