@@ -10,7 +10,7 @@ ensure_apt cc gcc
 ensure_apt make make
 ensure_apt pkg-config pkg-config
 
-all=(rust c install python go php dotnet)
+all=(rust c install python go php dotnet redis)
 suites=("${@:-${all[@]}}")
 passed=0; failed=0; failed_names=()
 
@@ -28,7 +28,7 @@ run_suite() {
 
 rust_suite() {
   if ! cargo fmt --all --check >/dev/null 2>&1; then
-    echo "rustfmt: these files need cargo fmt:"; cargo fmt --all --check -l 2>&1 | head -20; return 1
+    echo "rustfmt: these files need cargo fmt:"; cargo fmt --all --check -- -l 2>&1 | head -20; return 1
   fi
   cargo clippy --quiet -p tpauth -p tpauth-mock --features cli --all-targets -- -D warnings || return 1
   cargo test --quiet -p tpauth --features cli || return 1
@@ -47,6 +47,7 @@ for s in "${suites[@]}"; do
     go) run_suite go bindings/go/test.sh ;;
     php) run_suite php bindings/php/test.sh ;;
     dotnet) run_suite dotnet bindings/dotnet/test.sh ;;
+    redis) run_suite redis tests/redis/run.sh ;;
     *) echo "unknown suite $s"; failed=$((failed + 1)); failed_names+=("$s") ;;
   esac
 done

@@ -7,9 +7,11 @@
 //! on one host); a `redis://` or `rediss://` URL is a [`RedisCache`] (every host of a fleet).
 
 mod file;
+#[cfg(feature = "redis")]
 mod redis;
 
 pub use file::FileCache;
+#[cfg(feature = "redis")]
 pub use redis::RedisCache;
 
 use crate::config::Config;
@@ -37,7 +39,16 @@ pub trait TokenCache: Send + Sync {
 pub fn open(spec: &str, cfg: &Config) -> Result<Box<dyn TokenCache>> {
     let lower = spec.to_ascii_lowercase();
     if lower.starts_with("redis://") || lower.starts_with("rediss://") {
+        #[cfg(feature = "redis")]
         return Ok(Box::new(RedisCache::open(spec, cfg)?));
+        #[cfg(not(feature = "redis"))]
+        {
+            let _ = cfg;
+            return Err(Error::invalid_argument(format!(
+                "option token_cache: {:?}: this build of tpauth has no Redis support (cargo feature \"redis\")",
+                redact(spec)
+            )));
+        }
     }
     let path = if let Some(rest) = spec.strip_prefix("file://") {
         rest
