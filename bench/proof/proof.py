@@ -387,6 +387,7 @@ def chart(r: dict[str, Any], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
 
     fig, axes = plt.subplots(2, 2, figsize=(13, 9))
     colors = {"mock": "#4c72b0", "fixed": "#dd8452"}
@@ -394,9 +395,11 @@ def chart(r: dict[str, Any], path: Path) -> None:
     names = list(r["grant"]["mock"])
     for i, srv in enumerate(("mock", "fixed")):
         vals = [r["grant"][srv][n]["median_us"] for n in names]
-        ax.barh([y + i * 0.4 for y in range(len(names))], vals, height=0.4, label=f"{srv} server", color=colors[srv])
+        bars = ax.barh([y + i * 0.4 for y in range(len(names))], vals, height=0.4, label=f"{srv} server", color=colors[srv])
+        ax.bar_label(bars, fmt="%.0f", fontsize=8, padding=2)
     ax.set_yticks([y + 0.2 for y in range(len(names))], names)
     ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("µs per grant (median, log scale; lower is better)")
     ax.set_title("One password grant over keep-alive")
     ax.legend()
@@ -404,7 +407,8 @@ def chart(r: dict[str, Any], path: Path) -> None:
 
     ax = axes[0][1]
     names = list(r["cold"])
-    ax.barh(names, [r["cold"][n]["median_ms"] for n in names], color="#55a868")
+    bars = ax.barh(names, [r["cold"][n]["median_ms"] for n in names], color="#55a868")
+    ax.bar_label(bars, fmt="%.1f", fontsize=8, padding=2)
     ax.set_xlabel("ms (median; lower is better)")
     ax.set_title("Cold start: process start → token printed")
     ax.invert_yaxis()
@@ -414,7 +418,8 @@ def chart(r: dict[str, Any], path: Path) -> None:
     names = list(s["threads_64"])
     for i, (kind, label) in enumerate((("threads_64", "64 threads"), ("processes_16", "16 processes"))):
         vals = [s[kind][n]["token_requests"] for n in names]
-        ax.barh([y + i * 0.4 for y in range(len(names))], vals, height=0.4, label=label)
+        bars = ax.barh([y + i * 0.4 for y in range(len(names))], vals, height=0.4, label=label)
+        ax.bar_label(bars, fontsize=8, padding=2)
     ax.set_yticks([y + 0.2 for y in range(len(names))], names)
     ax.set_xlabel("token requests the server saw (cold start; lower is better)")
     ax.set_title("Stampede: all callers need a token at once (mock)")
@@ -423,8 +428,10 @@ def chart(r: dict[str, Any], path: Path) -> None:
 
     ax = axes[1][1]
     names = list(r["cached"])
-    ax.barh(names, [r["cached"][n]["ns"] for n in names], color="#c44e52")
+    bars = ax.barh(names, [r["cached"][n]["ns"] for n in names], color="#c44e52")
+    ax.bar_label(bars, labels=[fmt_ns(r["cached"][n]["ns"]) for n in names], fontsize=8, padding=2)
     ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("ns per call (log scale; lower is better)")
     ax.set_title("A cached token, per call")
     ax.invert_yaxis()
@@ -436,10 +443,16 @@ def chart(r: dict[str, Any], path: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--bin", required=True, type=Path, help="folder of the compiled C programs")
+    ap.add_argument("--bin", default=REPO / "target" / "bench", type=Path, help="folder of the compiled C programs")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results")
+    ap.add_argument("--redraw", action="store_true", help="only redo the table and chart from latest.json")
     a = ap.parse_args()
+    if a.redraw:
+        r0 = json.loads((a.out / "latest.json").read_text())
+        (a.out / "latest.md").write_text(table(r0) + "\n")
+        chart(r0, a.out / "latest.png")
+        return
     import tpauth
     import trustpilot
 
