@@ -2,8 +2,8 @@
  *
  *   authorization_code [BASE_URL]     (or env TPAUTH_MOCK_URL; e.g. http://127.0.0.1:PORT of `tpauth mock`)
  *
- * 1. listen on http://127.0.0.1:<free port>/callback (the redirect_uri; plain http is accepted for
- *    loopback hosts with allow_insecure_http=true, a real app registers an https one);
+ * 1. listen on http://127.0.0.1:<free port>/callback (the redirect_uri: a native app's loopback
+ *    redirect, RFC 8252, which a redirect_uri may be only with allow_loopback_redirect_uri=true);
  * 2. build the authorize URL with a fresh state;
  * 3. "the browser": against the mock (an http:// base URL) this program plays it itself: a plain
  *    HTTP GET of the authorize URL, which answers 302 to the redirect_uri, followed to our own
@@ -188,6 +188,9 @@ int main(int argc, char **argv) {
                      &cfg, &err);
   if (st != TP_OK) { rc = fail("tp_config_new", st, err); goto out; }
   if ((st = tp_config_set(cfg, "allow_insecure_http", "true", &err)) != TP_OK) { rc = fail("tp_config_set", st, err); goto out; }
+  /* Our redirect_uri is this program's own loopback listener (RFC 8252): an explicit opt-in, since a
+   * redirect_uri must otherwise be https. */
+  if ((st = tp_config_set(cfg, "allow_loopback_redirect_uri", "true", &err)) != TP_OK) { rc = fail("tp_config_set", st, err); goto out; }
   if (base && *base) {
     char authorize[1024];
     snprintf(authorize, sizeof authorize, "%s/authenticate", base);

@@ -129,10 +129,23 @@ fn same_site(host: &str, base: &str) -> bool {
     site(host) == site(base)
 }
 
-/// The typed error of a non-2xx answer from the token endpoints.
-fn response_error(what: &str, resp: &HttpResponse) -> Error {
+/// `text` with every occurrence of the request's secrets replaced: a server that echoes what it
+/// was sent must not put a password or token into an error message.
+fn scrub(text: &str, secrets: &[&str]) -> String {
+    let mut out = text.to_owned();
+    for s in secrets.iter().filter(|s| s.len() >= 3) {
+        out = out.replace(*s, "[redacted]");
+    }
+    out
+}
+
+/// The typed error of a non-2xx answer from the token endpoints; `secrets` are the request's
+/// secret values, scrubbed from anything the server wrote.
+fn response_error(what: &str, resp: &HttpResponse, secrets: &[&str]) -> Error {
     let json: Option<serde_json::Value> = serde_json::from_slice(&resp.body).ok();
-    let field = |k: &str| json.as_ref().and_then(|j| j.get(k)).and_then(|v| v.as_str()).map(excerpt).filter(|s| !s.is_empty());
+    let field = |k: &str| {
+        json.as_ref().and_then(|j| j.get(k)).and_then(|v| v.as_str()).map(|v| excerpt(&scrub(v, secrets))).filter(|s| !s.is_empty())
+    };
     let code = field("error");
     let desc = field("error_description");
     let status = match (resp.status, code.as_deref()) {
@@ -233,7 +246,7 @@ impl Auth {
     /// Never retried (a code is single-use).
     pub fn authorization_code_grant(&self, code: &str, redirect_uri: &str) -> Result<Token> {
         non_empty("code", code)?;
-        check_redirect_uri(redirect_uri, self.inner.cfg.allow_insecure_http)?;
+        check_redirect_uri(redirect_uri, self.inner.cfg.allow_loopback_redirect_uri)?;
         let t = self.inner.token_request(&GrantRequest::AuthorizationCode { code, redirect_uri }, None)?;
         self.inner.adopt(&t);
         Ok(t)
@@ -307,7 +320,7 @@ impl Auth {
 
     /// `{authorize_url}?client_id=KEY&redirect_uri=…&response_type=…&state=…`.
     pub fn authorize_url(&self, redirect_uri: &str, response_type: ResponseType, state: Option<&str>) -> Result<String> {
-        check_redirect_uri(redirect_uri, self.inner.cfg.allow_insecure_http)?;
+        check_redirect_uri(redirect_uri, self.inner.cfg.allow_loopback_redirect_uri)?;
         if let Some(s) = state {
             non_empty("state", s)?;
         }
@@ -403,6 +416,8 @@ impl Inner {
     /// to `max_retries` times, honouring Retry-After (capped by `max_retry_wait_ms`). Never retries
     /// after 400/401 or a timeout (a call must not outlive its timeout several times over).
     fn post_form<'a>(&'a self, what: &str, url: &str, pairs: Vec<(&'a str, &'a str)>, retry: bool) -> Result<HttpResponse> {
+        let mut secrets: Vec<&str> = pairs.iter().filter(|(k, _)| *k != "grant_type").map(|(_, v)| *v).collect();
+        secrets.push(self.cfg.api_secret.expose());
         let (auth_header, body) = self.client_auth(pairs);
         let mut headers: Vec<(&str, &str)> = vec![("content-type", "application/x-www-form-urlencoded")];
         if let Some(h) = &auth_header {
@@ -423,7 +438,7 @@ impl Inner {
             let (err, retry_after) = match self.http.send("POST", url, &headers, Some(body.as_bytes())) {
                 Ok(resp) if (200..300).contains(&resp.status) => return Ok(resp),
                 Ok(resp) if resp.status == 429 || resp.status >= 500 => {
-                    let e = response_error(what, &resp);
+                    let e = response_error(what, &resp, &secrets);
                     let ra = e.retry_after();
                     if resp.status == 429 {
                         let wait = ra.unwrap_or_else(|| self.backoff(attempt));
@@ -431,7 +446,7 @@ impl Inner {
                     }
                     (e, ra)
                 }
-                Ok(resp) => return Err(response_error(what, &resp)),
+                Ok(resp) => return Err(response_error(what, &resp, &secrets)),
                 Err(e) if e.status() == Status::Network => (e, None),
                 Err(e) => return Err(e),
             };
@@ -652,12 +667,14 @@ impl Inner {
     }
 
     fn renew_with(&self, refresh_token: Option<&str>) -> Result<Token> {
+        let mut refused: Option<Error> = None;
         if let Some(rt) = refresh_token {
             log_event!(Info, "managed token: renewing with the refresh token");
             match self.token_request(&GrantRequest::Refresh { refresh_token: rt }, Some(rt)) {
                 Ok(t) => return Ok(t),
                 Err(e) if e.status() == Status::InvalidGrant => {
                     log_event!(Warn, "managed token: the refresh token was refused (invalid_grant)");
+                    refused = Some(e.clone());
                     if let Some(cache) = &self.cache {
                         // A sibling may have rotated it: the cache holds the newest refresh token.
                         if let Some(cached) = cache.load(&self.cache_key)? {
@@ -699,10 +716,17 @@ impl Inner {
                 log_event!(Info, "managed token: requesting a new token with the client credentials grant");
                 self.token_request(&GrantRequest::ClientCredentials, None)
             }
-            Grant::None => Err(Error::new(
-                Status::NoToken,
-                "no token: grant=none and no usable refresh token; obtain one with a grant or set_token, or set the grant option to password (with username and password) or client_credentials",
-            )),
+            Grant::None => {
+                let why = if refused.is_some() { "the refresh token was refused (invalid_grant)" } else { "no usable refresh token" };
+                let e = Error::new(
+                    Status::NoToken,
+                    format!("no token: grant=none and {why}; obtain one with a grant or set_token, or set the grant option to password (with username and password) or client_credentials"),
+                );
+                Err(match refused {
+                    Some(r) => e.with_http_status(r.http_status()).with_oauth_code(r.oauth_code().map(str::to_owned)),
+                    None => e,
+                })
+            }
         }
     }
 }
@@ -737,12 +761,14 @@ mod tests {
             headers: vec![("Retry-After".into(), "2".into())],
             body: body.as_bytes().to_vec(),
         };
-        assert_eq!(response_error("x", &r(400, r#"{"error":"invalid_grant"}"#)).status(), Status::InvalidGrant);
-        assert_eq!(response_error("x", &r(400, r#"{"error":"invalid_client"}"#)).status(), Status::Unauthorized);
-        assert_eq!(response_error("x", &r(401, "")).status(), Status::Unauthorized);
-        let rl = response_error("x", &r(429, "<html>"));
+        assert_eq!(response_error("x", &r(400, r#"{"error":"invalid_grant"}"#), &[]).status(), Status::InvalidGrant);
+        assert_eq!(response_error("x", &r(400, r#"{"error":"invalid_client"}"#), &[]).status(), Status::Unauthorized);
+        assert_eq!(response_error("x", &r(401, ""), &[]).status(), Status::Unauthorized);
+        let rl = response_error("x", &r(429, "<html>"), &[]);
         assert_eq!((rl.status(), rl.retry_after()), (Status::RateLimited, Some(Duration::from_secs(2))));
-        let e = response_error("x", &r(500, "<html><body>oops</body></html>"));
+        let e = response_error("x", &r(500, "<html><body>oops</body></html>"), &[]);
         assert_eq!((e.status(), e.http_status(), e.oauth_code()), (Status::Http, 500, None));
+        let echo = response_error("x", &r(400, r#"{"error":"invalid_grant","error_description":"bad password hunter2!"}"#), &["hunter2!"]);
+        assert!(echo.message().contains("bad password [redacted]") && !echo.message().contains("hunter2"), "{echo}");
     }
 }

@@ -59,6 +59,7 @@ pub const OPTION_KEYS: &[&str] = &[
     "max_response_bytes",
     "cache_lock_ttl_ms",
     "cache_timeout_ms",
+    "allow_loopback_redirect_uri",
 ];
 
 /// Key, secret and options. Build it, then hand it to [`crate::Auth::new`] (which copies it).
@@ -87,6 +88,7 @@ pub struct Config {
     pub(crate) max_response_bytes: u64,
     pub(crate) cache_lock_ttl_ms: u64,
     pub(crate) cache_timeout_ms: u64,
+    pub(crate) allow_loopback_redirect_uri: bool,
 }
 
 impl fmt::Debug for Config {
@@ -179,6 +181,9 @@ impl Config {
             // answers in about a millisecond; 1 s bounds what a dead or unreachable Redis costs a
             // renewal (once per reconnect backoff) without giving up on a merely busy one.
             cache_timeout_ms: 1_000,
+            // A redirect_uri must be https (API.md); a native app's loopback listener (RFC 8252
+            // §7.3, http://127.0.0.1:PORT/callback) is an explicit opt-in.
+            allow_loopback_redirect_uri: false,
         })
     }
 
@@ -297,6 +302,7 @@ impl Config {
                 self.cache_lock_ttl_ms = v;
             }
             "cache_timeout_ms" => self.cache_timeout_ms = positive(key, number(key, value, "a positive number of milliseconds")?)?,
+            "allow_loopback_redirect_uri" => self.allow_loopback_redirect_uri = boolean(key, value)?,
             _ => return Err(Error::invalid_argument(format!("unknown option {key:?} (known: {})", OPTION_KEYS.join(", ")))),
         }
         Ok(())

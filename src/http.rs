@@ -169,6 +169,7 @@ impl Http {
             .tls_config(TlsConfig::builder().root_certs(root_certs).build())
             .proxy(proxy)
             .max_idle_connections_per_host(4)
+            .allow_non_standard_methods(true)
             .build();
         let agent = ureq::Agent::with_parts(config, DefaultConnector::default(), CachingResolver::default());
         Ok(Http { agent, no_roots, allow_insecure_http: cfg.allow_insecure_http, max_response_bytes: cfg.max_response_bytes })
@@ -192,6 +193,10 @@ impl Http {
     /// Send one request and read the whole answer (up to the cap). Any HTTP status is an `Ok`.
     pub fn send(&self, method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Result<HttpResponse> {
         self.check_url(url)?;
+        // Methods are case-sensitive, but "get" is never meant as an extension method.
+        const STANDARD: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"];
+        let upper = method.to_ascii_uppercase();
+        let method = if STANDARD.contains(&upper.as_str()) { upper.as_str() } else { method };
         if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
             return Err(Error::invalid_argument(format!("method {method:?} is not an HTTP method")));
         }

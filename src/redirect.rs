@@ -72,17 +72,17 @@ pub(crate) fn scheme_host(url: &str) -> Option<(String, String)> {
     Some((scheme.to_ascii_lowercase(), host))
 }
 
-/// A `redirect_uri` must be https; http only to a loopback host and only when insecure http is
-/// allowed (for local tests and loopback redirect listeners).
-pub(crate) fn check_redirect_uri(redirect_uri: &str, allow_insecure_http: bool) -> Result<()> {
+/// A `redirect_uri` must be https. A native app's loopback listener (`http://127.0.0.1:PORT/…`,
+/// RFC 8252 §7.3) is allowed only with `allow_loopback_redirect_uri=true`.
+pub(crate) fn check_redirect_uri(redirect_uri: &str, allow_loopback: bool) -> Result<()> {
     if redirect_uri.chars().any(|c| c.is_control() || c == ' ') {
         return Err(Error::invalid_argument("redirect_uri must not contain spaces or control characters"));
     }
     match scheme_host(redirect_uri) {
         Some((s, _)) if s == "https" => Ok(()),
-        Some((s, h)) if s == "http" && allow_insecure_http && is_loopback_host(&h) => Ok(()),
+        Some((s, h)) if s == "http" && allow_loopback && is_loopback_host(&h) => Ok(()),
         Some((s, _)) if s == "http" => Err(Error::invalid_argument(format!(
-            "redirect_uri must use https (got {redirect_uri:?}); http is allowed only to loopback hosts with allow_insecure_http=true"
+            "redirect_uri must use https (got {redirect_uri:?}); a loopback http listener (RFC 8252) needs allow_loopback_redirect_uri=true"
         ))),
         _ => Err(Error::invalid_argument(format!("redirect_uri must be an absolute https URL, got {redirect_uri:?}"))),
     }

@@ -337,3 +337,41 @@ fn token_json_roundtrip_and_debug_hides_secrets() {
     }
     assert_eq!(tpauth::Token::from_json("{").unwrap_err().status(), Status::InvalidArgument);
 }
+
+#[test]
+fn methods_are_normalised_and_extension_methods_pass() {
+    let mock = MockServer::start().unwrap();
+    let auth = password_client(&mock, &[]);
+    assert_eq!(auth.request("get", "/v1/x", None, None).unwrap().status(), 200);
+    assert_eq!(mock.last_api_request().unwrap().method, "GET");
+    auth.request("PROPFIND", "/v1/x", None, None).unwrap();
+    assert_eq!(mock.last_api_request().unwrap().method, "PROPFIND");
+}
+
+#[test]
+fn loopback_redirect_uri_is_an_explicit_opt_in() {
+    let mock = MockServer::start().unwrap();
+    let loopback = "http://127.0.0.1:8123/callback";
+    // allow_insecure_http (for the mock) does not relax the https rule of redirect_uri
+    let strict = client(&mock, &[]);
+    let err = strict.authorize_url(loopback, ResponseType::Code, None).unwrap_err();
+    assert_eq!(err.status(), Status::InvalidArgument);
+    assert!(err.message().contains("allow_loopback_redirect_uri"), "{err}");
+    let native = client(&mock, &[("allow_loopback_redirect_uri", "true")]);
+    let url = native.authorize_url(loopback, ResponseType::Code, Some("s")).unwrap();
+    let code = parse_code_redirect(&location_of(&url), Some("s")).unwrap();
+    native.authorization_code_grant(&code, loopback).unwrap();
+    assert_eq!(native.authorize_url("http://example.com/cb", ResponseType::Code, None).unwrap_err().status(), Status::InvalidArgument);
+}
+
+#[test]
+fn grant_none_after_a_refused_refresh_token_says_so() {
+    let mock = MockServer::start().unwrap();
+    let auth = client(&mock, &[("grant", "none")]);
+    let tok = auth.password_grant(USER, PASSWORD).unwrap();
+    client(&mock, &[]).revoke(tok.refresh_token()).unwrap();
+    auth.invalidate_token(tok.access_token()).unwrap();
+    let err = auth.get_token().unwrap_err();
+    assert_eq!((err.status(), err.oauth_code(), err.http_status()), (Status::NoToken, Some("invalid_grant"), 400), "{err}");
+    assert!(err.message().contains("refused"), "{err}");
+}

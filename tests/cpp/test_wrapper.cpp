@@ -552,7 +552,9 @@ TEST(invalidate_set_token_and_json_roundtrip) {
 
 TEST(authorization_code_flow) {
   mock_reset();
-  const tpauth::Auth auth = mock_auth();
+  // a redirect_uri must be https, unless a loopback listener is explicitly allowed (RFC 8252)
+  EXPECT_ERROR(InvalidArgument, mock_auth().authorize_url("http://127.0.0.1:1/callback", "code"));
+  const tpauth::Auth auth = mock_auth({{"allow_loopback_redirect_uri", "true"}});
   const std::string state = tpauth::new_state();
   CHECK(state.size() >= 22);
   CHECK(std::all_of(state.begin(), state.end(),
@@ -594,7 +596,7 @@ TEST(authorization_code_flow) {
 
 TEST(implicit_flow) {
   mock_reset();
-  const tpauth::Auth auth = mock_auth();
+  const tpauth::Auth auth = mock_auth({{"allow_loopback_redirect_uri", "true"}});
   const std::string state = tpauth::new_state();
   const std::string redirect_uri = "http://127.0.0.1:1/cb";
   const std::string url = auth.authorize_url(redirect_uri, "token", std::string_view(state));
