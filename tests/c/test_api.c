@@ -443,14 +443,18 @@ static void test_code_flow(void) {
   mock_reset();
   tp_auth *auth = new_auth(NULL);
   char redirect[128], want[512], location[1024];
-  snprintf(redirect, sizeof redirect, "http://127.0.0.1:%d/cb", g_port);
+  snprintf(redirect, sizeof redirect, "https://app.example.com/cb");
   char *state = tp_new_state();
   char *url = NULL;
+  /* a redirect_uri must be https; a loopback listener only with allow_loopback_redirect_uri=true */
+  char loopback[64];
+  snprintf(loopback, sizeof loopback, "http://127.0.0.1:%d/cb", g_port);
+  EXPECT_FAIL(TP_ERR_INVALID_ARGUMENT, "allow_loopback_redirect_uri", tp_authorize_url(auth, loopback, "code", state, &url, &ERR));
   EXPECT_OK(tp_authorize_url(auth, redirect, "code", state, &url, &ERR));
   snprintf(want, sizeof want,
-           "http://127.0.0.1:%d/authenticate?client_id=mock-api-key&redirect_uri=http%%3A%%2F%%2F127.0.0.1%%3A%d%%2Fcb"
+           "http://127.0.0.1:%d/authenticate?client_id=mock-api-key&redirect_uri=https%%3A%%2F%%2Fapp.example.com%%2Fcb"
            "&response_type=code&state=%s",
-           g_port, g_port, state);
+           g_port, state);
   CHECK_STR(url, want);
   CHECK(url && follow_authorize(url, location, sizeof location));
   char *code = NULL;
@@ -463,8 +467,7 @@ static void test_code_flow(void) {
   char last[8192], body[512];
   mock_last("last_token_request", last, sizeof last);
   snprintf(body, sizeof body,
-           "\"body\":\"grant_type=authorization_code&code=%s&redirect_uri=http%%3A%%2F%%2F127.0.0.1%%3A%d%%2Fcb\"", code,
-           g_port);
+           "\"body\":\"grant_type=authorization_code&code=%s&redirect_uri=https%%3A%%2F%%2Fapp.example.com%%2Fcb\"", code);
   CHECK_CONTAINS(last, body);
   /* the code is used now: invalid_grant, and no retry for a code exchange */
   long before = mock_stat("token_requests");
@@ -535,7 +538,7 @@ static void test_implicit_flow(void) {
   mock_reset();
   tp_auth *auth = new_auth("grant", "none", NULL);
   char redirect[128], location[1024];
-  snprintf(redirect, sizeof redirect, "http://127.0.0.1:%d/cb", g_port);
+  snprintf(redirect, sizeof redirect, "https://app.example.com/cb");
   char *url = NULL;
   EXPECT_OK(tp_authorize_url(auth, redirect, "token", "st-123", &url, &ERR));
   CHECK(url && follow_authorize(url, location, sizeof location));
