@@ -9,7 +9,7 @@ mod args;
 mod demo;
 
 use args::{opt, switch, Flag, Parsed, UsageError};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::process::ExitCode;
 use tpauth::{Auth, Config, Error, ResponseType};
 
@@ -83,19 +83,6 @@ const COMMANDS: &[Command] = &[
         run: cmd_revoke,
     },
     Command {
-        name: "mock",
-        help: "usage: tpauth mock [--port N] [--host H] [--exit-on-stdin-eof] [--verbose]\n\n\
-               Serve a strict in-memory mock of Trustpilot's OAuth2 business API (docs/mock.md) on\n\
-               H (default 127.0.0.1) port N (default 0: a free one). Prints the port alone on the first\n\
-               line of stdout, then serves until killed, or until stdin reaches EOF with\n\
-               --exit-on-stdin-eof. --verbose logs one line per request on stderr.\n\
-               Use api_base_url=http://127.0.0.1:PORT, authorize_url=http://127.0.0.1:PORT/authenticate,\n\
-               allow_insecure_http=true, key mock-api-key, secret mock-api-secret,\n\
-               user user@example.com / mock-password.",
-        flags: &[opt("port"), opt("host"), switch("exit-on-stdin-eof"), switch("verbose")],
-        run: cmd_mock,
-    },
-    Command {
         name: "demo",
         help: "usage: tpauth demo\n\n\
                Start the mock in-process and run every flow against it, one line per step: password\n\
@@ -141,6 +128,8 @@ fn main() -> ExitCode {
             println!("tpauth {}", tpauth::VERSION);
             return ExitCode::SUCCESS;
         }
+        // The mock server's command line is the mock crate's own (one parser, one usage text).
+        "mock" => return ExitCode::from(u8::try_from(tpauth_mock::cli::run(argv[1..].iter().cloned())).unwrap_or(1)),
         _ => {}
     }
     let Some(cmd) = COMMANDS.iter().find(|c| c.name == first) else {
@@ -233,41 +222,6 @@ fn cmd_revoke(p: &Parsed) -> Result<(), Failure> {
     auth.revoke(p.get("refresh-token"))?;
     eprintln!("tpauth: revoked");
     Ok(())
-}
-
-fn cmd_mock(p: &Parsed) -> Result<(), Failure> {
-    let port = match p.get("port") {
-        None => 0,
-        Some(s) => s.parse::<u16>().map_err(|_| Failure::Usage(format!("--port must be a number from 0 to 65535, not {s:?}")))?,
-    };
-    let host = p.get("host").unwrap_or("127.0.0.1");
-    let mock =
-        tpauth_mock::MockServer::start_on(host, port).map_err(|e| Failure::Other(format!("mock: cannot listen on {host}:{port}: {e}")))?;
-    mock.set_verbose(p.has("verbose"));
-    print_line(&mock.port().to_string())?;
-    eprintln!(
-        "tpauth mock: serving on {} (api_base_url), authorize_url {}, key mock-api-key, secret mock-api-secret, user user@example.com / mock-password{}",
-        mock.url(),
-        mock.authorize_url(),
-        if p.has("exit-on-stdin-eof") { "; exits at EOF on stdin" } else { "; stop with Ctrl-C" }
-    );
-    if p.has("exit-on-stdin-eof") {
-        let mut sink = [0u8; 4096];
-        let mut stdin = std::io::stdin().lock();
-        loop {
-            match stdin.read(&mut sink) {
-                Ok(0) => break,
-                Ok(_) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(_) => break,
-            }
-        }
-        drop(mock);
-        return Ok(());
-    }
-    loop {
-        std::thread::park();
-    }
 }
 
 fn cmd_demo(_: &Parsed) -> Result<(), Failure> {
