@@ -14,7 +14,7 @@ use tpauth::{Auth, Error, Status};
 /// Every call's timeout; the slow fault answers after `SLOW_MS`.
 const TIMEOUT_MS: u64 = 700;
 const SLOW_MS: u64 = 1_600;
-const REDIRECT: &str = "http://127.0.0.1:9/cb";
+const REDIRECT: &str = "https://app.example.com/cb";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Op {

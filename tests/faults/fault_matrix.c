@@ -21,7 +21,7 @@
 #include "tpauth.h"
 
 enum { TIMEOUT_MS = 700, SLOW_MS = 1600 };
-static const char *REDIRECT = "http://127.0.0.1:9/cb";
+static const char *REDIRECT = "https://app.example.com/cb";
 static int g_port, g_passed, g_failed, g_timing = 1;
 static char g_base[64];
 
@@ -72,7 +72,7 @@ static long token_endpoint_requests(void) { return stat_of("token_requests") + s
 /* A fresh authorization code for REDIRECT, from the mock's authorize page (its 302 Location). */
 static char *fresh_code(void) {
   char path[256], buf[4096];
-  snprintf(path, sizeof path, "/authenticate?client_id=mock-api-key&redirect_uri=http%%3A%%2F%%2F127.0.0.1%%3A9%%2Fcb"
+  snprintf(path, sizeof path, "/authenticate?client_id=mock-api-key&redirect_uri=https%%3A%%2F%%2Fapp.example.com%%2Fcb"
                               "&response_type=code&state=st");
   http("GET", path, NULL, buf, sizeof buf);
   char *loc = strcasestr(buf, "\r\nlocation: ");
