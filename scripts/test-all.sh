@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: installs what is missing, builds the native library once, and runs every
 # suite in every language against mock servers it starts on 127.0.0.1. Exits non-zero if any
-# suite fails. Usage: scripts/test-all.sh [suite...]   (suites: rust c install python go php dotnet)
+# suite fails. Usage: scripts/test-all.sh [suite...]   (suites: rust c install faults miri fuzz python go php dotnet redis)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-rust.sh
@@ -10,7 +10,7 @@ ensure_apt cc gcc
 ensure_apt make make
 ensure_apt pkg-config pkg-config
 
-all=(rust c install python go php dotnet redis)
+all=(rust c install faults miri fuzz python go php dotnet redis)
 suites=("${@:-${all[@]}}")
 passed=0; failed=0; failed_names=()
 
@@ -43,6 +43,9 @@ for s in "${suites[@]}"; do
     rust) run_suite rust rust_suite ;;
     c) run_suite c tests/c/run.sh ;;
     install) run_suite install tests/install/run.sh ;;
+    faults) run_suite faults tests/faults/run.sh ;;
+    miri) run_suite miri tests/miri/run.sh ;;
+    fuzz) run_suite fuzz fuzz/run.sh 30 ;;
     python) run_suite python bindings/python/test.sh ;;
     go) run_suite go bindings/go/test.sh ;;
     php) run_suite php bindings/php/test.sh ;;
