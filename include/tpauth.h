@@ -234,7 +234,7 @@ tp_status tp_config_new(const char *api_key,
 /**
  * A configuration from the environment: TRUSTPILOT_API_KEY, TRUSTPILOT_API_SECRET,
  * TRUSTPILOT_USERNAME, TRUSTPILOT_PASSWORD, TRUSTPILOT_API_HOST (api_base_url; a bare host
- * name means https://HOST) and TRUSTPILOT_<KEY> for every other option (e.g.
+ * name means https://HOST) and TRUSTPILOT_{KEY} for every other option (e.g.
  * TRUSTPILOT_TOKEN_CACHE).
  *
  * On success *out receives a configuration the caller frees with tp_config_free. Errors:

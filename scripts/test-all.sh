@@ -31,6 +31,7 @@ rust_suite() {
     echo "rustfmt: these files need cargo fmt:"; cargo fmt --all --check -- -l 2>&1 | head -20; return 1
   fi
   cargo clippy --quiet -p tpauth -p tpauth-mock --features cli --all-targets -- -D warnings || return 1
+  RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps -p tpauth -p tpauth-mock || return 1
   cargo test --quiet -p tpauth --features cli || return 1
   cargo test --quiet -p tpauth-mock
 }

@@ -2,16 +2,16 @@
 //!
 //! Every entry point follows the same rules (API.md §2), enforced by the machinery of this module:
 //!
-//! - [`ffi_status!`] wraps the body of every fallible function: a panic becomes
+//! - `ffi_status!` wraps the body of every fallible function: a panic becomes
 //!   `TP_ERR_INTERNAL`, an [`Error`] becomes its status, and `*err` (when `err` is not NULL)
-//!   receives a new `tp_error`. [`ffi_value!`] wraps every other function and returns a safe
+//!   receives a new `tp_error`. `ffi_value!` wraps every other function and returns a safe
 //!   default on panic.
-//! - [`arg_ref!`], [`arg_mut!`], [`arg_str!`], [`arg_opt_str!`] and [`arg_out!`] check a pointer
+//! - `arg_ref!`, `arg_mut!`, `arg_str!`, `arg_opt_str!` and `arg_out!` check a pointer
 //!   argument and return `TP_ERR_INVALID_ARGUMENT` with a message naming it ("username is NULL",
 //!   "password: not valid UTF-8").
-//! - Each handle type declares once how it is owned ([`Castable`]); [`into_raw`], [`free_raw`],
-//!   [`borrow`] and [`borrow_mut`] only accept the matching pointers.
-//! - Out parameters are written only on success ([`write_out`] is the last step of a body).
+//! - Each handle type declares once how it is owned (`Castable`); `into_raw`, `free_raw`,
+//!   `borrow` and `borrow_mut` only accept the matching pointers.
+//! - Out parameters are written only on success (`write_out` is the last step of a body).
 //!
 //! # Safety
 //!
