@@ -36,7 +36,7 @@ gcc "${CF[@]}" -o "$BIN/fixed_server" bench/proof/fixed_server.c -lpthread
 "$py" bench/proof/proof.py --bin "$BIN" "${quick[@]}"
 
 if [ "$all" = 1 ]; then
-  for b in bench/grants/run.sh bench/c/run.sh bench/stampede/run.sh bench/go/run.sh; do
+  for b in bench/c/run.sh bench/go/run.sh; do
     [ -x "$b" ] || continue
     echo; echo "=== $b ==="
     "$b" || echo "($b failed)"
