@@ -18,7 +18,7 @@ use crate::secret::Secret;
 use crate::token::{now_ms, Token};
 use base64::Engine as _;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant, SystemTime};
 use zeroize::Zeroizing;
 
@@ -174,7 +174,7 @@ fn response_error(what: &str, resp: &HttpResponse, secrets: &[&str]) -> Error {
 
 impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let cur = self.inner.current.read().unwrap_or_else(PoisonError::into_inner);
+        let cur = self.inner.current();
         f.debug_struct("Auth")
             .field("api_key", &self.inner.cfg.api_key)
             .field("api_base_url", &self.inner.cfg.api_base_url)
@@ -300,7 +300,7 @@ impl Auth {
     /// concurrent 401s cause one renewal. Its refresh token is kept for that renewal.
     pub fn invalidate_token(&self, access_token: &str) -> Result<()> {
         non_empty("access_token", access_token)?;
-        let mut cur = self.inner.current.write().unwrap_or_else(PoisonError::into_inner);
+        let mut cur = self.inner.current_mut();
         let matches = cur.usable && cur.token.as_ref().is_some_and(|t| t.access_token() == access_token);
         if matches {
             cur.usable = false;
@@ -494,7 +494,7 @@ impl Inner {
         self.post_form("revoke", &self.revoke_url, vec![("token", rt)], true)?;
         log_event!(Info, "revoke: the refresh token was revoked");
         {
-            let mut cur = self.current.write().unwrap_or_else(PoisonError::into_inner);
+            let mut cur = self.current_mut();
             if cur.token.as_ref().and_then(Token::refresh_token) == Some(rt) {
                 *cur = Current { invalidated: cur.token.as_ref().and_then(|t| Secret::new(t.access_token())), ..Current::default() };
             }
@@ -537,13 +537,24 @@ impl Inner {
 
     // ---- the current token -------------------------------------------------------------------
 
+    /// The current token, for reading (a poisoned lock still holds a consistent value: every
+    /// writer assigns whole fields).
+    fn current(&self) -> RwLockReadGuard<'_, Current> {
+        self.current.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The current token, for replacing.
+    fn current_mut(&self) -> RwLockWriteGuard<'_, Current> {
+        self.current.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn current_refresh_token(&self) -> Option<String> {
-        let cur = self.current.read().unwrap_or_else(PoisonError::into_inner);
+        let cur = self.current();
         cur.token.as_ref().and_then(Token::refresh_token).map(str::to_owned)
     }
 
     fn set_current(&self, token: &Token) {
-        let mut cur = self.current.write().unwrap_or_else(PoisonError::into_inner);
+        let mut cur = self.current_mut();
         cur.token = Some(token.clone());
         cur.usable = true;
     }
@@ -568,14 +579,14 @@ impl Inner {
     }
 
     fn is_invalidated(&self, t: &Token) -> bool {
-        let cur = self.current.read().unwrap_or_else(PoisonError::into_inner);
+        let cur = self.current();
         cur.invalidated.as_ref().is_some_and(|i| i.expose() == t.access_token())
     }
 
     fn get_token(&self) -> Result<Token> {
         let now = now_ms();
         let current = {
-            let cur = self.current.read().unwrap_or_else(PoisonError::into_inner);
+            let cur = self.current();
             if cur.usable {
                 cur.token.clone()
             } else {
@@ -613,7 +624,7 @@ impl Inner {
             }
         }
         {
-            let cur = self.current.read().unwrap_or_else(PoisonError::into_inner);
+            let cur = self.current();
             if let (true, Some(t)) = (cur.usable, &cur.token) {
                 if !self.renew_due(t, now_ms()) {
                     return Ok(t.clone());
@@ -639,7 +650,7 @@ impl Inner {
     /// refresh, then fall back to the configured grant; write the result before unlocking.
     fn renew_now(&self) -> Result<Token> {
         let _guard = self.cache.as_ref().map(|c| c.lock(&self.cache_key)).transpose()?;
-        let mine = self.current.read().unwrap_or_else(PoisonError::into_inner).token.clone();
+        let mine = self.current().token.clone();
         let mut refresh_token = mine.as_ref().and_then(Token::refresh_token).map(|s| Zeroizing::new(s.to_owned()));
         if let Some(cache) = &self.cache {
             if let Some(cached) = cache.load(&self.cache_key)? {
