@@ -687,7 +687,11 @@ pub(crate) fn fault_response(fault: &Fault, route: Route, state: &mut State, req
             body.extend_from_slice(prefix);
             body.resize(size.saturating_sub(suffix.len()).max(prefix.len()), b'x');
             body.extend_from_slice(suffix);
-            Response::json(200, body)
+            let r = Response::json(fault.status.unwrap_or(200), body);
+            match &fault.retry_after {
+                Some(ra) => r.header("Retry-After", ra),
+                None => r,
+            }
         }
         FaultKind::Unauthorized => {
             if route == Route::Api {
@@ -707,7 +711,7 @@ pub(crate) fn fault_response(fault: &Fault, route: Route, state: &mut State, req
                 echo.push_str(&format!("\n{k}: {v}"));
             }
             echo.push_str(&format!("\n{} {}{}{}", req.method, req.path, if req.query.is_empty() { "" } else { "?" }, req.query));
-            let r = Response::json(fault.status, json!({"error": "invalid_request", "error_description": echo}).to_string());
+            let r = Response::json(fault.status.unwrap_or(400), json!({"error": "invalid_request", "error_description": echo}).to_string());
             match &fault.retry_after {
                 Some(ra) => r.header("Retry-After", ra),
                 None => r,
