@@ -59,8 +59,9 @@ fn token_out(out: *mut *mut tp_token, token: crate::Token) {
 ///
 /// On success *out receives a token the caller frees with tp_token_free. Errors:
 /// TP_ERR_INVALID_ARGUMENT (a NULL or non-UTF-8 argument), TP_ERR_INVALID_GRANT (wrong
-/// username or password), TP_ERR_UNAUTHORIZED (wrong API key or secret), TP_ERR_RATE_LIMITED,
-/// TP_ERR_HTTP, TP_ERR_PROTOCOL, TP_ERR_NETWORK, TP_ERR_TIMEOUT. Thread-safe.
+/// username or password), TP_ERR_UNAUTHORIZED (wrong API key or secret, or a client_auth mode
+/// the server does not accept), TP_ERR_RATE_LIMITED, TP_ERR_HTTP, TP_ERR_PROTOCOL,
+/// TP_ERR_NETWORK, TP_ERR_TIMEOUT. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn tp_password_grant(
     auth: *mut tp_auth,
