@@ -337,3 +337,42 @@ fn invalid_client_message_names_client_auth() {
     }
     assert!(!e.message().contains("wrong-secret"));
 }
+
+// ---- explicit grants and the shared cache --------------------------------------------------------
+
+/// `password_grant` for a user other than the configured one stored that user's token under the
+/// configured identity's cache key: another process configured for the first user was then served
+/// the second user's token. Explicit grants for another identity now stay out of the shared cache
+/// (in memory only), and so do their renewals.
+#[test]
+fn password_grant_for_another_user_is_not_served_from_the_cache_to_the_configured_user() {
+    let mock = MockServer::start().unwrap();
+    let dir = temp_dir("other-user");
+    let cache = dir.join("tokens.json");
+    let cache = cache.to_str().unwrap();
+    let a = password_client(&mock, &[("token_cache", cache)]);
+    mock.configure(json!({"username": "other@example.com", "password": "other-pw"})).unwrap();
+    let other = a.password_grant("other@example.com", "other-pw").unwrap();
+    assert_eq!(a.get_token().unwrap().access_token(), other.access_token(), "the explicit grant's token is the current one");
+    // its renewal (after the API refused it) is not written for the configured user either
+    a.invalidate_token(other.access_token()).unwrap();
+    let other2 = a.get_token().unwrap();
+    assert_ne!(other2.access_token(), other.access_token());
+    let on_disk = std::fs::read_to_string(cache).unwrap_or_default();
+    for t in [&other, &other2] {
+        assert!(!on_disk.contains(t.access_token()), "another user's token was written to the shared cache");
+    }
+    // a second process configured for USER gets a token of its own
+    mock.configure(json!({"username": USER, "password": PASSWORD})).unwrap();
+    let before = mock.stats().token_requests;
+    let b = password_client(&mock, &[("token_cache", cache)]);
+    let mine = b.get_token().unwrap();
+    assert!(mine.access_token() != other.access_token() && mine.access_token() != other2.access_token(), "served another user's token");
+    assert_eq!(mock.stats().token_requests, before + 1);
+    // and the configured user's own explicit grant is shared as before
+    let c = password_client(&mock, &[("token_cache", cache)]);
+    let granted = c.password_grant(USER, PASSWORD).unwrap();
+    let d = password_client(&mock, &[("token_cache", cache)]);
+    assert_eq!(d.get_token().unwrap().access_token(), granted.access_token());
+    let _ = std::fs::remove_dir_all(&dir);
+}
