@@ -6,6 +6,11 @@
 //! caller's result or error. With a token cache, the renewal happens under the cache's lock after
 //! re-reading it, so that processes sharing the cache make one token request between them.
 
+#[cfg(all(test, loom))]
+mod loom_tests;
+mod managed;
+mod sync;
+
 use crate::answer::{response_error, Secrets};
 use crate::cache::{self, TokenCache};
 use crate::config::{ClientAuth, Config, Grant, RefreshEndpoint};
@@ -15,11 +20,10 @@ use crate::http::{redact_url, Http, HttpResponse};
 use crate::log::log_event;
 use crate::redirect::{build_authorize_url, check_redirect_uri, ResponseType};
 use crate::response::Response;
-use crate::secret::Secret;
 use crate::token::{now_ms, Token};
 use base64::Engine as _;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use managed::{Managed, Renewal};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
@@ -43,32 +47,14 @@ struct Inner {
     token_url: String,
     refresh_url: String,
     revoke_url: String,
-    current: RwLock<Current>,
-    /// Held by the one caller that renews; the others wait on it.
-    renew: Mutex<RenewSlot>,
-    /// Incremented (under `renew`) each time a renewal completes.
-    renew_gen: AtomicU64,
+    /// The managed token's state machine (single flight, renew-ahead, invalidation).
+    managed: Managed,
     /// No token request before this instant: a 429 asked us to wait.
     cooldown_until: Mutex<Option<Instant>>,
     cache: Option<Box<dyn TokenCache>>,
     cache_key: String,
     /// The hosts that may receive the token (`check_token_url`).
     token_hosts: crate::url::TokenHosts,
-}
-
-#[derive(Default)]
-struct Current {
-    token: Option<Token>,
-    /// False once the API refused the access token (its refresh token is still worth using).
-    usable: bool,
-    /// The access token last invalidated: never adopted again from the cache.
-    invalidated: Option<Secret>,
-}
-
-#[derive(Default)]
-struct RenewSlot {
-    /// The outcome of the last renewal, handed to the callers that waited for it.
-    last: Option<Result<Token>>,
 }
 
 /// One token request: what to send.
@@ -104,12 +90,11 @@ fn non_empty(name: &str, value: &str) -> Result<()> {
 
 impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let cur = self.inner.current();
         f.debug_struct("Auth")
             .field("api_key", &self.inner.cfg.api_key)
             .field("api_base_url", &redact_url(&self.inner.cfg.api_base_url))
             .field("grant", &self.inner.cfg.effective_grant())
-            .field("token", &cur.token.as_ref().map(|_| if cur.usable { "[redacted]" } else { "[invalidated]" }))
+            .field("token", &self.inner.managed.describe())
             .field("token_cache", &self.inner.cache.as_ref().map(|c| c.describe()))
             .finish_non_exhaustive()
     }
@@ -138,9 +123,7 @@ impl Auth {
                 revoke_url: format!("{base}{REVOKE_PATH}"),
                 cfg: cfg.clone(),
                 http,
-                current: RwLock::new(Current::default()),
-                renew: Mutex::new(RenewSlot::default()),
-                renew_gen: AtomicU64::new(0),
+                managed: Managed::new(cfg.refresh_leeway_s),
                 cooldown_until: Mutex::new(None),
                 cache,
                 cache_key,
@@ -224,20 +207,14 @@ impl Auth {
     /// configured grant). Renews `refresh_leeway_s` ahead of expiry; if that early renewal fails
     /// while the token is still valid, the current token is served.
     pub fn get_token(&self) -> Result<Token> {
-        self.inner.get_token()
+        self.inner.managed.get_token(&*self.inner)
     }
 
     /// Drop the current token if it is still `access_token` (the one the API refused), so that N
     /// concurrent 401s cause one renewal. Its refresh token is kept for that renewal.
     pub fn invalidate_token(&self, access_token: &str) -> Result<()> {
         non_empty("access_token", access_token)?;
-        let mut cur = self.inner.current_mut();
-        let matches = cur.usable && cur.token.as_ref().is_some_and(|t| t.access_token() == access_token);
-        if matches {
-            cur.usable = false;
-            cur.invalidated = Secret::new(access_token);
-            log_event!(Info, "managed token: invalidated (the API refused it); the next call renews it");
-        }
+        self.inner.managed.invalidate(access_token);
         Ok(())
     }
 
@@ -454,12 +431,7 @@ impl Inner {
     fn revoke(&self, rt: &str) -> Result<()> {
         self.post_form("revoke", &self.revoke_url, vec![("token", rt)], true)?;
         log_event!(Info, "revoke: the refresh token was revoked");
-        {
-            let mut cur = self.current_mut();
-            if cur.token.as_ref().and_then(Token::refresh_token) == Some(rt) {
-                *cur = Current { invalidated: cur.token.as_ref().and_then(|t| Secret::new(t.access_token())), ..Current::default() };
-            }
-        }
+        self.managed.forget_revoked(rt);
         if let Some(cache) = &self.cache {
             let _guard = cache.lock(&self.cache_key)?;
             if cache.load(&self.cache_key)?.is_some_and(|t| t.refresh_token() == Some(rt)) {
@@ -498,32 +470,14 @@ impl Inner {
 
     // ---- the current token -------------------------------------------------------------------
 
-    /// The current token, for reading (a poisoned lock still holds a consistent value: every
-    /// writer assigns whole fields).
-    fn current(&self) -> RwLockReadGuard<'_, Current> {
-        self.current.read().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The current token, for replacing.
-    fn current_mut(&self) -> RwLockWriteGuard<'_, Current> {
-        self.current.write().unwrap_or_else(PoisonError::into_inner)
-    }
-
     fn current_refresh_token(&self) -> Option<String> {
-        let cur = self.current();
-        cur.token.as_ref().and_then(Token::refresh_token).map(str::to_owned)
-    }
-
-    fn set_current(&self, token: &Token) {
-        let mut cur = self.current_mut();
-        cur.token = Some(token.clone());
-        cur.usable = true;
+        self.managed.refresh_token()
     }
 
     /// A token obtained outside the managed renewal (a grant, `set_token`) becomes current and is
     /// written to the cache. A cache failure does not lose the token: it is logged.
     fn adopt(&self, token: &Token) {
-        self.set_current(token);
+        self.managed.adopt(token);
         if let Some(cache) = &self.cache {
             let stored = cache.lock(&self.cache_key).and_then(|_guard| cache.store(&self.cache_key, token));
             if let Err(e) = stored {
@@ -532,95 +486,24 @@ impl Inner {
         }
     }
 
-    /// When the token should be renewed: `refresh_leeway_s` before expiry, but never earlier than
-    /// half-way through its lifetime.
-    fn renew_due(&self, t: &Token, now_ms: i64) -> bool {
-        let leeway_ms = self.cfg.refresh_leeway_s.saturating_mul(1000).min(t.expires_in().max(0).saturating_mul(500));
-        t.is_expired_at_ms(now_ms, leeway_ms)
-    }
-
-    fn is_invalidated(&self, t: &Token) -> bool {
-        let cur = self.current();
-        cur.invalidated.as_ref().is_some_and(|i| i.expose() == t.access_token())
-    }
-
-    fn get_token(&self) -> Result<Token> {
-        let now = now_ms();
-        let current = {
-            let cur = self.current();
-            if cur.usable {
-                cur.token.clone()
-            } else {
-                None
-            }
-        };
-        if let Some(t) = current {
-            if !t.is_expired_at_ms(now, 0) {
-                if !self.renew_due(&t, now) {
-                    return Ok(t);
-                }
-                // Renew ahead, by one caller; everyone else keeps the still-valid token.
-                if let Ok(mut slot) = self.renew.try_lock() {
-                    return match self.renew_locked(&mut slot) {
-                        Ok(fresh) => Ok(fresh),
-                        Err(e) => {
-                            log_event!(
-                                Warn,
-                                "managed token: early renewal failed ({}); serving the current token until it expires",
-                                e.message()
-                            );
-                            Ok(t)
-                        }
-                    };
-                }
-                return Ok(t);
-            }
-        }
-        // No valid token: one caller renews, the others wait for its outcome.
-        let seen = self.renew_gen.load(Ordering::Acquire);
-        let mut slot = lock(&self.renew);
-        if self.renew_gen.load(Ordering::Acquire) != seen {
-            if let Some(outcome) = &slot.last {
-                return outcome.clone();
-            }
-        }
-        {
-            let cur = self.current();
-            if let (true, Some(t)) = (cur.usable, &cur.token) {
-                if !self.renew_due(t, now_ms()) {
-                    return Ok(t.clone());
-                }
-            }
-        }
-        self.renew_locked(&mut slot)
-    }
-
-    fn renew_locked(&self, slot: &mut RenewSlot) -> Result<Token> {
-        let outcome = self.renew_now();
-        slot.last = Some(outcome.clone());
-        self.renew_gen.fetch_add(1, Ordering::Release);
-        outcome
-    }
-
     /// Whether a token read from the cache can be served as it is.
     fn servable(&self, t: &Token) -> bool {
-        !self.is_invalidated(t) && !self.renew_due(t, now_ms())
+        !self.managed.is_invalidated(t) && !self.managed.renew_due(t, now_ms())
     }
 
-    /// One renewal (the caller holds `renew`): under the cache lock, re-read the cache, then
-    /// refresh, then fall back to the configured grant; write the result before unlocking.
-    fn renew_now(&self) -> Result<Token> {
+    /// One renewal (the caller holds the managed token's renewal lock): under the cache lock,
+    /// re-read the cache, then refresh, then fall back to the configured grant; write the result
+    /// before unlocking. `mine` is the token being replaced.
+    fn renew_now(&self, mine: Option<&Token>) -> Result<Token> {
         let _guard = self.cache.as_ref().map(|c| c.lock(&self.cache_key)).transpose()?;
-        let mine = self.current().token.clone();
-        let mut refresh_token = mine.as_ref().and_then(Token::refresh_token).map(|s| Zeroizing::new(s.to_owned()));
+        let mut refresh_token = mine.and_then(Token::refresh_token).map(|s| Zeroizing::new(s.to_owned()));
         if let Some(cache) = &self.cache {
             if let Some(cached) = cache.load(&self.cache_key)? {
                 if self.servable(&cached) {
                     log_event!(Info, "token cache {}: using the token another process renewed", cache.describe());
-                    self.set_current(&cached);
                     return Ok(cached);
                 }
-                let newer = mine.as_ref().is_none_or(|m| cached.received_at_ms() >= m.received_at_ms());
+                let newer = mine.is_none_or(|m| cached.received_at_ms() >= m.received_at_ms());
                 if newer {
                     if let Some(rt) = cached.refresh_token() {
                         refresh_token = Some(Zeroizing::new(rt.to_owned()));
@@ -629,7 +512,6 @@ impl Inner {
             }
         }
         let token = self.renew_with(refresh_token.as_deref().map(String::as_str))?;
-        self.set_current(&token);
         if let Some(cache) = &self.cache {
             if let Err(e) = cache.store(&self.cache_key, &token) {
                 log_event!(Error, "token cache: the renewed token could not be written: {}", e.message());
@@ -700,5 +582,15 @@ impl Inner {
                 })
             }
         }
+    }
+}
+
+impl Renewal for Inner {
+    fn now_ms(&self) -> i64 {
+        now_ms()
+    }
+
+    fn renew(&self, current: Option<&Token>) -> Result<Token> {
+        self.renew_now(current)
     }
 }
