@@ -267,6 +267,11 @@ impl Managed {
         }
     }
 
+    /// The current token, usable or not.
+    pub(crate) fn current_token(&self) -> Option<Token> {
+        self.read().token.clone()
+    }
+
     /// The current token's refresh token.
     pub(crate) fn refresh_token(&self) -> Option<String> {
         self.read().token.as_ref().and_then(Token::refresh_token).map(str::to_owned)

@@ -20,6 +20,7 @@ use crate::http::{redact_url, Http, HttpResponse};
 use crate::log::log_event;
 use crate::redirect::{build_authorize_url, check_redirect_uri, ResponseType};
 use crate::response::Response;
+use crate::secret::Secret;
 use crate::token::{now_ms, Token};
 use base64::Engine as _;
 use managed::{Managed, Renewal};
@@ -55,6 +56,10 @@ struct Inner {
     cache_key: String,
     /// The hosts that may receive the token (`check_token_url`).
     token_hosts: crate::url::TokenHosts,
+    /// The access token of the current token when it belongs to another identity than the
+    /// configured one (an explicit grant for another user): it and its renewals stay out of the
+    /// shared token cache.
+    foreign: Mutex<Option<Secret>>,
 }
 
 /// One token request: what to send.
@@ -127,6 +132,7 @@ impl Auth {
                 cooldown_until: Mutex::new(None),
                 cache,
                 cache_key,
+                foreign: Mutex::new(None),
                 token_hosts: crate::url::TokenHosts::new(&cfg.api_base_url, &cfg.token_hosts),
             }),
         })
@@ -139,20 +145,32 @@ impl Auth {
 
     // ---- grants ---------------------------------------------------------------------------
 
-    /// The password grant; the token becomes the current one (and is written to the cache).
+    /// The password grant; the token becomes the current one. It is written to the token cache
+    /// only when it belongs to the configured identity (`username` is this user and the managed
+    /// grant is `password`, or the client has no identity of its own: `grant=none` without a
+    /// username); a token for another user stays in this client's memory, and so do its renewals,
+    /// so that processes sharing the cache are never served another user's token.
     pub fn password_grant(&self, username: &str, password: &str) -> Result<Token> {
         non_empty("username", username)?;
         non_empty("password", password)?;
         let t = self.inner.token_request(&GrantRequest::Password { username, password }, None)?;
-        self.inner.adopt(&t);
+        let cfg = &self.inner.cfg;
+        let mine = match cfg.effective_grant() {
+            Grant::Password => cfg.username.as_deref() == Some(username),
+            Grant::None => cfg.username.as_deref().is_none_or(|u| u == username),
+            Grant::ClientCredentials => false,
+        };
+        self.inner.adopt(&t, mine);
         Ok(t)
     }
 
-    /// The client-credentials grant; the token becomes the current one. API calls made with it
-    /// need the `business_user_id` option.
+    /// The client-credentials grant; the token becomes the current one (written to the token
+    /// cache when the managed grant is `client_credentials`, or `none` without a username). API
+    /// calls made with it need the `business_user_id` option.
     pub fn client_credentials_grant(&self) -> Result<Token> {
         let t = self.inner.token_request(&GrantRequest::ClientCredentials, None)?;
-        self.inner.adopt(&t);
+        let mine = self.inner.cfg.effective_grant() == Grant::ClientCredentials || self.inner.open_identity();
+        self.inner.adopt(&t, mine);
         Ok(t)
     }
 
@@ -162,7 +180,9 @@ impl Auth {
         non_empty("code", code)?;
         check_redirect_uri(redirect_uri, self.inner.cfg.allow_loopback_redirect_uri)?;
         let t = self.inner.token_request(&GrantRequest::AuthorizationCode { code, redirect_uri }, None)?;
-        self.inner.adopt(&t);
+        // Whose token it is, only the browser knew: shared only by a client without an identity
+        // of its own (grant=none, no username).
+        self.inner.adopt(&t, self.inner.open_identity());
         Ok(t)
     }
 
@@ -178,8 +198,12 @@ impl Auth {
                 Error::new(Status::NoToken, "refresh: there is no current refresh token (client-credentials and implicit tokens have none); pass one, or obtain a token with a grant first")
             })?),
         };
+        // The new token belongs to whoever the refresh token did: the current token's identity
+        // when it is the current refresh token, else unknown (shared only by an open identity).
+        let current = self.inner.current_refresh_token();
+        let mine = if current.as_deref() == Some(rt.as_str()) { !self.inner.current_is_foreign() } else { self.inner.open_identity() };
         let t = self.inner.token_request(&GrantRequest::Refresh { refresh_token: &rt }, Some(&rt))?;
-        self.inner.adopt(&t);
+        self.inner.adopt(&t, mine);
         Ok(t)
     }
 
@@ -218,9 +242,10 @@ impl Auth {
         Ok(())
     }
 
-    /// Make `token` the current one (and write it to the token cache).
+    /// Make `token` the current one (and write it to the token cache: the caller vouches that it
+    /// belongs to the configured identity).
     pub fn set_token(&self, token: &Token) -> Result<()> {
-        self.inner.adopt(token);
+        self.inner.adopt(token, true);
         Ok(())
     }
 
@@ -474,10 +499,34 @@ impl Inner {
         self.managed.refresh_token()
     }
 
-    /// A token obtained outside the managed renewal (a grant, `set_token`) becomes current and is
-    /// written to the cache. A cache failure does not lose the token: it is logged.
-    fn adopt(&self, token: &Token) {
+    /// Whether the configured identity is open: `grant=none` without a username (the application
+    /// hands the client its tokens), so that any token it obtains is the one to share.
+    fn open_identity(&self) -> bool {
+        self.cfg.effective_grant() == Grant::None && self.cfg.username.is_none()
+    }
+
+    /// Whether `t` belongs to another identity than the configured one.
+    fn is_foreign(&self, t: &Token) -> bool {
+        lock(&self.foreign).as_ref().is_some_and(|f| f.expose() == t.access_token())
+    }
+
+    fn current_is_foreign(&self) -> bool {
+        lock(&self.foreign).is_some() && self.managed.current_token().is_some_and(|t| self.is_foreign(&t))
+    }
+
+    /// A token obtained outside the managed renewal (a grant, `set_token`) becomes current. When
+    /// it belongs to the configured identity (`mine`) it is written to the cache (a cache failure
+    /// does not lose the token: it is logged); otherwise it is marked foreign and kept out of it.
+    fn adopt(&self, token: &Token, mine: bool) {
+        *lock(&self.foreign) = if mine { None } else { Secret::new(token.access_token()) };
         self.managed.adopt(token);
+        if !mine {
+            log_event!(
+                Info,
+                "managed token: the new token belongs to another identity than the configured one; it is kept out of the token cache"
+            );
+            return;
+        }
         if let Some(cache) = &self.cache {
             let stored = cache.lock(&self.cache_key).and_then(|_guard| cache.store(&self.cache_key, token));
             if let Err(e) = stored {
@@ -495,6 +544,35 @@ impl Inner {
     /// re-read the cache, then refresh, then fall back to the configured grant; write the result
     /// before unlocking. `mine` is the token being replaced.
     fn renew_now(&self, mine: Option<&Token>) -> Result<Token> {
+        // A token of another identity (an explicit grant for another user) is renewed with its own
+        // refresh token and kept out of the cache; once that fails, the configured identity takes
+        // over (without that token's refresh token).
+        if let Some(m) = mine.filter(|m| self.is_foreign(m)) {
+            if let Some(rt) = m.refresh_token() {
+                log_event!(Info, "managed token: renewing a token of another identity with its refresh token (not cached)");
+                match self.token_request(&GrantRequest::Refresh { refresh_token: rt }, Some(rt)) {
+                    Ok(t) => {
+                        *lock(&self.foreign) = Secret::new(t.access_token());
+                        return Ok(t);
+                    }
+                    Err(e) if e.status() == Status::InvalidGrant => {
+                        log_event!(
+                            Warn,
+                            "managed token: the other identity's refresh token was refused; falling back to the configured grant"
+                        );
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            let t = self.renew_shared(None)?;
+            *lock(&self.foreign) = None;
+            return Ok(t);
+        }
+        self.renew_shared(mine)
+    }
+
+    /// [`Inner::renew_now`] for the configured identity.
+    fn renew_shared(&self, mine: Option<&Token>) -> Result<Token> {
         let _guard = self.cache.as_ref().map(|c| c.lock(&self.cache_key)).transpose()?;
         let mut refresh_token = mine.and_then(Token::refresh_token).map(|s| Zeroizing::new(s.to_owned()));
         if let Some(cache) = &self.cache {

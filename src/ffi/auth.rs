@@ -55,7 +55,12 @@ fn token_out(out: *mut *mut tp_token, token: crate::Token) {
 }
 
 /// The password grant: POST accesstoken with grant_type=password. The token also becomes the
-/// client's current token (and is written to the token cache).
+/// client's current token. It is written to the token cache only when it belongs to the
+/// configured identity: username is the configured one and the managed grant is password (or
+/// the client has none of its own: grant=none without a username). A token for another user
+/// stays in this client's memory, and so do its renewals, so that processes sharing the cache
+/// are never served another user's token; once its refresh token is refused, the configured
+/// grant takes over.
 ///
 /// On success *out receives a token the caller frees with tp_token_free. Errors:
 /// TP_ERR_INVALID_ARGUMENT (a NULL or non-UTF-8 argument), TP_ERR_INVALID_GRANT (wrong
