@@ -289,8 +289,10 @@ pub unsafe extern "C" fn tp_check_token_url(auth: *const tp_auth, url: *const c_
 /// must pass tp_check_token_url (else TP_ERR_INVALID_ARGUMENT, nothing sent).
 ///
 /// Any HTTP answer, 4xx and 5xx included, is a success: *out receives a response the caller
-/// frees with tp_response_free (check tp_response_status). Errors: TP_ERR_INVALID_ARGUMENT,
-/// the errors of tp_get_token, TP_ERR_NETWORK, TP_ERR_TIMEOUT. Thread-safe.
+/// frees with tp_response_free (check tp_response_status); an error answer larger than
+/// max_response_bytes is cut to it. Errors: TP_ERR_INVALID_ARGUMENT, the errors of
+/// tp_get_token, TP_ERR_NETWORK, TP_ERR_TIMEOUT, TP_ERR_PROTOCOL (a 2xx body larger than
+/// max_response_bytes). Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn tp_request(
     auth: *mut tp_auth,
