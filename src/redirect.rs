@@ -191,7 +191,9 @@ fn check_params(params: &[(String, String)], expected_state: Option<&str>) -> Re
 }
 
 /// The authorization code from a code-flow redirect (`…?code=…&state=…`). With `expected_state`,
-/// the redirect's `state` must equal it.
+/// the redirect's `state` must equal it. A duplicated OAuth parameter or a `%00` is
+/// `InvalidArgument` (see `split_redirect`); `error`/`error_description` are repeated cleaned
+/// and capped (64 and 200 characters).
 pub fn parse_code_redirect(redirect_url: &str, expected_state: Option<&str>) -> Result<String> {
     let (query, fragment) = split_redirect(redirect_url)?;
     if has_oauth_params(&fragment) {
