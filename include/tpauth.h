@@ -476,8 +476,12 @@ tp_status tp_request_bytes(tp_auth *auth,
  *
  * On success *code_out receives a string the caller frees with tp_string_free. Errors:
  * TP_ERR_STATE_MISMATCH (a different or missing state), TP_ERR_ACCESS_DENIED (error=... in the
- * redirect: the user declined; see tp_error_oauth_code), TP_ERR_INVALID_ARGUMENT (NULL
- * argument, no code, OAuth parameters in the fragment, malformed URL).
+ * redirect: the user declined; see tp_error_oauth_code; the message repeats error and
+ * error_description without control characters, cut to 64 and 200 characters),
+ * TP_ERR_INVALID_ARGUMENT (NULL argument, no code, OAuth parameters in the fragment, malformed
+ * URL, a %00 anywhere in a name or value, or code, state, access_token, error or another OAuth
+ * parameter given twice: a redirect with two states or two codes may be forged, and no copy is
+ * chosen, so the state is never compared and the status is not TP_ERR_STATE_MISMATCH).
  */
 tp_status tp_parse_code_redirect(const char *redirect_url,
                                  const char *expected_state,
