@@ -60,6 +60,7 @@ pub const OPTION_KEYS: &[&str] = &[
     "cache_lock_ttl_ms",
     "cache_timeout_ms",
     "allow_loopback_redirect_uri",
+    "scope",
 ];
 
 /// Key, secret and options. Build it, then hand it to [`crate::Auth::new`] (which copies it).
@@ -89,6 +90,9 @@ pub struct Config {
     pub(crate) cache_lock_ttl_ms: u64,
     pub(crate) cache_timeout_ms: u64,
     pub(crate) allow_loopback_redirect_uri: bool,
+    /// Sent as `scope` in the authorize URL and in the password, client-credentials and refresh
+    /// requests when set (RFC 6749 §3.3); Trustpilot ignores it.
+    pub(crate) scope: Option<String>,
 }
 
 impl fmt::Debug for Config {
@@ -184,6 +188,7 @@ impl Config {
             // A redirect_uri must be https (API.md); a native app's loopback listener (RFC 8252
             // §7.3, http://127.0.0.1:PORT/callback) is an explicit opt-in.
             allow_loopback_redirect_uri: false,
+            scope: None,
         })
     }
 
@@ -303,6 +308,15 @@ impl Config {
             }
             "cache_timeout_ms" => self.cache_timeout_ms = positive(key, number(key, value, "a positive number of milliseconds")?)?,
             "allow_loopback_redirect_uri" => self.allow_loopback_redirect_uri = boolean(key, value)?,
+            "scope" => {
+                // RFC 6749 §3.3: space-separated tokens of printable ASCII except `"` and `\`.
+                if value.chars().any(|c| !(c == ' ' || c.is_ascii_graphic()) || c == '"' || c == '\\') {
+                    return Err(Error::invalid_argument(format!(
+                        "option scope: expected space-separated scope tokens of printable ASCII (no \" or \\), got {value:?}"
+                    )));
+                }
+                self.scope = opt(value.trim());
+            }
             _ => return Err(Error::invalid_argument(format!("unknown option {key:?} (known: {})", OPTION_KEYS.join(", ")))),
         }
         Ok(())
