@@ -164,10 +164,12 @@ type Client struct {
 
 	last atomic.Pointer[Token] // the managed token as last copied, so that Token() copies it once
 
-	// The fast path: the managed token as the core last handed it over, with the instant at which
-	// the core renews it. Token() serves it from here, without a cgo call, until then.
-	fast   atomic.Pointer[fastToken]
-	fastMu sync.Mutex // held to write fast; fastGen changes under it
+	// The fast path: the managed token as the core last handed it over. Token() serves it from
+	// here, without a cgo call or a clock read, until a timer removes it at the instant the core
+	// renews it (renewAt). held keeps the last copy for the slow path (see tokenSlow).
+	fast   *fastSlot
+	held   atomic.Pointer[fastToken]
+	fastMu sync.Mutex // held to write fast and held; fastGen changes under it
 	// fastGen counts the calls that may have changed the current token (invalidate, set, grant,
 	// refresh, revoke, request): a copy taken before one of them is not stored after it.
 	fastGen uint64
@@ -181,7 +183,17 @@ type fastToken struct {
 	tok      *Token
 	renewAt  int64 // unix ms: from then on, ask the core
 	expiryMs int64 // unix ms: the token is no longer valid (math.MaxInt64: unknown)
+	timer    *time.Timer
 }
+
+// fastSlot holds the copy Token() serves. It is an object of its own so that the timer that
+// empties it does not keep the Client alive (the finalizer still frees a dropped client).
+type fastSlot struct {
+	p atomic.Pointer[fastToken]
+}
+
+// longestTimer: a renew-at further away than this (a token without expiry) arms no timer.
+const longestTimer = 365 * 24 * time.Hour
 
 // flight is one cgo call to tp_get_token that every goroutine asking meanwhile waits for (or
 // stops waiting for when its context ends).
@@ -237,7 +249,7 @@ func openClient(ccfg *C.tp_config) (*Client, error) {
 		return nil, takeError(st, e)
 	}
 	clientOpened()
-	c := &Client{handle: h}
+	c := &Client{handle: h, fast: &fastSlot{}}
 	runtime.SetFinalizer(c, finalizeClient)
 	return c, nil
 }
@@ -361,8 +373,13 @@ func (c *Client) Revoke(refreshToken string) error {
 // While the token is valid and not yet due for renewal, Token answers from Go memory: no cgo call
 // and no allocation. The returned *Token is shared by every caller (as x/oauth2's
 // ReuseTokenSource does): treat it as read-only, and copy it before changing a field.
+//
+// A timer ends the fast path at the instant the core renews the token. Go timers follow the
+// monotonic clock, which stands still while the machine is suspended: after a resume the copy
+// may be served for up to the suspend's length past that instant (Transport and RequestContext
+// check the wall clock as well, and every adapter renews on a 401 in any case).
 func (c *Client) Token() (*Token, error) {
-	if f := c.fast.Load(); f != nil && time.Now().UnixMilli() < f.renewAt {
+	if f := c.fast.p.Load(); f != nil {
 		return f.tok, nil
 	}
 	return c.tokenSlow(context.Background())
@@ -371,7 +388,16 @@ func (c *Client) Token() (*Token, error) {
 // TokenContext is Token, giving up when ctx ends: a goroutine waiting for a renewal that another
 // goroutine started gets ctx.Err() at once, while the renewal goes on for the others.
 func (c *Client) TokenContext(ctx context.Context) (*Token, error) {
-	if f := c.fast.Load(); f != nil && time.Now().UnixMilli() < f.renewAt {
+	if f := c.fast.p.Load(); f != nil {
+		return f.tok, nil
+	}
+	return c.tokenSlow(ctx)
+}
+
+// tokenChecked is TokenContext that also reads the wall clock before serving the Go copy (for
+// the paths that send a request anyway).
+func (c *Client) tokenChecked(ctx context.Context) (*Token, error) {
+	if f := c.fast.p.Load(); f != nil && time.Now().UnixMilli() < f.renewAt {
 		return f.tok, nil
 	}
 	return c.tokenSlow(ctx)
@@ -387,7 +413,7 @@ func (c *Client) tokenSlow(ctx context.Context) (*Token, error) {
 	c.flightMu.Lock()
 	fl := c.flight
 	if fl != nil {
-		if f := c.fast.Load(); f != nil && time.Now().UnixMilli() < f.expiryMs {
+		if f := c.held.Load(); f != nil && time.Now().UnixMilli() < f.expiryMs {
 			c.flightMu.Unlock()
 			return f.tok, nil
 		}
@@ -461,9 +487,21 @@ func (c *Client) tokenCgo() (*Token, error) {
 	if !last.Expiry.IsZero() {
 		expiry = last.Expiry.UnixMilli()
 	}
+	ft := &fastToken{tok: last, renewAt: int64(renewAt), expiryMs: expiry}
 	c.fastMu.Lock()
 	if c.fastGen == gen {
-		c.fast.Store(&fastToken{tok: last, renewAt: int64(renewAt), expiryMs: expiry})
+		c.held.Store(ft)
+		var serve *fastToken
+		if d := time.Duration(ft.renewAt-time.Now().UnixMilli()) * time.Millisecond; ft.renewAt == math.MaxInt64 || d > longestTimer {
+			serve = ft // no expiry: served until dropped
+		} else if d > 0 {
+			slot := c.fast
+			ft.timer = time.AfterFunc(d, func() { slot.p.CompareAndSwap(ft, nil) })
+			serve = ft
+		}
+		if old := c.fast.p.Swap(serve); old != nil && old.timer != nil {
+			old.timer.Stop()
+		}
 	}
 	c.fastMu.Unlock()
 	return last, nil
@@ -474,7 +512,10 @@ func (c *Client) tokenCgo() (*Token, error) {
 func (c *Client) dropFast() {
 	c.fastMu.Lock()
 	c.fastGen++
-	c.fast.Store(nil)
+	if old := c.fast.p.Swap(nil); old != nil && old.timer != nil {
+		old.timer.Stop()
+	}
+	c.held.Store(nil)
 	c.fastMu.Unlock()
 }
 

@@ -74,7 +74,7 @@ func (c *Client) RevokeContext(ctx context.Context, refreshToken string) error {
 // RequestContext is Request, returning ctx.Err() as soon as ctx ends, including while the call
 // waits for another goroutine's renewal of the token.
 func (c *Client) RequestContext(ctx context.Context, method, urlOrPath string, body []byte, contentType string) (*Response, error) {
-	if _, err := c.TokenContext(ctx); err != nil {
+	if _, err := c.tokenChecked(ctx); err != nil {
 		return nil, err
 	}
 	return runContext(ctx, func() (*Response, error) { return c.Request(method, urlOrPath, body, contentType) })

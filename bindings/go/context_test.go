@@ -26,7 +26,7 @@ func TestFastPathServesFromGoMemory(t *testing.T) {
 	}); allocs != 0 {
 		t.Errorf("cached Token(): %v allocations, want 0", allocs)
 	}
-	if f := c.fast.Load(); f == nil || f.renewAt >= f.expiryMs || f.renewAt <= time.Now().UnixMilli() {
+	if f := c.fast.p.Load(); f == nil || f.renewAt >= f.expiryMs || f.renewAt <= time.Now().UnixMilli() {
 		t.Fatalf("fast copy: %+v (want renew-at between now and expiry)", f)
 	}
 	// Invalidation from this client: the next Token renews (the mock sees a refresh).
@@ -58,8 +58,18 @@ func TestFastPathServesFromGoMemory(t *testing.T) {
 	}
 	short, _ := c.Token()
 	// (Expiry has whole seconds: the true expiry is up to 1 s later.)
-	if f := c.fast.Load(); f == nil || f.renewAt > short.Expiry.UnixMilli()+1000-500 {
+	if f := c.held.Load(); f == nil || f.renewAt > short.Expiry.UnixMilli()+1000-500 {
 		t.Errorf("renew-at of a 1 s token: %+v, want at least half its lifetime early", f)
+	}
+	// At the renew-at instant the Go copy goes, and the next Token renews through the core.
+	for deadline := time.Now().Add(20 * time.Second); c.fast.p.Load() != nil; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the fast copy of a 1 s token outlived its renew-at instant by 20 s")
+		}
+	}
+	before := stats(t).TokenRequests
+	if renewed, err := c.Token(); err != nil || renewed.AccessToken == short.AccessToken || stats(t).TokenRequests != before+1 {
+		t.Errorf("Token after renew-at: %v, renewed %v", err, renewed != nil && renewed.AccessToken != short.AccessToken)
 	}
 	c.Close()
 	if _, err := c.Token(); !errors.Is(err, ErrInvalidArgument) {

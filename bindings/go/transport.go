@@ -48,7 +48,7 @@ func closeRequestBody(req *http.Request) {
 
 // RoundTrip implements http.RoundTripper.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	tok, err := t.c.TokenContext(req.Context())
+	tok, err := t.c.tokenChecked(req.Context())
 	if err != nil {
 		closeRequestBody(req)
 		return nil, err
@@ -74,7 +74,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	} else {
 		body = req.Body
 	}
-	tok2, err := t.c.TokenContext(req.Context())
+	tok2, err := t.c.tokenChecked(req.Context())
 	if err != nil {
 		if body != nil {
 			body.Close()
