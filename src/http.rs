@@ -131,10 +131,7 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// A URL for messages: scheme, host and path only (a query may carry `?token=`).
-pub(crate) fn redact_url(url: &str) -> &str {
-    url.split(['?', '#']).next().unwrap_or(url)
-}
+pub(crate) use crate::url::redact_url;
 
 impl Http {
     pub fn new(cfg: &Config) -> Result<Http> {
@@ -154,7 +151,9 @@ impl Http {
         let root_certs = RootCerts::Specific(roots);
         let proxy = match &cfg.proxy {
             Some(p) if !scheme_host(&cfg.api_base_url).is_some_and(|(_, h)| bypass_proxy(&h)) => {
-                Some(ureq::Proxy::new(p).map_err(|_| Error::invalid_argument(format!("option proxy: not a usable proxy URL: {p:?}")))?)
+                Some(ureq::Proxy::new(p).map_err(|_| {
+                    Error::invalid_argument(format!("option proxy: not a usable proxy URL: {:?}", crate::url::redact_url(p)))
+                })?)
             }
             _ => None,
         };
@@ -207,7 +206,7 @@ impl Http {
             }
             builder = builder.header(*name, *value);
         }
-        let shown = redact_url(url);
+        let shown = &redact_url(url);
         let result = match body {
             Some(b) => builder.body(b).map(|r| self.agent.run(r)),
             None => builder.body(()).map(|r| self.agent.run(r)),

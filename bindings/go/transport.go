@@ -13,8 +13,9 @@ import (
 // otherwise the 401 is returned as is. It honours req.Context(): a request whose context ends
 // while it waits for a renewal returns the context's error at once.
 //
-// Use it only for requests to the Trustpilot API: it sends the token to whatever host a request
-// names.
+// The token goes only to the hosts the library allows (CheckTokenURL): the api_base_url host,
+// Trustpilot's API hosts and the hosts of the token_hosts option. A request to any other host
+// fails with an *Error of status ErrInvalidArgument and is not sent.
 func (c *Client) Transport(base http.RoundTripper) http.RoundTripper {
 	return &transport{c: c, base: base}
 }
@@ -48,6 +49,14 @@ func closeRequestBody(req *http.Request) {
 
 // RoundTrip implements http.RoundTripper.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL == nil {
+		closeRequestBody(req)
+		return nil, &Error{Status: StatusInvalidArgument, Message: "http: nil Request.URL"}
+	}
+	if err := t.c.CheckTokenURL(req.URL.String()); err != nil {
+		closeRequestBody(req)
+		return nil, err
+	}
 	tok, err := t.c.tokenChecked(req.Context())
 	if err != nil {
 		closeRequestBody(req)
