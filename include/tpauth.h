@@ -422,6 +422,27 @@ tp_status tp_authorize_url_pkce(const tp_auth *auth,
 int64_t tp_token_renew_at_ms(const tp_auth *auth, const tp_token *t);
 
 /**
+ * The headers an API call to url_or_path carries, for HTTP stacks that send the request
+ * themselves (Guzzle, PSR-18, HttpClient): "Authorization: Bearer TOKEN", "apikey: KEY" and, when
+ * the business_user_id option is set, "x-business-user-id: ID", one "Name: value" per line,
+ * lines separated by "\n" (no trailing newline). The host must pass tp_check_token_url (checked
+ * first: a refused host gets no token); the token is the managed one (tp_get_token: this call
+ * may renew it). method must be an HTTP method token; every method gets the same headers today.
+ * On a 401, call tp_invalidate_token with the token sent, then this again, and resend once.
+ * Addition to API.md (its "one function that, for a method and URL, gives the headers").
+ *
+ * On success *headers_out receives a string the caller frees with tp_string_free (it holds the
+ * token; tp_string_free wipes it). Errors: TP_ERR_INVALID_ARGUMENT (NULL argument, bad method, a
+ * host that may not see the token), TP_ERR_PROTOCOL (a token unfit for a header), and those of
+ * tp_get_token. Thread-safe.
+ */
+tp_status tp_api_headers(tp_auth *auth,
+                         const char *method,
+                         const char *url_or_path,
+                         char **headers_out,
+                         tp_error **err);
+
+/**
  * The managed token: the current token while it is valid (no I/O, no waiting), else one
  * refresh or grant (option grant) made for all concurrent callers at once, and, with
  * token_cache, for all processes sharing the cache.

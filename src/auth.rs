@@ -323,6 +323,29 @@ impl Auth {
         self.inner.join(url).map(drop)
     }
 
+    /// The headers an API call to `url_or_path` carries, for HTTP adapters that send the request
+    /// themselves (Guzzle, PSR-18, `HttpClient`): `Authorization: Bearer <managed token>`,
+    /// `apikey` and, when configured, `x-business-user-id`. Refuses a host that may not see the
+    /// token first ([`Auth::check_token_url`]), then gets the managed token ([`Auth::get_token`]:
+    /// it may renew). `method` is checked but every method gets the same headers today. On a 401
+    /// the adapter calls [`Auth::invalidate_token`] with the token it sent, then this again.
+    pub fn api_headers(&self, method: &str, url_or_path: &str) -> Result<Vec<(&'static str, String)>> {
+        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
+            return Err(Error::invalid_argument(format!("method: {method:?} is not an HTTP method token")));
+        }
+        self.check_token_url(url_or_path)?;
+        let token = self.get_token()?;
+        if token.access_token().chars().any(|c| c.is_control() || c == ' ') {
+            return Err(Error::new(Status::Protocol, "the access token contains spaces or control characters: it cannot go into a header"));
+        }
+        let cfg = &self.inner.cfg;
+        let mut headers = vec![("Authorization", format!("Bearer {}", token.access_token())), ("apikey", cfg.api_key.clone())];
+        if let Some(id) = &cfg.business_user_id {
+            headers.push(("x-business-user-id", id.clone()));
+        }
+        Ok(headers)
+    }
+
     /// An API call with the managed token: `Authorization: Bearer`, `apikey` and (when set)
     /// `x-business-user-id`. A path is joined to `api_base_url`. On 401 the token is invalidated,
     /// renewed and the call retried once. Any HTTP answer is returned as a [`Response`] (a second
