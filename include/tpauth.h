@@ -202,8 +202,10 @@ tp_status tp_new_pkce(char **verifier, char **challenge, tp_error **err);
 tp_status tp_error_status(const tp_error *e);
 
 /**
- * What went wrong and what to do, in English; never contains a secret. Borrowed from e: valid
- * until tp_error_free(e). "" when e is NULL.
+ * What went wrong and what to do, in English; never contains a secret. A server's
+ * error_description is included only when it repeats no part of the request's secrets in any
+ * encoding (otherwise the message says it was withheld), without control characters and cut to
+ * 200 characters. Borrowed from e: valid until tp_error_free(e). "" when e is NULL.
  */
 const char *tp_error_message(const tp_error *e);
 
@@ -265,6 +267,12 @@ tp_status tp_config_from_env(tp_config **out, tp_error **err);
  * the api_base_url host and Trustpilot's API hosts; see tp_check_token_url). An empty value
  * unsets an optional string option.
  *
+ * client_auth, what each mode sends to the token, refresh and revoke endpoints: "basic" (the
+ * default, what Trustpilot documents): Authorization: Basic base64(KEY:SECRET) of the raw
+ * bytes; "basic_form": Basic of the form-encoded key and secret (RFC 6749 §2.3.1; needed by
+ * servers that decode the value, when the key has ':' or the secret '+', '%' or non-ASCII);
+ * "post": client_id and client_secret in the form body, no Authorization header.
+ *
  * Errors: TP_ERR_INVALID_ARGUMENT when cfg, key or value is NULL or not UTF-8, the key is
  * unknown, or the value is invalid for the key (the message names the option; it never
  * repeats a password). On error the configuration is unchanged. Not thread-safe: one thread
@@ -299,12 +307,18 @@ void tp_auth_free(tp_auth *auth);
 
 /**
  * The password grant: POST accesstoken with grant_type=password. The token also becomes the
- * client's current token (and is written to the token cache).
+ * client's current token. It is written to the token cache only when it belongs to the
+ * configured identity: username is the configured one and the managed grant is password (or
+ * the client has none of its own: grant=none without a username). A token for another user
+ * stays in this client's memory, and so do its renewals, so that processes sharing the cache
+ * are never served another user's token; once its refresh token is refused, the configured
+ * grant takes over.
  *
  * On success *out receives a token the caller frees with tp_token_free. Errors:
  * TP_ERR_INVALID_ARGUMENT (a NULL or non-UTF-8 argument), TP_ERR_INVALID_GRANT (wrong
- * username or password), TP_ERR_UNAUTHORIZED (wrong API key or secret), TP_ERR_RATE_LIMITED,
- * TP_ERR_HTTP, TP_ERR_PROTOCOL, TP_ERR_NETWORK, TP_ERR_TIMEOUT. Thread-safe.
+ * username or password), TP_ERR_UNAUTHORIZED (wrong API key or secret, or a client_auth mode
+ * the server does not accept), TP_ERR_RATE_LIMITED, TP_ERR_HTTP, TP_ERR_PROTOCOL,
+ * TP_ERR_NETWORK, TP_ERR_TIMEOUT. Thread-safe.
  */
 tp_status tp_password_grant(tp_auth *auth,
                             const char *username,
@@ -504,8 +518,10 @@ tp_status tp_check_token_url(const tp_auth *auth,
  * must pass tp_check_token_url (else TP_ERR_INVALID_ARGUMENT, nothing sent).
  *
  * Any HTTP answer, 4xx and 5xx included, is a success: *out receives a response the caller
- * frees with tp_response_free (check tp_response_status). Errors: TP_ERR_INVALID_ARGUMENT,
- * the errors of tp_get_token, TP_ERR_NETWORK, TP_ERR_TIMEOUT. Thread-safe.
+ * frees with tp_response_free (check tp_response_status); an error answer larger than
+ * max_response_bytes is cut to it. Errors: TP_ERR_INVALID_ARGUMENT, the errors of
+ * tp_get_token, TP_ERR_NETWORK, TP_ERR_TIMEOUT, TP_ERR_PROTOCOL (a 2xx body larger than
+ * max_response_bytes). Thread-safe.
  */
 tp_status tp_request(tp_auth *auth,
                      const char *method,

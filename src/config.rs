@@ -25,14 +25,19 @@ pub enum RefreshEndpoint {
     AccessToken,
 }
 
-/// How the client authenticates to the token endpoint.
+/// How the client authenticates to the token endpoints (token, refresh, revoke): option
+/// `client_auth`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ClientAuth {
-    /// `Authorization: Basic base64(KEY:SECRET)` of the raw values (what Trustpilot documents).
+    /// `basic` (the default): `Authorization: Basic base64(KEY:SECRET)` of the raw bytes, what
+    /// Trustpilot documents. A server that decodes the value per RFC 6749 §2.3.1 refuses a key
+    /// with `:` or a secret with `+`, `%` or non-ASCII: use `basic_form` there.
     Basic,
-    /// Basic with both values form-encoded first (RFC 6749 §2.3.1).
+    /// `basic_form`: Basic of the form-encoded key and secret (every byte but `A-Z a-z 0-9 - . _
+    /// ~` as `%XX`), as RFC 6749 §2.3.1 says. Identical to `basic` for unreserved characters.
     BasicForm,
-    /// `client_id` and `client_secret` in the form body.
+    /// `post`: no `Authorization` header; `client_id` and `client_secret` in the form body, for a
+    /// server that accepts only body credentials.
     Post,
 }
 

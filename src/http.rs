@@ -217,12 +217,29 @@ impl Http {
         let status = resp.status().as_u16();
         let headers =
             resp.headers().iter().map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
-        let body = resp
-            .body_mut()
-            .with_config()
-            .limit(self.max_response_bytes)
-            .read_to_vec()
-            .map_err(|e| map_ureq(method, shown, e).with_http_status(status))?;
+        // Read one byte past the cap to know whether the body is larger. An error answer keeps
+        // its status (a 429 its Retry-After, a 401 its class) with its body cut to the cap; only
+        // a 2xx answer that is too large is an error (PROTOCOL), since its body is the result.
+        let cap = self.max_response_bytes;
+        let mut body = Vec::new();
+        {
+            use std::io::Read as _;
+            let reader = resp.body_mut().with_config().reader();
+            reader
+                .take(cap.saturating_add(1))
+                .read_to_end(&mut body)
+                .map_err(|e| map_ureq(method, shown, ureq::Error::Io(e)).with_http_status(status))?;
+        }
+        if body.len() as u64 > cap {
+            if (200..300).contains(&status) {
+                return Err(Error::new(
+                    Status::Protocol,
+                    format!("{method} {shown}: the answer's body is larger than the {cap}-byte cap (max_response_bytes)"),
+                )
+                .with_http_status(status));
+            }
+            body.truncate(usize::try_from(cap).unwrap_or(usize::MAX));
+        }
         Ok(HttpResponse { status, headers, body })
     }
 }

@@ -173,3 +173,206 @@ fn honest_error_description_is_still_shown() {
     assert!(!err.message().contains("withheld"), "{err}");
     assert_eq!(err.oauth_code(), Some("invalid_grant"));
 }
+
+// ---- URLs with passwords --------------------------------------------------------------------
+
+fn assert_hidden(what: &str, text: &str, parts: &[&str]) {
+    for p in parts {
+        assert!(!text.contains(p), "{what} shows {p:?}: {text}");
+    }
+}
+
+/// `src/cache/mod.rs` cut the URL at the first `/`: a password containing `/` showed whole, and
+/// with `#` or `?` the part before it.
+#[test]
+fn redis_password_with_slash_is_redacted() {
+    for (spec, parts) in [
+        ("redis://:Zm9v/YmFy+c2VjcmV0@127.0.0.1:1/0", &["Zm9v", "YmFy", "c2VjcmV0"][..]),
+        ("redis://:p4ss#w0rd-s3cret@127.0.0.1:1/0", &["p4ss", "w0rd-s3cret"][..]),
+        ("redis://:p4ss?w0rd-s3cret@127.0.0.1:1/0", &["p4ss", "w0rd-s3cret"][..]),
+        ("rediss://usr:p4ss/w0rd@127.0.0.1:1/0", &["p4ss", "w0rd"][..]),
+    ] {
+        let mock = MockServer::start().unwrap();
+        let mut cfg = config(&mock, &[]);
+        cfg.set("token_cache", spec).unwrap();
+        cfg.set("cache_timeout_ms", "200").unwrap();
+        assert_hidden("Debug of Config", &format!("{cfg:?}"), parts);
+        match Auth::new(&cfg) {
+            Err(e) => assert_hidden("tp_auth_new's error", e.message(), parts),
+            Ok(a) => assert_hidden("Debug of Auth", &format!("{a:?}"), parts),
+        }
+    }
+}
+
+#[test]
+fn proxy_password_is_redacted() {
+    let mock = MockServer::start().unwrap();
+    // a proxy that refuses connections: the password grant fails with a network error
+    let mut cfg = config(&mock, &[]);
+    cfg.set("api_base_url", "https://api.example.invalid").unwrap();
+    cfg.set("proxy", "http://proxyuser:pr0xy-s3cret@127.0.0.1:1").unwrap();
+    cfg.set("max_retries", "0").unwrap();
+    assert_hidden("Debug of Config", &format!("{cfg:?}"), &["pr0xy-s3cret"]);
+    let auth = Auth::new(&cfg).unwrap();
+    assert_hidden("Debug of Auth", &format!("{auth:?}"), &["pr0xy-s3cret"]);
+    let e = auth.password_grant(USER, PASSWORD).unwrap_err();
+    assert_hidden("the grant's error", e.message(), &["pr0xy-s3cret"]);
+    let e = cfg.set("proxy", "socks5://proxyuser:pr0xy-s3cret@127.0.0.1:1").unwrap_err();
+    assert_hidden("the option's error", e.message(), &["pr0xy-s3cret"]);
+}
+
+#[test]
+fn api_base_url_password_is_redacted() {
+    let mock = MockServer::start().unwrap();
+    let mut cfg = config(&mock, &[("max_retries", "0")]);
+    cfg.set("api_base_url", "http://baseuser:b4se-s3cret@127.0.0.1:1").unwrap();
+    assert_hidden("Debug of Config", &format!("{cfg:?}"), &["b4se-s3cret"]);
+    let auth = Auth::new(&cfg).unwrap();
+    assert_hidden("Debug of Auth", &format!("{auth:?}"), &["b4se-s3cret"]);
+    let e = auth.password_grant(USER, PASSWORD).unwrap_err();
+    assert_eq!(e.status(), Status::Network);
+    assert_hidden("the grant's error", e.message(), &["b4se-s3cret"]);
+    cfg.set("api_base_url", "http://baseuser:b4se-s3cret@example.com").unwrap();
+    assert_hidden("tp_auth_new's error", Auth::new(&cfg).unwrap_err().message(), &["b4se-s3cret"]);
+    assert_hidden("the option's error", cfg.set("authorize_url", "ftp://u:b4se-s3cret@x").unwrap_err().message(), &["b4se-s3cret"]);
+}
+
+// ---- Retry-After -----------------------------------------------------------------------------
+
+/// `Retry-After: 18446744073709551615` overflowed `Instant + Duration`: TP_ERR_INTERNAL and a
+/// panic on stderr.
+#[test]
+fn retry_after_u64_max_does_not_panic() {
+    let mock = MockServer::start().unwrap();
+    mock.fault(Fault::new(FaultKind::TooManyRequests).retry_after("18446744073709551615"));
+    let auth = client(&mock, &[("max_retries", "2")]);
+    let e = auth.password_grant(USER, PASSWORD).unwrap_err();
+    assert_eq!(e.status(), Status::RateLimited, "{e}");
+    let ra = e.retry_after().expect("the wait is reported");
+    assert!(ra <= std::time::Duration::from_secs(24 * 3600), "{ra:?}");
+    assert_eq!(mock.stats().token_requests, 1, "a wait above max_retry_wait_ms is not waited for");
+}
+
+/// `Retry-After: 100000000` (three years) set a cooldown that failed every grant until restart.
+/// The cooldown is capped at max_retry_wait_ms (at least 1 s).
+#[test]
+fn retry_after_of_years_does_not_lock_out_grants() {
+    let mock = MockServer::start().unwrap();
+    mock.fault(Fault::new(FaultKind::TooManyRequests).retry_after("100000000"));
+    let auth = client(&mock, &[("max_retries", "0"), ("max_retry_wait_ms", "1000")]);
+    assert_eq!(auth.password_grant(USER, PASSWORD).unwrap_err().status(), Status::RateLimited);
+    // while the cooldown lasts, grants fail without being sent, and say how long is left
+    let e = auth.password_grant(USER, PASSWORD).unwrap_err();
+    assert_eq!(e.status(), Status::RateLimited);
+    let left = e.retry_after().unwrap();
+    assert!(left <= std::time::Duration::from_millis(1000), "cooldown of {left:?}");
+    assert_eq!(mock.stats().token_requests, 1);
+    // once it is over (a local timer: waiting it out is the only way), grants are sent again
+    std::thread::sleep(left + std::time::Duration::from_millis(20));
+    auth.password_grant(USER, PASSWORD).unwrap();
+    assert_eq!(mock.stats().token_requests, 2);
+}
+
+// ---- error answers over max_response_bytes ----------------------------------------------------
+
+const BIG: u64 = 2 * 1024 * 1024;
+
+/// A 429 with a 2 MiB HTML body came back as TP_ERR_PROTOCOL without Retry-After: no retry, no
+/// cooldown.
+#[test]
+fn big_429_keeps_retry_after_and_is_retried() {
+    let mock = MockServer::start().unwrap();
+    mock.fault(Fault::new(FaultKind::BigBody).status(429).size(BIG).retry_after("0"));
+    let auth = client(&mock, &[("max_retries", "1")]);
+    auth.password_grant(USER, PASSWORD).unwrap();
+    assert_eq!(mock.stats().token_requests, 2, "the 429 was retried");
+    mock.fault(Fault::new(FaultKind::BigBody).status(429).size(BIG).retry_after("7"));
+    let e = client(&mock, &[("max_retries", "0")]).password_grant(USER, PASSWORD).unwrap_err();
+    assert_eq!((e.status(), e.http_status()), (Status::RateLimited, 429), "{e}");
+    assert_eq!(e.retry_after(), Some(std::time::Duration::from_secs(7)));
+}
+
+#[test]
+fn big_401_is_unauthorized() {
+    let mock = MockServer::start().unwrap();
+    mock.fault(Fault::new(FaultKind::BigBody).status(401).size(BIG));
+    let e = client(&mock, &[]).password_grant(USER, PASSWORD).unwrap_err();
+    assert_eq!((e.status(), e.http_status()), (Status::Unauthorized, 401), "{e}");
+    assert_eq!(mock.stats().token_requests, 1, "never retried after 401");
+}
+
+#[test]
+fn big_api_error_page_is_a_response() {
+    let mock = MockServer::start().unwrap();
+    let auth = password_client(&mock, &[("max_response_bytes", "65536")]);
+    mock.fault(Fault::new(FaultKind::BigBody).status(500).size(BIG).target(FaultTarget::Api));
+    let resp = auth.request("GET", "/v1/private/x", None, None).unwrap();
+    assert_eq!(resp.status(), 500);
+    assert_eq!(resp.body().len(), 65536, "cut to max_response_bytes");
+    // a 2xx answer over the cap is still an error: its body is the result
+    mock.fault(Fault::new(FaultKind::BigBody).size(BIG).target(FaultTarget::Api));
+    assert_eq!(auth.request("GET", "/v1/private/x", None, None).unwrap_err().status(), Status::Protocol);
+    mock.fault(Fault::new(FaultKind::BigBody).size(BIG));
+    assert_eq!(client(&mock, &[]).password_grant(USER, PASSWORD).unwrap_err().status(), Status::Protocol);
+}
+
+// ---- client_auth --------------------------------------------------------------------------------
+
+/// A server that decodes Basic per RFC 6749 §2.3.1 refuses the raw `basic` value of a key with
+/// `:` or a secret with `+` or `%`: the message must say that client_auth may be the cause.
+#[test]
+fn invalid_client_message_names_client_auth() {
+    let mock = MockServer::start().unwrap();
+    let mut cfg = config(&mock, &[]);
+    cfg = {
+        let mut c = tpauth::Config::new(KEY, "wrong-secret").unwrap();
+        c.set("api_base_url", cfg.api_base_url()).unwrap();
+        c.set("allow_insecure_http", "true").unwrap();
+        c
+    };
+    let e = Auth::new(&cfg).unwrap().password_grant(USER, PASSWORD).unwrap_err();
+    assert_eq!((e.status(), e.oauth_code()), (Status::Unauthorized, Some("invalid_client")));
+    for words in ["API key", "secret", "client_auth"] {
+        assert!(e.message().contains(words), "{e}");
+    }
+    assert!(!e.message().contains("wrong-secret"));
+}
+
+// ---- explicit grants and the shared cache --------------------------------------------------------
+
+/// `password_grant` for a user other than the configured one stored that user's token under the
+/// configured identity's cache key: another process configured for the first user was then served
+/// the second user's token. Explicit grants for another identity now stay out of the shared cache
+/// (in memory only), and so do their renewals.
+#[test]
+fn password_grant_for_another_user_is_not_served_from_the_cache_to_the_configured_user() {
+    let mock = MockServer::start().unwrap();
+    let dir = temp_dir("other-user");
+    let cache = dir.join("tokens.json");
+    let cache = cache.to_str().unwrap();
+    let a = password_client(&mock, &[("token_cache", cache)]);
+    mock.configure(json!({"username": "other@example.com", "password": "other-pw"})).unwrap();
+    let other = a.password_grant("other@example.com", "other-pw").unwrap();
+    assert_eq!(a.get_token().unwrap().access_token(), other.access_token(), "the explicit grant's token is the current one");
+    // its renewal (after the API refused it) is not written for the configured user either
+    a.invalidate_token(other.access_token()).unwrap();
+    let other2 = a.get_token().unwrap();
+    assert_ne!(other2.access_token(), other.access_token());
+    let on_disk = std::fs::read_to_string(cache).unwrap_or_default();
+    for t in [&other, &other2] {
+        assert!(!on_disk.contains(t.access_token()), "another user's token was written to the shared cache");
+    }
+    // a second process configured for USER gets a token of its own
+    mock.configure(json!({"username": USER, "password": PASSWORD})).unwrap();
+    let before = mock.stats().token_requests;
+    let b = password_client(&mock, &[("token_cache", cache)]);
+    let mine = b.get_token().unwrap();
+    assert!(mine.access_token() != other.access_token() && mine.access_token() != other2.access_token(), "served another user's token");
+    assert_eq!(mock.stats().token_requests, before + 1);
+    // and the configured user's own explicit grant is shared as before
+    let c = password_client(&mock, &[("token_cache", cache)]);
+    let granted = c.password_grant(USER, PASSWORD).unwrap();
+    let d = password_client(&mock, &[("token_cache", cache)]);
+    assert_eq!(d.get_token().unwrap().access_token(), granted.access_token());
+    let _ = std::fs::remove_dir_all(&dir);
+}

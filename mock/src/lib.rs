@@ -128,7 +128,8 @@ pub enum FaultKind {
     NoAccessToken,
     /// `slow`: waits `delay_ms`, then answers normally.
     Slow,
-    /// `big_body`: 200 with a `size`-byte JSON-ish body.
+    /// `big_body`: `status` (default 200) with a `size`-byte JSON-ish body, `Retry-After` when
+    /// given.
     BigBody,
     /// `401`: the API answers 401 as for an expired token (a token endpoint: 401 `invalid_client`).
     Unauthorized,
@@ -208,8 +209,8 @@ pub struct Fault {
     pub delay_ms: u64,
     /// The body size of `big_body`, in bytes (default 10 MiB).
     pub size: u64,
-    /// The status of `echo_request` (default 400).
-    pub status: u16,
+    /// The status of `echo_request` (default 400) and `big_body` (default 200).
+    pub status: Option<u16>,
 }
 
 impl Fault {
@@ -217,7 +218,7 @@ impl Fault {
     /// `token`, except `api` for kind `401`).
     pub fn new(kind: FaultKind) -> Fault {
         let target = if kind == FaultKind::Unauthorized { FaultTarget::Api } else { FaultTarget::Token };
-        Fault { kind, count: 1, target, retry_after: None, delay_ms: 2000, size: 10 * 1024 * 1024, status: 400 }
+        Fault { kind, count: 1, target, retry_after: None, delay_ms: 2000, size: 10 * 1024 * 1024, status: None }
     }
 
     #[must_use]
@@ -250,10 +251,10 @@ impl Fault {
         self
     }
 
-    /// The status `echo_request` answers with.
+    /// The status `echo_request` or `big_body` answers with.
     #[must_use]
     pub fn status(mut self, status: u16) -> Fault {
-        self.status = status;
+        self.status = Some(status);
         self
     }
 
@@ -311,7 +312,7 @@ impl Fault {
             f.size = s;
         }
         if let Some(s) = number("status")? {
-            f.status = u16::try_from(s).ok().filter(|s| (100..=599).contains(s)).ok_or("fault status must be 100 to 599")?;
+            f.status = Some(u16::try_from(s).ok().filter(|s| (100..=599).contains(s)).ok_or("fault status must be 100 to 599")?);
         }
         Ok(f)
     }

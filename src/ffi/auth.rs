@@ -55,12 +55,18 @@ fn token_out(out: *mut *mut tp_token, token: crate::Token) {
 }
 
 /// The password grant: POST accesstoken with grant_type=password. The token also becomes the
-/// client's current token (and is written to the token cache).
+/// client's current token. It is written to the token cache only when it belongs to the
+/// configured identity: username is the configured one and the managed grant is password (or
+/// the client has none of its own: grant=none without a username). A token for another user
+/// stays in this client's memory, and so do its renewals, so that processes sharing the cache
+/// are never served another user's token; once its refresh token is refused, the configured
+/// grant takes over.
 ///
 /// On success *out receives a token the caller frees with tp_token_free. Errors:
 /// TP_ERR_INVALID_ARGUMENT (a NULL or non-UTF-8 argument), TP_ERR_INVALID_GRANT (wrong
-/// username or password), TP_ERR_UNAUTHORIZED (wrong API key or secret), TP_ERR_RATE_LIMITED,
-/// TP_ERR_HTTP, TP_ERR_PROTOCOL, TP_ERR_NETWORK, TP_ERR_TIMEOUT. Thread-safe.
+/// username or password), TP_ERR_UNAUTHORIZED (wrong API key or secret, or a client_auth mode
+/// the server does not accept), TP_ERR_RATE_LIMITED, TP_ERR_HTTP, TP_ERR_PROTOCOL,
+/// TP_ERR_NETWORK, TP_ERR_TIMEOUT. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn tp_password_grant(
     auth: *mut tp_auth,
@@ -390,8 +396,10 @@ pub unsafe extern "C" fn tp_check_token_url(auth: *const tp_auth, url: *const c_
 /// must pass tp_check_token_url (else TP_ERR_INVALID_ARGUMENT, nothing sent).
 ///
 /// Any HTTP answer, 4xx and 5xx included, is a success: *out receives a response the caller
-/// frees with tp_response_free (check tp_response_status). Errors: TP_ERR_INVALID_ARGUMENT,
-/// the errors of tp_get_token, TP_ERR_NETWORK, TP_ERR_TIMEOUT. Thread-safe.
+/// frees with tp_response_free (check tp_response_status); an error answer larger than
+/// max_response_bytes is cut to it. Errors: TP_ERR_INVALID_ARGUMENT, the errors of
+/// tp_get_token, TP_ERR_NETWORK, TP_ERR_TIMEOUT, TP_ERR_PROTOCOL (a 2xx body larger than
+/// max_response_bytes). Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn tp_request(
     auth: *mut tp_auth,
