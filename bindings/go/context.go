@@ -130,3 +130,16 @@ func (c *Client) AuthorizationCodeGrantPKCE(code, redirectURI, codeVerifier stri
 		return C.tp_authorization_code_grant_pkce(h, cc, r, v, out, e)
 	})
 }
+
+// InvalidateTokenContext is InvalidateToken, returning ctx.Err() as soon as ctx ends (with a
+// token cache it may wait for the cache's lock).
+func (c *Client) InvalidateTokenContext(ctx context.Context, accessToken string) error {
+	_, err := runContext(ctx, func() (struct{}, error) { return struct{}{}, c.InvalidateToken(accessToken) })
+	return err
+}
+
+// SetTokenContext is SetToken, returning ctx.Err() as soon as ctx ends (it writes the token cache).
+func (c *Client) SetTokenContext(ctx context.Context, tok *Token) error {
+	_, err := runContext(ctx, func() (struct{}, error) { return struct{}{}, c.SetToken(tok) })
+	return err
+}
