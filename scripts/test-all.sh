@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: installs what is missing, builds the native library once, and runs every
 # suite in every language against mock servers it starts on 127.0.0.1. Exits non-zero if any
-# suite fails. Usage: scripts/test-all.sh [suite...]   (suites: rust c install faults miri fuzz python go php dotnet redis)
+# suite fails. Usage: scripts/test-all.sh [suite...]   (suites: rust loom c install faults miri fuzz python go php dotnet redis)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-rust.sh
@@ -10,7 +10,7 @@ ensure_apt cc gcc
 ensure_apt make make
 ensure_apt pkg-config pkg-config
 
-all=(rust c install faults miri fuzz python go php dotnet redis)
+all=(rust loom c install faults miri fuzz python go php dotnet redis)
 suites=("${@:-${all[@]}}")
 passed=0; failed=0; failed_names=()
 
@@ -36,12 +36,21 @@ rust_suite() {
   cargo test --quiet -p tpauth-mock
 }
 
+# The managed token's state machine (src/auth/managed.rs) under loom, every interleaving up to
+# LOOM_MAX_PREEMPTIONS preemptions (src/auth/loom_tests.rs). Its own target dir: --cfg loom
+# rebuilds everything.
+loom_suite() {
+  CARGO_TARGET_DIR=target/loom RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-3}" \
+    cargo test --quiet --lib loom_
+}
+
 echo "=== building the native library and CLI ==="
 scripts/build-native.sh || { echo "native build failed"; exit 1; }
 
 for s in "${suites[@]}"; do
   case $s in
     rust) run_suite rust rust_suite ;;
+    loom) run_suite loom loom_suite ;;
     c) run_suite c tests/c/run.sh ;;
     install) run_suite install tests/install/run.sh ;;
     faults) run_suite faults tests/faults/run.sh ;;

@@ -173,7 +173,7 @@ fn looks_like_an_echo(text: &str) -> bool {
         "authorization\"",
         "basic ",
         "bearer ",
-        "grant_type",
+        "grant_type=",
     ];
     MARKS.iter().any(|m| lower.contains(m))
 }

@@ -74,10 +74,16 @@ struct Seen {
     attempts: u64,
 }
 
-thread_local! {
-    /// The managed tokens this thread is renewing right now (a log callback may call back in).
-    static RENEWING: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+// Not a `const` initialiser: loom's `thread_local!` does not take one.
+#[allow(clippy::missing_const_for_thread_local)]
+mod renewing {
+    use super::{thread_local, RefCell};
+    thread_local! {
+        /// The managed tokens this thread is renewing right now (a log callback may call back in).
+        pub(super) static RENEWING: RefCell<Vec<usize>> = RefCell::new(Vec::new());
+    }
 }
+use renewing::RENEWING;
 
 /// Marks the renewal of one [`Managed`] on this thread for as long as it lives.
 struct RenewingHere(usize);

@@ -1,0 +1,209 @@
+//! The loom suite: the real state machine of `managed.rs` (built on loom's locks under
+//! `--cfg loom`) with a fake renewal and a fake clock, through every interleaving loom explores.
+//!
+//! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 cargo test --release --lib loom`
+//! (`scripts/test-all.sh loom`).
+//!
+//! Every scenario asserts, in the fake renewal, that a token is replaced only when it is due,
+//! expired or invalidated, and that no token is replaced twice; and, in the callers, that no one
+//! is served a token that had expired when it asked, or the token it invalidated.
+
+use super::managed::{Managed, Renewal};
+use crate::error::{Error, Result, Status};
+use crate::token::Token;
+use loom::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use loom::sync::Arc;
+use loom::thread;
+use std::sync::Mutex as StdMutex;
+
+/// Tokens live 2 s and are due after 1 s (the leeway of 1 s; renew-ahead never before half-way).
+const LIFETIME_S: i64 = 2;
+const LEEWAY_S: i64 = 1;
+/// The clock when the first token is due but valid, and when it has expired.
+const DUE_AT: i64 = 1_500;
+const EXPIRED_AT: i64 = 2_100;
+
+fn token(n: usize, received_at_ms: i64) -> Token {
+    let body = format!(r#"{{"access_token":"tok-{n}","refresh_token":"rt-{n}","expires_in":{LIFETIME_S}}}"#);
+    Token::from_response_at(&body, None, received_at_ms).unwrap()
+}
+
+struct Fake {
+    managed: Managed,
+    clock: AtomicI64,
+    /// Renewals still to fail.
+    failures: AtomicUsize,
+    /// Tokens issued so far (`tok-0` is the first, adopted by each scenario).
+    issued: AtomicUsize,
+    /// The access tokens replaced by a successful renewal, in order.
+    replaced: StdMutex<Vec<String>>,
+    /// The access tokens some caller invalidated.
+    invalidated: StdMutex<Vec<String>>,
+}
+
+impl Renewal for Fake {
+    fn now_ms(&self) -> i64 {
+        self.clock.load(Ordering::SeqCst)
+    }
+
+    fn renew(&self, current: Option<&Token>) -> Result<Token> {
+        let now = self.now_ms();
+        let name = current.map_or_else(|| "none".to_owned(), |t| t.access_token().to_owned());
+        if let Some(t) = current {
+            let refused = self.invalidated.lock().unwrap().contains(&name);
+            assert!(
+                refused || self.managed.renew_due(t, now),
+                "renewed {name} at {now} ms although it was neither due nor invalidated (received at {} ms)",
+                t.received_at_ms()
+            );
+        }
+        if self.failures.load(Ordering::SeqCst) > 0 {
+            self.failures.fetch_sub(1, Ordering::SeqCst);
+            return Err(Error::new(Status::Http, "the fake token endpoint failed"));
+        }
+        let mut replaced = self.replaced.lock().unwrap();
+        assert!(!replaced.contains(&name), "{name} was renewed twice (replaced so far: {replaced:?})");
+        replaced.push(name);
+        Ok(token(self.issued.fetch_add(1, Ordering::SeqCst) + 1, now))
+    }
+}
+
+/// A client whose current token `tok-0` was received at 0 ms; the clock reads `now`.
+fn setup(now: i64, failures: usize) -> Arc<Fake> {
+    let fake = Arc::new(Fake {
+        managed: Managed::new(LEEWAY_S),
+        clock: AtomicI64::new(now),
+        failures: AtomicUsize::new(failures),
+        issued: AtomicUsize::new(0),
+        replaced: StdMutex::new(Vec::new()),
+        invalidated: StdMutex::new(Vec::new()),
+    });
+    fake.managed.adopt(&token(0, 0));
+    fake
+}
+
+/// `get_token`, checking that the token served had not expired when the caller asked.
+fn get(fake: &Fake) -> Result<Token> {
+    let asked = fake.now_ms();
+    let t = fake.managed.get_token(fake)?;
+    assert!(
+        t.expires_at_ms() > asked,
+        "served {} (expires at {} ms) to a caller that asked at {asked} ms",
+        t.access_token(),
+        t.expires_at_ms()
+    );
+    Ok(t)
+}
+
+fn replaced(fake: &Fake) -> usize {
+    fake.replaced.lock().unwrap().len()
+}
+
+fn model(f: impl Fn() + Sync + Send + 'static) {
+    let mut b = loom::model::Builder::new();
+    if b.preemption_bound.is_none() {
+        b.preemption_bound = Some(3);
+    }
+    b.check(f);
+}
+
+#[test]
+fn loom_renew_ahead_racing_renew_ahead() {
+    model(|| {
+        let fake = setup(DUE_AT, 0);
+        let other = {
+            let fake = fake.clone();
+            thread::spawn(move || get(&fake).unwrap())
+        };
+        let mine = get(&fake).unwrap();
+        let theirs = other.join().unwrap();
+        assert_eq!(replaced(&fake), 1, "one renewal ahead of expiry");
+        for t in [mine, theirs] {
+            assert!(t.access_token() == "tok-0" || t.access_token() == "tok-1", "{t:?}");
+        }
+    });
+}
+
+#[test]
+fn loom_renew_ahead_racing_an_expired_token_wait() {
+    model(|| {
+        let fake = setup(DUE_AT, 0);
+        let early = {
+            let fake = fake.clone();
+            thread::spawn(move || get(&fake).unwrap())
+        };
+        let clock = {
+            let fake = fake.clone();
+            thread::spawn(move || fake.clock.store(EXPIRED_AT, Ordering::SeqCst))
+        };
+        get(&fake).unwrap();
+        early.join().unwrap();
+        clock.join().unwrap();
+        assert_eq!(replaced(&fake), 1, "tok-0 renewed once, whether ahead of or after its expiry");
+        assert_eq!(get(&fake).unwrap().access_token(), "tok-1");
+    });
+}
+
+#[test]
+fn loom_invalidate_racing_a_renewal() {
+    model(|| {
+        let fake = setup(DUE_AT, 0);
+        let renewer = {
+            let fake = fake.clone();
+            thread::spawn(move || get(&fake).unwrap())
+        };
+        // This caller's API call was refused with tok-0: it invalidates it, then asks again.
+        fake.invalidated.lock().unwrap().push("tok-0".into());
+        fake.managed.invalidate("tok-0");
+        let after = get(&fake).unwrap();
+        assert_ne!(after.access_token(), "tok-0", "served the token it had just invalidated");
+        renewer.join().unwrap();
+        assert_eq!(replaced(&fake), 1, "one renewal for the due and refused token");
+    });
+}
+
+#[test]
+fn loom_set_token_racing_a_renewal() {
+    model(|| {
+        let fake = setup(DUE_AT, 0);
+        let renewer = {
+            let fake = fake.clone();
+            thread::spawn(move || get(&fake).unwrap())
+        };
+        let set = token(99, DUE_AT);
+        fake.managed.adopt(&set);
+        renewer.join().unwrap();
+        assert!(replaced(&fake) <= 1, "at most the due token was renewed");
+        // Whichever came last is current, valid and not due: no further renewal.
+        let before = replaced(&fake);
+        let now = get(&fake).unwrap();
+        assert!(now.access_token() == "tok-99" || now.access_token() == "tok-1", "{now:?}");
+        assert_eq!(replaced(&fake), before);
+    });
+}
+
+#[test]
+fn loom_failed_early_renewal_then_expiry() {
+    model(|| {
+        let fake = setup(DUE_AT, 1);
+        // Ahead of expiry the first renewal fails: the valid token is served meanwhile.
+        let other = {
+            let fake = fake.clone();
+            thread::spawn(move || get(&fake).unwrap())
+        };
+        get(&fake).unwrap();
+        other.join().unwrap();
+        // Then the token expires (unless the second caller renewed it) and two callers ask.
+        fake.clock.store(EXPIRED_AT, Ordering::SeqCst);
+        let other = {
+            let fake = fake.clone();
+            thread::spawn(move || get(&fake))
+        };
+        let mine = get(&fake);
+        let theirs = other.join().unwrap();
+        for r in [mine, theirs] {
+            assert_eq!(r.unwrap().access_token(), "tok-1", "after the failure, one renewal serves everyone");
+        }
+        assert_eq!(replaced(&fake), 1);
+    });
+}
