@@ -145,6 +145,18 @@ void tp_string_free(char *s);
 char *tp_new_state(void);
 
 /**
+ * A fresh PKCE pair (RFC 7636, method S256): *verifier receives 43 characters made from 32
+ * random bytes (base64url), *challenge BASE64URL(SHA256(verifier)). Send the challenge with
+ * tp_authorize_url_pkce, keep the verifier (it is a secret, like the state) for
+ * tp_authorization_code_grant_pkce. Both out parameters are written only on success; free both
+ * with tp_string_free.
+ *
+ * Errors: TP_ERR_INVALID_ARGUMENT (verifier or challenge is NULL), TP_ERR_INTERNAL (the
+ * operating system gave no random bytes). Thread-safe.
+ */
+tp_status tp_new_pkce(char **verifier, char **challenge, tp_error **err);
+
+/**
  * The error's status (never TP_OK for an error; TP_OK when e is NULL).
  */
 tp_status tp_error_status(const tp_error *e);
@@ -341,6 +353,68 @@ tp_status tp_authorize_url(const tp_auth *auth,
                            const char *state,
                            char **url_out,
                            tp_error **err);
+
+/**
+ * As tp_authorization_code_grant, also sending code_verifier (PKCE, RFC 7636), the verifier of
+ * the challenge given to tp_authorize_url_pkce; NULL sends none. Addition to API.md.
+ *
+ * Errors as tp_authorization_code_grant; TP_ERR_INVALID_ARGUMENT also for a verifier that is not
+ * 43 to 128 characters of A-Z a-z 0-9 - . _ ~; TP_ERR_INVALID_GRANT when the server finds that
+ * the verifier does not match. Thread-safe.
+ */
+tp_status tp_authorization_code_grant_pkce(tp_auth *auth,
+                                           const char *code,
+                                           const char *redirect_uri,
+                                           const char *code_verifier,
+                                           tp_token **out,
+                                           tp_error **err);
+
+/**
+ * As tp_authorize_url, adding code_challenge=...&code_challenge_method=S256 (PKCE, RFC 7636)
+ * when code_challenge is not NULL (from tp_new_pkce; response_type "code" only). With the scope
+ * option set, tp_authorize_url and this function add scope=.... Addition to API.md.
+ *
+ * On success *url_out receives a string the caller frees with tp_string_free. Errors as
+ * tp_authorize_url; TP_ERR_INVALID_ARGUMENT also for a challenge that is not 43 base64url
+ * characters, or a challenge with response_type "token". Thread-safe.
+ */
+tp_status tp_authorize_url_pkce(const tp_auth *auth,
+                                const char *redirect_uri,
+                                const char *response_type,
+                                const char *state,
+                                const char *code_challenge,
+                                char **url_out,
+                                tp_error **err);
+
+/**
+ * The instant, in Unix milliseconds, from which tp_get_token renews t instead of returning it:
+ * refresh_leeway_s before its expiry, never earlier than half-way through its lifetime;
+ * INT64_MAX for a token without expiry; -1 when auth or t is NULL. A binding may keep its own
+ * copy of the token tp_get_token returned and serve it without calling in until then, provided
+ * it drops that copy when it invalidates, sets or obtains a token. Addition to API.md.
+ */
+int64_t tp_token_renew_at_ms(const tp_auth *auth, const tp_token *t);
+
+/**
+ * The headers an API call to url_or_path carries, for HTTP stacks that send the request
+ * themselves (Guzzle, PSR-18, HttpClient): "Authorization: Bearer TOKEN", "apikey: KEY" and, when
+ * the business_user_id option is set, "x-business-user-id: ID", one "Name: value" per line,
+ * lines separated by "\n" (no trailing newline). The host must pass tp_check_token_url (checked
+ * first: a refused host gets no token); the token is the managed one (tp_get_token: this call
+ * may renew it). method must be an HTTP method token; every method gets the same headers today.
+ * On a 401, call tp_invalidate_token with the token sent, then this again, and resend once.
+ * Addition to API.md (its "one function that, for a method and URL, gives the headers").
+ *
+ * On success *headers_out receives a string the caller frees with tp_string_free (it holds the
+ * token; tp_string_free wipes it). Errors: TP_ERR_INVALID_ARGUMENT (NULL argument, bad method, a
+ * host that may not see the token), TP_ERR_PROTOCOL (a token unfit for a header), and those of
+ * tp_get_token. Thread-safe.
+ */
+tp_status tp_api_headers(tp_auth *auth,
+                         const char *method,
+                         const char *url_or_path,
+                         char **headers_out,
+                         tp_error **err);
 
 /**
  * The managed token: the current token while it is valid (no I/O, no waiting), else one

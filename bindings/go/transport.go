@@ -10,7 +10,8 @@ import (
 // and (when configured) x-business-user-id. When the server answers 401 it invalidates that
 // token, renews it and sends the request once more, provided the body can be replayed (no body,
 // or req.GetBody set, as http.NewRequest does for bytes, strings and bytes.Buffer readers);
-// otherwise the 401 is returned as is.
+// otherwise the 401 is returned as is. It honours req.Context(): a request whose context ends
+// while it waits for a renewal returns the context's error at once.
 //
 // The token goes only to the hosts the library allows (CheckTokenURL): the api_base_url host,
 // Trustpilot's API hosts and the hosts of the token_hosts option. A request to any other host
@@ -36,12 +37,7 @@ func (t *transport) authorized(req *http.Request, tok *Token, body io.ReadCloser
 	r := req.Clone(req.Context())
 	r.Body = body
 	r.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-	if t.c.apiKey != "" {
-		r.Header.Set("apikey", t.c.apiKey)
-	}
-	if t.c.businessUserID != "" {
-		r.Header.Set("x-business-user-id", t.c.businessUserID)
-	}
+	t.c.SetAPIHeaders(r.Header)
 	return r
 }
 
@@ -61,7 +57,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeRequestBody(req)
 		return nil, err
 	}
-	tok, err := t.c.Token()
+	tok, err := t.c.tokenChecked(req.Context())
 	if err != nil {
 		closeRequestBody(req)
 		return nil, err
@@ -87,7 +83,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	} else {
 		body = req.Body
 	}
-	tok2, err := t.c.Token()
+	tok2, err := t.c.tokenChecked(req.Context())
 	if err != nil {
 		if body != nil {
 			body.Close()
@@ -98,4 +94,16 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	return t.baseRT().RoundTrip(t.authorized(req, tok2, body))
+}
+
+// SetAPIHeaders sets the headers besides Authorization that every API call carries: apikey and
+// (when configured) x-business-user-id. For adapters that attach the token themselves (such as
+// oauth2adapter under x/oauth2's Transport).
+func (c *Client) SetAPIHeaders(h http.Header) {
+	if c.apiKey != "" {
+		h.Set("apikey", c.apiKey)
+	}
+	if c.businessUserID != "" {
+		h.Set("x-business-user-id", c.businessUserID)
+	}
 }

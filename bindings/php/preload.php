@@ -87,6 +87,11 @@ if (PHP_SAPI === 'cli' && isset($argv[0]) && realpath($argv[0]) === __FILE__) {
     }
     sort($files);
     foreach ($files as $f) {
-        class_exists('Tpauth\\' . str_replace('/', '\\', substr($f, strlen($src) + 1, -4)));
+        $class = 'Tpauth\\' . str_replace('/', '\\', substr($f, strlen($src) + 1, -4));
+        // The PSR-18 decorator implements psr/http-client's interfaces, an optional dependency.
+        if (str_starts_with($class, 'Tpauth\\Psr18\\') && !interface_exists('Psr\\Http\\Client\\ClientInterface')) {
+            continue;
+        }
+        class_exists($class);
     }
 })();

@@ -151,6 +151,15 @@ impl Managed {
         t.is_expired_at_ms(now_ms, leeway_ms)
     }
 
+    /// The instant (unix ms) from which `renew_due` holds for `t`; `i64::MAX` without expiry.
+    pub(crate) fn renew_at_ms(&self, t: &Token) -> i64 {
+        let at = t.expires_at_ms();
+        if at < 0 {
+            return i64::MAX;
+        }
+        at.saturating_sub(self.leeway_ms.min(t.expires_in().max(0).saturating_mul(500)))
+    }
+
     /// The managed token: the current one while it is valid (no waiting), else one renewal for
     /// all callers at once. See [`crate::Auth::get_token`].
     pub(crate) fn get_token<R: Renewal + ?Sized>(&self, r: &R) -> Result<Token> {

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import AsyncGenerator, Generator, Union
+import inspect
+from typing import AsyncGenerator, Callable, Generator, TypeVar, Union
 
 import anyio.to_thread
 import httpx
@@ -10,12 +11,23 @@ import httpx
 from . import aio
 from ._tpauth import Auth, Token
 
+_T = TypeVar("_T")
+# A cancelled request stops waiting at once; the core call finishes in its thread (a renewal goes
+# on for the other tasks). anyio >= 4.1 names the flag abandon_on_cancel, older ones cancellable.
+_ABANDON = "abandon_on_cancel" if "abandon_on_cancel" in inspect.signature(anyio.to_thread.run_sync).parameters else "cancellable"
+
+
+async def _in_thread(func: Callable[..., _T], *args: object) -> _T:
+    return await anyio.to_thread.run_sync(func, *args, **{_ABANDON: True})  # type: ignore[arg-type]
+
 
 class HttpxAuth(httpx.Auth):
     """``httpx.Client(auth=tpauth.HttpxAuth(auth))`` (or ``httpx.AsyncClient``): adds
     ``Authorization: Bearer``, ``apikey`` (and ``x-business-user-id`` when configured); on a 401 it
     invalidates that token, gets a new one and resends the request once. In an async client the
-    blocking token work runs in a worker thread, never on the event loop."""
+    blocking token work (a renewal, a token-cache read) runs in a worker thread, never on the event
+    loop. A request to a host that may not see the token (:meth:`Auth.check_token_url`) raises
+    :class:`tpauth.InvalidArgument` and is not sent."""
 
     requires_request_body = True
 
@@ -30,12 +42,14 @@ class HttpxAuth(httpx.Auth):
         return f"tpauth.HttpxAuth({self.auth!r})"
 
     def _apply(self, request: httpx.Request, token: Token) -> None:
+        self.auth.check_token_url(str(request.url))
         request.headers["Authorization"] = f"Bearer {token.access_token}"
         request.headers["apikey"] = self.auth.api_key
         if self.auth.business_user_id and "x-business-user-id" not in request.headers:
             request.headers["x-business-user-id"] = self.auth.business_user_id
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        self.auth.check_token_url(str(request.url))
         token = self.auth.get_token()
         self._apply(request, token)
         response = yield request
@@ -45,10 +59,11 @@ class HttpxAuth(httpx.Auth):
             yield request
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        token = await anyio.to_thread.run_sync(self.auth.get_token)
+        self.auth.check_token_url(str(request.url))  # no I/O: on the loop
+        token = await _in_thread(self.auth.get_token)
         self._apply(request, token)
         response = yield request
         if response.status_code == 401:
-            await anyio.to_thread.run_sync(self.auth.invalidate_token, token.access_token)
-            self._apply(request, await anyio.to_thread.run_sync(self.auth.get_token))
+            await _in_thread(self.auth.invalidate_token, token.access_token)
+            self._apply(request, await _in_thread(self.auth.get_token))
             yield request

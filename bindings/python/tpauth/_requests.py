@@ -19,7 +19,8 @@ _RETRIED = "_tpauth_retried"
 class RequestsAuth(AuthBase):
     """``requests.get(url, auth=tpauth.RequestsAuth(auth))``: adds ``Authorization: Bearer``,
     ``apikey`` (and ``x-business-user-id`` when configured); on a 401 it invalidates that token,
-    gets a new one and resends the request once."""
+    gets a new one and resends the request once. A request to a host that may not see the token
+    (:meth:`Auth.check_token_url`) raises :class:`tpauth.InvalidArgument` and is not sent."""
 
     def __init__(self, auth: Union[Auth, aio.Auth]) -> None:
         if isinstance(auth, aio.Auth):
@@ -32,12 +33,15 @@ class RequestsAuth(AuthBase):
         return f"tpauth.RequestsAuth({self.auth!r})"
 
     def _apply(self, r: PreparedRequest, token: Token) -> None:
+        # The core's host rule: InvalidArgument, before any token is attached, for a foreign host.
+        self.auth.check_token_url(str(r.url))
         r.headers["Authorization"] = f"Bearer {token.access_token}"
         r.headers["apikey"] = self.auth.api_key
         if self.auth.business_user_id and "x-business-user-id" not in r.headers:
             r.headers["x-business-user-id"] = self.auth.business_user_id
 
     def __call__(self, r: PreparedRequest) -> PreparedRequest:
+        self.auth.check_token_url(str(r.url))
         self._apply(r, self.auth.get_token())
         # Remember where a streamed body starts so that the retry can rewind it.
         try:
