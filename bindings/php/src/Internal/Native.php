@@ -42,6 +42,7 @@ final class Native
     /**
      * The shared library to load: `TPAUTH_LIB`, else a `libtpauth.so` beside the package (its root
      * or its `lib/` folder), else the system's (`libtpauth.so` through the dynamic loader's path).
+     * On Windows: `lib/windows-x86_64/tpauth.dll` in the package, else `tpauth.dll` on the DLL path.
      */
     public static function libraryPath(): string
     {
@@ -50,6 +51,15 @@ final class Native
             return $env;
         }
         $dir = self::packageDir();
+        if (PHP_OS_FAMILY === 'Windows') {
+            // The package ships lib/windows-x86_64/tpauth.dll (x86_64-pc-windows-gnu).
+            foreach ([$dir . '/lib/windows-x86_64/tpauth.dll', $dir . '/tpauth.dll', $dir . '/lib/tpauth.dll'] as $candidate) {
+                if (is_file($candidate)) {
+                    return $candidate;
+                }
+            }
+            return 'tpauth.dll';
+        }
         foreach ([$dir . '/libtpauth.so', $dir . '/lib/libtpauth.so'] as $candidate) {
             if (is_file($candidate)) {
                 return $candidate;
