@@ -126,11 +126,15 @@ fn sid_text(sid: PSID) -> String {
     }
 }
 
-/// The process's user and default owner, and the SIDs that play root's part.
+/// The process's user and default owner, the SIDs that play root's part, and those that stand for
+/// the owner in access lists.
 struct Me {
     user: Sid,
     owner: Sid,
-    trusted: Vec<Sid>,
+    /// SYSTEM, BUILTIN\Administrators: may own the folder, may appear in access lists.
+    root: Vec<Sid>,
+    /// OWNER RIGHTS, CREATOR OWNER: stand for the owner (checked separately) in access lists.
+    owner_aliases: Vec<Sid>,
 }
 
 fn token_sid(token: HANDLE, class: i32) -> io::Result<Sid> {
@@ -168,9 +172,9 @@ fn me() -> io::Result<&'static Me> {
     // SAFETY: a handle OpenProcessToken gave us.
     unsafe { CloseHandle(token) };
     let (user, owner) = sids?;
-    // SYSTEM, BUILTIN\Administrators, OWNER RIGHTS (the owner, checked separately), CREATOR OWNER.
-    let trusted = ["S-1-5-18", "S-1-5-32-544", "S-1-3-4", "S-1-3-0"].iter().filter_map(|s| Sid::well_known(s)).collect();
-    Ok(ME.get_or_init(|| Me { user, owner, trusted }))
+    let known = |sids: &[&str]| sids.iter().filter_map(|s| Sid::well_known(s)).collect::<Vec<_>>();
+    let (root, owner_aliases) = (known(&["S-1-5-18", "S-1-5-32-544"]), known(&["S-1-3-4", "S-1-3-0"]));
+    Ok(ME.get_or_init(|| Me { user, owner, root, owner_aliases }))
 }
 
 /// An OS error in words, for messages.
@@ -221,8 +225,8 @@ fn check_security(handle: HANDLE, path: &Path, what: &str, forbidden: u32, owner
     // SAFETY: `owner` and every SID below point into the live descriptor.
     unsafe {
         let is_me = !owner.is_null() && (me.user.is(owner) || me.owner.is(owner));
-        let is_trusted = !owner.is_null() && me.trusted[..me.trusted.len().min(2)].iter().any(|t| t.is(owner));
-        if !is_me && !(owner_may_be_trusted && is_trusted) {
+        let is_root = !owner.is_null() && me.root.iter().any(|t| t.is(owner));
+        if !(is_me || (owner_may_be_trusted && is_root)) {
             let who = if owner.is_null() { "no one".to_owned() } else { sid_text(owner) };
             return Err(refuse(
                 path,
@@ -246,7 +250,8 @@ fn check_security(handle: HANDLE, path: &Path, what: &str, forbidden: u32, owner
             }
             let allowed = &*(ace as *const ACCESS_ALLOWED_ACE);
             let sid = &allowed.SidStart as *const u32 as PSID;
-            if allowed.Mask & forbidden == 0 || me.user.is(sid) || me.owner.is(sid) || me.trusted.iter().any(|t| t.is(sid)) {
+            let trusted = me.user.is(sid) || me.owner.is(sid) || me.root.iter().chain(&me.owner_aliases).any(|t| t.is(sid));
+            if allowed.Mask & forbidden == 0 || trusted {
                 continue;
             }
             return Err(refuse(
