@@ -12,7 +12,7 @@
 #      compiler for ring's build script; ziglang from PyPI in a venv under target/).
 # Installs what is missing (Debian: mingw-w64, wine; rustup targets; ziglang). The wine prefix is
 # target/wine-prefix. Prints "wine suite: N passed, N failed" and exits non-zero on any failure.
-# TPAUTH_WINE_PARTS="c go macos" picks parts.
+# TPAUTH_WINE_PARTS="c go lint macos" picks parts (lint: clippy -D warnings for the Windows target).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -22,7 +22,7 @@ ensure_apt x86_64-w64-mingw32-gcc mingw-w64
 ensure_apt wine wine wine64
 ensure_apt python3 python3
 export PATH=$PATH:/usr/local/go/bin
-PARTS=${TPAUTH_WINE_PARTS:-c go macos}
+PARTS=${TPAUTH_WINE_PARTS:-c go lint macos}
 WT=x86_64-pc-windows-gnu
 OUT=$ROOT/target/wine-tests
 LOGS=$OUT/logs
@@ -108,11 +108,15 @@ fi
 if [[ " $PARTS " == *" go "* ]]; then
   mkdir -p bindings/go/lib/windows-amd64
   cp "$WINLIB/libtpauth.a" bindings/go/lib/windows-amd64/libtpauth.a
-  x86_64-w64-mingw32-strip --strip-debug bindings/go/lib/windows-amd64/libtpauth.a
   step go-build-windows bash -c "cd tests/wine/go && GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc \
     GOTOOLCHAIN=local GOFLAGS=-mod=mod go build -o '$OUT/tpauth-go.exe' ."
   step go-exe-static bash -c "! x86_64-w64-mingw32-objdump -p '$OUT/tpauth-go.exe' | grep -qi 'DLL Name: tpauth.dll'"
   run go.exe wine "$OUT/tpauth-go.exe"
+fi
+
+if [[ " $PARTS " == *" lint "* ]]; then
+  # The Windows-only code (src/cache/file/windows.rs) under the same clippy bar as the rest.
+  step clippy-windows cargo clippy --quiet --target "$WT" --lib -- -D warnings
 fi
 
 if [[ " $PARTS " == *" macos "* ]]; then
