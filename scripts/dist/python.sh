@@ -2,8 +2,9 @@
 # dist/python/: the distribution trustpilot-auth (import tpauth), one abi3 wheel per target
 # (maturin --zig: manylinux2014 = glibc 2.17 for -gnu, musllinux_1_2 for -musl) and an sdist.
 # `auditwheel show` must report each wheel's own tag (its output is kept in
-# dist/python/auditwheel.txt). The pyo3 module is its own crate (bindings/python), so this builds
-# it once per target; the cross builds share target/dist-build with scripts/dist/native.sh.
+# dist/python/auditwheel.txt). The pyo3 module is its own crate (bindings/python), built once per
+# target in target/dist-build-python: a target dir of its own, so that scripts/dist.sh can run
+# this part beside scripts/dist/native.sh (cargo locks a target dir for the whole build).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$DIST_ROOT"
@@ -18,7 +19,7 @@ for t in "${DIST_TARGETS[@]}"; do
   compat=$(wheel_compat "$t") || continue
   start=$SECONDS
   log="$DIST_ROOT/target/dist-maturin-$t.log"
-  if ! CARGO_TARGET_DIR="$DIST_BUILD" maturin build --release --locked --zig --target "$t" --compatibility "$compat" \
+  if ! CARGO_TARGET_DIR="$DIST_BUILD-python" maturin build --release --locked --zig --target "$t" --compatibility "$compat" \
       -m bindings/python/Cargo.toml -o "$out" >"$log" 2>&1; then
     cat "$log" >&2; echo "dist/python: maturin build for $t failed" >&2; exit 1
   fi

@@ -34,5 +34,5 @@ native=$WORK/pkg/runtimes/linux-x64/native
 check_run "dotnet (Mono): password grant + API call, native library from runtimes/linux-x64/native" \
   env LD_LIBRARY_PATH="$native" mono "$WORK/app/Check.exe"
 check "Mono loaded runtimes/linux-x64/native/libtpauth.so" bash -c \
-  "curl -fsS -X POST '$MOCK_URL/_mock/reset' >/dev/null && LD_LIBRARY_PATH='$native' MONO_LOG_LEVEL=debug MONO_LOG_MASK=dll mono '$WORK/app/Check.exe' 2>&1 | grep -q 'runtimes/linux-x64/native/libtpauth.so'"
+  "curl -fsS -X POST '$MOCK_URL/_mock/reset' >/dev/null && LD_LIBRARY_PATH='$native' LD_DEBUG=libs mono '$WORK/app/Check.exe' 2>&1 | grep -q 'calling init: $native/libtpauth.so'"
 dist_end

@@ -6,9 +6,13 @@ using Tpauth;
 
 public static class Check
 {
+    static string Env(string name)
+    {
+        return Environment.GetEnvironmentVariable(name) ?? "";
+    }
+
     public static int Main()
     {
-        string Env(string name) => Environment.GetEnvironmentVariable(name) ?? "";
         using (var auth = new Auth(Env("TRUSTPILOT_API_KEY"), Env("TRUSTPILOT_API_SECRET"), new Dictionary<string, string> {
             ["api_base_url"] = Env("MOCK_URL"), ["allow_insecure_http"] = "true" }))
         {
