@@ -16,7 +16,7 @@ import (
 	"strings"
 	"testing"
 
-	tpauth "github.com/tpauth/tpauth-go"
+	tpauth "github.com/tpauth/tpauth/bindings/go"
 	"golang.org/x/oauth2"
 )
 
