@@ -2,6 +2,6 @@ module tpauth-wine-check
 
 go 1.21
 
-require github.com/tpauth/tpauth-go v0.0.0
+require github.com/tpauth/tpauth/bindings/go v0.0.0
 
-replace github.com/tpauth/tpauth-go => ../../../bindings/go
+replace github.com/tpauth/tpauth/bindings/go => ../../../bindings/go

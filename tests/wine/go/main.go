@@ -13,7 +13,7 @@ import (
 	"os"
 	"runtime"
 
-	tpauth "github.com/tpauth/tpauth-go"
+	tpauth "github.com/tpauth/tpauth/bindings/go"
 )
 
 var passed, failed int
