@@ -14,6 +14,8 @@ ensure_apt unzip unzip
 export WINEPREFIX=$DIST_ROOT/target/wine-prefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 GO=$(command -v go || echo /usr/local/go/bin/go)
 dist_begin windows
+# A Windows program under wine, its output without the CRs of Windows line endings.
+wine_run() { wine "$@" | tr -d '\r'; }
 name=tpauth-$VERSION-x86_64-pc-windows-gnu
 mkdir -p "$WORK/c" && unzip -q "$DIST_OUT/c/$name.zip" -d "$WORK/c"
 P=$WORK/c/$name
@@ -28,10 +30,10 @@ cp "$P/bin/tpauth.dll" "$WORK/dll/"; shim "$WORK/dll"; shim "$WORK/static"
 prog=$DIST_ROOT/tests/dist/programs/check.c
 check "mingw: check.c against the import library" x86_64-w64-mingw32-gcc -Wall -Werror -o "$WORK/dll/check.exe" "$prog" \
   -I"$P/include" "$P/lib/libtpauth.dll.a"
-check_run "wine: check.exe with tpauth.dll: grant + API call" wine "$WORK/dll/check.exe"
+check_run "wine: check.exe with tpauth.dll: grant + API call" wine_run "$WORK/dll/check.exe"
 check "mingw: check.c against libtpauth.a" x86_64-w64-mingw32-gcc -Wall -Werror -o "$WORK/static/check.exe" "$prog" \
   -I"$P/include" "$P/lib/libtpauth.a" -lws2_32 -lbcrypt -lntdll -luserenv -ladvapi32 -lkernel32 -lcrypt32 -lsecur32 -lncrypt
-check_run "wine: static check.exe: grant + API call" wine "$WORK/static/check.exe"
+check_run "wine: static check.exe: grant + API call" wine_run "$WORK/static/check.exe"
 
 check "nupkg: runtimes/win-x64/native/tpauth.dll" bash -c \
   "unzip -l '$DIST_OUT/dotnet/Tpauth.$VERSION.nupkg' | grep -q 'runtimes/win-x64/native/tpauth.dll'"
@@ -47,5 +49,5 @@ shim "$WORK/goprog"
 check "go: GOOS=windows build against the module's lib/windows-amd64/libtpauth.a" bash -c \
   "cd '$WORK/goprog' && GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc GOTOOLCHAIN=local GOFLAGS=-mod=mod GOPROXY=off \
    GOCACHE='$WORK/gocache' GOPATH='$WORK/gopath' '$GO' build -o check.exe ."
-check_run "wine: Go check.exe: grant + API call" wine "$WORK/goprog/check.exe"
+check_run "wine: Go check.exe: grant + API call" wine_run "$WORK/goprog/check.exe"
 dist_end

@@ -129,7 +129,9 @@ if [[ " $PARTS " == *" macos "* ]]; then
   mkdir -p "$ROOT/target/zig-bin"
   for t in x86_64-apple-darwin:x86_64-macos aarch64-apple-darwin:aarch64-macos; do
     rt=${t%%:*}; zt=${t#*:}
-    printf '#!/bin/sh\nexec "%s" -m ziglang cc -target %s "$@"\n' "$ZIGENV/bin/python" "$zt" >"$ROOT/target/zig-bin/cc-$rt"
+    # cc-rs adds --target=<clang triple> (x86_64-apple-macosx), which zig cannot parse: dropped.
+    printf '#!/bin/sh\nfor a in "$@"; do shift; case $a in --target=*) ;; *) set -- "$@" "$a" ;; esac; done\nexec "%s" -m ziglang cc -target %s "$@"\n' \
+      "$ZIGENV/bin/python" "$zt" >"$ROOT/target/zig-bin/cc-$rt"
     printf '#!/bin/sh\nexec "%s" -m ziglang ar "$@"\n' "$ZIGENV/bin/python" >"$ROOT/target/zig-bin/ar-$rt"
     chmod +x "$ROOT/target/zig-bin/cc-$rt" "$ROOT/target/zig-bin/ar-$rt"
     rustup target list --installed | grep -qx "$rt" || rustup target add "$rt"
