@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 fn main() {
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=src/ffi");
+    soname();
     let Some(out_dir) = std::env::var_os("OUT_DIR").map(PathBuf::from) else { return };
     let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from("."), PathBuf::from);
     let header = out_dir.join("tpauth.h");
@@ -23,6 +24,20 @@ fn main() {
         }
         Err(e) => println!("cargo:warning=tpauth: cbindgen failed, headers not generated: {e}"),
     }
+}
+
+/// The shared library's SONAME, set at link time (no patchelf afterwards): `libtpauth.so.0.<minor>`
+/// while below 1.0, as cargo-c and rustls-ffi do (a 0.x minor release may break the ABI), then
+/// `libtpauth.so.<major>`. Only for ELF targets; it applies to this package's cdylib alone.
+fn soname() {
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    if !matches!(os.as_str(), "linux" | "android" | "freebsd" | "netbsd" | "openbsd" | "dragonfly") {
+        return;
+    }
+    let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap_or_default();
+    let minor = std::env::var("CARGO_PKG_VERSION_MINOR").unwrap_or_default();
+    let name = if major == "0" { format!("libtpauth.so.0.{minor}") } else { format!("libtpauth.so.{major}") };
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,{name}");
 }
 
 fn generate(manifest_dir: &Path) -> Result<String, String> {

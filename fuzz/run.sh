@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-rust.sh
 secs=${1:-30}; shift || true
-targets=("${@:-token_response redirect config_set form_urlencode}")
+targets=("${@:-token_response redirect config_set form_urlencode cache_file}")
 read -r -a targets <<<"${targets[*]}"
 toolchain=+nightly
 if ! rustc +nightly --version >/dev/null 2>&1; then

@@ -423,7 +423,11 @@ tp_status tp_api_headers(tp_auth *auth,
  *
  * On success *out receives a token the caller frees with tp_token_free. Errors:
  * TP_ERR_NO_TOKEN (no current token and grant=none, or no username/password for the password
- * grant), TP_ERR_STORE (token cache), and those of the grants. Thread-safe.
+ * grant), TP_ERR_STORE (the token cache cannot be used: unreadable, unwritable, or a file or
+ * folder another user could have planted or written, left untouched; the message says which and
+ * how to fix it), TP_ERR_TIMEOUT (another process held the token cache's lock longer than the
+ * shorter of timeout_ms and cache_lock_ttl_ms; no token was requested), and those of the grants.
+ * Thread-safe.
  */
 tp_status tp_get_token(tp_auth *auth, tp_token **out, tp_error **err);
 

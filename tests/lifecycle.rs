@@ -207,13 +207,15 @@ fn grant_none_says_how_to_configure_one() {
 fn cache_failure_modes() {
     let mock = MockServer::start().unwrap();
     let dir = temp_dir("faults");
-    // corrupt content: treated as empty and overwritten
+    // content that is not a tpauth cache: refused and left as it is (tests/cache_attacks.rs has more)
     let corrupt = dir.join("corrupt.json");
     std::fs::write(&corrupt, "{not json at all").unwrap();
+    std::fs::set_permissions(&corrupt, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let auth = password_client(&mock, &[("token_cache", corrupt.to_str().unwrap())]);
-    auth.get_token().unwrap();
-    let text = std::fs::read_to_string(&corrupt).unwrap();
-    assert!(text.contains("tpauth-cache-1"), "{text}");
+    let err = auth.get_token().unwrap_err();
+    assert_eq!(err.status(), Status::Store, "{err}");
+    assert!(err.message().contains("not JSON"), "{err}");
+    assert_eq!(std::fs::read_to_string(&corrupt).unwrap(), "{not json at all");
     // a symlinked path is refused
     let link = dir.join("link.json");
     std::os::unix::fs::symlink(&corrupt, &link).unwrap();

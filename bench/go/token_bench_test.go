@@ -16,8 +16,8 @@ import (
 	"strings"
 	"testing"
 
-	tpauth "github.com/tpauth/tpauth-go"
-	"github.com/tpauth/tpauth-go/oauth2adapter"
+	tpauth "github.com/tpauth/tpauth/bindings/go"
+	"github.com/tpauth/tpauth/bindings/go/oauth2adapter"
 	"golang.org/x/oauth2"
 )
 

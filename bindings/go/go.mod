@@ -1,3 +1,3 @@
-module github.com/tpauth/tpauth-go
+module github.com/tpauth/tpauth/bindings/go
 
 go 1.21

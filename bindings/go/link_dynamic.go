@@ -6,6 +6,7 @@ package tpauth
 // through an rpath to that folder (or LD_LIBRARY_PATH / the system's library path once installed).
 
 /*
+#cgo CFLAGS: -I${SRCDIR}/../../include
 #cgo LDFLAGS: -L${SRCDIR}/../../target/release -Wl,-rpath,${SRCDIR}/../../target/release -ltpauth
 */
 import "C"

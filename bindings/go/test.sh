@@ -38,7 +38,7 @@ trap 'rm -rf "$tmp"' EXIT
 go test -race -c -o "$tmp/static.test" .
 go test -race -c -tags tpauth_dynamic -o "$tmp/dynamic.test" .
 if ldd "$tmp/static.test" | grep -q libtpauth; then echo "static build links libtpauth.so"; exit 1; fi
-loaded=$(ldd "$tmp/dynamic.test" | awk '/libtpauth\.so =>/ {print $3}')
+loaded=$(ldd "$tmp/dynamic.test" | awk '/libtpauth\.so[.0-9]* =>/ {print $3}')
 if [ -z "$loaded" ] || [ "$(readlink -f "$loaded")" != "$(readlink -f "$REPO/target/release/libtpauth.so")" ]; then
   echo "dynamic build does not load target/release/libtpauth.so:"; ldd "$tmp/dynamic.test"; exit 1
 fi

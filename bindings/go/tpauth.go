@@ -18,7 +18,6 @@
 package tpauth
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
 #include <stdlib.h>
 #include <string.h>
 #include "tpauth.h"

@@ -38,7 +38,7 @@ rm -rf "$WHEELS"
 if ! (cd bindings/python && "$VENV/bin/maturin" build --release --interpreter "$PY" -o "$WHEELS") >"$REPO/target/maturin-python.log" 2>&1; then
   cat "$REPO/target/maturin-python.log"; echo "python: maturin build failed"; exit 1
 fi
-"$PY" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$WHEELS"/tpauth-*.whl
+"$PY" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$WHEELS"/trustpilot_auth-*.whl
 # A stray in-tree build (`maturin develop`) must not shadow the installed wheel.
 rm -f bindings/python/tpauth/_tpauth*.so
 
@@ -49,4 +49,4 @@ echo "python: stubtest"
 (cd "$REPO/target" && "$PY" -m mypy.stubtest tpauth)
 echo "python: mypy --strict"
 "$VENV/bin/mypy" --strict --no-incremental --cache-dir=/dev/null tpauth examples/whole_api.py
-echo "python: ok ($(du -k "$WHEELS"/tpauth-*.whl | cut -f1) KiB wheel)"
+echo "python: ok ($(du -k "$WHEELS"/trustpilot_auth-*.whl | cut -f1) KiB wheel)"

@@ -1,43 +1,71 @@
 //! [`FileCache`] is the host-wide backend: one JSON file holding one entry per key (a hash of the
 //! API host, key, grant and user, so that two applications or users sharing a file never see each
-//! other's token), created 0600, replaced atomically (write, fsync, rename), opened without
-//! following symlinks, and guarded by `flock` on a sibling `.lock` file (released by the kernel when
-//! a process dies, so a SIGKILL mid-renewal leaves no stuck lock and, thanks to the rename, no torn
-//! file).
+//! other's token; format in [`super::entry`]), replaced atomically (write, fsync, rename) and
+//! guarded by an exclusive lock on a sibling `.lock` file, released by the operating system when a
+//! process dies, so a SIGKILL mid-renewal leaves no stuck lock and, thanks to the rename, no torn
+//! file.
+//!
+//! **What the cache trusts.** A token cache is a place where another user could plant a token of
+//! their choosing (the key is made from public values) or hang the caller, so every open is checked
+//! on the open handle, and anything wrong is a `Store` error that says what is wrong and how to fix
+//! it (the file is then left untouched):
+//! - the cache file and its lock file must be regular files (a FIFO, a device, a folder or a
+//!   symbolic link is refused without blocking), owned by the current (effective) user; the cache
+//!   file must give no access to group or others (it holds tokens: mode 0600), the lock file no
+//!   write access;
+//! - the folder must not be writable by group or others, unless it is sticky (like `/tmp`): then
+//!   only the owner of a file can replace it, and the file checks above make sure it is ours. The
+//!   folder must be owned by the current user or by root;
+//! - a file at the path that is not a tpauth cache (not JSON tagged `tpauth-cache-1`, or over
+//!   4 MiB) is never overwritten; a corrupt entry inside a cache is (see [`super::entry`]).
+//!
+//! On Windows (`windows.rs`) the same rules have their Windows meaning; see that file.
+//!
+//! **Lock waits are bounded** by the shorter of `timeout_ms` and `cache_lock_ttl_ms`: the lock is
+//! polled without blocking (1 ms doubling to 50 ms, jittered). A process still waiting then gets
+//! `Timeout` ("another process has held the token cache's lock for N ms"), and makes no token
+//! request: a holder alive for that long is renewing (or stuck), and renewing beside it could spend
+//! a refresh token it is using, or add to a stampede that the lock exists to prevent.
 
+use super::entry::{self, MAX_CACHE_BYTES};
 use super::{CacheLock, TokenCache};
+use crate::config::Config;
 use crate::error::{Error, Result, Status};
 use crate::log::log_event;
-use crate::token::Token;
+use crate::token::{now_ms, Token};
 use serde_json::{Map, Value};
 
 use std::fs::File;
 use std::io::{Read, Write};
-
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-/// The format tag of the cache file.
-const CACHE_FORMAT: &str = "tpauth-cache-1";
-/// A cache file larger than this is not ours.
-const MAX_CACHE_BYTES: u64 = 4 << 20;
+#[cfg(unix)]
+#[path = "file/unix.rs"]
+mod sys;
+#[cfg(windows)]
+#[path = "file/windows.rs"]
+mod sys;
+
+/// The first pause between two attempts to take a held lock; doubled up to [`POLL_MAX`].
+const POLL_FIRST: Duration = Duration::from_millis(1);
+const POLL_MAX: Duration = Duration::from_millis(50);
 
 /// The host-wide file cache.
 pub struct FileCache {
     path: PathBuf,
     lock_path: PathBuf,
+    /// The longest wait for the lock: the shorter of `timeout_ms` and `cache_lock_ttl_ms`.
+    lock_wait: Duration,
+}
+
+/// A `Store` error about `path`.
+fn refuse(path: &Path, why: impl std::fmt::Display) -> Error {
+    Error::new(Status::Store, format!("token cache {}: {why}", path.display()))
 }
 
 fn store_err(path: &Path, what: &str, e: &std::io::Error) -> Error {
-    let reason = match e.raw_os_error() {
-        Some(libc::ELOOP) | Some(libc::EMLINK) => "it is a symbolic link, which the token cache refuses to follow".to_owned(),
-        Some(libc::ENOTDIR) => "a component of the path is not a directory".to_owned(),
-        Some(libc::EACCES) | Some(libc::EPERM) => "permission denied".to_owned(),
-        Some(libc::EROFS) => "read-only file system".to_owned(),
-        Some(libc::ENOSPC) => "no space left on device".to_owned(),
-        _ => e.to_string(),
-    };
-    Error::new(Status::Store, format!("token cache {}: cannot {what}: {reason}", path.display()))
+    refuse(path, format_args!("cannot {what}: {}", sys::os_reason(e)))
 }
 
 struct FileLock {
@@ -46,8 +74,9 @@ struct FileLock {
 impl CacheLock for FileLock {}
 
 impl FileCache {
-    /// A cache at `path`. The file need not exist; its folder must.
-    pub fn new(path: &str) -> Result<FileCache> {
+    /// A cache at `path`, with `cfg`'s `timeout_ms` and `cache_lock_ttl_ms`. The file need not
+    /// exist; its folder must.
+    pub fn new(path: &str, cfg: &Config) -> Result<FileCache> {
         if path.is_empty() {
             return Err(Error::invalid_argument("option token_cache: empty path"));
         }
@@ -57,78 +86,45 @@ impl FileCache {
         }
         let mut lock_name = path.as_os_str().to_owned();
         lock_name.push(".lock");
-        Ok(FileCache { lock_path: PathBuf::from(lock_name), path })
+        let lock_wait = Duration::from_millis(cfg.timeout_ms.min(cfg.cache_lock_ttl_ms));
+        Ok(FileCache { lock_path: PathBuf::from(lock_name), path, lock_wait })
     }
 
-    fn open_nofollow(path: &Path, write: bool) -> std::io::Result<File> {
-        let mut o = std::fs::OpenOptions::new();
-        o.read(true).custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
-        if write {
-            o.write(true).create(true).mode(0o600);
+    fn folder(&self) -> &Path {
+        match self.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
         }
-        o.open(path)
     }
 
-    /// Every entry of the file; a missing, corrupt or foreign file reads as empty.
+    /// Every entry of the file (none when it does not exist). A file that is not ours, or that
+    /// another user could have written, is an error.
     fn read_entries(&self) -> Result<Map<String, Value>> {
-        let mut file = match Self::open_nofollow(&self.path, false) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Map::new()),
-            Err(e) => return Err(store_err(&self.path, "open it", &e)),
-        };
-        let meta = file.metadata().map_err(|e| store_err(&self.path, "stat it", &e))?;
-        if !meta.is_file() || meta.len() > MAX_CACHE_BYTES {
-            log_event!(Warn, "token cache {}: not a regular tpauth cache file; treating it as empty", self.path.display());
-            return Ok(Map::new());
-        }
-        let mut text = String::new();
-        if file.read_to_string(&mut text).is_err() {
-            log_event!(Warn, "token cache {}: unreadable content; treating it as empty", self.path.display());
-            return Ok(Map::new());
-        }
-        match serde_json::from_str::<Value>(&text) {
-            Ok(Value::Object(mut obj)) if obj.get("format").and_then(Value::as_str) == Some(CACHE_FORMAT) => match obj.remove("entries") {
-                Some(Value::Object(entries)) => Ok(entries),
-                _ => Ok(Map::new()),
-            },
-            _ => {
-                if !text.trim().is_empty() {
-                    log_event!(
-                        Warn,
-                        "token cache {}: corrupt or foreign content; treating it as empty (it will be overwritten)",
-                        self.path.display()
-                    );
-                }
-                Ok(Map::new())
-            }
-        }
+        sys::check_folder(self.folder(), &self.path)?;
+        let Some(mut file) = sys::open_cache(&self.path)? else { return Ok(Map::new()) };
+        let mut bytes = Vec::new();
+        (&mut file).take(MAX_CACHE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| store_err(&self.path, "read it", &e))?;
+        entry::parse_file(&bytes).map_err(|why| {
+            refuse(
+                &self.path,
+                format_args!("{}; refusing to read or overwrite it: set token_cache to another path, or delete the file", why.0),
+            )
+        })
     }
 
-    /// Replace the file atomically: a new 0600 file beside it, written, fsynced, renamed over it.
+    /// Replace the file atomically: a new owner-only file beside it, written, synced, renamed over it.
     fn write_entries(&self, entries: Map<String, Value>) -> Result<()> {
-        let mut doc = Map::new();
-        doc.insert("format".into(), Value::String(CACHE_FORMAT.into()));
-        doc.insert("entries".into(), Value::Object(entries));
-        let text = Value::Object(doc).to_string();
+        let text = entry::render_file(entries);
         let mut tmp_name = self.path.as_os_str().to_owned();
         tmp_name.push(format!(".tmp.{}.{}", std::process::id(), crate::redirect::new_state()));
         let tmp = PathBuf::from(tmp_name);
         let result = (|| {
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-                .open(&tmp)
-                .map_err(|e| store_err(&self.path, "create a temporary file beside it", &e))?;
+            let mut f = sys::create_temp(&tmp).map_err(|e| store_err(&self.path, "create a temporary file beside it", &e))?;
             f.write_all(text.as_bytes()).map_err(|e| store_err(&self.path, "write it", &e))?;
             f.sync_all().map_err(|e| store_err(&self.path, "sync it", &e))?;
-            std::fs::rename(&tmp, &self.path).map_err(|e| store_err(&self.path, "replace it", &e))?;
-            if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                if let Ok(d) = File::open(dir) {
-                    let _ = d.sync_all();
-                }
-            }
+            drop(f);
+            sys::replace(&tmp, &self.path).map_err(|e| store_err(&self.path, "replace it", &e))?;
+            sys::sync_folder(self.folder());
             Ok(())
         })();
         if result.is_err() {
@@ -136,44 +132,53 @@ impl FileCache {
         }
         result
     }
-
-    fn refuse_symlink(&self) -> Result<()> {
-        if let Ok(meta) = std::fs::symlink_metadata(&self.path) {
-            if meta.file_type().is_symlink() {
-                return Err(Error::new(
-                    Status::Store,
-                    format!("token cache {}: it is a symbolic link, which the token cache refuses to follow", self.path.display()),
-                ));
-            }
-        }
-        Ok(())
-    }
 }
 
 impl TokenCache for FileCache {
     fn lock(&self, _key: &str) -> Result<Box<dyn CacheLock + '_>> {
-        self.refuse_symlink()?;
-        let file = Self::open_nofollow(&self.lock_path, true).map_err(|e| store_err(&self.lock_path, "create its lock file", &e))?;
+        sys::check_folder(self.folder(), &self.path)?;
+        let file = sys::open_lock(&self.lock_path)?;
+        let start = Instant::now();
+        let mut pause = POLL_FIRST;
+        let mut logged = false;
         loop {
-            // SAFETY: flock on a file descriptor we own.
-            let rc = unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&file), libc::LOCK_EX) };
-            if rc == 0 {
-                break;
+            match sys::try_lock(&file) {
+                Ok(true) => break,
+                Ok(false) => {}
+                Err(e) => return Err(store_err(&self.lock_path, "lock it", &e)),
             }
-            let e = std::io::Error::last_os_error();
-            if e.kind() != std::io::ErrorKind::Interrupted {
-                return Err(store_err(&self.lock_path, "lock it", &e));
+            let waited = start.elapsed();
+            if waited >= self.lock_wait {
+                return Err(Error::new(
+                    Status::Timeout,
+                    format!(
+                        "token cache {}: another process has held its lock ({}) for {} ms, the limit (the shorter of timeout_ms and cache_lock_ttl_ms); \
+                         no token was requested. If no tpauth process is renewing, one is stuck holding it: find it with `fuser {}`",
+                        self.path.display(),
+                        self.lock_path.display(),
+                        waited.as_millis(),
+                        self.lock_path.display()
+                    ),
+                ));
             }
+            if !logged {
+                log_event!(Debug, "token cache {}: another process holds the lock (renewing); waiting for it", self.path.display());
+                logged = true;
+            }
+            // Jitter (0-25 %) so that waiters do not poll in step.
+            let jitter = pause.mul_f64(f64::from(start.elapsed().subsec_nanos() % 256) / 1024.0);
+            std::thread::sleep((pause + jitter).min(self.lock_wait.saturating_sub(waited)));
+            pause = (pause * 2).min(POLL_MAX);
         }
         Ok(Box::new(FileLock { _file: file }))
     }
 
     fn load(&self, key: &str) -> Result<Option<Token>> {
         let entries = self.read_entries()?;
-        Ok(entries.get(key).and_then(Value::as_str).and_then(|json| match Token::from_json(json) {
+        Ok(entries.get(key).and_then(|v| match entry::parse_entry(v, now_ms()) {
             Ok(t) => Some(t),
-            Err(_) => {
-                log_event!(Warn, "token cache {}: an unreadable entry; treating it as empty", self.path.display());
+            Err(why) => {
+                log_event!(Warn, "token cache {}: a corrupt entry ({why}); treating it as absent", self.path.display());
                 None
             }
         }))

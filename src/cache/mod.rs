@@ -6,6 +6,7 @@
 //! The option's value picks the backend: a path or a `file:` URL is a [`FileCache`] (every process
 //! on one host); a `redis://` or `rediss://` URL is a [`RedisCache`] (every host of a fleet).
 
+pub mod entry;
 mod file;
 #[cfg(feature = "redis")]
 mod redis;
@@ -50,6 +51,10 @@ pub fn open(spec: &str, cfg: &Config) -> Result<Box<dyn TokenCache>> {
             )));
         }
     }
+    if spec == "default" {
+        let path = default_path()?;
+        return Ok(Box::new(FileCache::new(path.to_str().unwrap_or_default(), cfg)?));
+    }
     let path = if let Some(rest) = spec.strip_prefix("file://") {
         rest
     } else if let Some(rest) = spec.strip_prefix("file:") {
@@ -62,7 +67,32 @@ pub fn open(spec: &str, cfg: &Config) -> Result<Box<dyn TokenCache>> {
     } else {
         spec
     };
-    Ok(Box::new(FileCache::new(path)?))
+    Ok(Box::new(FileCache::new(path, cfg)?))
+}
+
+/// Where `token_cache=default` puts the file cache, creating its folder (owner-only) if missing:
+/// `%LOCALAPPDATA%\tpauth\token-cache.json` on Windows; `$XDG_CACHE_HOME/tpauth/token-cache.json`
+/// (else `~/.cache/tpauth/…`) on Unix, the folder created 0700.
+pub fn default_path() -> Result<std::path::PathBuf> {
+    let env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(std::path::PathBuf::from);
+    #[cfg(windows)]
+    let base = env("LOCALAPPDATA");
+    #[cfg(not(windows))]
+    let base = env("XDG_CACHE_HOME").or_else(|| env("HOME").map(|h| h.join(".cache")));
+    let Some(base) = base else {
+        return Err(Error::invalid_argument(
+            "option token_cache=default: no LOCALAPPDATA (Windows) or XDG_CACHE_HOME/HOME (Unix) to put it in; give a path",
+        ));
+    };
+    let dir = base.join("tpauth");
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(&dir)
+        .map_err(|e| Error::new(crate::error::Status::Store, format!("token cache {}: cannot create the folder: {e}", dir.display())))?;
+    Ok(dir.join("token-cache.json"))
 }
 
 /// `spec` for messages and `Debug`: [`crate::url::redact_url`] (a URL's user and password become

@@ -432,12 +432,12 @@ impl TokenCache for RedisCache {
             return Ok(None);
         };
         let raw = Zeroizing::new(raw);
-        match std::str::from_utf8(&raw).ok().and_then(|s| Token::from_json(s).ok()) {
+        match std::str::from_utf8(&raw).ok().and_then(|s| super::entry::parse_entry_str(s, now_ms()).ok()) {
             Some(t) => Ok(Some(t)),
             None => {
                 log_event!(
                     Warn,
-                    "token cache {}: the entry is not a tpauth token (corrupt or foreign); treating it as empty (it will be overwritten)",
+                    "token cache {}: the entry is not a tpauth token (corrupt or foreign, or its received_at_ms negative or in the future); treating it as empty (it will be overwritten)",
                     self.shared.shown
                 );
                 Ok(None)

@@ -5,9 +5,38 @@
 #define TPAUTH_TEST_HARNESS_H
 
 #define _GNU_SOURCE
+#ifdef _WIN32
+/* Windows (mingw-w64, run under wine by tests/wine/run.sh): Winsock for the mock's control
+ * endpoints, winpthreads for threads, clock_gettime and nanosleep, and the few POSIX calls the
+ * tests use. */
+#define WIN32_LEAN_AND_MEAN
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <windows.h>
+#define MSG_NOSIGNAL 0
+#define close_socket closesocket
+static int setenv(const char *k, const char *v, int overwrite) {
+  (void)overwrite;
+  return SetEnvironmentVariableA(k, v) && _putenv_s(k, v) == 0 ? 0 : -1;
+}
+static int unsetenv(const char *k) {
+  SetEnvironmentVariableA(k, NULL);
+  return _putenv_s(k, "");
+}
+static char *strcasestr(const char *hay, const char *needle) {
+  size_t n = strlen(needle);
+  for (; *hay; hay++)
+    if (_strnicmp(hay, needle, n) == 0) return (char *)hay;
+  return NULL;
+}
+#else
 #include <arpa/inet.h>
-#include <errno.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#define close_socket close
+#endif
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -15,8 +44,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -161,20 +188,32 @@ static void mock_init(void) {
     exit(2);
   }
   g_port = atoi(p);
+#ifdef _WIN32
+  WSADATA wsa;
+  if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) {
+    fprintf(stderr, "WSAStartup failed\n");
+    exit(2);
+  }
+#endif
 }
 
 /* One HTTP/1.1 request to the mock over a fresh connection. Returns the status (or -1) and, when
  * `out` is given, the whole raw response (headers and body), NUL-terminated. */
 static int mock_http(const char *method, const char *path, const char *body, char *out, size_t cap) {
+#ifdef _WIN32
+  SOCKET fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd == INVALID_SOCKET) return -1;
+#else
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return -1;
+#endif
   struct sockaddr_in a;
   memset(&a, 0, sizeof a);
   a.sin_family = AF_INET;
   a.sin_port = htons((uint16_t)g_port);
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-    close(fd);
+    close_socket(fd);
     return -1;
   }
   size_t blen = body ? strlen(body) : 0;
@@ -185,7 +224,7 @@ static int mock_http(const char *method, const char *path, const char *body, cha
                    "Content-Length: %zu\r\n\r\n%s",
                    method, path, g_port, blen, body ? body : "");
   for (int sent = 0; sent < n;) {
-    ssize_t w = send(fd, req + sent, (size_t)(n - sent), MSG_NOSIGNAL);
+    ssize_t w = send(fd, req + sent, (int)(n - sent), MSG_NOSIGNAL);
     if (w <= 0) break;
     sent += (int)w;
   }
@@ -195,13 +234,13 @@ static int mock_http(const char *method, const char *path, const char *body, cha
   size_t bcap = out ? cap : sizeof local;
   size_t got = 0;
   for (;;) {
-    ssize_t r = recv(fd, buf + got, bcap - 1 - got, 0);
+    ssize_t r = recv(fd, buf + got, (int)(bcap - 1 - got), 0);
     if (r <= 0) break;
     got += (size_t)r;
     if (got + 1 >= bcap) break;
   }
   buf[got] = 0;
-  close(fd);
+  close_socket(fd);
   int status = -1;
   if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1) status = -1;
   return status;

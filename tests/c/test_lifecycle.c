@@ -302,16 +302,27 @@ static void read_file(const char *path, char *out, size_t cap) {
 }
 
 static void test_cache_faults(void) {
-  TEST("corrupt cache file: treated as empty and overwritten");
+  TEST("a file that is not a tpauth cache: TP_ERR_STORE, left untouched, no token request");
   char cache[300], buf[8192];
   snprintf(cache, sizeof cache, "%s/corrupt.json", g_dir);
   write_file(cache, "{not json at all \x01\x02");
+  chmod(cache, 0600);
   mock_reset();
-  tp_auth *auth = cache_auth(cache, "60");
+  tp_auth *foreign = cache_auth(cache, "60");
   tp_token *t = NULL;
+  EXPECT_FAIL(TP_ERR_STORE, "not a tpauth token cache", tp_get_token(foreign, &t, &ERR));
+  read_file(cache, buf, sizeof buf);
+  CHECK_STR(buf, "{not json at all \x01\x02");
+  CHECK(mock_stat("token_requests") == 0);
+  tp_auth_free(foreign);
+
+  TEST("a new cache file: the second client reuses the first one's token");
+  snprintf(cache, sizeof cache, "%s/keyed.json", g_dir);
+  tp_auth *auth = cache_auth(cache, "60");
+  t = NULL;
   EXPECT_OK(tp_get_token(auth, &t, &ERR));
   read_file(cache, buf, sizeof buf);
-  CHECK(strstr(buf, "not json") == NULL && strlen(buf) > 10);
+  CHECK(strstr(buf, "tpauth-cache-1") != NULL);
   tp_auth *again = cache_auth(cache, "60");
   tp_token *t2 = NULL;
   EXPECT_OK(tp_get_token(again, &t2, &ERR));

@@ -15,7 +15,6 @@ ensure_apt c++ g++
 ensure_apt make make
 ensure_apt cmake cmake
 ensure_apt pkg-config pkg-config
-ensure_apt patchelf patchelf
 ensure_apt readelf binutils
 
 scripts/build-native.sh
@@ -25,6 +24,9 @@ BIN=${TPAUTH_BIN:-$REPO/target/release/tpauth}
 NATIVE_DIR=$(dirname "$LIB")
 VERSION=$(sed -n 's/^version = "\([0-9.]*\)".*/\1/p' Cargo.toml | head -1)
 MAJOR=${VERSION%%.*}
+MINOR=${VERSION#*.}; MINOR=${MINOR%%.*}
+# The SONAME build.rs sets: libtpauth.so.0.<minor> while below 1.0, else libtpauth.so.<major>.
+if [ "$MAJOR" = 0 ]; then SOVER=0.$MINOR; else SOVER=$MAJOR; fi
 
 TMP=$(mktemp -d /tmp/tpauth-install.XXXXXX)
 PREFIX=$TMP/prefix
@@ -57,21 +59,21 @@ LIBDIR=$PREFIX/lib
 
 installed_layout() {
   [ -f "$LIBDIR/libtpauth.so.$VERSION" ] && [ ! -L "$LIBDIR/libtpauth.so.$VERSION" ] &&
-  [ "$(readlink "$LIBDIR/libtpauth.so.$MAJOR")" = "libtpauth.so.$VERSION" ] &&
-  [ "$(readlink "$LIBDIR/libtpauth.so")" = "libtpauth.so.$MAJOR" ] &&
-  [ -f "$LIBDIR/libtpauth.a" ] && [ -f "$PREFIX/include/tpauth.h" ] && [ -f "$PREFIX/include/tpauth.hpp" ] &&
+  [ "$(readlink "$LIBDIR/libtpauth.so.$SOVER")" = "libtpauth.so.$VERSION" ] &&
+  [ "$(readlink "$LIBDIR/libtpauth.so")" = "libtpauth.so.$SOVER" ] &&
+  [ -f "$LIBDIR/libtpauth.a" ] && [ -f "$PREFIX/include/tpauth.h" ] && [ -f "$PREFIX/include/tpauth_ffi.h" ] && [ -f "$PREFIX/include/tpauth.hpp" ] &&
   [ -f "$LIBDIR/pkgconfig/tpauth.pc" ] && [ -f "$LIBDIR/cmake/tpauth/tpauthConfig.cmake" ] &&
   [ -f "$LIBDIR/cmake/tpauth/tpauthConfigVersion.cmake" ]
 }
-check "installed layout: libtpauth.so.$VERSION, .so.$MAJOR and .so symlinks, .a, headers, .pc, CMake files" installed_layout
+check "installed layout: libtpauth.so.$VERSION, .so.$SOVER and .so symlinks, .a, headers, .pc, CMake files" installed_layout
 soname() { readelf -d "$1" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p'; }
-check "SONAME of libtpauth.so.$VERSION is libtpauth.so.$MAJOR" test "$(soname "$LIBDIR/libtpauth.so.$VERSION")" = "libtpauth.so.$MAJOR"
+check "SONAME of libtpauth.so.$VERSION is libtpauth.so.$SOVER" test "$(soname "$LIBDIR/libtpauth.so.$VERSION")" = "libtpauth.so.$SOVER"
 check "installed headers are the repository's" cmp "$PREFIX/include/tpauth.hpp" include/tpauth.hpp
 
 staged() { # a packager's DESTDIR install: files under DESTDIR, paths inside them without it
   DESTDIR=$TMP/stage cmake --install "$TMP/build" --prefix /opt/tpauth >/dev/null &&
   grep -qx 'prefix=/opt/tpauth' "$TMP/stage/opt/tpauth/lib/pkgconfig/tpauth.pc" &&
-  [ "$(soname "$TMP/stage/opt/tpauth/lib/libtpauth.so.$VERSION")" = "libtpauth.so.$MAJOR" ] &&
+  [ "$(soname "$TMP/stage/opt/tpauth/lib/libtpauth.so.$VERSION")" = "libtpauth.so.$SOVER" ] &&
   [ -L "$TMP/stage/opt/tpauth/lib/libtpauth.so" ] && [ ! -e /opt/tpauth ]
 }
 check "DESTDIR install: staged files, tpauth.pc with the real prefix, SONAME set" staged
@@ -123,7 +125,7 @@ run_example() {
 }
 
 needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\].*/\1/p'; }
-links_shared() { needed "$1" | grep -qx "libtpauth.so.$MAJOR"; }
+links_shared() { needed "$1" | grep -qx "libtpauth.so.$SOVER"; }
 links_static() { ! needed "$1" | grep -q libtpauth; }
 linkage() { links_shared "$1" && links_static "$2"; }
 
@@ -138,7 +140,7 @@ run_all_examples() { # DIR LABEL
       run_example managed_token_threads "$dir/managed_token_threads$v" "40 ok, 0 failed; distinct access tokens used: 1" token_requests=1 api_requests=40
   done
   for e in password_grant authorization_code managed_token_threads; do
-    check "$label: $e needs libtpauth.so.$MAJOR (the SONAME), ${e}_static no libtpauth at all" \
+    check "$label: $e needs libtpauth.so.$SOVER (the SONAME), ${e}_static no libtpauth at all" \
       linkage "$dir/$e" "$dir/${e}_static"
   done
 }
@@ -167,7 +169,7 @@ else
 fi
 cmake_static_deps() {
   grep -q 'INTERFACE_LINK_LIBRARIES "[^"]*pthread[^"]*"' "$LIBDIR/cmake/tpauth/tpauthConfig.cmake" &&
-  grep -q 'IMPORTED_SONAME "libtpauth.so.'"$MAJOR"'"' "$LIBDIR/cmake/tpauth/tpauthConfig.cmake"
+  grep -q 'IMPORTED_SONAME "libtpauth.so.'"$SOVER"'"' "$LIBDIR/cmake/tpauth/tpauthConfig.cmake"
 }
 check "cmake: tpauth::tpauth_static lists the native deps, tpauth::tpauth the SONAME" cmake_static_deps
 version_refused() {
@@ -176,6 +178,14 @@ version_refused() {
   ! cmake -S "$TMP/v2" -B "$TMP/v2/b" -DCMAKE_PREFIX_PATH="$PREFIX" >/dev/null 2>&1
 }
 check "cmake: find_package(tpauth $((MAJOR + 1)).0) is refused by the version file" version_refused
+# Below 1.0 a minor release may break the ABI: SameMinorVersion, so another 0.x is refused too.
+minor_refused() {
+  local other=$((MINOR > 0 ? MINOR - 1 : MINOR + 1))
+  mkdir -p "$TMP/v0" && printf 'cmake_minimum_required(VERSION 3.16)\nproject(v LANGUAGES NONE)\nfind_package(tpauth 0.%s CONFIG REQUIRED)\n' \
+    "$other" >"$TMP/v0/CMakeLists.txt"
+  ! cmake -S "$TMP/v0" -B "$TMP/v0/b" -DCMAKE_PREFIX_PATH="$PREFIX" >/dev/null 2>&1
+}
+if [ "$MAJOR" = 0 ]; then check "cmake: find_package(tpauth 0.x) of another minor is refused (SameMinorVersion below 1.0)" minor_refused; fi
 
 # --- 5. the C++ wrapper under ASan + UBSan -------------------------------------------------------
 echo "--- C++ wrapper tests (ASan + UBSan)"

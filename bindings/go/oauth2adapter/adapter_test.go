@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	tpauth "github.com/tpauth/tpauth-go"
+	tpauth "github.com/tpauth/tpauth/bindings/go"
 	"golang.org/x/oauth2"
 )
 

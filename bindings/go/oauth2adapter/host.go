@@ -3,7 +3,7 @@ package oauth2adapter
 import (
 	"net/http"
 
-	tpauth "github.com/tpauth/tpauth-go"
+	tpauth "github.com/tpauth/tpauth/bindings/go"
 )
 
 // checkHost refuses a request to a host that may not receive the token.

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 
-	tpauth "github.com/tpauth/tpauth-go"
+	tpauth "github.com/tpauth/tpauth/bindings/go"
 	"golang.org/x/oauth2"
 )
 

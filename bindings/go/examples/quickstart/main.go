@@ -18,7 +18,7 @@ import (
 	"os"
 	"strings"
 
-	tpauth "github.com/tpauth/tpauth-go"
+	tpauth "github.com/tpauth/tpauth/bindings/go"
 )
 
 func main() {

@@ -41,7 +41,10 @@ final class Native
 
     /**
      * The shared library to load: `TPAUTH_LIB`, else a `libtpauth.so` beside the package (its root
-     * or its `lib/` folder), else the system's (`libtpauth.so` through the dynamic loader's path).
+     * or its `lib/` folder: a build of your own), else the package's prebuilt one for this platform
+     * (`lib/<os>-<arch>[-musl]/libtpauth.so`, as the released package ships them, also under
+     * `vendor/`), else the system's (`libtpauth.so` through the dynamic loader's path). On Windows:
+     * `lib/windows-x86_64/tpauth.dll` in the package, else `tpauth.dll` on the DLL search path.
      */
     public static function libraryPath(): string
     {
@@ -50,7 +53,21 @@ final class Native
             return $env;
         }
         $dir = self::packageDir();
-        foreach ([$dir . '/libtpauth.so', $dir . '/lib/libtpauth.so'] as $candidate) {
+        if (PHP_OS_FAMILY === 'Windows') {
+            // The package ships lib/windows-x86_64/tpauth.dll (x86_64-pc-windows-gnu, mingw-w64).
+            foreach ([$dir . '/lib/windows-x86_64/tpauth.dll', $dir . '/tpauth.dll', $dir . '/lib/tpauth.dll'] as $candidate) {
+                if (is_file($candidate)) {
+                    return $candidate;
+                }
+            }
+            return 'tpauth.dll';
+        }
+        $candidates = [$dir . '/libtpauth.so', $dir . '/lib/libtpauth.so'];
+        $platform = self::platform();
+        if ($platform !== null) {
+            $candidates[] = $dir . '/lib/' . $platform . '/libtpauth.so';
+        }
+        foreach ($candidates as $candidate) {
             if (is_file($candidate)) {
                 return $candidate;
             }
@@ -59,8 +76,36 @@ final class Native
     }
 
     /**
+     * This process's platform as the package's `lib/` folders name it: `linux-x86_64`,
+     * `linux-aarch64`, with `-musl` when PHP itself runs on musl (Alpine); null elsewhere.
+     */
+    public static function platform(): ?string
+    {
+        if (PHP_OS_FAMILY !== 'Linux') {
+            return null;
+        }
+        $arch = match (strtolower(php_uname('m'))) {
+            'x86_64', 'amd64' => 'x86_64',
+            'aarch64', 'arm64' => 'aarch64',
+            default => null,
+        };
+        return $arch === null ? null : 'linux-' . $arch . (self::isMusl() ? '-musl' : '');
+    }
+
+    /** Whether this PHP runs on musl: its C library, as mapped into the process, is musl's. */
+    private static function isMusl(): bool
+    {
+        $maps = @file_get_contents('/proc/self/maps');
+        if (is_string($maps) && $maps !== '') {
+            return (bool) preg_match('~/(ld-musl-[^/\s]*\.so|libc\.musl-[^/\s]*\.so)~', $maps);
+        }
+        return glob('/lib/ld-musl-*.so.1') !== [] && glob('/lib*/libc.so.6') === [];
+    }
+
+    /**
      * The directive-free header: `TPAUTH_FFI_HEADER`, else `tpauth_ffi.h` beside the package (root or
-     * `include/`), else the repository's `include/tpauth_ffi.h`, else the system's include folders.
+     * `include/`; the released package ships it at its root), else, in a checkout of the repository,
+     * its `include/tpauth_ffi.h`, else the system's include folders.
      */
     public static function headerPath(): string
     {
@@ -69,13 +114,14 @@ final class Native
             return $env;
         }
         $dir = self::packageDir();
-        $candidates = [
-            $dir . '/tpauth_ffi.h',
-            $dir . '/include/tpauth_ffi.h',
-            dirname($dir, 2) . '/include/tpauth_ffi.h',
-            '/usr/local/include/tpauth_ffi.h',
-            '/usr/include/tpauth_ffi.h',
-        ];
+        $candidates = [$dir . '/tpauth_ffi.h', $dir . '/include/tpauth_ffi.h'];
+        // Only inside the repository (bindings/php beside the crate's Cargo.toml), never outside
+        // the package when it is installed under vendor/.
+        if (is_file(dirname($dir, 2) . '/Cargo.toml')) {
+            $candidates[] = dirname($dir, 2) . '/include/tpauth_ffi.h';
+        }
+        $candidates[] = '/usr/local/include/tpauth_ffi.h';
+        $candidates[] = '/usr/include/tpauth_ffi.h';
         foreach ($candidates as $candidate) {
             if (is_file($candidate)) {
                 return $candidate;

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# dist/c/tpauth-<version>-<rust-target>.tar.gz, one per target, made by the repository's own CMake
+# install rules (CMakeLists.txt) from target/dist/<rust-target>/, so a tarball holds exactly what
+# `make install` installs:
+#   lib/libtpauth.so.<version>, lib/libtpauth.so.0.<minor> -> it (the SONAME), lib/libtpauth.so -> that
+#   lib/libtpauth.a, include/{tpauth.h,tpauth_ffi.h,tpauth.hpp}
+#   lib/pkgconfig/tpauth.pc      relocatable: prefix=${pcfiledir}/../..
+#   lib/cmake/tpauth/            find_package(tpauth 0.<minor>), SameMinorVersion below 1.0
+#   share/doc/tpauth/            README.md, CHANGELOG.md, LICENSE-MIT, LICENSE-APACHE
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$DIST_ROOT"
+source scripts/ensure-apt.sh
+ensure_apt cmake cmake
+ensure_apt cc gcc
+ensure_apt readelf binutils
+version=$(tpauth_version)
+out="$DIST_OUT/c"
+rm -rf "$out"; mkdir -p "$out"
+
+# What the static library needs from the system: `rustc --print native-static-libs` for the target
+# (the musl build links the C runtime dynamically, hence gcc_s for the unwinder).
+static_libs() {
+  case $1 in
+    *-linux-gnu) echo "gcc_s;util;rt;pthread;m;dl;c" ;;
+    *-linux-musl) echo "gcc_s;c" ;;
+    *) return 1 ;;
+  esac
+}
+
+for t in "${DIST_TARGETS[@]}"; do
+  libs=$(static_libs "$t") || continue
+  [ -f "$DIST_NATIVE/$t/libtpauth.so" ] || { echo "dist/c: $DIST_NATIVE/$t/libtpauth.so missing (scripts/dist/native.sh)" >&2; exit 1; }
+  name="tpauth-$version-$t"
+  build="$DIST_ROOT/target/dist-c/$t"
+  stage="$DIST_ROOT/target/dist-c/stage/$name"
+  rm -rf "$build" "$stage"; mkdir -p "$(dirname "$build")"
+  if ! { cmake -S . -B "$build" -DTPAUTH_BUILD_NATIVE=OFF -DTPAUTH_NATIVE_DIR="$DIST_NATIVE/$t" \
+           -DCMAKE_INSTALL_PREFIX=/opt/tpauth -DCMAKE_INSTALL_LIBDIR=lib -DCMAKE_INSTALL_INCLUDEDIR=include \
+           -DTPAUTH_RELOCATABLE_PC=ON "-DTPAUTH_STATIC_LIBS=$libs" &&
+         cmake --install "$build" --prefix "$stage"; } >"$build.log" 2>&1; then
+    cat "$build.log" >&2; echo "dist/c: CMake install for $t failed" >&2; exit 1
+  fi
+  mkdir -p "$stage/share/doc/tpauth"
+  cp README.md "$stage/share/doc/tpauth/"
+  dist_docs "$stage/share/doc/tpauth"
+  tar -C "$(dirname "$stage")" --owner=0 --group=0 --numeric-owner -czf "$out/$name.tar.gz" "$name"
+  echo "dist: $name.tar.gz $(stat -c %s "$out/$name.tar.gz") B" >&2
+done

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# dist/windows: the Windows artifacts, consumed as a Windows user does, under wine:
+#   the C zip unpacked: a C program (tests/dist/programs/check.c) built with mingw-w64 against its
+#     import library and run with its tpauth.dll beside it; and against its libtpauth.a;
+#   the nupkg holds runtimes/win-x64/native/tpauth.dll; the PHP package lib/windows-x86_64/tpauth.dll;
+#   the Go module lib/windows-amd64/libtpauth.a and link_windows_amd64.go: a Go program
+#     (tests/dist/programs/main.go) cross-built with GOOS=windows against the unpacked module, run;
+#   the win_amd64 abi3 wheel holds tpauth's .pyd (its import cannot be run here: no Windows Python);
+# each program: a password grant + API call against the mock.
+source "$(dirname "$0")/lib.sh"
+ensure_apt x86_64-w64-mingw32-gcc mingw-w64
+ensure_apt wine wine wine64
+ensure_apt unzip unzip
+export WINEPREFIX=$DIST_ROOT/target/wine-prefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+GO=$(command -v go || echo /usr/local/go/bin/go)
+dist_begin windows
+# A Windows program under wine, its output without the CRs of Windows line endings.
+wine_run() { wine "$@" | tr -d '\r'; }
+name=tpauth-$VERSION-x86_64-pc-windows-gnu
+mkdir -p "$WORK/c" && unzip -q "$DIST_OUT/c/$name.zip" -d "$WORK/c"
+P=$WORK/c/$name
+check "zip: bin/tpauth.dll, lib/libtpauth.dll.a, lib/libtpauth.a, headers, licences" \
+  ls "$P/bin/tpauth.dll" "$P/lib/libtpauth.dll.a" "$P/lib/libtpauth.a" "$P/include/tpauth.h" "$P/share/doc/tpauth/LICENSE-MIT"
+# wine 8.0 lacks bcryptprimitives.dll (every Windows 10+ has it): the suite's stand-in, beside the programs.
+[ -d "$WINEPREFIX/drive_c" ] || wineboot -i >/dev/null 2>&1 || true
+shim() { [ -e "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" ] ||
+  x86_64-w64-mingw32-gcc -shared -O2 -o "$1/bcryptprimitives.dll" "$DIST_ROOT/tests/wine/bcryptprimitives.c" -lbcrypt; }
+mkdir -p "$WORK/dll" "$WORK/static"
+cp "$P/bin/tpauth.dll" "$WORK/dll/"; shim "$WORK/dll"; shim "$WORK/static"
+prog=$DIST_ROOT/tests/dist/programs/check.c
+check "mingw: check.c against the import library" x86_64-w64-mingw32-gcc -Wall -Werror -o "$WORK/dll/check.exe" "$prog" \
+  -I"$P/include" "$P/lib/libtpauth.dll.a"
+check_run "wine: check.exe with tpauth.dll: grant + API call" wine_run "$WORK/dll/check.exe"
+check "mingw: check.c against libtpauth.a" x86_64-w64-mingw32-gcc -Wall -Werror -o "$WORK/static/check.exe" "$prog" \
+  -I"$P/include" "$P/lib/libtpauth.a" -lws2_32 -lbcrypt -lntdll -luserenv -ladvapi32 -lkernel32 -lcrypt32 -lsecur32 -lncrypt
+check_run "wine: static check.exe: grant + API call" wine_run "$WORK/static/check.exe"
+
+check "nupkg: runtimes/win-x64/native/tpauth.dll" bash -c \
+  "unzip -l '$DIST_OUT/dotnet/Tpauth.$VERSION.nupkg' | grep -q 'runtimes/win-x64/native/tpauth.dll'"
+check "php: lib/windows-x86_64/tpauth.dll" test -f "$DIST_OUT/php/lib/windows-x86_64/tpauth.dll"
+check "wheel: trustpilot_auth-$VERSION-cp39-abi3-win_amd64.whl with a .pyd" bash -c \
+  "unzip -l '$DIST_OUT/python/trustpilot_auth-$VERSION-cp39-abi3-win_amd64.whl' | grep -q '\.pyd'"
+
+cp -r "$DIST_OUT/go" "$WORK/gomod"
+mkdir -p "$WORK/goprog" && cp "$DIST_ROOT/tests/dist/programs/main.go" "$WORK/goprog/"
+modpath=$(sed -n 's/^module //p' "$WORK/gomod/go.mod")
+printf 'module distcheck\n\ngo 1.21\n\nrequire %s v%s\n\nreplace %s => %s\n' "$modpath" "$VERSION" "$modpath" "$WORK/gomod" >"$WORK/goprog/go.mod"
+shim "$WORK/goprog"
+check "go: GOOS=windows build against the module's lib/windows-amd64/libtpauth.a" bash -c \
+  "cd '$WORK/goprog' && GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc GOTOOLCHAIN=local GOFLAGS=-mod=mod GOPROXY=off \
+   GOCACHE='$WORK/gocache' GOPATH='$WORK/gopath' '$GO' build -o check.exe ."
+check_run "wine: Go check.exe: grant + API call" wine_run "$WORK/goprog/check.exe"
+dist_end
