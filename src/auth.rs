@@ -356,6 +356,11 @@ impl Auth {
         }
         unreachable!("the loop returns on its second pass")
     }
+
+    /// `url_or_path` as the absolute URL an API call goes to, or the host rule's refusal.
+    pub(crate) fn api_url(&self, url_or_path: &str) -> Result<String> {
+        self.inner.join(url_or_path)
+    }
 }
 
 impl Inner {

@@ -19,6 +19,7 @@
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
+mod api_headers;
 mod auth;
 pub mod cache;
 mod config;
@@ -33,6 +34,7 @@ mod response;
 mod secret;
 mod token;
 
+pub use api_headers::ApiHeader;
 pub use auth::Auth;
 pub use config::{ClientAuth, Config, Grant, RefreshEndpoint, OPTION_KEYS};
 pub use error::{Error, Result, Status};
