@@ -32,7 +32,6 @@ static tp_status tpgo_get_token(tp_auth *auth, const char *at, size_t at_len, co
 import "C"
 
 import (
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -156,9 +155,6 @@ type Client struct {
 	mu     sync.RWMutex // held for reading during every C call, for writing by Close
 	handle *C.tp_auth   // owned; nil once closed
 
-	apiKey         string // for Transport's apikey header
-	businessUserID string // for Transport's x-business-user-id header
-
 	last atomic.Pointer[Token] // the managed token as last copied, so that Token() copies it once
 }
 
@@ -172,11 +168,6 @@ func New(cfg Config) (*Client, error) {
 	C.tp_config_free(ccfg)
 	if err != nil {
 		return nil, err
-	}
-	c.apiKey = cfg.APIKey
-	c.businessUserID = cfg.BusinessUserID
-	if v, ok := cfg.Options["business_user_id"]; ok {
-		c.businessUserID = v
 	}
 	return c, nil
 }
@@ -195,8 +186,6 @@ func NewFromEnv() (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.apiKey = os.Getenv("TRUSTPILOT_API_KEY")
-	c.businessUserID = os.Getenv("TRUSTPILOT_BUSINESS_USER_ID")
 	return c, nil
 }
 

@@ -51,12 +51,17 @@ func TestNoLeakClients(t *testing.T) {
 	settle(t, start)
 	base := liveClients.Load()
 	r0 := rss(t)
+	h0 := heap(t)
 
 	for i := 0; i < n; i++ {
 		mk().Close()
 	}
 	settle(t, base)
 	r1 := rss(t)
+	// The C heap, byte for byte: a client that leaked even 64 bytes would show as 640 KB here.
+	if grown := heap(t) - h0; grown > 64<<10 {
+		t.Errorf("the C heap grew by %d bytes over %d clients created and closed (%.1f bytes per client)", grown, n, float64(grown)/n)
+	}
 
 	for i := 0; i < n; i++ {
 		_ = mk() // never closed: the finalizer frees it
@@ -103,16 +108,34 @@ func TestNoLeakCalls(t *testing.T) {
 			_ = NewState()
 		}
 	}
+	const rounds = 20000
 	loop(2000)
 	runtime.GC()
 	debug.FreeOSMemory()
 	r0 := rss(t)
-	loop(20000)
+	h0 := heap(t)
+	loop(rounds)
 	runtime.GC()
 	debug.FreeOSMemory()
 	r1 := rss(t)
-	t.Logf("resident memory: %.1f MiB -> %.1f MiB over 20,000 rounds", float64(r0)/mib, float64(r1)/mib)
+	grown := heap(t) - h0
+	t.Logf("resident memory: %.1f MiB -> %.1f MiB; C heap %+d bytes over %d rounds", float64(r0)/mib, float64(r1)/mib, grown, rounds)
+	// Each round allocates and frees tokens, strings and errors in C: one forgotten free of the
+	// smallest of them (a 16-byte string) would grow the C heap by 320 KB.
+	if grown > 32<<10 {
+		t.Errorf("the C heap grew by %d bytes over %d rounds (%.1f bytes per round)", grown, rounds, float64(grown)/rounds)
+	}
 	if r1-r0 > 8*mib {
 		t.Errorf("resident memory grew by %.1f MiB", float64(r1-r0)/mib)
 	}
+}
+
+// heap is the C heap's live bytes (glibc's mallinfo2); the leak tests need it.
+func heap(t *testing.T) int64 {
+	t.Helper()
+	h := cHeapInUse()
+	if h < 0 {
+		t.Fatal("the C library cannot report its heap (mallinfo2 needs glibc 2.33+)")
+	}
+	return h
 }

@@ -6,14 +6,15 @@ import (
 )
 
 // Transport returns an http.RoundTripper that sends each request through base (nil:
-// http.DefaultTransport) with the client's managed token: it sets Authorization: Bearer, apikey
-// and (when configured) x-business-user-id. When the server answers 401 it invalidates that
+// http.DefaultTransport) with the client's managed token: it sets the headers the C library's
+// tp_api_headers gives (Authorization: Bearer, apikey and, when configured, x-business-user-id),
+// replacing any the request had. When the server answers 401 it invalidates that
 // token, renews it and sends the request once more, provided the body can be replayed (no body,
 // or req.GetBody set, as http.NewRequest does for bytes, strings and bytes.Buffer readers);
 // otherwise the 401 is returned as is.
 //
-// Use it only for requests to the Trustpilot API: it sends the token to whatever host a request
-// names.
+// A request to a host that may not see the token (not the API's, under the library's host rule)
+// fails with ErrInvalidArgument and is not sent.
 func (c *Client) Transport(base http.RoundTripper) http.RoundTripper {
 	return &transport{c: c, base: base}
 }
@@ -30,16 +31,12 @@ func (t *transport) baseRT() http.RoundTripper {
 	return http.DefaultTransport
 }
 
-// authorized is a copy of req carrying tok; the original request is never modified.
-func (t *transport) authorized(req *http.Request, tok *Token, body io.ReadCloser) *http.Request {
+// authorized is a copy of req carrying the API headers; the original request is never modified.
+func (t *transport) authorized(req *http.Request, hdr http.Header, body io.ReadCloser) *http.Request {
 	r := req.Clone(req.Context())
 	r.Body = body
-	r.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-	if t.c.apiKey != "" {
-		r.Header.Set("apikey", t.c.apiKey)
-	}
-	if t.c.businessUserID != "" {
-		r.Header.Set("x-business-user-id", t.c.businessUserID)
+	for name, values := range hdr {
+		r.Header[name] = values
 	}
 	return r
 }
@@ -52,19 +49,19 @@ func closeRequestBody(req *http.Request) {
 
 // RoundTrip implements http.RoundTripper.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	tok, err := t.c.Token()
+	hdr, access, err := t.c.apiHeaders(req.Method, req.URL.String())
 	if err != nil {
 		closeRequestBody(req)
 		return nil, err
 	}
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
-	resp, err := t.baseRT().RoundTrip(t.authorized(req, tok, req.Body))
+	resp, err := t.baseRT().RoundTrip(t.authorized(req, hdr, req.Body))
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
 	// The API refused this token: drop it (only if still current, so that concurrent 401s renew
 	// once), then renew and resend once when the body can be sent again.
-	if err := t.c.InvalidateToken(tok.AccessToken); err != nil {
+	if err := t.c.InvalidateToken(access); err != nil {
 		return resp, nil
 	}
 	if !replayable {
@@ -78,7 +75,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	} else {
 		body = req.Body
 	}
-	tok2, err := t.c.Token()
+	hdr2, _, err := t.c.apiHeaders(req.Method, req.URL.String())
 	if err != nil {
 		if body != nil {
 			body.Close()
@@ -88,5 +85,5 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
-	return t.baseRT().RoundTrip(t.authorized(req, tok2, body))
+	return t.baseRT().RoundTrip(t.authorized(req, hdr2, body))
 }

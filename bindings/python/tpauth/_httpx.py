@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import AsyncGenerator, Generator, Union
+from typing import AsyncGenerator, Generator, List, Tuple, Union
 
 import anyio.to_thread
 import httpx
 
 from . import aio
-from ._tpauth import Auth, Token
+from ._tpauth import Auth
 
 
 class HttpxAuth(httpx.Auth):
-    """``httpx.Client(auth=tpauth.HttpxAuth(auth))`` (or ``httpx.AsyncClient``): adds
-    ``Authorization: Bearer``, ``apikey`` (and ``x-business-user-id`` when configured); on a 401 it
+    """``httpx.Client(auth=tpauth.HttpxAuth(auth))`` (or ``httpx.AsyncClient``): sets the
+    headers the core gives (``Authorization: Bearer``, ``apikey``, and ``x-business-user-id`` when
+    configured) and refuses (``tpauth.InvalidArgument``) a host that may not see the token; on a 401 it
     invalidates that token, gets a new one and resends the request once. In an async client the
     blocking token work runs in a worker thread, never on the event loop."""
 
@@ -29,26 +30,32 @@ class HttpxAuth(httpx.Auth):
     def __repr__(self) -> str:
         return f"tpauth.HttpxAuth({self.auth!r})"
 
-    def _apply(self, request: httpx.Request, token: Token) -> None:
-        request.headers["Authorization"] = f"Bearer {token.access_token}"
-        request.headers["apikey"] = self.auth.api_key
-        if self.auth.business_user_id and "x-business-user-id" not in request.headers:
-            request.headers["x-business-user-id"] = self.auth.business_user_id
+    def _apply(self, request: httpx.Request) -> str:
+        """Sets the headers the core gives (tpauth.Auth.api_headers); returns the access token sent."""
+        return self._set(request, self.auth.api_headers(request.method, str(request.url)))
+
+    @staticmethod
+    def _set(request: httpx.Request, headers: List[Tuple[str, str]]) -> str:
+        access = ""
+        for name, value in headers:
+            request.headers[name] = value
+            if name == "authorization" and value.startswith("Bearer "):
+                access = value[len("Bearer "):]
+        return access
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        token = self.auth.get_token()
-        self._apply(request, token)
+        access = self._apply(request)
         response = yield request
         if response.status_code == 401:
-            self.auth.invalidate_token(token.access_token)
-            self._apply(request, self.auth.get_token())
+            self.auth.invalidate_token(access)
+            self._apply(request)
             yield request
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        token = await anyio.to_thread.run_sync(self.auth.get_token)
-        self._apply(request, token)
+        method, url = request.method, str(request.url)
+        access = self._set(request, await anyio.to_thread.run_sync(self.auth.api_headers, method, url))
         response = yield request
         if response.status_code == 401:
-            await anyio.to_thread.run_sync(self.auth.invalidate_token, token.access_token)
-            self._apply(request, await anyio.to_thread.run_sync(self.auth.get_token))
+            await anyio.to_thread.run_sync(self.auth.invalidate_token, access)
+            self._set(request, await anyio.to_thread.run_sync(self.auth.api_headers, method, url))
             yield request

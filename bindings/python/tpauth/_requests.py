@@ -11,14 +11,15 @@ from requests.models import PreparedRequest
 from requests.utils import rewind_body
 
 from . import aio
-from ._tpauth import Auth, Token
+from ._tpauth import Auth
 
 _RETRIED = "_tpauth_retried"
 
 
 class RequestsAuth(AuthBase):
-    """``requests.get(url, auth=tpauth.RequestsAuth(auth))``: adds ``Authorization: Bearer``,
-    ``apikey`` (and ``x-business-user-id`` when configured); on a 401 it invalidates that token,
+    """``requests.get(url, auth=tpauth.RequestsAuth(auth))``: sets the headers the core gives
+    (``Authorization: Bearer``, ``apikey``, and ``x-business-user-id`` when configured), and refuses
+    (``tpauth.InvalidArgument``) a host that may not see the token; on a 401 it invalidates that token,
     gets a new one and resends the request once."""
 
     def __init__(self, auth: Union[Auth, aio.Auth]) -> None:
@@ -31,14 +32,13 @@ class RequestsAuth(AuthBase):
     def __repr__(self) -> str:
         return f"tpauth.RequestsAuth({self.auth!r})"
 
-    def _apply(self, r: PreparedRequest, token: Token) -> None:
-        r.headers["Authorization"] = f"Bearer {token.access_token}"
-        r.headers["apikey"] = self.auth.api_key
-        if self.auth.business_user_id and "x-business-user-id" not in r.headers:
-            r.headers["x-business-user-id"] = self.auth.business_user_id
+    def _apply(self, r: PreparedRequest) -> None:
+        # The core decides the headers and where the token may go (tpauth.Auth.api_headers).
+        for name, value in self.auth.api_headers(r.method or "GET", r.url or ""):
+            r.headers[name] = value
 
     def __call__(self, r: PreparedRequest) -> PreparedRequest:
-        self._apply(r, self.auth.get_token())
+        self._apply(r)
         # Remember where a streamed body starts so that the retry can rewind it.
         try:
             setattr(r, "_body_position", r.body.tell())  # type: ignore[union-attr]
@@ -58,14 +58,13 @@ class RequestsAuth(AuthBase):
         used = str(req.headers.get("Authorization", ""))
         if used.startswith("Bearer "):
             self.auth.invalidate_token(used[len("Bearer "):])
-        token = self.auth.get_token()
         resp.content  # noqa: B018 - read the body so that the connection goes back to the pool
         resp.close()
         new = req.copy()
         setattr(new, _RETRIED, True)
         extract_cookies_to_jar(new._cookies, req, resp.raw)  # type: ignore[attr-defined,no-untyped-call]
         new.prepare_cookies(new._cookies)  # type: ignore[attr-defined]
-        self._apply(new, token)
+        self._apply(new)
         retried: requests.Response = resp.connection.send(new, **kwargs)
         retried.history.append(resp)
         retried.request = new
