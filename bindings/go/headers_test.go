@@ -48,7 +48,7 @@ func TestNewFromEnvBusinessUserIDReachesTheTransport(t *testing.T) {
 	for k, v := range map[string]string{
 		"TRUSTPILOT_API_KEY": mockKey, "TRUSTPILOT_API_SECRET": mockSecret, "TRUSTPILOT_API_HOST": mockBase,
 		"TRUSTPILOT_ALLOW_INSECURE_HTTP": "true", "TRUSTPILOT_GRANT": "client_credentials",
-		"TRUSTPILOT_BUSINESS_USER_ID": "bu-from-env",
+		"TRUSTPILOT_BUSINESS_USER_ID": "mock-business-user-id",
 	} {
 		t.Setenv(k, v)
 	}
@@ -62,9 +62,12 @@ func TestNewFromEnvBusinessUserIDReachesTheTransport(t *testing.T) {
 		t.Fatalf("GET: %v", err)
 	}
 	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET through the Transport: %d", resp.StatusCode)
+	}
 	req := lastAPIRequest(t)
-	if got := req.header("x-business-user-id"); got != "bu-from-env" {
-		t.Errorf("x-business-user-id = %q, want bu-from-env", got)
+	if got := req.header("x-business-user-id"); got != "mock-business-user-id" {
+		t.Errorf("x-business-user-id = %q, want mock-business-user-id", got)
 	}
 	if got := req.header("apikey"); got != mockKey {
 		t.Errorf("apikey = %q", got)

@@ -101,8 +101,8 @@ namespace Tpauth
                 {
                     string? name = Native.CopyString(namePtr);
                     string? v = name == null ? null : Environment.GetEnvironmentVariable(name);
-                    byte[]? bytes = string.IsNullOrEmpty(v) || v!.IndexOf('\0') >= 0 ? null : Native.Utf8(v, "environment variable");
-                    if (bytes == null) return IntPtr.Zero;
+                    if (v == null || v.Length == 0 || v.IndexOf('\0') >= 0) return IntPtr.Zero;
+                    byte[] bytes = Native.Utf8(v, "environment variable") ?? new byte[1];
                     IntPtr p = Marshal.AllocHGlobal(bytes.Length);
                     Marshal.Copy(bytes, 0, p, bytes.Length);
                     Array.Clear(bytes, 0, bytes.Length);

@@ -756,11 +756,11 @@ namespace Tpauth.Tests
                 Environment.SetEnvironmentVariable("TRUSTPILOT_API_HOST", Mock.BaseUrl);
                 Environment.SetEnvironmentVariable("TRUSTPILOT_ALLOW_INSECURE_HTTP", "true");
                 Environment.SetEnvironmentVariable("TRUSTPILOT_GRANT", "client_credentials");
-                Environment.SetEnvironmentVariable("TRUSTPILOT_BUSINESS_USER_ID", "bu-from-env");
+                Environment.SetEnvironmentVariable("TRUSTPILOT_BUSINESS_USER_ID", "mock-business-user-id");
                 using (var auth = Auth.FromEnv())
                 {
                     Assert.AreEqual(200, auth.Request("GET", "/v1/private/x").Status);
-                    Assert.AreEqual("bu-from-env", Mock.LastApiRequest().Header("x-business-user-id"));
+                    Assert.AreEqual("mock-business-user-id", Mock.LastApiRequest().Header("x-business-user-id"));
                 }
             }
             finally

@@ -36,7 +36,7 @@ final class Auth
         $ffi = Native::ffi();
         $keys = [];
         for ($i = 0, $n = $ffi->tp_option_count(); $i < $n; $i++) {
-            $keys[] = FFI::string($ffi->tp_option_name($i));
+            $keys[] = (string) $ffi->tp_option_name($i); // const char * arrives as a PHP string
         }
         return $keys;
     }
@@ -86,7 +86,7 @@ final class Auth
         // Each value lives in $held until the call returns (the core copies it at once).
         $held = [];
         $lookup = static function ($name) use ($ffi, &$held) {
-            $v = getenv(FFI::string($name));
+            $v = getenv(is_string($name) ? $name : FFI::string($name));
             if (!is_string($v) || $v === '' || str_contains($v, "\0")) {
                 return null;
             }

@@ -97,12 +97,12 @@ final class FromEnvTest extends TestCase
     {
         // putenv() (as FPM's env[...] and the SAPI's variables) is what getenv() sees; fromEnv
         // hands those values to the core through tp_config_from_lookup.
-        $this->setEnv(Mock::env(['TRUSTPILOT_GRANT' => 'client_credentials', 'TRUSTPILOT_BUSINESS_USER_ID' => 'bu-putenv',
+        $this->setEnv(Mock::env(['TRUSTPILOT_GRANT' => 'client_credentials', 'TRUSTPILOT_BUSINESS_USER_ID' => 'mock-business-user-id',
             'TRUSTPILOT_USER_AGENT' => 'from-putenv/1']));
         $auth = Auth::fromEnv();
         $this->assertSame(200, $auth->request('GET', '/v1/private/x')->status);
         $this->assertSame(1, Mock::stats()['grants']['client_credentials']);
-        $this->assertSame('bu-putenv', Mock::headerOf(Mock::lastApiRequest(), 'x-business-user-id'));
+        $this->assertSame('mock-business-user-id', Mock::headerOf(Mock::lastApiRequest(), 'x-business-user-id'));
         $this->assertSame('from-putenv/1', Mock::headerOf(Mock::lastTokenRequest(), 'user-agent'));
     }
 }

@@ -39,7 +39,7 @@ final class Native
      */
     private static function checkVersion(FFI $ffi): FFI
     {
-        $problem = self::versionMismatch(FFI::string($ffi->tp_version()));
+        $problem = self::versionMismatch((string) $ffi->tp_version());
         if ($problem !== null) {
             throw new \RuntimeException($problem);
         }
