@@ -3,7 +3,7 @@
 # suite in every language against mock servers it starts on 127.0.0.1. Exits non-zero if any
 # suite fails. Usage: scripts/test-all.sh [suite...]   (suites: rust c install faults miri fuzz python go php dotnet redis)
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 source scripts/ensure-rust.sh
 source scripts/ensure-apt.sh
 ensure_apt cc gcc
