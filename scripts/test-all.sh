@@ -33,7 +33,9 @@ rust_suite() {
   cargo clippy --quiet -p tpauth -p tpauth-mock --features cli --all-targets -- -D warnings || return 1
   RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps -p tpauth -p tpauth-mock || return 1
   cargo test --quiet -p tpauth --features cli || return 1
-  cargo test --quiet -p tpauth-mock
+  cargo test --quiet -p tpauth-mock || return 1
+  scripts/abi-check.sh || return 1
+  scripts/shellcheck.sh
 }
 
 echo "=== building the native library and CLI ==="
