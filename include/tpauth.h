@@ -20,9 +20,7 @@
  *   log line.
  *
  * Additions to the contract (API.md): tp_log_level, tp_log_callback, tp_set_log_callback,
- * tp_request_bytes, tp_token_received_at, tp_response_header_count, tp_response_header_at,
- * tp_lookup_fn, tp_config_from_lookup, tp_option_count, tp_option_name, tp_api_headers,
- * tp_token_new.
+ * tp_request_bytes, tp_token_received_at, tp_response_header_count, tp_response_header_at.
  */
 
 #ifndef TPAUTH_H
@@ -152,15 +150,6 @@ typedef struct tp_response tp_response;
 typedef struct tp_token tp_token;
 
 /**
- * Looks up one variable for tp_config_from_lookup: name is a NUL-terminated variable name
- * (TRUSTPILOT_API_KEY, ...), valid during the call only; user_data is the pointer given to
- * tp_config_from_lookup. Returns the value as a NUL-terminated UTF-8 string, or NULL when the
- * variable is unset. The value must stay valid until the callback is called again or
- * tp_config_from_lookup returns (tpauth copies it at once). Addition to API.md.
- */
-typedef const char *(*tp_lookup_fn)(const char *name, void *user_data);
-
-/**
  * The log callback: level is a tp_log_level, msg a NUL-terminated message valid during the
  * call only, user_data the pointer given to tp_set_log_callback.
  */
@@ -201,8 +190,10 @@ char *tp_new_state(void);
 tp_status tp_error_status(const tp_error *e);
 
 /**
- * What went wrong and what to do, in English; never contains a secret. Borrowed from e: valid
- * until tp_error_free(e). "" when e is NULL.
+ * What went wrong and what to do, in English; never contains a secret. A server's
+ * error_description is included only when it repeats no part of the request's secrets in any
+ * encoding (otherwise the message says it was withheld), without control characters and cut to
+ * 200 characters. Borrowed from e: valid until tp_error_free(e). "" when e is NULL.
  */
 const char *tp_error_message(const tp_error *e);
 
@@ -255,9 +246,20 @@ tp_status tp_config_new(const char *api_key,
 tp_status tp_config_from_env(tp_config **out, tp_error **err);
 
 /**
- * Set one option; every value is a string ("30000", "true"). The keys are the options table of
- * the README (tp_option_count and tp_option_name list them). An empty value unsets an optional
- * string option.
+ * Set one option; every value is a string ("30000", "true"). Keys: api_base_url,
+ * authorize_url, username, password, grant, business_user_id, refresh_endpoint, client_auth,
+ * timeout_ms, connect_timeout_ms, refresh_leeway_s, max_retries, max_retry_wait_ms,
+ * token_cache, ca_file, proxy, user_agent, allow_insecure_http, and the additions
+ * max_response_bytes, cache_lock_ttl_ms, cache_timeout_ms, allow_loopback_redirect_uri,
+ * token_hosts (comma-separated "host" or "host:port" entries that may receive the token besides
+ * the api_base_url host and Trustpilot's API hosts; see tp_check_token_url). An empty value
+ * unsets an optional string option.
+ *
+ * client_auth, what each mode sends to the token, refresh and revoke endpoints: "basic" (the
+ * default, what Trustpilot documents): Authorization: Basic base64(KEY:SECRET) of the raw
+ * bytes; "basic_form": Basic of the form-encoded key and secret (RFC 6749 §2.3.1; needed by
+ * servers that decode the value, when the key has ':' or the secret '+', '%' or non-ASCII);
+ * "post": client_id and client_secret in the form body, no Authorization header.
  *
  * Errors: TP_ERR_INVALID_ARGUMENT when cfg, key or value is NULL or not UTF-8, the key is
  * unknown, or the value is invalid for the key (the message names the option; it never
@@ -268,35 +270,6 @@ tp_status tp_config_set(tp_config *cfg,
                         const char *key,
                         const char *value,
                         tp_error **err);
-
-/**
- * As tp_config_from_env, with every variable looked up through lookup instead of the process
- * environment: for runtimes whose environment is not the C library's (PHP-FPM pool variables seen
- * by getenv(), .NET's Environment, tests). The names looked up and their mapping to options are
- * tp_config_from_env's; an unset or empty value leaves the option at its default. Addition to
- * API.md.
- *
- * On success *out receives a configuration the caller frees with tp_config_free. Errors:
- * TP_ERR_INVALID_ARGUMENT when lookup or out is NULL, the key or secret variable is unset, a
- * value is not UTF-8, or a variable holds an invalid value (the message names the variable and
- * never repeats a secret).
- */
-tp_status tp_config_from_lookup(tp_lookup_fn lookup,
-                                void *user_data,
-                                tp_config **out,
-                                tp_error **err);
-
-/**
- * The number of option keys tp_config_set accepts (for bindings that list them). Addition to
- * API.md.
- */
-size_t tp_option_count(void);
-
-/**
- * The i-th option key ("api_base_url", ...), in the options table's order; NULL when i is not
- * below tp_option_count(). Static: never free it. Addition to API.md.
- */
-const char *tp_option_name(size_t i);
 
 /**
  * Free a configuration. NULL is ignored. Clients made from it stay valid.
@@ -326,8 +299,9 @@ void tp_auth_free(tp_auth *auth);
  *
  * On success *out receives a token the caller frees with tp_token_free. Errors:
  * TP_ERR_INVALID_ARGUMENT (a NULL or non-UTF-8 argument), TP_ERR_INVALID_GRANT (wrong
- * username or password), TP_ERR_UNAUTHORIZED (wrong API key or secret), TP_ERR_RATE_LIMITED,
- * TP_ERR_HTTP, TP_ERR_PROTOCOL, TP_ERR_NETWORK, TP_ERR_TIMEOUT. Thread-safe.
+ * username or password), TP_ERR_UNAUTHORIZED (wrong API key or secret, or a client_auth mode
+ * the server does not accept), TP_ERR_RATE_LIMITED, TP_ERR_HTTP, TP_ERR_PROTOCOL,
+ * TP_ERR_NETWORK, TP_ERR_TIMEOUT. Thread-safe.
  */
 tp_status tp_password_grant(tp_auth *auth,
                             const char *username,
@@ -435,10 +409,34 @@ tp_status tp_set_token(tp_auth *auth,
                        tp_error **err);
 
 /**
+ * Whether the token may be sent to url: the rule tp_request applies, for HTTP adapters that
+ * attach the token themselves (the Go Transport, the Python requests/httpx auth). TP_OK for a
+ * path ("/v1/...", joined to api_base_url) and for an absolute URL whose scheme is allowed
+ * (https; http only to a loopback host with allow_insecure_http=true) and whose host and port
+ * are on the allow-list:
+ *   - the api_base_url host and port;
+ *   - Trustpilot's API hosts on https port 443: api.trustpilot.com and
+ *     invitations-api.trustpilot.com;
+ *   - the entries of the token_hosts option ("host" for the scheme's default port, or
+ *     "host:port", comma-separated).
+ *
+ * Hosts are compared whole (no "same site" or suffix rule) and URLs that two parsers could read
+ * differently (a backslash, an IP written in hex) are refused. No request is sent.
+ *
+ * Errors: TP_ERR_INVALID_ARGUMENT when auth or url is NULL or not UTF-8, or the host may not
+ * receive the token (the message names the host and the token_hosts option). Thread-safe.
+ * Addition to API.md.
+ */
+tp_status tp_check_token_url(const tp_auth *auth,
+                             const char *url,
+                             tp_error **err);
+
+/**
  * An API call with the managed token: sends Authorization: Bearer TOKEN, apikey: KEY and, when
  * the business_user_id option is set, x-business-user-id. url_or_path is a path joined to
  * api_base_url ("/v1/private/...") or an absolute URL. body and content_type may be NULL
- * (none). On a 401 the token is invalidated, renewed and the call retried once.
+ * (none). On a 401 the token is invalidated, renewed and the call retried once. An absolute URL
+ * must pass tp_check_token_url (else TP_ERR_INVALID_ARGUMENT, nothing sent).
  *
  * Any HTTP answer, 4xx and 5xx included, is a success: *out receives a response the caller
  * frees with tp_response_free (check tp_response_status). Errors: TP_ERR_INVALID_ARGUMENT,
@@ -464,26 +462,6 @@ tp_status tp_request_bytes(tp_auth *auth,
                            const char *content_type,
                            tp_response **out,
                            tp_error **err);
-
-/**
- * The headers an API call to url_or_path carries, for a caller that sends the request itself
- * (an HTTP client's middleware): the managed token (renewed first when due, as tp_get_token)
- * as "Authorization: Bearer ...", "apikey: KEY" and, when the business_user_id option is set,
- * "x-business-user-id: ID". Set each of them on the request, replacing any value it had; after
- * a 401 call tp_invalidate_token with the Bearer value's token and ask again. Addition to API.md.
- *
- * url_or_path is a path (joined to api_base_url) or an absolute URL; the token goes only where
- * tp_request would send it, so a URL naming another host is refused before any token is
- * requested. On success *headers_out receives "Name: value\r\n" lines (owned by the caller: free
- * it with tp_string_free, which wipes it). Errors: TP_ERR_INVALID_ARGUMENT when an argument is
- * NULL or not UTF-8, method is not an HTTP method token, or the URL's host may not see the
- * token (the message names the host); otherwise the errors of tp_get_token.
- */
-tp_status tp_api_headers(tp_auth *auth,
-                         const char *method,
-                         const char *url_or_path,
-                         char **headers_out,
-                         tp_error **err);
 
 /**
  * The authorization code from a code-flow redirect (https://app/cb?code=...&state=...). With
@@ -579,28 +557,6 @@ tp_status tp_token_to_json(const tp_token *t, char **json_out, tp_error **err);
  * TP_ERR_INVALID_ARGUMENT when json or out is NULL, or json is not such a document.
  */
 tp_status tp_token_from_json(const char *json, tp_token **out, tp_error **err);
-
-/**
- * A token from its fields, for a caller that keeps tokens in its own shape and hands one back
- * (tp_set_token). refresh_token, token_type and raw_json may be NULL (none / unknown);
- * expires_in is in seconds, -1 when unknown; received_at_ms is when the token was received, in
- * Unix milliseconds (-1: now), so that tp_token_expires_at is received_at_ms / 1000 +
- * expires_in. raw_json, the server's response (a JSON object), is kept verbatim when it
- * already says what the fields say; otherwise the fields are written over it. Addition to
- * API.md.
- *
- * On success *out receives a token the caller frees with tp_token_free. Errors:
- * TP_ERR_INVALID_ARGUMENT when access_token or out is NULL, access_token is empty, a string is
- * not UTF-8, expires_in or received_at_ms is out of range, or raw_json is not a JSON object.
- */
-tp_status tp_token_new(const char *access_token,
-                       const char *refresh_token,
-                       const char *token_type,
-                       int64_t expires_in,
-                       int64_t received_at_ms,
-                       const char *raw_json,
-                       tp_token **out,
-                       tp_error **err);
 
 /**
  * Free a token. NULL is ignored. Its secrets are wiped when the last copy held by the library

@@ -20,6 +20,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 mod api_headers;
+mod answer;
 mod auth;
 pub mod cache;
 mod config;
@@ -33,6 +34,7 @@ mod redirect;
 mod response;
 mod secret;
 mod token;
+mod url;
 
 pub use api_headers::ApiHeader;
 pub use auth::Auth;
@@ -42,6 +44,7 @@ pub use form::form_urlencode;
 pub use redirect::{new_state, parse_code_redirect, parse_implicit_redirect, ResponseType};
 pub use response::Response;
 pub use token::Token;
+pub use url::TRUSTPILOT_API_HOSTS;
 
 /// The library's version, `MAJOR.MINOR.PATCH`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

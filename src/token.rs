@@ -101,7 +101,7 @@ impl Token {
         Self::from_response_at(body, previous_refresh, now_ms())
     }
 
-    fn from_response_at(body: &str, previous_refresh: Option<&str>, received_at_ms: i64) -> Result<Token> {
+    pub(crate) fn from_response_at(body: &str, previous_refresh: Option<&str>, received_at_ms: i64) -> Result<Token> {
         let value: Value = serde_json::from_str(body).map_err(|_| protocol("the token response is not JSON"))?;
         let Value::Object(obj) = &value else {
             return Err(protocol("the token response is not a JSON object"));

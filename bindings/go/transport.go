@@ -13,8 +13,9 @@ import (
 // or req.GetBody set, as http.NewRequest does for bytes, strings and bytes.Buffer readers);
 // otherwise the 401 is returned as is.
 //
-// A request to a host that may not see the token (not the API's, under the library's host rule)
-// fails with ErrInvalidArgument and is not sent.
+// The token goes only to the hosts the library allows (CheckTokenURL): the api_base_url host,
+// Trustpilot's API hosts and the hosts of the token_hosts option. A request to any other host
+// fails with an *Error of status ErrInvalidArgument and is not sent.
 func (c *Client) Transport(base http.RoundTripper) http.RoundTripper {
 	return &transport{c: c, base: base}
 }
@@ -49,6 +50,11 @@ func closeRequestBody(req *http.Request) {
 
 // RoundTrip implements http.RoundTripper.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL == nil {
+		closeRequestBody(req)
+		return nil, &Error{Status: StatusInvalidArgument, Message: "http: nil Request.URL"}
+	}
+	// tp_api_headers applies the host rule (CheckTokenURL) before any token is requested.
 	hdr, access, err := t.c.apiHeaders(req.Method, req.URL.String())
 	if err != nil {
 		closeRequestBody(req)

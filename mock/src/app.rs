@@ -28,6 +28,8 @@ pub(crate) struct MockConfig {
     expires_in_json: Option<Option<String>>,
     rotate_refresh_token: bool,
     deny: bool,
+    /// Lifetimes (seconds) of the next tokens issued, one popped per token; then `expires_in`.
+    expires_in_schedule: std::collections::VecDeque<i64>,
 }
 
 impl Default for MockConfig {
@@ -42,6 +44,7 @@ impl Default for MockConfig {
             expires_in_json: None,
             rotate_refresh_token: true,
             deny: false,
+            expires_in_schedule: std::collections::VecDeque::new(),
         }
     }
 }
@@ -54,6 +57,7 @@ impl MockConfig {
             "expires_in": self.expires_in,
             "expires_in_json": match &self.expires_in_json { None => Value::String(format!("\"{}\"", self.expires_in)), Some(None) => Value::Null, Some(Some(s)) => Value::String(s.clone()) },
             "rotate_refresh_token": self.rotate_refresh_token, "deny": self.deny,
+            "expires_in_schedule": self.expires_in_schedule,
         })
     }
 
@@ -85,6 +89,12 @@ impl MockConfig {
                 }
                 "rotate_refresh_token" => next.rotate_refresh_token = boolean()?,
                 "deny" => next.deny = boolean()?,
+                "expires_in_schedule" => {
+                    next.expires_in_schedule = v
+                        .as_array()
+                        .and_then(|a| a.iter().map(Value::as_i64).collect::<Option<_>>())
+                        .ok_or_else(|| format!("config key {k}: expected an array of integer seconds"))?;
+                }
                 _ => return Err(format!("unknown config key {k:?}")),
             }
         }
@@ -129,6 +139,8 @@ pub(crate) struct State {
     pub last_api_request: Option<RecordedRequest>,
     /// Bumped by every reset, so that a kept-alive connection counts again afterwards.
     pub generation: u64,
+    /// The lifetime of the access token issued last (seconds), announced in its response.
+    lifetime: i64,
 }
 
 /// Which part of the mock a request is for.
@@ -274,17 +286,20 @@ impl State {
         }
     }
 
-    fn expires_at(&self) -> Option<Instant> {
+    fn expires_at(lifetime: i64) -> Option<Instant> {
         let now = Instant::now();
-        if self.config.expires_in <= 0 {
+        if lifetime <= 0 {
             return Some(now);
         }
-        now.checked_add(Duration::from_secs(self.config.expires_in.unsigned_abs()))
+        now.checked_add(Duration::from_secs(lifetime.unsigned_abs()))
     }
 
+    /// A new access token, living the next lifetime of `expires_in_schedule` (or `expires_in`),
+    /// which the response then announces.
     fn new_access(&mut self, family: Option<u64>, client_credentials: bool) -> String {
         let at = random_string(28);
-        let expires_at = self.expires_at();
+        self.lifetime = self.config.expires_in_schedule.pop_front().unwrap_or(self.config.expires_in);
+        let expires_at = Self::expires_at(self.lifetime);
         self.access.insert(at.clone(), AccessToken { family, client_credentials, expires_at, expired: false, revoked: false });
         at
     }
@@ -327,7 +342,7 @@ impl State {
             fields.push(("refresh_token_issued_at", s(&issued)));
         }
         match &self.config.expires_in_json {
-            None => fields.push(("expires_in", s(&self.config.expires_in.to_string()))),
+            None => fields.push(("expires_in", s(&self.lifetime.to_string()))),
             Some(None) => {}
             Some(Some(raw)) => fields.push(("expires_in", raw.clone())),
         }
@@ -521,7 +536,7 @@ impl State {
             let at = self.new_access(None, false);
             pairs.push(("access_token", at));
             pairs.push(("token_type", "bearer".into()));
-            pairs.push(("expires_in", self.config.expires_in.to_string()));
+            pairs.push(("expires_in", self.lifetime.to_string()));
         } else {
             let code = random_string(24);
             self.codes.insert(code.clone(), Code { redirect_uri: redirect_uri.to_owned(), used: false });
@@ -652,7 +667,7 @@ fn unauthorized_api() -> Response {
 }
 
 /// The answer a fault gives instead of the normal one (`slow` is handled by the caller).
-pub(crate) fn fault_response(fault: &Fault, route: Route, state: &mut State) -> Response {
+pub(crate) fn fault_response(fault: &Fault, route: Route, state: &mut State, req: &Request) -> Response {
     match fault.kind {
         FaultKind::TooManyRequests => {
             let r = Response::json(429, r#"{"error":"too_many_requests"}"#);
@@ -687,7 +702,11 @@ pub(crate) fn fault_response(fault: &Fault, route: Route, state: &mut State) -> 
             body.extend_from_slice(prefix);
             body.resize(size.saturating_sub(suffix.len()).max(prefix.len()), b'x');
             body.extend_from_slice(suffix);
-            Response::json(200, body)
+            let r = Response::json(fault.status.unwrap_or(200), body);
+            match &fault.retry_after {
+                Some(ra) => r.header("Retry-After", ra),
+                None => r,
+            }
         }
         FaultKind::Unauthorized => {
             if route == Route::Api {
@@ -695,6 +714,22 @@ pub(crate) fn fault_response(fault: &Fault, route: Route, state: &mut State) -> 
                 unauthorized_api()
             } else {
                 oauth_error(401, "invalid_client", "fault injected: 401")
+            }
+        }
+        FaultKind::EchoRequest => {
+            // The body first, then the headers (Authorization first), then the request line: a
+            // client that cuts the text short still meets the secrets.
+            let mut echo = String::from_utf8_lossy(&req.body).into_owned();
+            let mut headers: Vec<&(String, String)> = req.headers.iter().collect();
+            headers.sort_by_key(|(k, _)| k != "authorization");
+            for (k, v) in headers {
+                echo.push_str(&format!("\n{k}: {v}"));
+            }
+            echo.push_str(&format!("\n{} {}{}{}", req.method, req.path, if req.query.is_empty() { "" } else { "?" }, req.query));
+            let r = Response::json(fault.status.unwrap_or(400), json!({"error": "invalid_request", "error_description": echo}).to_string());
+            match &fault.retry_after {
+                Some(ra) => r.header("Retry-After", ra),
+                None => r,
             }
         }
         FaultKind::Slow => unreachable!("slow is not an answer of its own"),

@@ -60,7 +60,13 @@ pub unsafe extern "C" fn tp_config_from_env(out: *mut *mut tp_config, err: *mut 
 
 /// Set one option; every value is a string ("30000", "true"). The keys are the options table of
 /// the README (tp_option_count and tp_option_name list them). An empty value unsets an optional
-/// string option.
+/// string option. token_hosts: see tp_check_token_url.
+///
+/// client_auth, what each mode sends to the token, refresh and revoke endpoints: "basic" (the
+/// default, what Trustpilot documents): Authorization: Basic base64(KEY:SECRET) of the raw
+/// bytes; "basic_form": Basic of the form-encoded key and secret (RFC 6749 §2.3.1; needed by
+/// servers that decode the value, when the key has ':' or the secret '+', '%' or non-ASCII);
+/// "post": client_id and client_secret in the form body, no Authorization header.
 ///
 /// Errors: TP_ERR_INVALID_ARGUMENT when cfg, key or value is NULL or not UTF-8, the key is
 /// unknown, or the value is invalid for the key (the message names the option; it never

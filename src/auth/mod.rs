@@ -6,20 +6,26 @@
 //! caller's result or error. With a token cache, the renewal happens under the cache's lock after
 //! re-reading it, so that processes sharing the cache make one token request between them.
 
+#[cfg(all(test, loom))]
+mod loom_tests;
+mod managed;
+mod sync;
+
+use crate::answer::{response_error, Secrets};
 use crate::cache::{self, TokenCache};
 use crate::config::{ClientAuth, Config, Grant, RefreshEndpoint};
 use crate::error::{Error, Result, Status};
 use crate::form::{encode_pairs, form_urlencode};
 use crate::http::{redact_url, Http, HttpResponse};
 use crate::log::log_event;
-use crate::redirect::{build_authorize_url, check_redirect_uri, scheme_host, ResponseType};
+use crate::redirect::{build_authorize_url, check_redirect_uri, ResponseType};
 use crate::response::Response;
 use crate::secret::Secret;
 use crate::token::{now_ms, Token};
 use base64::Engine as _;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::{Duration, Instant, SystemTime};
+use managed::{Managed, Renewal};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
 const TOKEN_PATH: &str = "/v1/oauth/oauth-business-users-for-applications/accesstoken";
@@ -42,30 +48,18 @@ struct Inner {
     token_url: String,
     refresh_url: String,
     revoke_url: String,
-    current: RwLock<Current>,
-    /// Held by the one caller that renews; the others wait on it.
-    renew: Mutex<RenewSlot>,
-    /// Incremented (under `renew`) each time a renewal completes.
-    renew_gen: AtomicU64,
+    /// The managed token's state machine (single flight, renew-ahead, invalidation).
+    managed: Managed,
     /// No token request before this instant: a 429 asked us to wait.
     cooldown_until: Mutex<Option<Instant>>,
     cache: Option<Box<dyn TokenCache>>,
     cache_key: String,
-}
-
-#[derive(Default)]
-struct Current {
-    token: Option<Token>,
-    /// False once the API refused the access token (its refresh token is still worth using).
-    usable: bool,
-    /// The access token last invalidated: never adopted again from the cache.
-    invalidated: Option<Secret>,
-}
-
-#[derive(Default)]
-struct RenewSlot {
-    /// The outcome of the last renewal, handed to the callers that waited for it.
-    last: Option<Result<Token>>,
+    /// The hosts that may receive the token (`check_token_url`).
+    token_hosts: crate::url::TokenHosts,
+    /// The access token of the current token when it belongs to another identity than the
+    /// configured one (an explicit grant for another user): it and its renewals stay out of the
+    /// shared token cache.
+    foreign: Mutex<Option<Secret>>,
 }
 
 /// One token request: what to send.
@@ -99,87 +93,13 @@ fn non_empty(name: &str, value: &str) -> Result<()> {
     }
 }
 
-/// `Retry-After`: delta-seconds or an HTTP date.
-fn parse_retry_after(value: &str) -> Option<Duration> {
-    let v = value.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = httpdate::parse_http_date(v).ok()?;
-    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
-}
-
-/// A short, printable excerpt of a server-provided text (an `error_description`).
-fn excerpt(s: &str) -> String {
-    let clean: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).take(200).collect();
-    clean.trim().to_owned()
-}
-
-/// Whether `host` may receive the token of an API at `base`: the same host, or (for DNS names) a
-/// host of the same registrable domain, judged by the last two labels.
-fn same_site(host: &str, base: &str) -> bool {
-    if host.eq_ignore_ascii_case(base) {
-        return true;
-    }
-    let is_name = |h: &str| h.parse::<std::net::IpAddr>().is_err() && !h.starts_with('[') && h.contains('.');
-    if !is_name(host) || !is_name(base) {
-        return false;
-    }
-    let site = |h: &str| h.rsplit('.').take(2).collect::<Vec<_>>().join(".").to_ascii_lowercase();
-    site(host) == site(base)
-}
-
-/// `text` with every occurrence of the request's secrets replaced: a server that echoes what it
-/// was sent must not put a password or token into an error message.
-fn scrub(text: &str, secrets: &[&str]) -> String {
-    let mut out = text.to_owned();
-    for s in secrets.iter().filter(|s| s.len() >= 3) {
-        out = out.replace(*s, "[redacted]");
-    }
-    out
-}
-
-/// The typed error of a non-2xx answer from the token endpoints; `secrets` are the request's
-/// secret values, scrubbed from anything the server wrote.
-fn response_error(what: &str, resp: &HttpResponse, secrets: &[&str]) -> Error {
-    let json: Option<serde_json::Value> = serde_json::from_slice(&resp.body).ok();
-    let field = |k: &str| {
-        json.as_ref().and_then(|j| j.get(k)).and_then(|v| v.as_str()).map(|v| excerpt(&scrub(v, secrets))).filter(|s| !s.is_empty())
-    };
-    let code = field("error");
-    let desc = field("error_description");
-    let status = match (resp.status, code.as_deref()) {
-        (_, Some("invalid_grant")) => Status::InvalidGrant,
-        (401, _) | (_, Some("invalid_client")) => Status::Unauthorized,
-        (429, _) => Status::RateLimited,
-        _ => Status::Http,
-    };
-    let mut msg = format!("{what}: the server answered HTTP {}", resp.status);
-    if let Some(c) = &code {
-        msg.push_str(&format!(" {c}"));
-    }
-    if let Some(d) = &desc {
-        msg.push_str(&format!(" ({d})"));
-    }
-    msg.push_str(match status {
-        Status::InvalidGrant => ": the credentials, code or refresh token were refused",
-        Status::Unauthorized => ": check the API key and secret",
-        Status::RateLimited => ": too many token requests; wait before asking again",
-        _ => "",
-    });
-    // 429 and 503 may say when to come back (RFC 9110 §10.2.3).
-    let retry_after = if matches!(resp.status, 429 | 503) { resp.header("retry-after").and_then(parse_retry_after) } else { None };
-    Error::new(status, msg).with_http_status(resp.status).with_oauth_code(code).with_retry_after(retry_after)
-}
-
 impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let cur = self.inner.current();
         f.debug_struct("Auth")
             .field("api_key", &self.inner.cfg.api_key)
-            .field("api_base_url", &self.inner.cfg.api_base_url)
+            .field("api_base_url", &redact_url(&self.inner.cfg.api_base_url))
             .field("grant", &self.inner.cfg.effective_grant())
-            .field("token", &cur.token.as_ref().map(|_| if cur.usable { "[redacted]" } else { "[invalidated]" }))
+            .field("token", &self.inner.managed.describe())
             .field("token_cache", &self.inner.cache.as_ref().map(|c| c.describe()))
             .finish_non_exhaustive()
     }
@@ -208,12 +128,12 @@ impl Auth {
                 revoke_url: format!("{base}{REVOKE_PATH}"),
                 cfg: cfg.clone(),
                 http,
-                current: RwLock::new(Current::default()),
-                renew: Mutex::new(RenewSlot::default()),
-                renew_gen: AtomicU64::new(0),
+                managed: Managed::new(cfg.refresh_leeway_s),
                 cooldown_until: Mutex::new(None),
                 cache,
                 cache_key,
+                foreign: Mutex::new(None),
+                token_hosts: crate::url::TokenHosts::new(&cfg.api_base_url, &cfg.token_hosts),
             }),
         })
     }
@@ -225,20 +145,32 @@ impl Auth {
 
     // ---- grants ---------------------------------------------------------------------------
 
-    /// The password grant; the token becomes the current one (and is written to the cache).
+    /// The password grant; the token becomes the current one. It is written to the token cache
+    /// only when it belongs to the configured identity (`username` is this user and the managed
+    /// grant is `password`, or the client has no identity of its own: `grant=none` without a
+    /// username); a token for another user stays in this client's memory, and so do its renewals,
+    /// so that processes sharing the cache are never served another user's token.
     pub fn password_grant(&self, username: &str, password: &str) -> Result<Token> {
         non_empty("username", username)?;
         non_empty("password", password)?;
         let t = self.inner.token_request(&GrantRequest::Password { username, password }, None)?;
-        self.inner.adopt(&t);
+        let cfg = &self.inner.cfg;
+        let mine = match cfg.effective_grant() {
+            Grant::Password => cfg.username.as_deref() == Some(username),
+            Grant::None => cfg.username.as_deref().is_none_or(|u| u == username),
+            Grant::ClientCredentials => false,
+        };
+        self.inner.adopt(&t, mine);
         Ok(t)
     }
 
-    /// The client-credentials grant; the token becomes the current one. API calls made with it
-    /// need the `business_user_id` option.
+    /// The client-credentials grant; the token becomes the current one (written to the token
+    /// cache when the managed grant is `client_credentials`, or `none` without a username). API
+    /// calls made with it need the `business_user_id` option.
     pub fn client_credentials_grant(&self) -> Result<Token> {
         let t = self.inner.token_request(&GrantRequest::ClientCredentials, None)?;
-        self.inner.adopt(&t);
+        let mine = self.inner.cfg.effective_grant() == Grant::ClientCredentials || self.inner.open_identity();
+        self.inner.adopt(&t, mine);
         Ok(t)
     }
 
@@ -248,7 +180,9 @@ impl Auth {
         non_empty("code", code)?;
         check_redirect_uri(redirect_uri, self.inner.cfg.allow_loopback_redirect_uri)?;
         let t = self.inner.token_request(&GrantRequest::AuthorizationCode { code, redirect_uri }, None)?;
-        self.inner.adopt(&t);
+        // Whose token it is, only the browser knew: shared only by a client without an identity
+        // of its own (grant=none, no username).
+        self.inner.adopt(&t, self.inner.open_identity());
         Ok(t)
     }
 
@@ -264,8 +198,12 @@ impl Auth {
                 Error::new(Status::NoToken, "refresh: there is no current refresh token (client-credentials and implicit tokens have none); pass one, or obtain a token with a grant first")
             })?),
         };
+        // The new token belongs to whoever the refresh token did: the current token's identity
+        // when it is the current refresh token, else unknown (shared only by an open identity).
+        let current = self.inner.current_refresh_token();
+        let mine = if current.as_deref() == Some(rt.as_str()) { !self.inner.current_is_foreign() } else { self.inner.open_identity() };
         let t = self.inner.token_request(&GrantRequest::Refresh { refresh_token: &rt }, Some(&rt))?;
-        self.inner.adopt(&t);
+        self.inner.adopt(&t, mine);
         Ok(t)
     }
 
@@ -293,26 +231,21 @@ impl Auth {
     /// configured grant). Renews `refresh_leeway_s` ahead of expiry; if that early renewal fails
     /// while the token is still valid, the current token is served.
     pub fn get_token(&self) -> Result<Token> {
-        self.inner.get_token()
+        self.inner.managed.get_token(&*self.inner)
     }
 
     /// Drop the current token if it is still `access_token` (the one the API refused), so that N
     /// concurrent 401s cause one renewal. Its refresh token is kept for that renewal.
     pub fn invalidate_token(&self, access_token: &str) -> Result<()> {
         non_empty("access_token", access_token)?;
-        let mut cur = self.inner.current_mut();
-        let matches = cur.usable && cur.token.as_ref().is_some_and(|t| t.access_token() == access_token);
-        if matches {
-            cur.usable = false;
-            cur.invalidated = Secret::new(access_token);
-            log_event!(Info, "managed token: invalidated (the API refused it); the next call renews it");
-        }
+        self.inner.managed.invalidate(access_token);
         Ok(())
     }
 
-    /// Make `token` the current one (and write it to the token cache).
+    /// Make `token` the current one (and write it to the token cache: the caller vouches that it
+    /// belongs to the configured identity).
     pub fn set_token(&self, token: &Token) -> Result<()> {
-        self.inner.adopt(token);
+        self.inner.adopt(token, true);
         Ok(())
     }
 
@@ -328,6 +261,19 @@ impl Auth {
     }
 
     // ---- API calls -------------------------------------------------------------------------
+
+    /// Whether the token may be sent to `url`: `Ok` for a path (joined to `api_base_url`) and for
+    /// an absolute URL whose scheme is allowed (https; http only to a loopback host with
+    /// `allow_insecure_http=true`) and whose host and port are on the allow-list: the
+    /// `api_base_url` host and port, Trustpilot's API hosts on https port 443
+    /// ([`crate::TRUSTPILOT_API_HOSTS`]: `api.trustpilot.com`, `invitations-api.trustpilot.com`),
+    /// and the entries of the `token_hosts` option (`host` for the scheme's default port, or
+    /// `host:port`). Otherwise `InvalidArgument` naming the host and the `token_hosts` option.
+    /// [`Auth::request`] applies the same rule; HTTP adapters in the bindings call this before
+    /// attaching the token.
+    pub fn check_token_url(&self, url: &str) -> Result<()> {
+        self.inner.join(url).map(drop)
+    }
 
     /// An API call with the managed token: `Authorization: Bearer`, `apikey` and (when set)
     /// `x-business-user-id`. A path is joined to `api_base_url`. On 401 the token is invalidated,
@@ -407,6 +353,12 @@ impl Inner {
         Ok(())
     }
 
+    /// The longest cooldown a 429 imposes on later token requests: `max_retry_wait_ms`, but at
+    /// least one second (so that `max_retry_wait_ms=0` does not turn a 429 into a stampede).
+    fn max_cooldown(&self) -> Duration {
+        Duration::from_millis(self.cfg.max_retry_wait_ms.max(1000))
+    }
+
     fn backoff(&self, attempt: u32) -> Duration {
         let cap = Duration::from_millis(self.cfg.max_retry_wait_ms);
         let base = BACKOFF_BASE.saturating_mul(1u32 << attempt.min(16)).min(cap);
@@ -421,8 +373,16 @@ impl Inner {
     /// to `max_retries` times, honouring Retry-After (capped by `max_retry_wait_ms`). Never retries
     /// after 400/401 or a timeout (a call must not outlive its timeout several times over).
     fn post_form<'a>(&'a self, what: &str, url: &str, pairs: Vec<(&'a str, &'a str)>, retry: bool) -> Result<HttpResponse> {
-        let mut secrets: Vec<&str> = pairs.iter().filter(|(k, _)| *k != "grant_type").map(|(_, v)| *v).collect();
-        secrets.push(self.cfg.api_secret.expose());
+        // What a server may echo back: every value but the grant type and the user name, the API
+        // secret, and both Basic values (src/answer.rs withholds server text containing any).
+        let mut secrets = Secrets::default();
+        for (k, v) in &pairs {
+            if !matches!(*k, "grant_type" | "username" | "redirect_uri") {
+                secrets.add(v);
+            }
+        }
+        secrets.add(self.cfg.api_secret.expose());
+        secrets.add_basic(&self.cfg.api_key, self.cfg.api_secret.expose());
         let (auth_header, body) = self.client_auth(pairs);
         let mut headers: Vec<(&str, &str)> = vec![("content-type", "application/x-www-form-urlencoded")];
         if let Some(h) = &auth_header {
@@ -446,8 +406,11 @@ impl Inner {
                     let e = response_error(what, &resp, &secrets);
                     let ra = e.retry_after();
                     if resp.status == 429 {
-                        let wait = ra.unwrap_or_else(|| self.backoff(attempt));
-                        *lock(&self.cooldown_until) = Some(Instant::now() + wait);
+                        // The cooldown is capped (see max_cooldown): a server's Retry-After of
+                        // years must not lock out every grant until the process restarts.
+                        let wait = ra.unwrap_or_else(|| self.backoff(attempt)).min(self.max_cooldown());
+                        let now = Instant::now();
+                        *lock(&self.cooldown_until) = Some(now.checked_add(wait).unwrap_or(now));
                     }
                     (e, ra)
                 }
@@ -498,12 +461,7 @@ impl Inner {
     fn revoke(&self, rt: &str) -> Result<()> {
         self.post_form("revoke", &self.revoke_url, vec![("token", rt)], true)?;
         log_event!(Info, "revoke: the refresh token was revoked");
-        {
-            let mut cur = self.current_mut();
-            if cur.token.as_ref().and_then(Token::refresh_token) == Some(rt) {
-                *cur = Current { invalidated: cur.token.as_ref().and_then(|t| Secret::new(t.access_token())), ..Current::default() };
-            }
-        }
+        self.managed.forget_revoked(rt);
         if let Some(cache) = &self.cache {
             let _guard = cache.lock(&self.cache_key)?;
             if cache.load(&self.cache_key)?.is_some_and(|t| t.refresh_token() == Some(rt)) {
@@ -511,6 +469,12 @@ impl Inner {
             }
         }
         Ok(())
+    }
+
+    /// An absolute URL may receive the token (see [`Auth::check_token_url`]).
+    fn check_url(&self, url: &str) -> Result<()> {
+        crate::http::check_url(url, self.cfg.allow_insecure_http).map_err(|e| e.context("url_or_path"))?;
+        self.token_hosts.check(url)
     }
 
     fn join(&self, url_or_path: &str) -> Result<String> {
@@ -528,46 +492,46 @@ impl Inner {
         if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
             return Err(Error::invalid_argument(format!("url_or_path: {scheme}:// is not http(s); give a path or an https URL")));
         }
-        // The token and API key go only to the API's host and its sibling hosts (api.trustpilot.com
-        // → invitations-api.trustpilot.com), never to a URL that happens to reach this call.
-        let host = scheme_host(url_or_path).map(|(_, h)| h).unwrap_or_default();
-        let base = scheme_host(&self.cfg.api_base_url).map(|(_, h)| h).unwrap_or_default();
-        if !same_site(&host, &base) {
-            return Err(Error::invalid_argument(format!(
-                "url_or_path: refusing to send the token to {host:?}: only {base:?} and hosts of its domain receive it; give a path"
-            )));
-        }
+        // The token and API key go only to the hosts of the allow-list, never to a URL that
+        // happens to reach this call.
+        self.check_url(url_or_path)?;
         Ok(url_or_path.to_owned())
     }
 
     // ---- the current token -------------------------------------------------------------------
 
-    /// The current token, for reading (a poisoned lock still holds a consistent value: every
-    /// writer assigns whole fields).
-    fn current(&self) -> RwLockReadGuard<'_, Current> {
-        self.current.read().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The current token, for replacing.
-    fn current_mut(&self) -> RwLockWriteGuard<'_, Current> {
-        self.current.write().unwrap_or_else(PoisonError::into_inner)
-    }
-
     fn current_refresh_token(&self) -> Option<String> {
-        let cur = self.current();
-        cur.token.as_ref().and_then(Token::refresh_token).map(str::to_owned)
+        self.managed.refresh_token()
     }
 
-    fn set_current(&self, token: &Token) {
-        let mut cur = self.current_mut();
-        cur.token = Some(token.clone());
-        cur.usable = true;
+    /// Whether the configured identity is open: `grant=none` without a username (the application
+    /// hands the client its tokens), so that any token it obtains is the one to share.
+    fn open_identity(&self) -> bool {
+        self.cfg.effective_grant() == Grant::None && self.cfg.username.is_none()
     }
 
-    /// A token obtained outside the managed renewal (a grant, `set_token`) becomes current and is
-    /// written to the cache. A cache failure does not lose the token: it is logged.
-    fn adopt(&self, token: &Token) {
-        self.set_current(token);
+    /// Whether `t` belongs to another identity than the configured one.
+    fn is_foreign(&self, t: &Token) -> bool {
+        lock(&self.foreign).as_ref().is_some_and(|f| f.expose() == t.access_token())
+    }
+
+    fn current_is_foreign(&self) -> bool {
+        lock(&self.foreign).is_some() && self.managed.current_token().is_some_and(|t| self.is_foreign(&t))
+    }
+
+    /// A token obtained outside the managed renewal (a grant, `set_token`) becomes current. When
+    /// it belongs to the configured identity (`mine`) it is written to the cache (a cache failure
+    /// does not lose the token: it is logged); otherwise it is marked foreign and kept out of it.
+    fn adopt(&self, token: &Token, mine: bool) {
+        *lock(&self.foreign) = if mine { None } else { Secret::new(token.access_token()) };
+        self.managed.adopt(token);
+        if !mine {
+            log_event!(
+                Info,
+                "managed token: the new token belongs to another identity than the configured one; it is kept out of the token cache"
+            );
+            return;
+        }
         if let Some(cache) = &self.cache {
             let stored = cache.lock(&self.cache_key).and_then(|_guard| cache.store(&self.cache_key, token));
             if let Err(e) = stored {
@@ -576,95 +540,53 @@ impl Inner {
         }
     }
 
-    /// When the token should be renewed: `refresh_leeway_s` before expiry, but never earlier than
-    /// half-way through its lifetime.
-    fn renew_due(&self, t: &Token, now_ms: i64) -> bool {
-        let leeway_ms = self.cfg.refresh_leeway_s.saturating_mul(1000).min(t.expires_in().max(0).saturating_mul(500));
-        t.is_expired_at_ms(now_ms, leeway_ms)
-    }
-
-    fn is_invalidated(&self, t: &Token) -> bool {
-        let cur = self.current();
-        cur.invalidated.as_ref().is_some_and(|i| i.expose() == t.access_token())
-    }
-
-    fn get_token(&self) -> Result<Token> {
-        let now = now_ms();
-        let current = {
-            let cur = self.current();
-            if cur.usable {
-                cur.token.clone()
-            } else {
-                None
-            }
-        };
-        if let Some(t) = current {
-            if !t.is_expired_at_ms(now, 0) {
-                if !self.renew_due(&t, now) {
-                    return Ok(t);
-                }
-                // Renew ahead, by one caller; everyone else keeps the still-valid token.
-                if let Ok(mut slot) = self.renew.try_lock() {
-                    return match self.renew_locked(&mut slot) {
-                        Ok(fresh) => Ok(fresh),
-                        Err(e) => {
-                            log_event!(
-                                Warn,
-                                "managed token: early renewal failed ({}); serving the current token until it expires",
-                                e.message()
-                            );
-                            Ok(t)
-                        }
-                    };
-                }
-                return Ok(t);
-            }
-        }
-        // No valid token: one caller renews, the others wait for its outcome.
-        let seen = self.renew_gen.load(Ordering::Acquire);
-        let mut slot = lock(&self.renew);
-        if self.renew_gen.load(Ordering::Acquire) != seen {
-            if let Some(outcome) = &slot.last {
-                return outcome.clone();
-            }
-        }
-        {
-            let cur = self.current();
-            if let (true, Some(t)) = (cur.usable, &cur.token) {
-                if !self.renew_due(t, now_ms()) {
-                    return Ok(t.clone());
-                }
-            }
-        }
-        self.renew_locked(&mut slot)
-    }
-
-    fn renew_locked(&self, slot: &mut RenewSlot) -> Result<Token> {
-        let outcome = self.renew_now();
-        slot.last = Some(outcome.clone());
-        self.renew_gen.fetch_add(1, Ordering::Release);
-        outcome
-    }
-
     /// Whether a token read from the cache can be served as it is.
     fn servable(&self, t: &Token) -> bool {
-        !self.is_invalidated(t) && !self.renew_due(t, now_ms())
+        !self.managed.is_invalidated(t) && !self.managed.renew_due(t, now_ms())
     }
 
-    /// One renewal (the caller holds `renew`): under the cache lock, re-read the cache, then
-    /// refresh, then fall back to the configured grant; write the result before unlocking.
-    fn renew_now(&self) -> Result<Token> {
+    /// One renewal (the caller holds the managed token's renewal lock): under the cache lock,
+    /// re-read the cache, then refresh, then fall back to the configured grant; write the result
+    /// before unlocking. `mine` is the token being replaced.
+    fn renew_now(&self, mine: Option<&Token>) -> Result<Token> {
+        // A token of another identity (an explicit grant for another user) is renewed with its own
+        // refresh token and kept out of the cache; once that fails, the configured identity takes
+        // over (without that token's refresh token).
+        if let Some(m) = mine.filter(|m| self.is_foreign(m)) {
+            if let Some(rt) = m.refresh_token() {
+                log_event!(Info, "managed token: renewing a token of another identity with its refresh token (not cached)");
+                match self.token_request(&GrantRequest::Refresh { refresh_token: rt }, Some(rt)) {
+                    Ok(t) => {
+                        *lock(&self.foreign) = Secret::new(t.access_token());
+                        return Ok(t);
+                    }
+                    Err(e) if e.status() == Status::InvalidGrant => {
+                        log_event!(
+                            Warn,
+                            "managed token: the other identity's refresh token was refused; falling back to the configured grant"
+                        );
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            let t = self.renew_shared(None)?;
+            *lock(&self.foreign) = None;
+            return Ok(t);
+        }
+        self.renew_shared(mine)
+    }
+
+    /// [`Inner::renew_now`] for the configured identity.
+    fn renew_shared(&self, mine: Option<&Token>) -> Result<Token> {
         let _guard = self.cache.as_ref().map(|c| c.lock(&self.cache_key)).transpose()?;
-        let mine = self.current().token.clone();
-        let mut refresh_token = mine.as_ref().and_then(Token::refresh_token).map(|s| Zeroizing::new(s.to_owned()));
+        let mut refresh_token = mine.and_then(Token::refresh_token).map(|s| Zeroizing::new(s.to_owned()));
         if let Some(cache) = &self.cache {
             if let Some(cached) = cache.load(&self.cache_key)? {
                 if self.servable(&cached) {
                     log_event!(Info, "token cache {}: using the token another process renewed", cache.describe());
-                    self.set_current(&cached);
                     return Ok(cached);
                 }
-                let newer = mine.as_ref().is_none_or(|m| cached.received_at_ms() >= m.received_at_ms());
+                let newer = mine.is_none_or(|m| cached.received_at_ms() >= m.received_at_ms());
                 if newer {
                     if let Some(rt) = cached.refresh_token() {
                         refresh_token = Some(Zeroizing::new(rt.to_owned()));
@@ -673,7 +595,6 @@ impl Inner {
             }
         }
         let token = self.renew_with(refresh_token.as_deref().map(String::as_str))?;
-        self.set_current(&token);
         if let Some(cache) = &self.cache {
             if let Err(e) = cache.store(&self.cache_key, &token) {
                 log_event!(Error, "token cache: the renewed token could not be written: {}", e.message());
@@ -747,44 +668,12 @@ impl Inner {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn token_goes_only_to_the_api_site() {
-        assert!(same_site("api.trustpilot.com", "api.trustpilot.com"));
-        assert!(same_site("invitations-api.trustpilot.com", "api.trustpilot.com"));
-        assert!(!same_site("trustpilot.com.evil.example", "api.trustpilot.com"));
-        assert!(!same_site("127.0.0.2", "127.0.0.1"));
-        assert!(same_site("127.0.0.1", "127.0.0.1"));
+impl Renewal for Inner {
+    fn now_ms(&self) -> i64 {
+        now_ms()
     }
 
-    #[test]
-    fn retry_after_forms() {
-        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
-        let future = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
-        let d = parse_retry_after(&future).unwrap();
-        assert!(d > Duration::from_secs(25) && d <= Duration::from_secs(30));
-        assert_eq!(parse_retry_after("soon"), None);
-    }
-
-    #[test]
-    fn error_classification() {
-        let r = |status: u16, body: &str| HttpResponse {
-            status,
-            headers: vec![("Retry-After".into(), "2".into())],
-            body: body.as_bytes().to_vec(),
-        };
-        assert_eq!(response_error("x", &r(400, r#"{"error":"invalid_grant"}"#), &[]).status(), Status::InvalidGrant);
-        assert_eq!(response_error("x", &r(400, r#"{"error":"invalid_client"}"#), &[]).status(), Status::Unauthorized);
-        assert_eq!(response_error("x", &r(401, ""), &[]).status(), Status::Unauthorized);
-        let rl = response_error("x", &r(429, "<html>"), &[]);
-        assert_eq!((rl.status(), rl.retry_after()), (Status::RateLimited, Some(Duration::from_secs(2))));
-        let e = response_error("x", &r(500, "<html><body>oops</body></html>"), &[]);
-        assert_eq!((e.status(), e.http_status(), e.oauth_code()), (Status::Http, 500, None));
-        let echo = response_error("x", &r(400, r#"{"error":"invalid_grant","error_description":"bad password hunter2!"}"#), &["hunter2!"]);
-        assert!(echo.message().contains("bad password [redacted]") && !echo.message().contains("hunter2"), "{echo}");
+    fn renew(&self, current: Option<&Token>) -> Result<Token> {
+        self.renew_now(current)
     }
 }

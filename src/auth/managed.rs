@@ -1,0 +1,290 @@
+//! The managed token's state machine: single flight, renew-ahead, compare-and-invalidate,
+//! `set_token` and the hand-off of one renewal's outcome to the callers that waited for it.
+//!
+//! It knows nothing about HTTP or caches: the owner supplies the clock and the renewal itself
+//! through [`Renewal`], so that the loom suite (`RUSTFLAGS="--cfg loom"`, see `loom_tests.rs`)
+//! drives this very code with a fake renewal and explores every interleaving of its locks.
+//!
+//! Two locks, always taken in this order: `renew` (held by the one caller that renews, for the
+//! whole renewal) then `current` (held for a few loads and stores, never across I/O). Log events
+//! are emitted with `current` released: a log callback may call back into the library.
+//!
+//! Every change of the current token bumps `Current::generation`. A caller records the generation
+//! of the token it judged due (or unusable); once it holds `renew`, it renews only if that is still
+//! the current state, and otherwise serves the token that replaced it. Without that check a caller
+//! that judged the old token due took the lock the moment the renewing caller released it and
+//! renewed the brand-new token a second time (issue 19).
+
+use super::sync::{thread_local, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
+use crate::error::{Error, Result, Status};
+use crate::log::log_event;
+use crate::secret::Secret;
+use crate::token::Token;
+use std::cell::RefCell;
+
+/// What the state machine needs from its owner.
+pub(crate) trait Renewal {
+    /// The clock, in milliseconds since the Unix epoch.
+    fn now_ms(&self) -> i64;
+    /// Obtain a new token to replace `current` (`None`: there is none; its refresh token, if any,
+    /// is worth using). Called by one caller at a time, with no lock of [`Managed`] held but its
+    /// renewal lock. The token returned becomes the current one.
+    fn renew(&self, current: Option<&Token>) -> Result<Token>;
+}
+
+/// The managed token of one client.
+pub(crate) struct Managed {
+    current: RwLock<Current>,
+    /// Held by the one caller that renews; the others wait on it.
+    renew: Mutex<Slot>,
+    /// `refresh_leeway_s`, in milliseconds.
+    leeway_ms: i64,
+}
+
+#[derive(Default)]
+struct Current {
+    token: Option<Token>,
+    /// False once the API refused the access token (its refresh token is still worth using).
+    usable: bool,
+    /// The access token last invalidated: never adopted again from the cache.
+    invalidated: Option<Secret>,
+    /// Bumped by every change of `token` or `usable`.
+    generation: u64,
+    /// Bumped by every renewal that completed, successful or not.
+    attempts: u64,
+}
+
+impl Current {
+    /// The token, if it may be served at `now_ms`.
+    fn valid_at(&self, now_ms: i64) -> Option<&Token> {
+        self.token.as_ref().filter(|t| self.usable && !t.is_expired_at_ms(now_ms, 0))
+    }
+}
+
+#[derive(Default)]
+struct Slot {
+    /// The outcome of the last renewal, handed to the callers that waited for it.
+    last: Option<Result<Token>>,
+}
+
+/// What a caller saw when it judged the current token.
+#[derive(Clone, Copy)]
+struct Seen {
+    generation: u64,
+    attempts: u64,
+}
+
+thread_local! {
+    /// The managed tokens this thread is renewing right now (a log callback may call back in).
+    static RENEWING: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Marks the renewal of one [`Managed`] on this thread for as long as it lives.
+struct RenewingHere(usize);
+
+impl RenewingHere {
+    fn enter(m: &Managed) -> RenewingHere {
+        let id = std::ptr::from_ref(m) as usize;
+        RENEWING.with(|r| r.borrow_mut().push(id));
+        RenewingHere(id)
+    }
+
+    fn active(m: &Managed) -> bool {
+        let id = std::ptr::from_ref(m) as usize;
+        RENEWING.with(|r| r.borrow().contains(&id))
+    }
+}
+
+impl Drop for RenewingHere {
+    fn drop(&mut self) {
+        RENEWING.with(|r| {
+            let mut v = r.borrow_mut();
+            if let Some(i) = v.iter().rposition(|x| *x == self.0) {
+                v.remove(i);
+            }
+        });
+    }
+}
+
+impl Managed {
+    pub(crate) fn new(refresh_leeway_s: i64) -> Managed {
+        Managed {
+            current: RwLock::new(Current::default()),
+            renew: Mutex::new(Slot::default()),
+            leeway_ms: refresh_leeway_s.saturating_mul(1000),
+        }
+    }
+
+    /// The current token, for reading (a poisoned lock still holds a consistent value: every
+    /// writer assigns whole fields).
+    fn read(&self) -> RwLockReadGuard<'_, Current> {
+        self.current.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The current token, for replacing.
+    fn write(&self) -> RwLockWriteGuard<'_, Current> {
+        self.current.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn lock_renew(&self) -> MutexGuard<'_, Slot> {
+        self.renew.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn try_lock_renew(&self) -> Option<MutexGuard<'_, Slot>> {
+        match self.renew.try_lock() {
+            Ok(g) => Some(g),
+            Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        }
+    }
+
+    /// When the token should be renewed: `refresh_leeway_s` before expiry, but never earlier than
+    /// half-way through its lifetime.
+    pub(crate) fn renew_due(&self, t: &Token, now_ms: i64) -> bool {
+        let leeway_ms = self.leeway_ms.min(t.expires_in().max(0).saturating_mul(500));
+        t.is_expired_at_ms(now_ms, leeway_ms)
+    }
+
+    /// The managed token: the current one while it is valid (no waiting), else one renewal for
+    /// all callers at once. See [`crate::Auth::get_token`].
+    pub(crate) fn get_token<R: Renewal + ?Sized>(&self, r: &R) -> Result<Token> {
+        let now = r.now_ms();
+        let (valid, seen) = {
+            let cur = self.read();
+            (cur.valid_at(now).cloned(), Seen { generation: cur.generation, attempts: cur.attempts })
+        };
+        if let Some(t) = valid {
+            if !self.renew_due(&t, now) {
+                return Ok(t);
+            }
+            // Renew ahead, by one caller; everyone else keeps the still-valid token.
+            let Some(mut slot) = self.try_lock_renew() else {
+                return Ok(t);
+            };
+            let outcome = self.renew_locked(r, &mut slot, seen, true);
+            drop(slot);
+            return match outcome {
+                Err(e) if !t.is_expired_at_ms(r.now_ms(), 0) => {
+                    log_event!(Warn, "managed token: early renewal failed ({}); serving the current token until it expires", e.message());
+                    Ok(t)
+                }
+                other => other,
+            };
+        }
+        if RenewingHere::active(self) {
+            // A log callback of this very renewal asked for the token: waiting would deadlock.
+            return Err(Error::new(
+                Status::NoToken,
+                "no token yet: get_token was called from inside this client's renewal (from a log callback); the renewal's outcome follows when the callback returns",
+            ));
+        }
+        // No valid token: one caller renews, the others wait for its outcome.
+        let mut slot = self.lock_renew();
+        self.renew_locked(r, &mut slot, seen, false)
+    }
+
+    /// Under the renewal lock: serve the current token when it is no longer the state the caller
+    /// judged (renewed, set or adopted meanwhile) or not due; hand a waiter the error of the
+    /// renewal it waited for; otherwise renew, once.
+    fn renew_locked<R: Renewal + ?Sized>(&self, r: &R, slot: &mut Slot, seen: Seen, ahead: bool) -> Result<Token> {
+        let now = r.now_ms();
+        let (replacing, base) = {
+            let cur = self.read();
+            if let Some(t) = cur.valid_at(now) {
+                if cur.generation != seen.generation || !self.renew_due(t, now) {
+                    return Ok(t.clone());
+                }
+            }
+            if !ahead && cur.attempts != seen.attempts {
+                if let Some(Err(e)) = &slot.last {
+                    return Err(e.clone());
+                }
+            }
+            (cur.token.clone(), cur.generation)
+        };
+        let outcome = {
+            let _here = RenewingHere::enter(self);
+            r.renew(replacing.as_ref())
+        };
+        let served = {
+            let mut cur = self.write();
+            cur.attempts += 1;
+            match &outcome {
+                Ok(fresh) => {
+                    // A token set or adopted during the renewal is newer: keep it.
+                    let newer = if cur.generation == base { None } else { cur.valid_at(r.now_ms()).cloned() };
+                    match newer {
+                        Some(t) => Ok(t),
+                        None => {
+                            cur.token = Some(fresh.clone());
+                            cur.usable = true;
+                            cur.generation += 1;
+                            Ok(fresh.clone())
+                        }
+                    }
+                }
+                Err(e) => Err(e.clone()),
+            }
+        };
+        slot.last = Some(outcome);
+        served
+    }
+
+    /// Drop the current token if it is still `access_token`; its refresh token is kept for the
+    /// renewal. Returns whether it was.
+    pub(crate) fn invalidate(&self, access_token: &str) -> bool {
+        let matched = {
+            let mut cur = self.write();
+            let matched = cur.usable && cur.token.as_ref().is_some_and(|t| t.access_token() == access_token);
+            if matched {
+                cur.usable = false;
+                cur.invalidated = Secret::new(access_token);
+                cur.generation += 1;
+            }
+            matched
+        };
+        if matched {
+            log_event!(Info, "managed token: invalidated (the API refused it); the next call renews it");
+        }
+        matched
+    }
+
+    /// Make `token` the current one.
+    pub(crate) fn adopt(&self, token: &Token) {
+        let mut cur = self.write();
+        cur.token = Some(token.clone());
+        cur.usable = true;
+        cur.generation += 1;
+    }
+
+    /// Forget the current token if its refresh token is `refresh_token` (it was revoked).
+    pub(crate) fn forget_revoked(&self, refresh_token: &str) {
+        let mut cur = self.write();
+        if cur.token.as_ref().and_then(Token::refresh_token) == Some(refresh_token) {
+            let invalidated = cur.token.as_ref().and_then(|t| Secret::new(t.access_token()));
+            let generation = cur.generation + 1;
+            *cur = Current { invalidated, generation, attempts: cur.attempts, ..Current::default() };
+        }
+    }
+
+    /// The current token, usable or not.
+    pub(crate) fn current_token(&self) -> Option<Token> {
+        self.read().token.clone()
+    }
+
+    /// The current token's refresh token.
+    pub(crate) fn refresh_token(&self) -> Option<String> {
+        self.read().token.as_ref().and_then(Token::refresh_token).map(str::to_owned)
+    }
+
+    /// Whether `t` is the access token the API refused last.
+    pub(crate) fn is_invalidated(&self, t: &Token) -> bool {
+        self.read().invalidated.as_ref().is_some_and(|i| i.expose() == t.access_token())
+    }
+
+    /// For `Debug`: whether there is a token, and whether it was invalidated.
+    pub(crate) fn describe(&self) -> Option<&'static str> {
+        let cur = self.read();
+        cur.token.as_ref().map(|_| if cur.usable { "[redacted]" } else { "[invalidated]" })
+    }
+}
