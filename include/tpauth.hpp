@@ -491,10 +491,13 @@ class Auth {
     });
   }
 
-  Token authorization_code_grant(std::string_view code, std::string_view redirect_uri) const {
+  /** With code_verifier (PKCE, from new_pkce()), the verifier of the authorize URL's challenge. */
+  Token authorization_code_grant(std::string_view code, std::string_view redirect_uri,
+                                 std::optional<std::string_view> code_verifier = std::nullopt) const {
     detail::CStr c(code, "code"), r(redirect_uri, "redirect_uri");
+    detail::OptCStr v(code_verifier, "code_verifier");
     return token_call([&](tp_token **out, tp_error **err) {
-      return tp_authorization_code_grant(handle_.get(), c.c_str(), r.c_str(), out, err);
+      return tp_authorization_code_grant_pkce(handle_.get(), c.c_str(), r.c_str(), v.c_str(), out, err);
     });
   }
 
@@ -515,14 +518,15 @@ class Auth {
 
   /* browser flows */
 
-  /** The page to send the user to; response_type is "code" or "token". */
+  /** The page to send the user to; response_type is "code" or "token"; code_challenge: PKCE (new_pkce()). */
   std::string authorize_url(std::string_view redirect_uri, std::string_view response_type = "code",
-                            std::optional<std::string_view> state = std::nullopt) const {
+                            std::optional<std::string_view> state = std::nullopt,
+                            std::optional<std::string_view> code_challenge = std::nullopt) const {
     detail::CStr r(redirect_uri, "redirect_uri"), t(response_type, "response_type");
-    detail::OptCStr s(state, "state");
+    detail::OptCStr s(state, "state"), ch(code_challenge, "code_challenge");
     char *out = nullptr;
     tp_error *err = nullptr;
-    detail::check(tp_authorize_url(handle_.get(), r.c_str(), t.c_str(), s.c_str(), &out, &err), err);
+    detail::check(tp_authorize_url_pkce(handle_.get(), r.c_str(), t.c_str(), s.c_str(), ch.c_str(), &out, &err), err);
     return detail::take_string(out);
   }
 
@@ -630,6 +634,19 @@ inline void set_log_callback(LogCallback cb) {
 
 /** 128 random bits, URL-safe: the state to pass to authorize_url and check on the redirect. */
 inline std::string new_state() { return detail::take_string(tp_new_state()); }
+
+/** A PKCE pair (RFC 7636, S256): the challenge goes to authorize_url, the verifier to the code exchange. */
+struct Pkce {
+  std::string verifier;
+  std::string challenge;
+};
+
+inline Pkce new_pkce() {
+  char *v = nullptr, *c = nullptr;
+  tp_error *err = nullptr;
+  detail::check(tp_new_pkce(&v, &c, &err), err);
+  return Pkce{detail::take_string(v), detail::take_string(c)};
+}
 
 /** The code from an authorization-code redirect (checks state when expected_state is given). */
 inline std::string parse_code_redirect(std::string_view redirect_url,

@@ -114,6 +114,15 @@ typedef struct tp_response tp_response;
 typedef struct tp_token tp_token;
 
 /**
+ * Looks up one variable for tp_config_from_lookup: name is a NUL-terminated variable name
+ * (TRUSTPILOT_API_KEY, ...), valid during the call only; user_data is the pointer given to
+ * tp_config_from_lookup. Returns the value as a NUL-terminated UTF-8 string, or NULL when the
+ * variable is unset. The value must stay valid until the callback is called again or
+ * tp_config_from_lookup returns (tpauth copies it at once). Addition to API.md.
+ */
+typedef const char *(*tp_lookup_fn)(const char *name, void *user_data);
+
+/**
  * The log callback: level is a tp_log_level, msg a NUL-terminated message valid during the
  * call only, user_data the pointer given to tp_set_log_callback.
  */
@@ -143,6 +152,18 @@ void tp_string_free(char *s);
  * Thread-safe.
  */
 char *tp_new_state(void);
+
+/**
+ * A fresh PKCE pair (RFC 7636, method S256): *verifier receives 43 characters made from 32
+ * random bytes (base64url), *challenge BASE64URL(SHA256(verifier)). Send the challenge with
+ * tp_authorize_url_pkce, keep the verifier (it is a secret, like the state) for
+ * tp_authorization_code_grant_pkce. Both out parameters are written only on success; free both
+ * with tp_string_free.
+ *
+ * Errors: TP_ERR_INVALID_ARGUMENT (verifier or challenge is NULL), TP_ERR_INTERNAL (the
+ * operating system gave no random bytes). Thread-safe.
+ */
+tp_status tp_new_pkce(char **verifier, char **challenge, tp_error **err);
 
 /**
  * The error's status (never TP_OK for an error; TP_OK when e is NULL).
@@ -206,14 +227,9 @@ tp_status tp_config_new(const char *api_key,
 tp_status tp_config_from_env(tp_config **out, tp_error **err);
 
 /**
- * Set one option; every value is a string ("30000", "true"). Keys: api_base_url,
- * authorize_url, username, password, grant, business_user_id, refresh_endpoint, client_auth,
- * timeout_ms, connect_timeout_ms, refresh_leeway_s, max_retries, max_retry_wait_ms,
- * token_cache, ca_file, proxy, user_agent, allow_insecure_http, and the additions
- * max_response_bytes, cache_lock_ttl_ms, cache_timeout_ms, allow_loopback_redirect_uri,
- * token_hosts (comma-separated "host" or "host:port" entries that may receive the token besides
- * the api_base_url host and Trustpilot's API hosts; see tp_check_token_url). An empty value
- * unsets an optional string option.
+ * Set one option; every value is a string ("30000", "true"). The keys are the options table of
+ * the README (tp_option_count and tp_option_name list them). An empty value unsets an optional
+ * string option. token_hosts: see tp_check_token_url.
  *
  * client_auth, what each mode sends to the token, refresh and revoke endpoints: "basic" (the
  * default, what Trustpilot documents): Authorization: Basic base64(KEY:SECRET) of the raw
@@ -230,6 +246,35 @@ tp_status tp_config_set(tp_config *cfg,
                         const char *key,
                         const char *value,
                         tp_error **err);
+
+/**
+ * As tp_config_from_env, with every variable looked up through lookup instead of the process
+ * environment: for runtimes whose environment is not the C library's (PHP-FPM pool variables seen
+ * by getenv(), .NET's Environment, tests). The names looked up and their mapping to options are
+ * tp_config_from_env's; an unset or empty value leaves the option at its default. Addition to
+ * API.md.
+ *
+ * On success *out receives a configuration the caller frees with tp_config_free. Errors:
+ * TP_ERR_INVALID_ARGUMENT when lookup or out is NULL, the key or secret variable is unset, a
+ * value is not UTF-8, or a variable holds an invalid value (the message names the variable and
+ * never repeats a secret).
+ */
+tp_status tp_config_from_lookup(tp_lookup_fn lookup,
+                                void *user_data,
+                                tp_config **out,
+                                tp_error **err);
+
+/**
+ * The number of option keys tp_config_set accepts (for bindings that list them). Addition to
+ * API.md.
+ */
+size_t tp_option_count(void);
+
+/**
+ * The i-th option key ("api_base_url", ...), in the options table's order; NULL when i is not
+ * below tp_option_count(). Static: never free it. Addition to API.md.
+ */
+const char *tp_option_name(size_t i);
 
 /**
  * Free a configuration. NULL is ignored. Clients made from it stay valid.
@@ -255,7 +300,12 @@ void tp_auth_free(tp_auth *auth);
 
 /**
  * The password grant: POST accesstoken with grant_type=password. The token also becomes the
- * client's current token (and is written to the token cache).
+ * client's current token. It is written to the token cache only when it belongs to the
+ * configured identity: username is the configured one and the managed grant is password (or
+ * the client has none of its own: grant=none without a username). A token for another user
+ * stays in this client's memory, and so do its renewals, so that processes sharing the cache
+ * are never served another user's token; once its refresh token is refused, the configured
+ * grant takes over.
  *
  * On success *out receives a token the caller frees with tp_token_free. Errors:
  * TP_ERR_INVALID_ARGUMENT (a NULL or non-UTF-8 argument), TP_ERR_INVALID_GRANT (wrong
@@ -338,6 +388,68 @@ tp_status tp_authorize_url(const tp_auth *auth,
                            tp_error **err);
 
 /**
+ * As tp_authorization_code_grant, also sending code_verifier (PKCE, RFC 7636), the verifier of
+ * the challenge given to tp_authorize_url_pkce; NULL sends none. Addition to API.md.
+ *
+ * Errors as tp_authorization_code_grant; TP_ERR_INVALID_ARGUMENT also for a verifier that is not
+ * 43 to 128 characters of A-Z a-z 0-9 - . _ ~; TP_ERR_INVALID_GRANT when the server finds that
+ * the verifier does not match. Thread-safe.
+ */
+tp_status tp_authorization_code_grant_pkce(tp_auth *auth,
+                                           const char *code,
+                                           const char *redirect_uri,
+                                           const char *code_verifier,
+                                           tp_token **out,
+                                           tp_error **err);
+
+/**
+ * As tp_authorize_url, adding code_challenge=...&code_challenge_method=S256 (PKCE, RFC 7636)
+ * when code_challenge is not NULL (from tp_new_pkce; response_type "code" only). With the scope
+ * option set, tp_authorize_url and this function add scope=.... Addition to API.md.
+ *
+ * On success *url_out receives a string the caller frees with tp_string_free. Errors as
+ * tp_authorize_url; TP_ERR_INVALID_ARGUMENT also for a challenge that is not 43 base64url
+ * characters, or a challenge with response_type "token". Thread-safe.
+ */
+tp_status tp_authorize_url_pkce(const tp_auth *auth,
+                                const char *redirect_uri,
+                                const char *response_type,
+                                const char *state,
+                                const char *code_challenge,
+                                char **url_out,
+                                tp_error **err);
+
+/**
+ * The instant, in Unix milliseconds, from which tp_get_token renews t instead of returning it:
+ * refresh_leeway_s before its expiry, never earlier than half-way through its lifetime;
+ * INT64_MAX for a token without expiry; -1 when auth or t is NULL. A binding may keep its own
+ * copy of the token tp_get_token returned and serve it without calling in until then, provided
+ * it drops that copy when it invalidates, sets or obtains a token. Addition to API.md.
+ */
+int64_t tp_token_renew_at_ms(const tp_auth *auth, const tp_token *t);
+
+/**
+ * The headers an API call to url_or_path carries, for HTTP stacks that send the request
+ * themselves (Guzzle, PSR-18, HttpClient): "Authorization: Bearer TOKEN", "apikey: KEY" and, when
+ * the business_user_id option is set, "x-business-user-id: ID", one "Name: value" per line,
+ * lines separated by "\n" (no trailing newline). The host must pass tp_check_token_url (checked
+ * first: a refused host gets no token); the token is the managed one (tp_get_token: this call
+ * may renew it). method must be an HTTP method token; every method gets the same headers today.
+ * On a 401, call tp_invalidate_token with the token sent, then this again, and resend once.
+ * Addition to API.md (its "one function that, for a method and URL, gives the headers").
+ *
+ * On success *headers_out receives a string the caller frees with tp_string_free (it holds the
+ * token; tp_string_free wipes it). Errors: TP_ERR_INVALID_ARGUMENT (NULL argument, bad method, a
+ * host that may not see the token), TP_ERR_PROTOCOL (a token unfit for a header), and those of
+ * tp_get_token. Thread-safe.
+ */
+tp_status tp_api_headers(tp_auth *auth,
+                         const char *method,
+                         const char *url_or_path,
+                         char **headers_out,
+                         tp_error **err);
+
+/**
  * The managed token: the current token while it is valid (no I/O, no waiting), else one
  * refresh or grant (option grant) made for all concurrent callers at once, and, with
  * token_cache, for all processes sharing the cache.
@@ -399,8 +511,10 @@ tp_status tp_check_token_url(const tp_auth *auth,
  * must pass tp_check_token_url (else TP_ERR_INVALID_ARGUMENT, nothing sent).
  *
  * Any HTTP answer, 4xx and 5xx included, is a success: *out receives a response the caller
- * frees with tp_response_free (check tp_response_status). Errors: TP_ERR_INVALID_ARGUMENT,
- * the errors of tp_get_token, TP_ERR_NETWORK, TP_ERR_TIMEOUT. Thread-safe.
+ * frees with tp_response_free (check tp_response_status); an error answer larger than
+ * max_response_bytes is cut to it. Errors: TP_ERR_INVALID_ARGUMENT, the errors of
+ * tp_get_token, TP_ERR_NETWORK, TP_ERR_TIMEOUT, TP_ERR_PROTOCOL (a 2xx body larger than
+ * max_response_bytes). Thread-safe.
  */
 tp_status tp_request(tp_auth *auth,
                      const char *method,
@@ -422,6 +536,25 @@ tp_status tp_request_bytes(tp_auth *auth,
                            const char *content_type,
                            tp_response **out,
                            tp_error **err);
+
+/**
+ * The API key this client sends (the apikey header and the OAuth client_id; not a secret).
+ * Addition to API.md.
+ *
+ * On success *key_out receives a string the caller frees with tp_string_free. Errors:
+ * TP_ERR_INVALID_ARGUMENT when auth or key_out is NULL.
+ */
+tp_status tp_auth_api_key(const tp_auth *auth, char **key_out, tp_error **err);
+
+/**
+ * The business_user_id option this client sends as x-business-user-id. Addition to API.md.
+ *
+ * On success *id_out receives a string the caller frees with tp_string_free, or NULL when the
+ * option is not set. Errors: TP_ERR_INVALID_ARGUMENT when auth or id_out is NULL.
+ */
+tp_status tp_auth_business_user_id(const tp_auth *auth,
+                                   char **id_out,
+                                   tp_error **err);
 
 /**
  * The authorization code from a code-flow redirect (https://app/cb?code=...&state=...). With
@@ -517,6 +650,28 @@ tp_status tp_token_to_json(const tp_token *t, char **json_out, tp_error **err);
  * TP_ERR_INVALID_ARGUMENT when json or out is NULL, or json is not such a document.
  */
 tp_status tp_token_from_json(const char *json, tp_token **out, tp_error **err);
+
+/**
+ * A token from its fields, for a caller that keeps tokens in its own shape and hands one back
+ * (tp_set_token). refresh_token, token_type and raw_json may be NULL (none / unknown);
+ * expires_in is in seconds, -1 when unknown; received_at_ms is when the token was received, in
+ * Unix milliseconds (-1: now), so that tp_token_expires_at is received_at_ms / 1000 +
+ * expires_in. raw_json, the server's response (a JSON object), is kept verbatim when it
+ * already says what the fields say; otherwise the fields are written over it. Addition to
+ * API.md.
+ *
+ * On success *out receives a token the caller frees with tp_token_free. Errors:
+ * TP_ERR_INVALID_ARGUMENT when access_token or out is NULL, access_token is empty, a string is
+ * not UTF-8, expires_in or received_at_ms is out of range, or raw_json is not a JSON object.
+ */
+tp_status tp_token_new(const char *access_token,
+                       const char *refresh_token,
+                       const char *token_type,
+                       int64_t expires_in,
+                       int64_t received_at_ms,
+                       const char *raw_json,
+                       tp_token **out,
+                       tp_error **err);
 
 /**
  * Free a token. NULL is ignored. Its secrets are wiped when the last copy held by the library

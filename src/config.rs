@@ -66,6 +66,7 @@ pub const OPTION_KEYS: &[&str] = &[
     "cache_timeout_ms",
     "allow_loopback_redirect_uri",
     "token_hosts",
+    "scope",
 ];
 
 /// Key, secret and options. Build it, then hand it to [`crate::Auth::new`] (which copies it).
@@ -97,6 +98,9 @@ pub struct Config {
     pub(crate) allow_loopback_redirect_uri: bool,
     /// Hosts beyond the API host and Trustpilot's own that receive the token (`token_hosts`).
     pub(crate) token_hosts: Vec<crate::url::HostPort>,
+    /// Sent as `scope` in the authorize URL and in the password, client-credentials and refresh
+    /// requests when set (RFC 6749 §3.3); Trustpilot ignores it.
+    pub(crate) scope: Option<String>,
 }
 
 impl fmt::Debug for Config {
@@ -194,6 +198,7 @@ impl Config {
             // §7.3, http://127.0.0.1:PORT/callback) is an explicit opt-in.
             allow_loopback_redirect_uri: false,
             token_hosts: Vec::new(),
+            scope: None,
         })
     }
 
@@ -317,6 +322,15 @@ impl Config {
             "cache_timeout_ms" => self.cache_timeout_ms = positive(key, number(key, value, "a positive number of milliseconds")?)?,
             "allow_loopback_redirect_uri" => self.allow_loopback_redirect_uri = boolean(key, value)?,
             "token_hosts" => self.token_hosts = crate::url::parse_token_hosts(value)?,
+            "scope" => {
+                // RFC 6749 §3.3: space-separated tokens of printable ASCII except `"` and `\`.
+                if value.chars().any(|c| !(c == ' ' || c.is_ascii_graphic()) || c == '"' || c == '\\') {
+                    return Err(Error::invalid_argument(format!(
+                        "option scope: expected space-separated scope tokens of printable ASCII (no \" or \\), got {value:?}"
+                    )));
+                }
+                self.scope = opt(value.trim());
+            }
             _ => return Err(Error::invalid_argument(format!("unknown option {key:?} (known: {})", OPTION_KEYS.join(", ")))),
         }
         Ok(())
@@ -401,6 +415,8 @@ mod tests {
             ("cache_lock_ttl_ms", "1238", c.cache_lock_ttl_ms.to_string()),
             ("cache_timeout_ms", "1239", c.cache_timeout_ms.to_string()),
             ("allow_loopback_redirect_uri", "true", c.allow_loopback_redirect_uri.to_string()),
+            ("token_hosts", "api.example.com", format!("{:?}", c.token_hosts)),
+            ("scope", "openid profile", format!("{:?}", c.scope)),
         ]
     }
 

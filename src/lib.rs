@@ -19,7 +19,6 @@
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
-mod api_headers;
 mod answer;
 mod auth;
 pub mod cache;
@@ -30,17 +29,18 @@ pub mod ffi;
 mod form;
 mod http;
 pub mod log;
+mod pkce;
 mod redirect;
 mod response;
 mod secret;
 mod token;
 mod url;
 
-pub use api_headers::ApiHeader;
 pub use auth::Auth;
 pub use config::{ClientAuth, Config, Grant, RefreshEndpoint, OPTION_KEYS};
 pub use error::{Error, Result, Status};
 pub use form::form_urlencode;
+pub use pkce::{new_pkce, pkce_challenge, Pkce};
 pub use redirect::{new_state, parse_code_redirect, parse_implicit_redirect, ResponseType};
 pub use response::Response;
 pub use token::Token;

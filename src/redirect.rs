@@ -89,6 +89,7 @@ pub(crate) fn check_redirect_uri(redirect_uri: &str, allow_loopback: bool) -> Re
 }
 
 /// `{authorize_url}?client_id=KEY&redirect_uri=…&response_type=…&state=…`.
+#[cfg(test)]
 pub(crate) fn build_authorize_url(
     authorize_url: &str,
     api_key: &str,
@@ -96,10 +97,23 @@ pub(crate) fn build_authorize_url(
     response_type: ResponseType,
     state: Option<&str>,
 ) -> String {
+    build_authorize_url_with(authorize_url, api_key, redirect_uri, response_type, state, &[])
+}
+
+/// As `build_authorize_url`, followed by `extra` parameters (scope, PKCE challenge).
+pub(crate) fn build_authorize_url_with(
+    authorize_url: &str,
+    api_key: &str,
+    redirect_uri: &str,
+    response_type: ResponseType,
+    state: Option<&str>,
+    extra: &[(&str, &str)],
+) -> String {
     let mut pairs = vec![("client_id", api_key), ("redirect_uri", redirect_uri), ("response_type", response_type.as_str())];
     if let Some(s) = state {
         pairs.push(("state", s));
     }
+    pairs.extend_from_slice(extra);
     let sep = if authorize_url.contains('?') { '&' } else { '?' };
     format!("{authorize_url}{sep}{}", encode_pairs(&pairs))
 }

@@ -207,6 +207,8 @@ fn dotnet_status_table_matches_the_header() {
 const NOT_IN_DOTNET: &[(&str, &str)] = &[
     ("tp_config_from_env", "FromEnv uses tp_config_from_lookup, so that Environment's in-process values count"),
     ("tp_token_received_at", "Token exposes ExpiresAt, which the library computes from it"),
+    ("tp_auth_api_key", "for bindings that set API headers without a token (Go); .NET uses tp_api_headers"),
+    ("tp_auth_business_user_id", "as tp_auth_api_key"),
 ];
 
 #[test]
@@ -220,7 +222,7 @@ fn dotnet_dllimports_match_the_header() {
         let name = part[..open].split(' ').next_back().unwrap().to_owned();
         let params = &part[open + 1..part.find(");").unwrap()];
         let n = if params.trim().is_empty() { 0 } else { params.split(',').count() };
-        declared.insert(name, n);
+        assert!(declared.insert(name.clone(), n).is_none(), "Native.cs declares {name} twice");
     }
     for (name, n) in &declared {
         let h = header.get(name).unwrap_or_else(|| panic!("Native.cs declares {name}, which include/tpauth.h does not have"));

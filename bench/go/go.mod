@@ -2,8 +2,13 @@ module github.com/tpauth/tpauth-go/bench
 
 go 1.21
 
-require github.com/tpauth/tpauth-go v0.0.0
+require (
+	github.com/tpauth/tpauth-go v0.0.0
+	github.com/tpauth/tpauth-go/oauth2adapter v0.0.0
+)
 
 require golang.org/x/oauth2 v0.22.0
 
 replace github.com/tpauth/tpauth-go => ../../bindings/go
+
+replace github.com/tpauth/tpauth-go/oauth2adapter => ../../bindings/go/oauth2adapter

@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	tpauth "github.com/tpauth/tpauth-go"
+	"github.com/tpauth/tpauth-go/oauth2adapter"
 	"golang.org/x/oauth2"
 )
 
@@ -96,6 +97,16 @@ func BenchmarkTokenCached(b *testing.B) {
 			}
 		}
 	})
+	b.Run("tpauth-oauth2adapter", func(b *testing.B) {
+		ts := oauth2adapter.TokenSource(tpClient(b))
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if _, err := ts.Token(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("x-oauth2-ReuseTokenSource", func(b *testing.B) {
 		ts := oauth2Source(b)
 		b.ReportAllocs()
@@ -116,6 +127,19 @@ func BenchmarkTokenCachedParallel(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				if _, err := c.Token(); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+	b.Run("tpauth-oauth2adapter", func(b *testing.B) {
+		ts := oauth2adapter.TokenSource(tpClient(b))
+		b.ReportAllocs()
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := ts.Token(); err != nil {
 					b.Error(err)
 					return
 				}
@@ -164,6 +188,14 @@ func BenchmarkAPICall(b *testing.B) {
 	})
 	b.Run("tpauth-Transport", func(b *testing.B) {
 		hc := &http.Client{Transport: tpClient(b).Transport(nil)}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			get(b, hc)
+		}
+	})
+	b.Run("tpauth-oauth2adapter-Transport", func(b *testing.B) {
+		hc := &http.Client{Transport: oauth2adapter.Transport(tpClient(b), nil)}
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {

@@ -45,7 +45,7 @@ if grep -nE '#nullable|[A-Za-z0-9_)\]]![^=]' "$here"/src/*.cs; then
   exit 1
 fi
 
-mcs -langversion:7.2 -target:library -optimize+ -warnaserror+ -nologo \
+mcs -langversion:7.2 -target:library -optimize+ -warnaserror+ -nologo -r:System.Net.Http.dll \
   -out:"$out/Tpauth.dll" -doc:"$out/Tpauth.xml" "$out"/src/*.cs
 mcs -langversion:7.2 -target:library -nologo -nowarn:618 \
   -r:"$out/Tpauth.dll" -r:"$NUNIT_DLL" -r:System.Net.Http.dll \

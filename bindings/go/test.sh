@@ -22,7 +22,7 @@ scripts/build-native.sh
 export TPAUTH_BIN=${TPAUTH_BIN:-$REPO/target/release/tpauth}
 
 echo "go: gofmt -l"
-unformatted=$(gofmt -l bindings/go bench/go)
+unformatted=$(gofmt -l bindings/go bench/go)  # (bindings/go/oauth2adapter included)
 if [ -n "$unformatted" ]; then
   echo "gofmt: these files need gofmt -w:"; echo "$unformatted"; exit 1
 fi
@@ -47,6 +47,10 @@ echo "go: go test -race (static libtpauth.a)"
 go test -race -count=1 ./...
 echo "go: go test -race -tags tpauth_dynamic (libtpauth.so)"
 go test -race -count=1 -tags tpauth_dynamic ./...
+
+# The x/oauth2 adapter (a module of its own, the only one that needs golang.org/x/oauth2).
+echo "go: oauth2adapter (vet, go test -race)"
+(cd oauth2adapter && go vet ./... && go test -race -count=1 ./...)
 
 # The example program, against a mock of its own.
 echo "go: examples/quickstart against the mock"

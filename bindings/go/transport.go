@@ -6,12 +6,12 @@ import (
 )
 
 // Transport returns an http.RoundTripper that sends each request through base (nil:
-// http.DefaultTransport) with the client's managed token: it sets the headers the C library's
-// tp_api_headers gives (Authorization: Bearer, apikey and, when configured, x-business-user-id),
-// replacing any the request had. When the server answers 401 it invalidates that
+// http.DefaultTransport) with the client's managed token: it sets Authorization: Bearer, apikey
+// and (when configured) x-business-user-id. When the server answers 401 it invalidates that
 // token, renews it and sends the request once more, provided the body can be replayed (no body,
 // or req.GetBody set, as http.NewRequest does for bytes, strings and bytes.Buffer readers);
-// otherwise the 401 is returned as is.
+// otherwise the 401 is returned as is. It honours req.Context(): a request whose context ends
+// while it waits for a renewal returns the context's error at once.
 //
 // The token goes only to the hosts the library allows (CheckTokenURL): the api_base_url host,
 // Trustpilot's API hosts and the hosts of the token_hosts option. A request to any other host
@@ -32,13 +32,12 @@ func (t *transport) baseRT() http.RoundTripper {
 	return http.DefaultTransport
 }
 
-// authorized is a copy of req carrying the API headers; the original request is never modified.
-func (t *transport) authorized(req *http.Request, hdr http.Header, body io.ReadCloser) *http.Request {
+// authorized is a copy of req carrying tok; the original request is never modified.
+func (t *transport) authorized(req *http.Request, tok *Token, body io.ReadCloser) *http.Request {
 	r := req.Clone(req.Context())
 	r.Body = body
-	for name, values := range hdr {
-		r.Header[name] = values
-	}
+	r.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	t.c.SetAPIHeaders(r.Header)
 	return r
 }
 
@@ -54,20 +53,23 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeRequestBody(req)
 		return nil, &Error{Status: StatusInvalidArgument, Message: "http: nil Request.URL"}
 	}
-	// tp_api_headers applies the host rule (CheckTokenURL) before any token is requested.
-	hdr, access, err := t.c.apiHeaders(req.Method, req.URL.String())
+	if err := t.c.CheckTokenURL(req.URL.String()); err != nil {
+		closeRequestBody(req)
+		return nil, err
+	}
+	tok, err := t.c.tokenChecked(req.Context())
 	if err != nil {
 		closeRequestBody(req)
 		return nil, err
 	}
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
-	resp, err := t.baseRT().RoundTrip(t.authorized(req, hdr, req.Body))
+	resp, err := t.baseRT().RoundTrip(t.authorized(req, tok, req.Body))
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
 	// The API refused this token: drop it (only if still current, so that concurrent 401s renew
 	// once), then renew and resend once when the body can be sent again.
-	if err := t.c.InvalidateToken(access); err != nil {
+	if err := t.c.InvalidateToken(tok.AccessToken); err != nil {
 		return resp, nil
 	}
 	if !replayable {
@@ -81,7 +83,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	} else {
 		body = req.Body
 	}
-	hdr2, _, err := t.c.apiHeaders(req.Method, req.URL.String())
+	tok2, err := t.c.tokenChecked(req.Context())
 	if err != nil {
 		if body != nil {
 			body.Close()
@@ -91,5 +93,17 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
-	return t.baseRT().RoundTrip(t.authorized(req, hdr2, body))
+	return t.baseRT().RoundTrip(t.authorized(req, tok2, body))
+}
+
+// SetAPIHeaders sets the headers besides Authorization that every API call carries: apikey and
+// (when configured) x-business-user-id. For adapters that attach the token themselves (such as
+// oauth2adapter under x/oauth2's Transport).
+func (c *Client) SetAPIHeaders(h http.Header) {
+	if c.apiKey != "" {
+		h.Set("apikey", c.apiKey)
+	}
+	if c.businessUserID != "" {
+		h.Set("x-business-user-id", c.businessUserID)
+	}
 }

@@ -11,6 +11,11 @@ source scripts/ensure-apt.sh
 ensure_apt php php-cli
 ensure_apt phpunit phpunit
 ensure_apt valgrind valgrind
+# The Guzzle middleware and PSR-18 decorator tests (IntegrationsTest) use Debian's packages.
+if [ ! -f /usr/share/php/GuzzleHttp/autoload.php ] || [ ! -f /usr/share/php/Psr/Http/Client/autoload.php ] || ! php -r "exit(extension_loaded(\"curl\") ? 0 : 1);"; then
+  if [ -z "${TPAUTH_APT_UPDATED:-}" ]; then apt-get update -qq >/dev/null; export TPAUTH_APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php-guzzlehttp-guzzle php-psr-http-client php-curl >/dev/null
+fi
 php_ver="$(php -r 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;')"
 ensure_apt "php-fpm$php_ver" "php$php_ver-fpm"   # the PHP-FPM test (FpmTest)
 if ! php -r 'exit(extension_loaded("ffi") ? 0 : 1);'; then

@@ -122,6 +122,15 @@ struct RefreshToken {
 struct Code {
     redirect_uri: String,
     used: bool,
+    /// The PKCE `code_challenge` (S256) the authorize request carried, if any (RFC 7636).
+    challenge: Option<String>,
+}
+
+/// RFC 7636 §4.6: BASE64URL(SHA256(ASCII(code_verifier))) without padding.
+fn s256(verifier: &str) -> String {
+    use base64::Engine as _;
+    let digest = ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref())
 }
 
 /// Everything the mock remembers.
@@ -449,7 +458,21 @@ impl State {
             Some(c) if c.redirect_uri != redirect_uri => {
                 return oauth_error(400, "invalid_grant", "redirect_uri differs from the one the code was issued for")
             }
-            Some(c) => c.used = true,
+            Some(c) => {
+                // PKCE (RFC 7636 §4.6): a code issued with a challenge needs the matching verifier;
+                // a verifier for a code issued without one is refused too (§4.5 is silent; a
+                // strict server must not accept a downgrade either way).
+                let verifier = get(form, "code_verifier");
+                let ok = match (&c.challenge, verifier) {
+                    (None, None) => true,
+                    (Some(ch), Some(v)) => (43..=128).contains(&v.len()) && s256(v) == *ch,
+                    _ => false,
+                };
+                c.used = true;
+                if !ok {
+                    return oauth_error(400, "invalid_grant", "PKCE verification failed: code_verifier does not match the code_challenge");
+                }
+            }
         }
         self.stats.grants.authorization_code += 1;
         self.issue_with_refresh(None, 0)
@@ -528,6 +551,10 @@ impl State {
             Some("token") => true,
             _ => return html_page(400, "Bad request", "response_type must be code or token"),
         };
+        let challenge = get(&params, "code_challenge").map(str::to_owned);
+        if challenge.is_some() && get(&params, "code_challenge_method") != Some("S256") {
+            return html_page(400, "Bad request", "code_challenge_method must be S256 (plain is not accepted)");
+        }
         let mut pairs: Vec<(&str, String)> = Vec::new();
         if self.config.deny {
             pairs.push(("error", "access_denied".into()));
@@ -539,7 +566,7 @@ impl State {
             pairs.push(("expires_in", self.lifetime.to_string()));
         } else {
             let code = random_string(24);
-            self.codes.insert(code.clone(), Code { redirect_uri: redirect_uri.to_owned(), used: false });
+            self.codes.insert(code.clone(), Code { redirect_uri: redirect_uri.to_owned(), used: false, challenge });
             pairs.push(("code", code));
         }
         if let Some(s) = state {

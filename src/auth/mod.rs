@@ -18,7 +18,7 @@ use crate::error::{Error, Result, Status};
 use crate::form::{encode_pairs, form_urlencode};
 use crate::http::{redact_url, Http, HttpResponse};
 use crate::log::log_event;
-use crate::redirect::{build_authorize_url, check_redirect_uri, ResponseType};
+use crate::redirect::{build_authorize_url_with, check_redirect_uri, ResponseType};
 use crate::response::Response;
 use crate::secret::Secret;
 use crate::token::{now_ms, Token};
@@ -66,7 +66,7 @@ struct Inner {
 enum GrantRequest<'a> {
     Password { username: &'a str, password: &'a str },
     ClientCredentials,
-    AuthorizationCode { code: &'a str, redirect_uri: &'a str },
+    AuthorizationCode { code: &'a str, redirect_uri: &'a str, code_verifier: Option<&'a str> },
     Refresh { refresh_token: &'a str },
 }
 
@@ -177,9 +177,18 @@ impl Auth {
     /// Exchange an authorization code; `redirect_uri` must equal the one of the authorize URL.
     /// Never retried (a code is single-use).
     pub fn authorization_code_grant(&self, code: &str, redirect_uri: &str) -> Result<Token> {
+        self.authorization_code_grant_pkce(code, redirect_uri, None)
+    }
+
+    /// As [`Auth::authorization_code_grant`], sending the PKCE `code_verifier` (RFC 7636) whose
+    /// challenge went into [`Auth::authorize_url_pkce`]; `None` sends none.
+    pub fn authorization_code_grant_pkce(&self, code: &str, redirect_uri: &str, code_verifier: Option<&str>) -> Result<Token> {
         non_empty("code", code)?;
         check_redirect_uri(redirect_uri, self.inner.cfg.allow_loopback_redirect_uri)?;
-        let t = self.inner.token_request(&GrantRequest::AuthorizationCode { code, redirect_uri }, None)?;
+        if let Some(v) = code_verifier {
+            crate::pkce::check_verifier(v)?;
+        }
+        let t = self.inner.token_request(&GrantRequest::AuthorizationCode { code, redirect_uri, code_verifier }, None)?;
         // Whose token it is, only the browser knew: shared only by a client without an identity
         // of its own (grant=none, no username).
         self.inner.adopt(&t, self.inner.open_identity());
@@ -252,12 +261,53 @@ impl Auth {
     // ---- browser flows ---------------------------------------------------------------------
 
     /// `{authorize_url}?client_id=KEY&redirect_uri=…&response_type=…&state=…`.
+    /// With the `scope` option set, `&scope=…` is added.
     pub fn authorize_url(&self, redirect_uri: &str, response_type: ResponseType, state: Option<&str>) -> Result<String> {
+        self.authorize_url_pkce(redirect_uri, response_type, state, None)
+    }
+
+    /// As [`Auth::authorize_url`], adding `code_challenge=…&code_challenge_method=S256` (RFC 7636)
+    /// when `code_challenge` is given (from [`crate::new_pkce`]; only with [`ResponseType::Code`]).
+    pub fn authorize_url_pkce(
+        &self,
+        redirect_uri: &str,
+        response_type: ResponseType,
+        state: Option<&str>,
+        code_challenge: Option<&str>,
+    ) -> Result<String> {
         check_redirect_uri(redirect_uri, self.inner.cfg.allow_loopback_redirect_uri)?;
         if let Some(s) = state {
             non_empty("state", s)?;
         }
-        Ok(build_authorize_url(&self.inner.cfg.authorize_url, &self.inner.cfg.api_key, redirect_uri, response_type, state))
+        let mut extra: Vec<(&str, &str)> = Vec::new();
+        if let Some(scope) = &self.inner.cfg.scope {
+            extra.push(("scope", scope));
+        }
+        if let Some(c) = code_challenge {
+            if response_type != ResponseType::Code {
+                return Err(Error::invalid_argument(
+                    "code_challenge goes with response_type \"code\" only (PKCE protects the code exchange)",
+                ));
+            }
+            crate::pkce::check_challenge(c)?;
+            extra.push(("code_challenge", c));
+            extra.push(("code_challenge_method", "S256"));
+        }
+        let cfg = &self.inner.cfg;
+        Ok(build_authorize_url_with(&cfg.authorize_url, &cfg.api_key, redirect_uri, response_type, state, &extra))
+    }
+
+    /// The instant (unix milliseconds) from which [`Auth::get_token`] renews `token` rather than
+    /// serve it: `refresh_leeway_s` before its expiry, never earlier than half-way through its
+    /// lifetime; `i64::MAX` for a token without expiry. Until then, a binding may serve its own
+    /// copy of the current token without calling in (Go's fast path does).
+    pub fn renew_at_ms(&self, token: &Token) -> i64 {
+        let at = token.expires_at_ms();
+        if at < 0 {
+            return i64::MAX;
+        }
+        let leeway_ms = self.inner.cfg.refresh_leeway_s.saturating_mul(1000).min(token.expires_in().max(0).saturating_mul(500));
+        at.saturating_sub(leeway_ms)
     }
 
     // ---- API calls -------------------------------------------------------------------------
@@ -273,6 +323,29 @@ impl Auth {
     /// attaching the token.
     pub fn check_token_url(&self, url: &str) -> Result<()> {
         self.inner.join(url).map(drop)
+    }
+
+    /// The headers an API call to `url_or_path` carries, for HTTP adapters that send the request
+    /// themselves (Guzzle, PSR-18, `HttpClient`): `Authorization: Bearer <managed token>`,
+    /// `apikey` and, when configured, `x-business-user-id`. Refuses a host that may not see the
+    /// token first ([`Auth::check_token_url`]), then gets the managed token ([`Auth::get_token`]:
+    /// it may renew). `method` is checked but every method gets the same headers today. On a 401
+    /// the adapter calls [`Auth::invalidate_token`] with the token it sent, then this again.
+    pub fn api_headers(&self, method: &str, url_or_path: &str) -> Result<Vec<(&'static str, String)>> {
+        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
+            return Err(Error::invalid_argument(format!("method: {method:?} is not an HTTP method token")));
+        }
+        self.check_token_url(url_or_path)?;
+        let token = self.get_token()?;
+        if token.access_token().chars().any(|c| c.is_control() || c == ' ') {
+            return Err(Error::new(Status::Protocol, "the access token contains spaces or control characters: it cannot go into a header"));
+        }
+        let cfg = &self.inner.cfg;
+        let mut headers = vec![("Authorization", format!("Bearer {}", token.access_token())), ("apikey", cfg.api_key.clone())];
+        if let Some(id) = &cfg.business_user_id {
+            headers.push(("x-business-user-id", id.clone()));
+        }
+        Ok(headers)
     }
 
     /// An API call with the managed token: `Authorization: Bearer`, `apikey` and (when set)
@@ -301,11 +374,6 @@ impl Auth {
             return Ok(Response::new(resp.status, resp.headers, resp.body));
         }
         unreachable!("the loop returns on its second pass")
-    }
-
-    /// `url_or_path` as the absolute URL an API call goes to, or the host rule's refusal.
-    pub(crate) fn api_url(&self, url_or_path: &str) -> Result<String> {
-        self.inner.join(url_or_path)
     }
 }
 
@@ -440,18 +508,27 @@ impl Inner {
 
     fn token_request(&self, grant: &GrantRequest<'_>, previous_refresh: Option<&str>) -> Result<Token> {
         let what = grant.name();
-        let (url, pairs, retry): (&str, Vec<(&str, &str)>, bool) = match grant {
+        let (url, mut pairs, retry): (&str, Vec<(&str, &str)>, bool) = match grant {
             GrantRequest::Password { username, password } => {
                 (&self.token_url, vec![("grant_type", "password"), ("username", username), ("password", password)], true)
             }
             GrantRequest::ClientCredentials => (&self.token_url, vec![("grant_type", "client_credentials")], true),
-            GrantRequest::AuthorizationCode { code, redirect_uri } => {
-                (&self.token_url, vec![("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirect_uri)], false)
+            GrantRequest::AuthorizationCode { code, redirect_uri, code_verifier } => {
+                let mut p = vec![("grant_type", "authorization_code"), ("code", *code), ("redirect_uri", *redirect_uri)];
+                if let Some(v) = code_verifier {
+                    p.push(("code_verifier", v));
+                }
+                (&self.token_url, p, false)
             }
             GrantRequest::Refresh { refresh_token } => {
                 (&self.refresh_url, vec![("grant_type", "refresh_token"), ("refresh_token", refresh_token)], true)
             }
         };
+        // RFC 6749 §3.3, §4.3.2, §4.4.2, §6: scope on the grants that define it (not the code
+        // exchange, whose scope was fixed by the authorize URL).
+        if let (Some(scope), false) = (&self.cfg.scope, matches!(grant, GrantRequest::AuthorizationCode { .. })) {
+            pairs.push(("scope", scope));
+        }
         let resp = self.post_form(what, url, pairs, retry)?;
         let body = std::str::from_utf8(&resp.body)
             .map_err(|_| Error::new(Status::Protocol, format!("{what}: the token response is not UTF-8")).with_http_status(resp.status))?;

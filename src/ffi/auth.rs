@@ -4,8 +4,8 @@ use super::config::tp_config;
 use super::response::tp_response;
 use super::token::tp_token;
 use super::{
-    arg_opt_str, arg_out, arg_ref, arg_str, ffi_status, ffi_value, free_raw, into_raw, string_into_raw, tp_error, tp_status, write_out,
-    Castable, OwnershipBox,
+    arg_opt_str, arg_out, arg_ref, arg_str, borrow, ffi_status, ffi_value, free_raw, into_raw, string_into_raw, tp_error, tp_status,
+    write_out, Castable, OwnershipBox,
 };
 use crate::error::Error;
 use crate::{Auth, ResponseType};
@@ -190,6 +190,113 @@ pub unsafe extern "C" fn tp_authorize_url(
         let url = auth.inner.authorize_url(redirect_uri, response_type, state)?;
         // SAFETY: url_out checked non-NULL.
         unsafe { write_out(url_out, string_into_raw(url)) };
+        Ok(())
+    })
+}
+
+/// As tp_authorization_code_grant, also sending code_verifier (PKCE, RFC 7636), the verifier of
+/// the challenge given to tp_authorize_url_pkce; NULL sends none. Addition to API.md.
+///
+/// Errors as tp_authorization_code_grant; TP_ERR_INVALID_ARGUMENT also for a verifier that is not
+/// 43 to 128 characters of A-Z a-z 0-9 - . _ ~; TP_ERR_INVALID_GRANT when the server finds that
+/// the verifier does not match. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn tp_authorization_code_grant_pkce(
+    auth: *mut tp_auth,
+    code: *const c_char,
+    redirect_uri: *const c_char,
+    code_verifier: *const c_char,
+    out: *mut *mut tp_token,
+    err: *mut *mut tp_error,
+) -> tp_status {
+    ffi_status!(err, {
+        let auth = arg_ref!(auth);
+        let code = arg_str!(code);
+        let redirect_uri = arg_str!(redirect_uri);
+        let code_verifier = arg_opt_str!(code_verifier);
+        arg_out!(out);
+        token_out(out, auth.inner.authorization_code_grant_pkce(code, redirect_uri, code_verifier)?);
+        Ok(())
+    })
+}
+
+/// As tp_authorize_url, adding code_challenge=...&code_challenge_method=S256 (PKCE, RFC 7636)
+/// when code_challenge is not NULL (from tp_new_pkce; response_type "code" only). With the scope
+/// option set, tp_authorize_url and this function add scope=.... Addition to API.md.
+///
+/// On success *url_out receives a string the caller frees with tp_string_free. Errors as
+/// tp_authorize_url; TP_ERR_INVALID_ARGUMENT also for a challenge that is not 43 base64url
+/// characters, or a challenge with response_type "token". Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn tp_authorize_url_pkce(
+    auth: *const tp_auth,
+    redirect_uri: *const c_char,
+    response_type: *const c_char,
+    state: *const c_char,
+    code_challenge: *const c_char,
+    url_out: *mut *mut c_char,
+    err: *mut *mut tp_error,
+) -> tp_status {
+    ffi_status!(err, {
+        let auth = arg_ref!(auth);
+        let redirect_uri = arg_str!(redirect_uri);
+        let response_type = ResponseType::parse(arg_str!(response_type))?;
+        let state = arg_opt_str!(state);
+        let code_challenge = arg_opt_str!(code_challenge);
+        arg_out!(url_out);
+        let url = auth.inner.authorize_url_pkce(redirect_uri, response_type, state, code_challenge)?;
+        // SAFETY: url_out checked non-NULL.
+        unsafe { write_out(url_out, string_into_raw(url)) };
+        Ok(())
+    })
+}
+
+/// The instant, in Unix milliseconds, from which tp_get_token renews t instead of returning it:
+/// refresh_leeway_s before its expiry, never earlier than half-way through its lifetime;
+/// INT64_MAX for a token without expiry; -1 when auth or t is NULL. A binding may keep its own
+/// copy of the token tp_get_token returned and serve it without calling in until then, provided
+/// it drops that copy when it invalidates, sets or obtains a token. Addition to API.md.
+#[no_mangle]
+pub unsafe extern "C" fn tp_token_renew_at_ms(auth: *const tp_auth, t: *const tp_token) -> i64 {
+    ffi_value!(-1, {
+        // SAFETY: NULL or live handles (the C ABI's contract).
+        match unsafe { (borrow(auth), borrow(t)) } {
+            (Some(a), Some(t)) => a.inner.renew_at_ms(&t.inner),
+            _ => -1,
+        }
+    })
+}
+
+/// The headers an API call to url_or_path carries, for HTTP stacks that send the request
+/// themselves (Guzzle, PSR-18, HttpClient): "Authorization: Bearer TOKEN", "apikey: KEY" and, when
+/// the business_user_id option is set, "x-business-user-id: ID", one "Name: value" per line,
+/// lines separated by "\n" (no trailing newline). The host must pass tp_check_token_url (checked
+/// first: a refused host gets no token); the token is the managed one (tp_get_token: this call
+/// may renew it). method must be an HTTP method token; every method gets the same headers today.
+/// On a 401, call tp_invalidate_token with the token sent, then this again, and resend once.
+/// Addition to API.md (its "one function that, for a method and URL, gives the headers").
+///
+/// On success *headers_out receives a string the caller frees with tp_string_free (it holds the
+/// token; tp_string_free wipes it). Errors: TP_ERR_INVALID_ARGUMENT (NULL argument, bad method, a
+/// host that may not see the token), TP_ERR_PROTOCOL (a token unfit for a header), and those of
+/// tp_get_token. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn tp_api_headers(
+    auth: *mut tp_auth,
+    method: *const c_char,
+    url_or_path: *const c_char,
+    headers_out: *mut *mut c_char,
+    err: *mut *mut tp_error,
+) -> tp_status {
+    ffi_status!(err, {
+        let auth = arg_ref!(auth);
+        let method = arg_str!(method);
+        let url_or_path = arg_str!(url_or_path);
+        arg_out!(headers_out);
+        let headers = auth.inner.api_headers(method, url_or_path)?;
+        let text = zeroize::Zeroizing::new(headers.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("\n"));
+        // SAFETY: headers_out checked non-NULL.
+        unsafe { write_out(headers_out, string_into_raw(text.as_str().to_owned())) };
         Ok(())
     })
 }

@@ -1,6 +1,6 @@
 //! Library-wide functions: version, status names, strings, state.
 
-use super::{ffi_value, string_into_raw, tp_status_int};
+use super::{arg_out, ffi_status, ffi_value, string_into_raw, tp_error, tp_status, tp_status_int, write_out};
 use crate::error::Status;
 use std::ffi::{c_char, CStr, CString};
 use zeroize::Zeroize;
@@ -44,6 +44,29 @@ pub unsafe extern "C" fn tp_string_free(s: *mut c_char) {
 #[no_mangle]
 pub extern "C" fn tp_new_state() -> *mut c_char {
     ffi_value!(std::ptr::null_mut(), { string_into_raw(crate::new_state()) })
+}
+
+/// A fresh PKCE pair (RFC 7636, method S256): *verifier receives 43 characters made from 32
+/// random bytes (base64url), *challenge BASE64URL(SHA256(verifier)). Send the challenge with
+/// tp_authorize_url_pkce, keep the verifier (it is a secret, like the state) for
+/// tp_authorization_code_grant_pkce. Both out parameters are written only on success; free both
+/// with tp_string_free.
+///
+/// Errors: TP_ERR_INVALID_ARGUMENT (verifier or challenge is NULL), TP_ERR_INTERNAL (the
+/// operating system gave no random bytes). Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn tp_new_pkce(verifier: *mut *mut c_char, challenge: *mut *mut c_char, err: *mut *mut tp_error) -> tp_status {
+    ffi_status!(err, {
+        arg_out!(verifier);
+        arg_out!(challenge);
+        let pair = crate::new_pkce()?;
+        // SAFETY: both checked non-NULL.
+        unsafe {
+            write_out(verifier, string_into_raw(pair.verifier.clone()));
+            write_out(challenge, string_into_raw(pair.challenge.clone()));
+        }
+        Ok(())
+    })
 }
 
 #[cfg(test)]

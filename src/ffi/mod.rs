@@ -43,8 +43,8 @@ pub mod config;
 /// `tp_auth`: grants, managed token, API calls.
 pub mod auth;
 
-/// `tp_api_headers`: the headers of an API call.
-pub mod headers;
+/// What a client was configured with (API key, business user id).
+pub mod auth_info;
 
 /// Redirect parsing.
 pub mod redirect;

@@ -533,6 +533,61 @@ static void test_code_flow(void) {
   tp_auth_free(auth);
 }
 
+/* PKCE (RFC 7636): tp_new_pkce, the challenge in tp_authorize_url_pkce, the verifier in
+   tp_authorization_code_grant_pkce; the mock checks S256 and refuses a wrong verifier. */
+static void test_pkce(void) {
+  TEST("PKCE: tp_new_pkce, tp_authorize_url_pkce, tp_authorization_code_grant_pkce, tp_token_renew_at_ms");
+  mock_reset();
+  tp_auth *auth = new_auth(NULL);
+  const char *redirect = "https://app.example.com/cb";
+  char *verifier = NULL, *challenge = NULL, *other_v = NULL, *other_c = NULL;
+  EXPECT_OK(tp_new_pkce(&verifier, &challenge, &ERR));
+  EXPECT_OK(tp_new_pkce(&other_v, &other_c, &ERR));
+  CHECK(verifier && challenge && strlen(verifier) == 43 && strlen(challenge) == 43);
+  CHECK(verifier && other_v && strcmp(verifier, other_v) != 0);
+  EXPECT_FAIL(TP_ERR_INVALID_ARGUMENT, "verifier is NULL", tp_new_pkce(NULL, &other_c, &ERR));
+  char *url = NULL, location[1024], tail[128];
+  EXPECT_OK(tp_authorize_url_pkce(auth, redirect, "code", "st", challenge, &url, &ERR));
+  snprintf(tail, sizeof tail, "&state=st&code_challenge=%s&code_challenge_method=S256", challenge);
+  CHECK_CONTAINS(url, tail);
+  CHECK(url && follow_authorize(url, location, sizeof location));
+  tp_string_free(url);
+  char *code = NULL;
+  EXPECT_OK(tp_parse_code_redirect(location, "st", &code, &ERR));
+  tp_token *t = NULL;
+  /* the wrong verifier: invalid_grant (and the code is used up) */
+  EXPECT_FAIL(TP_ERR_INVALID_GRANT, "invalid_grant", tp_authorization_code_grant_pkce(auth, code, redirect, other_v, &t, &ERR));
+  tp_string_free(code);
+  /* the right one */
+  url = NULL;
+  EXPECT_OK(tp_authorize_url_pkce(auth, redirect, "code", "st", challenge, &url, &ERR));
+  CHECK(url && follow_authorize(url, location, sizeof location));
+  tp_string_free(url);
+  code = NULL;
+  EXPECT_OK(tp_parse_code_redirect(location, "st", &code, &ERR));
+  EXPECT_OK(tp_authorization_code_grant_pkce(auth, code, redirect, verifier, &t, &ERR));
+  char last[8192], want[128];
+  mock_last("last_token_request", last, sizeof last);
+  snprintf(want, sizeof want, "&code_verifier=%s\"", verifier);
+  CHECK_CONTAINS(last, want);
+  /* malformed arguments are refused before sending */
+  EXPECT_FAIL(TP_ERR_INVALID_ARGUMENT, "code_verifier", tp_authorization_code_grant_pkce(auth, "c", redirect, "short", &t, &ERR));
+  EXPECT_FAIL(TP_ERR_INVALID_ARGUMENT, "code_challenge", tp_authorize_url_pkce(auth, redirect, "code", NULL, "x", &url, &ERR));
+  /* renew_at: refresh_leeway_s (60) before expiry */
+  if (t) {
+    CHECK(tp_token_renew_at_ms(auth, t) == tp_token_expires_at(t) * 1000 - 60000 ||
+          tp_token_renew_at_ms(auth, t) / 1000 == tp_token_expires_at(t) - 60);
+    CHECK(tp_token_renew_at_ms(NULL, t) == -1);
+    tp_token_free(t);
+  }
+  tp_string_free(code);
+  tp_string_free(verifier);
+  tp_string_free(challenge);
+  tp_string_free(other_v);
+  tp_string_free(other_c);
+  tp_auth_free(auth);
+}
+
 static void test_implicit_flow(void) {
   TEST("implicit flow: tp_parse_implicit_redirect + tp_set_token");
   mock_reset();
@@ -854,6 +909,7 @@ int main(void) {
   test_wire();
   test_client_credentials_and_request();
   test_code_flow();
+  test_pkce();
   test_implicit_flow();
   test_refresh_revoke_managed();
   test_token_json();

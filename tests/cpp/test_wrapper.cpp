@@ -594,6 +594,24 @@ TEST(authorization_code_flow) {
                                            std::string_view(state)));
 }
 
+TEST(pkce) {
+  mock_reset();
+  const tpauth::Auth auth = mock_auth();
+  const tpauth::Pkce p = tpauth::new_pkce();
+  CHECK_EQ(p.verifier.size(), 43u);
+  CHECK_EQ(p.challenge.size(), 43u);
+  const std::string redirect_uri = "https://app.example.com/cb";
+  const std::string url = auth.authorize_url(redirect_uri, "code", std::string_view("st"), std::string_view(p.challenge));
+  CHECK(contains(url, "&code_challenge=" + p.challenge + "&code_challenge_method=S256"));
+  auto code_of = [&] {
+    const HttpReply page = mock_http("GET", url.substr(g_base.size()));
+    return tpauth::parse_code_redirect(head_header(page.head, "location"), std::string_view("st"));
+  };
+  EXPECT_ERROR(InvalidGrant, auth.authorization_code_grant(code_of(), redirect_uri, std::string_view(tpauth::new_pkce().verifier)));
+  CHECK(!auth.authorization_code_grant(code_of(), redirect_uri, std::string_view(p.verifier)).access_token().empty());
+  CHECK(contains(mock_get("/_mock/last_token_request"), "&code_verifier=" + p.verifier));
+}
+
 TEST(implicit_flow) {
   mock_reset();
   const tpauth::Auth auth = mock_auth({{"allow_loopback_redirect_uri", "true"}});

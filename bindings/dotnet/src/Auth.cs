@@ -183,13 +183,27 @@ namespace Tpauth
             return TokenOf(st, t, err);
         }
 
-        /// <summary>Exchange an authorization code; <paramref name="redirectUri"/> must be the one of <see cref="AuthorizeUrl"/>.</summary>
+        /// <summary>Exchange an authorization code; <paramref name="redirectUri"/> must be the one of <see cref="AuthorizeUrl(string, string, string)"/>.</summary>
         /// <exception cref="InvalidGrantException">unknown or used code, or another redirect_uri.</exception>
         public Token AuthorizationCodeGrant(string code, string redirectUri)
         {
             Required(code, "code");
             Required(redirectUri, "redirectUri");
             int st = Native.tp_authorization_code_grant(Live, Native.Utf8(code, "code"), Native.Utf8(redirectUri, "redirectUri"), out Native.TokenHandle t, out Native.ErrorHandle err);
+            return TokenOf(st, t, err);
+        }
+
+        /// <summary>
+        /// As <see cref="AuthorizationCodeGrant(string, string)"/>, also sending the PKCE
+        /// <paramref name="codeVerifier"/> (from <see cref="NewPkce"/>; null: none) whose challenge
+        /// went into <see cref="AuthorizeUrl(string, string, string, string)"/>.
+        /// </summary>
+        /// <exception cref="InvalidGrantException">the verifier does not match the challenge.</exception>
+        public Token AuthorizationCodeGrant(string code, string redirectUri, string? codeVerifier)
+        {
+            Required(code, "code");
+            Required(redirectUri, "redirectUri");
+            int st = Native.tp_authorization_code_grant_pkce(Live, Native.Utf8(code, "code"), Native.Utf8(redirectUri, "redirectUri"), Native.Utf8(codeVerifier, "codeVerifier"), out Native.TokenHandle t, out Native.ErrorHandle err);
             return TokenOf(st, t, err);
         }
 
@@ -224,8 +238,79 @@ namespace Tpauth
         }
 
         /// <summary>
+        /// <see cref="GetToken()"/>, giving up when <paramref name="cancellationToken"/> is cancelled:
+        /// a thread waiting for another thread's renewal gets <see cref="OperationCanceledException"/>
+        /// at once, while the renewal goes on for the others.
+        /// </summary>
+        public Token GetToken(CancellationToken cancellationToken) => Blocking(GetToken, cancellationToken);
+
+        /// <summary><see cref="Request(string, string, string, string)"/>, giving up when <paramref name="cancellationToken"/> is
+        /// cancelled (the native call completes in the background; its effect on the token stays).</summary>
+        public Response Request(string method, string urlOrPath, string? body, string? contentType, CancellationToken cancellationToken)
+            => Blocking(() => Request(method, urlOrPath, body, contentType), cancellationToken);
+
+        /// <summary>Runs a native call on the calling thread, or, when the token can be cancelled, on
+        /// the pool while the caller waits cancellably.</summary>
+        private static T Blocking<T>(Func<T> call, CancellationToken cancellationToken)
+        {
+            if (!cancellationToken.CanBeCanceled) return call();
+            cancellationToken.ThrowIfCancellationRequested();
+            var task = Task.Run(call);
+            try
+            {
+                task.Wait(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                Abandon(task);
+                throw;
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+            }
+            return task.Result;
+        }
+
+        /// <summary>
+        /// A native call on the thread pool whose task ends when the call does or, at once, when
+        /// <paramref name="cancellationToken"/> is cancelled (the call itself cannot be interrupted:
+        /// it completes in the background). netstandard2.0 and Mono offer no way to wait for a native
+        /// call without a thread, so a pool thread is held for the native call alone.
+        /// </summary>
+        private static Task<T> RunAsync<T>(Func<T> call, CancellationToken cancellationToken)
+        {
+            if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<T>(cancellationToken);
+            var task = Task.Run(call);
+            if (!cancellationToken.CanBeCanceled) return task;
+            var tcs = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var registration = cancellationToken.Register(() => { if (tcs.TrySetCanceled(cancellationToken)) Abandon(task); });
+            task.ContinueWith(t =>
+            {
+                registration.Dispose();
+                if (t.IsFaulted) tcs.TrySetException(t.Exception.InnerExceptions);
+                else if (t.IsCanceled) tcs.TrySetCanceled();
+                else tcs.TrySetResult(t.Result);
+            }, TaskScheduler.Default);
+            return tcs.Task;
+        }
+
+        private static Task RunAsync(Action call, CancellationToken cancellationToken)
+            => RunAsync<bool>(() => { call(); return true; }, cancellationToken);
+
+        /// <summary>A call nobody waits for any more: observe its failure, dispose its result.</summary>
+        private static void Abandon<T>(Task<T> task)
+        {
+            task.ContinueWith(t =>
+            {
+                if (t.IsFaulted) { var ignored = t.Exception; }
+                else if (t.Status == TaskStatus.RanToCompletion && t.Result is IDisposable d) d.Dispose();
+            }, TaskScheduler.Default);
+        }
+
+        /// <summary>
         /// Drop the current token if it is still <paramref name="accessToken"/> (the one the API
-        /// refused with 401), so that the next <see cref="GetToken"/> renews it once for all callers.
+        /// refused with 401), so that the next <see cref="GetToken()"/> renews it once for all callers.
         /// </summary>
         public void InvalidateToken(string accessToken)
         {
@@ -254,7 +339,7 @@ namespace Tpauth
 
         /// <summary>
         /// The authorize page URL to send the user's browser to: <paramref name="responseType"/> is
-        /// "code" (then <see cref="ParseCodeRedirect"/> + <see cref="AuthorizationCodeGrant"/>) or
+        /// "code" (then <see cref="ParseCodeRedirect"/> + <see cref="AuthorizationCodeGrant(string, string)"/>) or
         /// "token" (then <see cref="ParseImplicitRedirect"/>); <paramref name="state"/> null means none
         /// (pass <see cref="NewState"/>'s value and check it on the way back).
         /// </summary>
@@ -266,6 +351,70 @@ namespace Tpauth
             int st = Native.tp_authorize_url(Live, Native.Utf8(redirectUri, "redirectUri"), Native.Utf8(responseType, "responseType"), Native.Utf8(state, "state"), out IntPtr url, out Native.ErrorHandle err);
             return StringOf(st, url, err);
         }
+
+        /// <summary>
+        /// As <see cref="AuthorizeUrl(string, string, string)"/>, adding the PKCE
+        /// <c>code_challenge</c> (from <see cref="NewPkce"/>; null: none) and
+        /// <c>code_challenge_method=S256</c>.
+        /// </summary>
+        public string AuthorizeUrl(string redirectUri, string responseType, string? state, string? codeChallenge)
+        {
+            Required(redirectUri, "redirectUri");
+            Required(responseType, "responseType");
+            int st = Native.tp_authorize_url_pkce(Live, Native.Utf8(redirectUri, "redirectUri"), Native.Utf8(responseType, "responseType"), Native.Utf8(state, "state"), Native.Utf8(codeChallenge, "codeChallenge"), out IntPtr url, out Native.ErrorHandle err);
+            return StringOf(st, url, err);
+        }
+
+        /// <summary>A fresh PKCE pair (RFC 7636, S256): keep <see cref="Pkce.Verifier"/> for the code
+        /// exchange, send <see cref="Pkce.Challenge"/> in the authorize URL.</summary>
+        public static Pkce NewPkce()
+        {
+            int st = Native.tp_new_pkce(out IntPtr verifier, out IntPtr challenge, out Native.ErrorHandle err);
+            Native.Check(st, err);
+            return new Pkce(Native.TakeString(verifier) ?? string.Empty, Native.TakeString(challenge) ?? string.Empty);
+        }
+
+        /// <summary>
+        /// Throws <see cref="InvalidArgumentException"/> unless the token may be sent to
+        /// <paramref name="url"/>: a path, or an absolute URL to the api_base_url host, Trustpilot's
+        /// API hosts or a host of the token_hosts option.
+        /// </summary>
+        public void CheckTokenUrl(string url)
+        {
+            Required(url, "url");
+            int st = Native.tp_check_token_url(Live, Native.Utf8(url, "url"), out Native.ErrorHandle err);
+            Native.Check(st, err);
+        }
+
+        /// <summary>
+        /// The headers an API call to <paramref name="url"/> carries, for HTTP stacks that send the
+        /// request themselves (<see cref="TpauthHandler"/>): Authorization (the managed token: this
+        /// may renew it), apikey and, when configured, x-business-user-id. A host that may not see
+        /// the token throws <see cref="InvalidArgumentException"/> before any token is obtained.
+        /// </summary>
+        public IReadOnlyList<KeyValuePair<string, string>> ApiHeaders(string method, string url)
+        {
+            Required(method, "method");
+            Required(url, "url");
+            int st = Native.tp_api_headers(Live, Native.Utf8(method, "method"), Native.Utf8(url, "url"), out IntPtr headers, out Native.ErrorHandle err);
+            string text = StringOf(st, headers, err);
+            var list = new List<KeyValuePair<string, string>>();
+            foreach (string line in text.Split('\n'))
+            {
+                int colon = line.IndexOf(": ", StringComparison.Ordinal);
+                if (colon > 0) list.Add(new KeyValuePair<string, string>(line.Substring(0, colon), line.Substring(colon + 2)));
+            }
+            return list;
+        }
+
+        /// <summary>
+        /// <see cref="ApiHeaders(string, string)"/> without blocking the caller on a renewal: the
+        /// native call runs on the thread pool (it returns without I/O while the token is valid), and
+        /// a cancelled <paramref name="cancellationToken"/> ends the wait at once while the renewal
+        /// goes on for the other callers.
+        /// </summary>
+        public Task<IReadOnlyList<KeyValuePair<string, string>>> ApiHeadersAsync(string method, string url, CancellationToken cancellationToken = default(CancellationToken))
+            => RunAsync(() => ApiHeaders(method, url), cancellationToken);
 
         /// <summary>A new random state value (128 bits, URL-safe).</summary>
         public static string NewState() => Native.TakeString(Native.tp_new_state()) ?? throw new InternalException("tp_new_state returned NULL");
@@ -307,7 +456,7 @@ namespace Tpauth
         }
 
         /// <summary>
-        /// As <see cref="Request"/> with a binary body (which may contain NUL bytes); null or empty
+        /// As <see cref="Request(string, string, string, string)"/> with a binary body (which may contain NUL bytes); null or empty
         /// sends no body.
         /// </summary>
         public Response RequestBytes(string method, string urlOrPath, byte[]? body, string? contentType = null)
@@ -321,47 +470,47 @@ namespace Tpauth
             return new Response(r);
         }
 
-        // ---- async variants (the blocking call on the thread pool) --------------------------------
+        // ---- async variants (the blocking call on the thread pool; cancelling ends the wait at once) --
 
         /// <summary><see cref="PasswordGrant"/> on the thread pool.</summary>
         public Task<Token> PasswordGrantAsync(string username, string password, CancellationToken cancellationToken = default(CancellationToken))
-            => Task.Run(() => PasswordGrant(username, password), cancellationToken);
+            => RunAsync(() => PasswordGrant(username, password), cancellationToken);
 
         /// <summary><see cref="ClientCredentialsGrant"/> on the thread pool.</summary>
         public Task<Token> ClientCredentialsGrantAsync(CancellationToken cancellationToken = default(CancellationToken))
-            => Task.Run(() => ClientCredentialsGrant(), cancellationToken);
+            => RunAsync(() => ClientCredentialsGrant(), cancellationToken);
 
-        /// <summary><see cref="AuthorizationCodeGrant"/> on the thread pool.</summary>
+        /// <summary><see cref="AuthorizationCodeGrant(string, string)"/> on the thread pool.</summary>
         public Task<Token> AuthorizationCodeGrantAsync(string code, string redirectUri, CancellationToken cancellationToken = default(CancellationToken))
-            => Task.Run(() => AuthorizationCodeGrant(code, redirectUri), cancellationToken);
+            => RunAsync(() => AuthorizationCodeGrant(code, redirectUri), cancellationToken);
 
         /// <summary><see cref="Refresh"/> on the thread pool.</summary>
         public Task<Token> RefreshAsync(string? refreshToken = null, CancellationToken cancellationToken = default(CancellationToken))
-            => Task.Run(() => Refresh(refreshToken), cancellationToken);
+            => RunAsync(() => Refresh(refreshToken), cancellationToken);
 
         /// <summary><see cref="Revoke"/> on the thread pool.</summary>
         public Task RevokeAsync(string? refreshToken = null, CancellationToken cancellationToken = default(CancellationToken))
-            => Task.Run(() => Revoke(refreshToken), cancellationToken);
+            => RunAsync(() => Revoke(refreshToken), cancellationToken);
 
-        /// <summary><see cref="GetToken"/> on the thread pool.</summary>
+        /// <summary><see cref="GetToken()"/> on the thread pool.</summary>
         public Task<Token> GetTokenAsync(CancellationToken cancellationToken = default(CancellationToken))
-            => Task.Run(() => GetToken(), cancellationToken);
+            => RunAsync(() => GetToken(), cancellationToken);
 
         /// <summary><see cref="InvalidateToken(string)"/> on the thread pool (it may write the token cache).</summary>
         public Task InvalidateTokenAsync(string accessToken, CancellationToken cancellationToken = default(CancellationToken))
-            => Task.Run(() => InvalidateToken(accessToken), cancellationToken);
+            => RunAsync(() => InvalidateToken(accessToken), cancellationToken);
 
         /// <summary><see cref="SetToken"/> on the thread pool (it may write the token cache).</summary>
         public Task SetTokenAsync(Token token, CancellationToken cancellationToken = default(CancellationToken))
-            => Task.Run(() => SetToken(token), cancellationToken);
+            => RunAsync(() => SetToken(token), cancellationToken);
 
-        /// <summary><see cref="Request"/> on the thread pool.</summary>
+        /// <summary><see cref="Request(string, string, string, string)"/> on the thread pool.</summary>
         public Task<Response> RequestAsync(string method, string urlOrPath, string? body = null, string? contentType = null, CancellationToken cancellationToken = default(CancellationToken))
-            => Task.Run(() => Request(method, urlOrPath, body, contentType), cancellationToken);
+            => RunAsync(() => Request(method, urlOrPath, body, contentType), cancellationToken);
 
         /// <summary><see cref="RequestBytes"/> on the thread pool.</summary>
         public Task<Response> RequestBytesAsync(string method, string urlOrPath, byte[]? body, string? contentType = null, CancellationToken cancellationToken = default(CancellationToken))
-            => Task.Run(() => RequestBytes(method, urlOrPath, body, contentType), cancellationToken);
+            => RunAsync(() => RequestBytes(method, urlOrPath, body, contentType), cancellationToken);
 
         // ---- library ------------------------------------------------------------------------------
 

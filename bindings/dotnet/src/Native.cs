@@ -166,6 +166,16 @@ namespace Tpauth
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int tp_authorize_url(AuthHandle auth, byte[]? redirectUri, byte[]? responseType, byte[]? state, out IntPtr url, out ErrorHandle err);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int tp_authorize_url_pkce(AuthHandle auth, byte[]? redirectUri, byte[]? responseType, byte[]? state, byte[]? codeChallenge, out IntPtr url, out ErrorHandle err);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int tp_authorization_code_grant_pkce(AuthHandle auth, byte[]? code, byte[]? redirectUri, byte[]? codeVerifier, out TokenHandle token, out ErrorHandle err);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int tp_new_pkce(out IntPtr verifier, out IntPtr challenge, out ErrorHandle err);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int tp_check_token_url(AuthHandle auth, byte[]? url, out ErrorHandle err);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int tp_api_headers(AuthHandle auth, byte[]? method, byte[]? urlOrPath, out IntPtr headers, out ErrorHandle err);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int tp_parse_code_redirect(byte[]? redirectUrl, byte[]? expectedState, out IntPtr code, out ErrorHandle err);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int tp_parse_implicit_redirect(byte[]? redirectUrl, byte[]? expectedState, out TokenHandle token, out ErrorHandle err);
@@ -204,9 +214,6 @@ namespace Tpauth
         internal static extern int tp_request(AuthHandle auth, byte[]? method, byte[]? urlOrPath, byte[]? body, byte[]? contentType, out ResponseHandle response, out ErrorHandle err);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int tp_request_bytes(AuthHandle auth, byte[]? method, byte[]? urlOrPath, byte[]? body, UIntPtr bodyLen, byte[]? contentType, out ResponseHandle response, out ErrorHandle err);
-        /// <summary>The headers an API call carries ("Name: value\r\n" lines), or the host rule's refusal.</summary>
-        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern int tp_api_headers(AuthHandle auth, byte[]? method, byte[]? urlOrPath, out IntPtr headers, out ErrorHandle err);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern int tp_response_status(ResponseHandle r);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern IntPtr tp_response_body(ResponseHandle r, out UIntPtr length);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern IntPtr tp_response_header(ResponseHandle r, byte[]? name);

@@ -136,15 +136,23 @@ final class Auth
         return Token::fromNative($out);
     }
 
-    /** Exchanges an authorization code; `$redirectUri` must be the one given to `authorizeUrl()`. */
-    public function authorizationCodeGrant(#[\SensitiveParameter] ?string $code, ?string $redirectUri): Token
-    {
+    /**
+     * Exchanges an authorization code; `$redirectUri` must be the one given to `authorizeUrl()`.
+     * With PKCE, `$codeVerifier` is the verifier of the challenge given to `authorizeUrl()`
+     * (`Auth::newPkce()`); a mismatch throws `InvalidGrantException`.
+     */
+    public function authorizationCodeGrant(
+        #[\SensitiveParameter] ?string $code,
+        ?string $redirectUri,
+        #[\SensitiveParameter] ?string $codeVerifier = null
+    ): Token {
         $code = Native::arg($code, 'code');
         $redirectUri = Native::arg($redirectUri, 'redirectUri');
+        $codeVerifier = Native::arg($codeVerifier, 'codeVerifier', true);
         $ffi = Native::ffi();
         $out = $ffi->new('tp_token*');
         $err = Native::errBox();
-        Native::check($ffi->tp_authorization_code_grant($this->handle->ptr(), $code, $redirectUri, FFI::addr($out), FFI::addr($err)), $err);
+        Native::check($ffi->tp_authorization_code_grant_pkce($this->handle->ptr(), $code, $redirectUri, $codeVerifier, FFI::addr($out), FFI::addr($err)), $err);
         return Token::fromNative($out);
     }
 
@@ -204,18 +212,76 @@ final class Auth
     /**
      * The authorize page URL to send the browser to. `$responseType` is `code` (authorization
      * code flow) or `token` (implicit); `$redirectUri` must be https. Pass `$state`
-     * (e.g. `Auth::newState()`) and check it in `parseCodeRedirect()`.
+     * (e.g. `Auth::newState()`) and check it in `parseCodeRedirect()`. `$codeChallenge` (PKCE,
+     * from `Auth::newPkce()`) adds `code_challenge` and `code_challenge_method=S256`.
      */
-    public function authorizeUrl(?string $redirectUri, ?string $responseType = 'code', ?string $state = null): string
+    public function authorizeUrl(?string $redirectUri, ?string $responseType = 'code', ?string $state = null, ?string $codeChallenge = null): string
     {
         $redirectUri = Native::arg($redirectUri, 'redirectUri');
         $responseType = Native::arg($responseType, 'responseType');
         $state = Native::arg($state, 'state', true);
+        $codeChallenge = Native::arg($codeChallenge, 'codeChallenge', true);
         $ffi = Native::ffi();
         $out = $ffi->new('char*');
         $err = Native::errBox();
-        Native::check($ffi->tp_authorize_url($this->handle->ptr(), $redirectUri, $responseType, $state, FFI::addr($out), FFI::addr($err)), $err);
+        Native::check($ffi->tp_authorize_url_pkce($this->handle->ptr(), $redirectUri, $responseType, $state, $codeChallenge, FFI::addr($out), FFI::addr($err)), $err);
         return Native::owned($out) ?? '';
+    }
+
+    /**
+     * A fresh PKCE pair (RFC 7636, S256): `['verifier' => ..., 'challenge' => ...]`. Send the
+     * challenge with `authorizeUrl()`, keep the verifier (a secret, like the state) for
+     * `authorizationCodeGrant()`.
+     *
+     * @return array{verifier: string, challenge: string}
+     */
+    public static function newPkce(): array
+    {
+        $ffi = Native::ffi();
+        $verifier = $ffi->new('char*');
+        $challenge = $ffi->new('char*');
+        $err = Native::errBox();
+        Native::check($ffi->tp_new_pkce(FFI::addr($verifier), FFI::addr($challenge), FFI::addr($err)), $err);
+        return ['verifier' => Native::owned($verifier) ?? '', 'challenge' => Native::owned($challenge) ?? ''];
+    }
+
+    /**
+     * Throws `InvalidArgumentException` unless the token may be sent to `$url`: a path, or an
+     * absolute URL to the `api_base_url` host, Trustpilot's API hosts or a `token_hosts` host.
+     */
+    public function checkTokenUrl(?string $url): void
+    {
+        $url = Native::arg($url, 'url');
+        $ffi = Native::ffi();
+        $err = Native::errBox();
+        Native::check($ffi->tp_check_token_url($this->handle->ptr(), $url, FFI::addr($err)), $err);
+    }
+
+    /**
+     * The headers an API call to `$url` carries, for HTTP clients that send the request
+     * themselves (`Tpauth\Guzzle\Middleware`, `Tpauth\Psr18\AuthenticatingClient`):
+     * `Authorization` (the managed token: this may renew it), `apikey` and, when configured,
+     * `x-business-user-id`. Throws `InvalidArgumentException` for a host that may not see the
+     * token, before any token is obtained.
+     *
+     * @return array<string, string> header name => value
+     */
+    public function apiHeaders(?string $method, ?string $url): array
+    {
+        $method = Native::arg($method, 'method');
+        $url = Native::arg($url, 'url');
+        $ffi = Native::ffi();
+        $out = $ffi->new('char*');
+        $err = Native::errBox();
+        Native::check($ffi->tp_api_headers($this->handle->ptr(), $method, $url, FFI::addr($out), FFI::addr($err)), $err);
+        $headers = [];
+        foreach (explode("\n", Native::owned($out) ?? '') as $line) {
+            [$name, $value] = explode(': ', $line, 2) + [1 => ''];
+            if ($name !== '') {
+                $headers[$name] = $value;
+            }
+        }
+        return $headers;
     }
 
     /** 128 random bits, URL-safe: a fresh `state` for `authorizeUrl()`. */

@@ -240,8 +240,9 @@ impl Auth {
         blocking(py, "client_credentials_grant", || self.inner.client_credentials_grant()).map(Token)
     }
 
-    fn authorization_code_grant(&self, py: Python<'_>, code: &str, redirect_uri: &str) -> PyResult<Token> {
-        blocking(py, "authorization_code_grant", || self.inner.authorization_code_grant(code, redirect_uri)).map(Token)
+    #[pyo3(signature = (code, redirect_uri, code_verifier=None))]
+    fn authorization_code_grant(&self, py: Python<'_>, code: &str, redirect_uri: &str, code_verifier: Option<&str>) -> PyResult<Token> {
+        blocking(py, "authorization_code_grant", || self.inner.authorization_code_grant_pkce(code, redirect_uri, code_verifier)).map(Token)
     }
 
     #[pyo3(signature = (refresh_token=None))]
@@ -263,8 +264,7 @@ impl Auth {
     /// when configured), with the managed token. Raises `tpauth.InvalidArgument` before any
     /// token request when `url` names a host that may not see the token.
     fn api_headers(&self, py: Python<'_>, method: &str, url: &str) -> PyResult<Vec<(&'static str, String)>> {
-        let headers = blocking(py, "api_headers", || self.inner.api_headers(method, url))?;
-        Ok(headers.into_iter().map(|h| (h.name, h.value.to_string())).collect())
+        blocking(py, "api_headers", || self.inner.api_headers(method, url))
     }
 
     /// Drop the current token if it is still `access_token` (a `str`, or the `Token` itself).
@@ -287,11 +287,24 @@ impl Auth {
         blocking(py, "set_token", || self.inner.set_token(&t))
     }
 
-    #[pyo3(signature = (redirect_uri, response_type="code", state=None))]
-    fn authorize_url(&self, py: Python<'_>, redirect_uri: &str, response_type: &str, state: Option<&str>) -> PyResult<String> {
+    /// Raises `InvalidArgument` unless the token may be sent to `url` (a path, or an absolute URL
+    /// to the API host, Trustpilot's API hosts or a host of the `token_hosts` option).
+    fn check_token_url(&self, py: Python<'_>, url: &str) -> PyResult<()> {
+        quick(py, "check_token_url", || self.inner.check_token_url(url))
+    }
+
+    #[pyo3(signature = (redirect_uri, response_type="code", state=None, code_challenge=None))]
+    fn authorize_url(
+        &self,
+        py: Python<'_>,
+        redirect_uri: &str,
+        response_type: &str,
+        state: Option<&str>,
+        code_challenge: Option<&str>,
+    ) -> PyResult<String> {
         quick(py, "authorize_url", || {
             let rt = tpauth::ResponseType::parse(response_type)?;
-            self.inner.authorize_url(redirect_uri, rt, state)
+            self.inner.authorize_url_pkce(redirect_uri, rt, state, code_challenge)
         })
     }
 
@@ -476,6 +489,14 @@ fn new_state() -> String {
     tpauth::new_state()
 }
 
+/// A fresh PKCE pair (RFC 7636, S256): `(verifier, challenge)`. Send the challenge with
+/// `authorize_url(..., code_challenge=)`, keep the verifier for
+/// `authorization_code_grant(..., code_verifier=)`.
+#[pyfunction]
+fn new_pkce(py: Python<'_>) -> PyResult<(String, String)> {
+    quick(py, "new_pkce", || tpauth::new_pkce().map(|p| (p.verifier.clone(), p.challenge.clone())))
+}
+
 /// The authorization code of a code-flow redirect, checking its `state` when `expected_state` is given.
 #[pyfunction]
 #[pyo3(signature = (url, expected_state=None))]
@@ -498,6 +519,7 @@ fn _tpauth(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Token>()?;
     m.add_class::<Response>()?;
     m.add_function(wrap_pyfunction!(new_state, m)?)?;
+    m.add_function(wrap_pyfunction!(new_pkce, m)?)?;
     m.add_function(wrap_pyfunction!(parse_code_redirect, m)?)?;
     m.add_function(wrap_pyfunction!(parse_implicit_redirect, m)?)?;
     Ok(())

@@ -121,7 +121,7 @@ def test_adapters_send_no_token_to_a_foreign_host(mock: Mock, auth: tpauth.Auth)
 def test_api_headers_are_the_cores(mock: Mock) -> None:
     auth = make_auth(mock, business_user_id="bu-9")
     names = [n for n, _ in auth.api_headers("GET", "/v1/x")]
-    assert names == ["authorization", "apikey", "x-business-user-id"]
+    assert names == ["Authorization", "apikey", "x-business-user-id"]
     # A header the caller set is replaced by the core's value: one rule in every binding.
     r = requests.get(mock.base + "/v1/x", headers={"x-business-user-id": "other"}, auth=tpauth.RequestsAuth(auth), timeout=10)
     assert r.json()["business_user_id"] == "bu-9"

@@ -33,6 +33,7 @@ from ._tpauth import (
     Response,
     Token,
     __version__,
+    new_pkce,
     new_state,
     parse_code_redirect,
     parse_implicit_redirect,
@@ -68,6 +69,8 @@ __all__ = [
     "Token",
     "Unauthorized",
     "__version__",
+    "aio",
+    "new_pkce",
     "new_state",
     "parse_code_redirect",
     "parse_implicit_redirect",
@@ -75,6 +78,14 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "aio":
+        # `import tpauth` then `tpauth.aio.Auth` (as the README writes it): the submodule loads on
+        # first use, keeping asyncio out of `import tpauth`.
+        import importlib
+
+        module = importlib.import_module(".aio", __name__)
+        globals()[name] = module
+        return module
     # The adapters import requests / httpx: load them on first use so that `import tpauth` stays
     # fast and neither library is a dependency.
     if name == "RequestsAuth":

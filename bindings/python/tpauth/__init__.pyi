@@ -31,6 +31,7 @@ from ._tpauth import (
     Response,
     Token,
     __version__,
+    new_pkce,
     new_state,
     parse_code_redirect,
     parse_implicit_redirect,
@@ -60,10 +61,13 @@ __all__ = [
     "Token",
     "Unauthorized",
     "__version__",
+    "aio",
+    "new_pkce",
     "new_state",
     "parse_code_redirect",
     "parse_implicit_redirect",
 ]
 
+from . import aio as aio
 from ._httpx import HttpxAuth as HttpxAuth
 from ._requests import RequestsAuth as RequestsAuth

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import AsyncGenerator, Generator, List, Tuple, Union
+import inspect
+from typing import AsyncGenerator, Callable, Generator, List, Tuple, TypeVar, Union
 
 import anyio.to_thread
 import httpx
@@ -10,13 +11,23 @@ import httpx
 from . import aio
 from ._tpauth import Auth
 
+_T = TypeVar("_T")
+# A cancelled request stops waiting at once; the core call finishes in its thread (a renewal goes
+# on for the other tasks). anyio >= 4.1 names the flag abandon_on_cancel, older ones cancellable.
+_ABANDON = "abandon_on_cancel" if "abandon_on_cancel" in inspect.signature(anyio.to_thread.run_sync).parameters else "cancellable"
+
+
+async def _in_thread(func: Callable[..., _T], *args: object) -> _T:
+    return await anyio.to_thread.run_sync(func, *args, **{_ABANDON: True})  # type: ignore[arg-type]
+
 
 class HttpxAuth(httpx.Auth):
-    """``httpx.Client(auth=tpauth.HttpxAuth(auth))`` (or ``httpx.AsyncClient``): sets the
-    headers the core gives (``Authorization: Bearer``, ``apikey``, and ``x-business-user-id`` when
-    configured) and refuses (``tpauth.InvalidArgument``) a host that may not see the token; on a 401 it
+    """``httpx.Client(auth=tpauth.HttpxAuth(auth))`` (or ``httpx.AsyncClient``): adds
+    ``Authorization: Bearer``, ``apikey`` (and ``x-business-user-id`` when configured); on a 401 it
     invalidates that token, gets a new one and resends the request once. In an async client the
-    blocking token work runs in a worker thread, never on the event loop."""
+    blocking token work (a renewal, a token-cache read) runs in a worker thread, never on the event
+    loop. A request to a host that may not see the token (:meth:`Auth.check_token_url`) raises
+    :class:`tpauth.InvalidArgument` and is not sent."""
 
     requires_request_body = True
 
@@ -30,32 +41,31 @@ class HttpxAuth(httpx.Auth):
     def __repr__(self) -> str:
         return f"tpauth.HttpxAuth({self.auth!r})"
 
-    def _apply(self, request: httpx.Request) -> str:
-        """Sets the headers the core gives (tpauth.Auth.api_headers); returns the access token sent."""
-        return self._set(request, self.auth.api_headers(request.method, str(request.url)))
-
     @staticmethod
     def _set(request: httpx.Request, headers: List[Tuple[str, str]]) -> str:
+        """Sets the headers the core gave (Auth.api_headers); returns the access token sent."""
         access = ""
         for name, value in headers:
             request.headers[name] = value
-            if name == "authorization" and value.startswith("Bearer "):
+            if name.lower() == "authorization" and value.startswith("Bearer "):
                 access = value[len("Bearer "):]
         return access
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        access = self._apply(request)
+        method, url = request.method, str(request.url)
+        access = self._set(request, self.auth.api_headers(method, url))
         response = yield request
         if response.status_code == 401:
             self.auth.invalidate_token(access)
-            self._apply(request)
+            self._set(request, self.auth.api_headers(method, url))
             yield request
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
         method, url = request.method, str(request.url)
-        access = self._set(request, await anyio.to_thread.run_sync(self.auth.api_headers, method, url))
+        self.auth.check_token_url(url)  # no I/O: refused on the loop, before any thread
+        access = self._set(request, await _in_thread(self.auth.api_headers, method, url))
         response = yield request
         if response.status_code == 401:
-            await anyio.to_thread.run_sync(self.auth.invalidate_token, access)
-            self._set(request, await anyio.to_thread.run_sync(self.auth.api_headers, method, url))
+            await _in_thread(self.auth.invalidate_token, access)
+            self._set(request, await _in_thread(self.auth.api_headers, method, url))
             yield request

@@ -17,10 +17,10 @@ _RETRIED = "_tpauth_retried"
 
 
 class RequestsAuth(AuthBase):
-    """``requests.get(url, auth=tpauth.RequestsAuth(auth))``: sets the headers the core gives
-    (``Authorization: Bearer``, ``apikey``, and ``x-business-user-id`` when configured), and refuses
-    (``tpauth.InvalidArgument``) a host that may not see the token; on a 401 it invalidates that token,
-    gets a new one and resends the request once."""
+    """``requests.get(url, auth=tpauth.RequestsAuth(auth))``: adds ``Authorization: Bearer``,
+    ``apikey`` (and ``x-business-user-id`` when configured); on a 401 it invalidates that token,
+    gets a new one and resends the request once. A request to a host that may not see the token
+    (:meth:`Auth.check_token_url`) raises :class:`tpauth.InvalidArgument` and is not sent."""
 
     def __init__(self, auth: Union[Auth, aio.Auth]) -> None:
         if isinstance(auth, aio.Auth):
@@ -33,8 +33,9 @@ class RequestsAuth(AuthBase):
         return f"tpauth.RequestsAuth({self.auth!r})"
 
     def _apply(self, r: PreparedRequest) -> None:
-        # The core decides the headers and where the token may go (tpauth.Auth.api_headers).
-        for name, value in self.auth.api_headers(r.method or "GET", r.url or ""):
+        # The core decides the headers and where the token may go (Auth.api_headers): a foreign
+        # host raises InvalidArgument before any token is requested.
+        for name, value in self.auth.api_headers(r.method or "GET", str(r.url)):
             r.headers[name] = value
 
     def __call__(self, r: PreparedRequest) -> PreparedRequest:

@@ -13,9 +13,9 @@ from typing import Any, Optional, Union
 
 from . import _tpauth
 from ._errors import Error, Status
-from ._tpauth import Response, Token, new_state, parse_code_redirect, parse_implicit_redirect
+from ._tpauth import Response, Token, new_pkce, new_state, parse_code_redirect, parse_implicit_redirect
 
-__all__ = ["Auth", "Error", "Response", "Status", "Token", "new_state", "parse_code_redirect", "parse_implicit_redirect"]
+__all__ = ["Auth", "Error", "Response", "Status", "Token", "new_pkce", "new_state", "parse_code_redirect", "parse_implicit_redirect"]
 
 
 class Auth:
@@ -93,8 +93,8 @@ class Auth:
     async def client_credentials_grant(self) -> Token:
         return await asyncio.to_thread(self.sync.client_credentials_grant)
 
-    async def authorization_code_grant(self, code: str, redirect_uri: str) -> Token:
-        return await asyncio.to_thread(self.sync.authorization_code_grant, code, redirect_uri)
+    async def authorization_code_grant(self, code: str, redirect_uri: str, code_verifier: Optional[str] = None) -> Token:
+        return await asyncio.to_thread(self.sync.authorization_code_grant, code, redirect_uri, code_verifier)
 
     async def refresh(self, refresh_token: Optional[str] = None) -> Token:
         return await asyncio.to_thread(self.sync.refresh, refresh_token)
@@ -111,8 +111,10 @@ class Auth:
     async def set_token(self, token: Token) -> None:
         await asyncio.to_thread(self.sync.set_token, token)
 
-    def authorize_url(self, redirect_uri: str, response_type: str = "code", state: Optional[str] = None) -> str:
-        return self.sync.authorize_url(redirect_uri, response_type, state)
+    def authorize_url(
+        self, redirect_uri: str, response_type: str = "code", state: Optional[str] = None, code_challenge: Optional[str] = None
+    ) -> str:
+        return self.sync.authorize_url(redirect_uri, response_type, state, code_challenge)
 
     async def request(
         self,
