@@ -209,6 +209,7 @@ const NOT_IN_DOTNET: &[(&str, &str)] = &[
     ("tp_token_received_at", "Token exposes ExpiresAt, which the library computes from it"),
     ("tp_auth_api_key", "for bindings that set API headers without a token (Go); .NET uses tp_api_headers"),
     ("tp_auth_business_user_id", "as tp_auth_api_key"),
+    ("tp_token_renew_at_ms", "Go's no-cgo fast path; .NET asks tp_get_token, which answers without I/O"),
 ];
 
 #[test]
