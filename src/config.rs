@@ -67,6 +67,7 @@ pub const OPTION_KEYS: &[&str] = &[
     "allow_loopback_redirect_uri",
     "token_hosts",
     "scope",
+    "user_agent_suffix",
 ];
 
 /// Key, secret and options. Build it, then hand it to [`crate::Auth::new`] (which copies it).
@@ -306,6 +307,11 @@ impl Config {
                 no_control("option proxy", value)?;
                 self.proxy = opt(value);
             }
+            "user_agent_suffix" => {
+                // Identifies the application after the library: "tpauth/VERSION my-app/2.1".
+                no_control("option user_agent_suffix", value)?;
+                self.user_agent = format!("tpauth/{} {}", crate::VERSION, value.trim()).trim_end().to_owned();
+            }
             "user_agent" => {
                 no_control("option user_agent", value)?;
                 self.user_agent = value.to_owned();
@@ -417,6 +423,7 @@ mod tests {
             ("allow_loopback_redirect_uri", "true", c.allow_loopback_redirect_uri.to_string()),
             ("token_hosts", "api.example.com", format!("{:?}", c.token_hosts)),
             ("scope", "openid profile", format!("{:?}", c.scope)),
+            ("user_agent_suffix", "my-app/2.1", c.user_agent.clone()),
         ]
     }
 
@@ -432,7 +439,10 @@ mod tests {
             c.set(key, value).unwrap_or_else(|e| panic!("option {key}={value:?} refused: {e}"));
             let after = samples(&c);
             assert_ne!(before[i].2, after[i].2, "option {key}: set did not change its field");
-            for j in (0..after.len()).filter(|j| *j != i) {
+            // Other fields stay as they were (two rows reading the same field, as user_agent and
+            // user_agent_suffix do, move together).
+            let same_field = |j: usize| before[j].2 == before[i].2 && after[j].2 == after[i].2;
+            for j in (0..after.len()).filter(|j| *j != i && !same_field(*j)) {
                 assert_eq!(before[j].2, after[j].2, "option {key} changed the field of {}", after[j].0);
             }
             // A value no option accepts is refused with the option's name, never as an unknown key.
