@@ -71,11 +71,13 @@ func TestNoLeakClients(t *testing.T) {
 		t.Fatalf("%d clients left to the finalizer were never freed", live-base)
 	}
 	r2 := rss(t)
+	if grown := heap(t) - h0; grown > 128<<10 {
+		t.Errorf("the C heap grew by %d bytes over %d closed and %d finalized clients", grown, n, n)
+	}
+	// The resident size is logged only: the race detector's shadow memory moves it by megabytes;
+	// the C heap above is exact.
 	t.Logf("resident memory: %.1f MiB after warm-up, %.1f after %d closed, %.1f after %d finalized",
 		float64(r0)/mib, float64(r1)/mib, n, float64(r2)/mib, n)
-	if r1-r0 > 16*mib || r2-r0 > 32*mib {
-		t.Errorf("resident memory grew: %.1f MiB -> %.1f (closed) -> %.1f (finalized)", float64(r0)/mib, float64(r1)/mib, float64(r2)/mib)
-	}
 }
 
 // Tokens, responses, errors and strings from the library are all freed: 20,000 rounds of each
@@ -121,12 +123,11 @@ func TestNoLeakCalls(t *testing.T) {
 	grown := heap(t) - h0
 	t.Logf("resident memory: %.1f MiB -> %.1f MiB; C heap %+d bytes over %d rounds", float64(r0)/mib, float64(r1)/mib, grown, rounds)
 	// Each round allocates and frees tokens, strings and errors in C: one forgotten free of the
-	// smallest of them (a 16-byte string) would grow the C heap by 320 KB.
-	if grown > 32<<10 {
+	// smallest of them (a 16-byte string) would grow the C heap by 320 KB; the allowance (about
+	// 3 bytes a round) covers the allocator's and the race detector's own bookkeeping. (The
+	// resident size is logged only: the race detector's shadow memory moves it by megabytes.)
+	if grown > 64<<10 {
 		t.Errorf("the C heap grew by %d bytes over %d rounds (%.1f bytes per round)", grown, rounds, float64(grown)/rounds)
-	}
-	if r1-r0 > 8*mib {
-		t.Errorf("resident memory grew by %.1f MiB", float64(r1-r0)/mib)
 	}
 }
 
