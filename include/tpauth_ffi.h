@@ -114,6 +114,15 @@ typedef struct tp_response tp_response;
 typedef struct tp_token tp_token;
 
 /**
+ * Looks up one variable for tp_config_from_lookup: name is a NUL-terminated variable name
+ * (TRUSTPILOT_API_KEY, ...), valid during the call only; user_data is the pointer given to
+ * tp_config_from_lookup. Returns the value as a NUL-terminated UTF-8 string, or NULL when the
+ * variable is unset. The value must stay valid until the callback is called again or
+ * tp_config_from_lookup returns (tpauth copies it at once). Addition to API.md.
+ */
+typedef const char *(*tp_lookup_fn)(const char *name, void *user_data);
+
+/**
  * The log callback: level is a tp_log_level, msg a NUL-terminated message valid during the
  * call only, user_data the pointer given to tp_set_log_callback.
  */
@@ -218,14 +227,9 @@ tp_status tp_config_new(const char *api_key,
 tp_status tp_config_from_env(tp_config **out, tp_error **err);
 
 /**
- * Set one option; every value is a string ("30000", "true"). Keys: api_base_url,
- * authorize_url, username, password, grant, business_user_id, refresh_endpoint, client_auth,
- * timeout_ms, connect_timeout_ms, refresh_leeway_s, max_retries, max_retry_wait_ms,
- * token_cache, ca_file, proxy, user_agent, allow_insecure_http, and the additions
- * max_response_bytes, cache_lock_ttl_ms, cache_timeout_ms, allow_loopback_redirect_uri,
- * token_hosts (comma-separated "host" or "host:port" entries that may receive the token besides
- * the api_base_url host and Trustpilot's API hosts; see tp_check_token_url). An empty value
- * unsets an optional string option.
+ * Set one option; every value is a string ("30000", "true"). The keys are the options table of
+ * the README (tp_option_count and tp_option_name list them). An empty value unsets an optional
+ * string option. token_hosts: see tp_check_token_url.
  *
  * client_auth, what each mode sends to the token, refresh and revoke endpoints: "basic" (the
  * default, what Trustpilot documents): Authorization: Basic base64(KEY:SECRET) of the raw
@@ -242,6 +246,35 @@ tp_status tp_config_set(tp_config *cfg,
                         const char *key,
                         const char *value,
                         tp_error **err);
+
+/**
+ * As tp_config_from_env, with every variable looked up through lookup instead of the process
+ * environment: for runtimes whose environment is not the C library's (PHP-FPM pool variables seen
+ * by getenv(), .NET's Environment, tests). The names looked up and their mapping to options are
+ * tp_config_from_env's; an unset or empty value leaves the option at its default. Addition to
+ * API.md.
+ *
+ * On success *out receives a configuration the caller frees with tp_config_free. Errors:
+ * TP_ERR_INVALID_ARGUMENT when lookup or out is NULL, the key or secret variable is unset, a
+ * value is not UTF-8, or a variable holds an invalid value (the message names the variable and
+ * never repeats a secret).
+ */
+tp_status tp_config_from_lookup(tp_lookup_fn lookup,
+                                void *user_data,
+                                tp_config **out,
+                                tp_error **err);
+
+/**
+ * The number of option keys tp_config_set accepts (for bindings that list them). Addition to
+ * API.md.
+ */
+size_t tp_option_count(void);
+
+/**
+ * The i-th option key ("api_base_url", ...), in the options table's order; NULL when i is not
+ * below tp_option_count(). Static: never free it. Addition to API.md.
+ */
+const char *tp_option_name(size_t i);
 
 /**
  * Free a configuration. NULL is ignored. Clients made from it stay valid.
@@ -509,6 +542,25 @@ tp_status tp_request_bytes(tp_auth *auth,
                            tp_error **err);
 
 /**
+ * The API key this client sends (the apikey header and the OAuth client_id; not a secret).
+ * Addition to API.md.
+ *
+ * On success *key_out receives a string the caller frees with tp_string_free. Errors:
+ * TP_ERR_INVALID_ARGUMENT when auth or key_out is NULL.
+ */
+tp_status tp_auth_api_key(const tp_auth *auth, char **key_out, tp_error **err);
+
+/**
+ * The business_user_id option this client sends as x-business-user-id. Addition to API.md.
+ *
+ * On success *id_out receives a string the caller frees with tp_string_free, or NULL when the
+ * option is not set. Errors: TP_ERR_INVALID_ARGUMENT when auth or id_out is NULL.
+ */
+tp_status tp_auth_business_user_id(const tp_auth *auth,
+                                   char **id_out,
+                                   tp_error **err);
+
+/**
  * The authorization code from a code-flow redirect (https://app/cb?code=...&state=...). With
  * expected_state (NULL: not checked), the redirect's state must equal it. No request is sent.
  *
@@ -606,6 +658,28 @@ tp_status tp_token_to_json(const tp_token *t, char **json_out, tp_error **err);
  * TP_ERR_INVALID_ARGUMENT when json or out is NULL, or json is not such a document.
  */
 tp_status tp_token_from_json(const char *json, tp_token **out, tp_error **err);
+
+/**
+ * A token from its fields, for a caller that keeps tokens in its own shape and hands one back
+ * (tp_set_token). refresh_token, token_type and raw_json may be NULL (none / unknown);
+ * expires_in is in seconds, -1 when unknown; received_at_ms is when the token was received, in
+ * Unix milliseconds (-1: now), so that tp_token_expires_at is received_at_ms / 1000 +
+ * expires_in. raw_json, the server's response (a JSON object), is kept verbatim when it
+ * already says what the fields say; otherwise the fields are written over it. Addition to
+ * API.md.
+ *
+ * On success *out receives a token the caller frees with tp_token_free. Errors:
+ * TP_ERR_INVALID_ARGUMENT when access_token or out is NULL, access_token is empty, a string is
+ * not UTF-8, expires_in or received_at_ms is out of range, or raw_json is not a JSON object.
+ */
+tp_status tp_token_new(const char *access_token,
+                       const char *refresh_token,
+                       const char *token_type,
+                       int64_t expires_in,
+                       int64_t received_at_ms,
+                       const char *raw_json,
+                       tp_token **out,
+                       tp_error **err);
 
 /**
  * Free a token. NULL is ignored. Its secrets are wiped when the last copy held by the library

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced: `ensure_apt CMD PKG...` installs Debian packages when CMD is missing.
 ensure_apt() {
   local cmd=$1; shift

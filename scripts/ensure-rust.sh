@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced: puts a Rust toolchain on PATH, installing one with rustup when it is missing.
 if ! command -v cargo >/dev/null 2>&1; then
   if [ -x "$HOME/.cargo/bin/cargo" ]; then

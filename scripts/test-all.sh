@@ -3,7 +3,7 @@
 # suite in every language against mock servers it starts on 127.0.0.1. Exits non-zero if any
 # suite fails. Usage: scripts/test-all.sh [suite...]   (suites: rust loom c install faults miri fuzz python go php dotnet redis dist wine)
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 source scripts/ensure-rust.sh
 source scripts/ensure-apt.sh
 ensure_apt cc gcc
@@ -33,7 +33,9 @@ rust_suite() {
   cargo clippy --quiet -p tpauth -p tpauth-mock --features cli --all-targets -- -D warnings || return 1
   RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps -p tpauth -p tpauth-mock || return 1
   cargo test --quiet -p tpauth --features cli || return 1
-  cargo test --quiet -p tpauth-mock
+  cargo test --quiet -p tpauth-mock || return 1
+  scripts/abi-check.sh || return 1
+  scripts/shellcheck.sh
 }
 
 # The managed token's state machine (src/auth/managed.rs) under loom, every interleaving up to

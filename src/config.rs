@@ -67,6 +67,7 @@ pub const OPTION_KEYS: &[&str] = &[
     "allow_loopback_redirect_uri",
     "token_hosts",
     "scope",
+    "user_agent_suffix",
 ];
 
 /// Key, secret and options. Build it, then hand it to [`crate::Auth::new`] (which copies it).
@@ -306,6 +307,11 @@ impl Config {
                 no_control("option proxy", value)?;
                 self.proxy = opt(value);
             }
+            "user_agent_suffix" => {
+                // Identifies the application after the library: "tpauth/VERSION my-app/2.1".
+                no_control("option user_agent_suffix", value)?;
+                self.user_agent = format!("tpauth/{} {}", crate::VERSION, value.trim()).trim_end().to_owned();
+            }
             "user_agent" => {
                 no_control("option user_agent", value)?;
                 self.user_agent = value.to_owned();
@@ -388,9 +394,67 @@ mod tests {
         c.set("allow_insecure_http", "true").unwrap();
         assert!(c.allow_insecure_http);
         assert!(c.set("user_agent", "a\r\nb").is_err());
-        for k in OPTION_KEYS {
-            let _ = c.set(k, "x");
+    }
+
+    /// A valid value of every option, and the field it must reach (as `Debug` of the field).
+    fn samples(c: &Config) -> Vec<(&'static str, &'static str, String)> {
+        vec![
+            ("api_base_url", "https://api.example.com", c.api_base_url.clone()),
+            ("authorize_url", "https://auth.example.com", c.authorize_url.clone()),
+            ("username", "me", format!("{:?}", c.username)),
+            ("password", "pw", format!("{:?}", c.password.as_ref().map(|p| p.expose().to_owned()))),
+            ("grant", "none", format!("{:?}", c.grant)),
+            ("business_user_id", "bu", format!("{:?}", c.business_user_id)),
+            ("refresh_endpoint", "accesstoken", format!("{:?}", c.refresh_endpoint)),
+            ("client_auth", "post", format!("{:?}", c.client_auth)),
+            ("timeout_ms", "1234", c.timeout_ms.to_string()),
+            ("connect_timeout_ms", "1235", c.connect_timeout_ms.to_string()),
+            ("refresh_leeway_s", "7", c.refresh_leeway_s.to_string()),
+            ("max_retries", "9", c.max_retries.to_string()),
+            ("max_retry_wait_ms", "1236", c.max_retry_wait_ms.to_string()),
+            ("token_cache", "/tmp/tp.cache", format!("{:?}", c.token_cache)),
+            ("ca_file", "/tmp/ca.pem", format!("{:?}", c.ca_file)),
+            ("proxy", "http://127.0.0.1:3128", format!("{:?}", c.proxy)),
+            ("user_agent", "ua/1", c.user_agent.clone()),
+            ("allow_insecure_http", "true", c.allow_insecure_http.to_string()),
+            ("max_response_bytes", "1237", c.max_response_bytes.to_string()),
+            ("cache_lock_ttl_ms", "1238", c.cache_lock_ttl_ms.to_string()),
+            ("cache_timeout_ms", "1239", c.cache_timeout_ms.to_string()),
+            ("allow_loopback_redirect_uri", "true", c.allow_loopback_redirect_uri.to_string()),
+            ("token_hosts", "api.example.com", format!("{:?}", c.token_hosts)),
+            ("scope", "openid profile", format!("{:?}", c.scope)),
+            ("user_agent_suffix", "my-app/2.1", c.user_agent.clone()),
+        ]
+    }
+
+    #[test]
+    fn every_option_key_is_accepted_and_reaches_its_field() {
+        // The table covers OPTION_KEYS exactly, in order: a key without a sample fails here.
+        let keys: Vec<&str> = samples(&Config::new("k", "s").unwrap()).iter().map(|(k, _, _)| *k).collect();
+        assert_eq!(keys, OPTION_KEYS, "samples() must list every option key, in OPTION_KEYS order");
+        for (i, key) in OPTION_KEYS.iter().enumerate() {
+            let mut c = Config::new("k", "s").unwrap();
+            let before = samples(&c);
+            let value = before[i].1;
+            c.set(key, value).unwrap_or_else(|e| panic!("option {key}={value:?} refused: {e}"));
+            let after = samples(&c);
+            assert_ne!(before[i].2, after[i].2, "option {key}: set did not change its field");
+            // Other fields stay as they were (two rows reading the same field, as user_agent and
+            // user_agent_suffix do, move together).
+            let same_field = |j: usize| before[j].2 == before[i].2 && after[j].2 == after[i].2;
+            for j in (0..after.len()).filter(|j| *j != i && !same_field(*j)) {
+                assert_eq!(before[j].2, after[j].2, "option {key} changed the field of {}", after[j].0);
+            }
+            // A value no option accepts is refused with the option's name, never as an unknown key.
+            if let Err(e) = c.set(key, "\u{1}") {
+                assert!(!e.message().starts_with("unknown option"), "{key}: {e}");
+            }
         }
+        assert!(c_unknown().message().starts_with("unknown option"));
+    }
+
+    fn c_unknown() -> Error {
+        Config::new("k", "s").unwrap().set("no_such_option", "1").unwrap_err()
     }
 
     #[test]

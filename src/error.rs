@@ -5,83 +5,79 @@
 use std::fmt;
 use std::time::Duration;
 
-/// What kind of failure an [`Error`] is. The numeric values are the C ABI's `tp_status` and never
-/// change; a retired value stays reserved.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[repr(i32)]
-pub enum Status {
+/// Declares [`Status`] once: each variant's number, C name and meaning. The enum, [`Status::ALL`],
+/// [`Status::name`] and [`Status::c_name`] (`tp_status_name`) are generated from this one list;
+/// `src/ffi/mod.rs` declares the C enum for cbindgen, and a test there checks it against this list,
+/// as `tests/tables.rs` checks every binding's table against the header.
+macro_rules! statuses {
+    ($($(#[doc = $doc:literal])* $variant:ident = $code:literal, $cname:literal;)*) => {
+        /// What kind of failure an [`Error`] is. The numeric values are the C ABI's `tp_status`
+        /// and never change; a retired value stays reserved.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr(i32)]
+        pub enum Status {
+            $($(#[doc = $doc])* $variant = $code,)*
+        }
+
+        impl Status {
+            /// Every status, in numeric order.
+            pub const ALL: &'static [Status] = &[$(Status::$variant),*];
+
+            /// The C name of the status, e.g. `"TP_ERR_RATE_LIMITED"`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Status::$variant => $cname,)*
+                }
+            }
+
+            /// The C name as a C string (for `tp_status_name`).
+            pub fn c_name(self) -> &'static std::ffi::CStr {
+                match self {
+                    $(Status::$variant => match std::ffi::CStr::from_bytes_with_nul(concat!($cname, "\0").as_bytes()) {
+                        Ok(c) => c,
+                        Err(_) => unreachable!(),
+                    },)*
+                }
+            }
+        }
+    };
+}
+
+statuses! {
     /// Success (only used by the C ABI).
-    Ok = 0,
+    Ok = 0, "TP_OK";
     /// NULL, bad UTF-8, unknown option, bad URL, non-https `redirect_uri`.
-    InvalidArgument = 1,
+    InvalidArgument = 1, "TP_ERR_INVALID_ARGUMENT";
     /// DNS, connect, TLS, reset, truncated body.
-    Network = 2,
+    Network = 2, "TP_ERR_NETWORK";
     /// The request took longer than `timeout_ms` (or connecting longer than `connect_timeout_ms`).
-    Timeout = 3,
+    Timeout = 3, "TP_ERR_TIMEOUT";
     /// HTTP 401, or OAuth `invalid_client`.
-    Unauthorized = 4,
+    Unauthorized = 4, "TP_ERR_UNAUTHORIZED";
     /// HTTP 429; see [`Error::retry_after`].
-    RateLimited = 5,
+    RateLimited = 5, "TP_ERR_RATE_LIMITED";
     /// OAuth `invalid_grant`: wrong password, used code, revoked or rotated refresh token.
-    InvalidGrant = 6,
+    InvalidGrant = 6, "TP_ERR_INVALID_GRANT";
     /// Any other non-2xx answer.
-    Http = 7,
+    Http = 7, "TP_ERR_HTTP";
     /// A 2xx answer with an unusable body: not JSON, no `access_token`, over the size cap.
-    Protocol = 8,
+    Protocol = 8, "TP_ERR_PROTOCOL";
     /// The redirect's `state` differs from the expected one.
-    StateMismatch = 9,
+    StateMismatch = 9, "TP_ERR_STATE_MISMATCH";
     /// The redirect carries `error=...` (the user declined).
-    AccessDenied = 10,
+    AccessDenied = 10, "TP_ERR_ACCESS_DENIED";
     /// Nothing to refresh or revoke, or no grant configured for the managed token.
-    NoToken = 11,
+    NoToken = 11, "TP_ERR_NO_TOKEN";
     /// The token cache is unreadable or unwritable.
-    Store = 12,
+    Store = 12, "TP_ERR_STORE";
     /// A bug: a caught panic.
-    Internal = 13,
+    Internal = 13, "TP_ERR_INTERNAL";
 }
 
 impl Status {
-    /// Every status, in numeric order.
-    pub const ALL: [Status; 14] = [
-        Status::Ok,
-        Status::InvalidArgument,
-        Status::Network,
-        Status::Timeout,
-        Status::Unauthorized,
-        Status::RateLimited,
-        Status::InvalidGrant,
-        Status::Http,
-        Status::Protocol,
-        Status::StateMismatch,
-        Status::AccessDenied,
-        Status::NoToken,
-        Status::Store,
-        Status::Internal,
-    ];
-
-    /// The C name of the status, e.g. `"TP_ERR_RATE_LIMITED"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Status::Ok => "TP_OK",
-            Status::InvalidArgument => "TP_ERR_INVALID_ARGUMENT",
-            Status::Network => "TP_ERR_NETWORK",
-            Status::Timeout => "TP_ERR_TIMEOUT",
-            Status::Unauthorized => "TP_ERR_UNAUTHORIZED",
-            Status::RateLimited => "TP_ERR_RATE_LIMITED",
-            Status::InvalidGrant => "TP_ERR_INVALID_GRANT",
-            Status::Http => "TP_ERR_HTTP",
-            Status::Protocol => "TP_ERR_PROTOCOL",
-            Status::StateMismatch => "TP_ERR_STATE_MISMATCH",
-            Status::AccessDenied => "TP_ERR_ACCESS_DENIED",
-            Status::NoToken => "TP_ERR_NO_TOKEN",
-            Status::Store => "TP_ERR_STORE",
-            Status::Internal => "TP_ERR_INTERNAL",
-        }
-    }
-
     /// The status with this number, if there is one.
     pub fn from_code(code: i32) -> Option<Status> {
-        Status::ALL.get(usize::try_from(code).ok()?).copied()
+        Status::ALL.iter().copied().find(|s| s.code() == code)
     }
 
     /// The numeric value (the C ABI's `tp_status`).

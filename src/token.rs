@@ -244,6 +244,68 @@ impl Token {
         }
     }
 
+    /// A token from its fields, for a caller that keeps tokens in its own shape (Go's `Token`
+    /// struct, a database row) and hands one back (`set_token`). `expires_in` is in seconds, -1
+    /// when unknown; `received_at_ms` is when it was received (Unix milliseconds; -1: now), so
+    /// that the expiry is `received_at_ms + expires_in`. `raw_json` is the server's response
+    /// (a JSON object) when known: kept verbatim when it already says what the fields say, else
+    /// the fields are written over it.
+    pub fn from_fields(
+        access_token: &str,
+        refresh_token: Option<&str>,
+        token_type: Option<&str>,
+        expires_in: i64,
+        received_at_ms: i64,
+        raw_json: Option<&str>,
+    ) -> Result<Token> {
+        let bad = |m: String| Error::invalid_argument(m);
+        if access_token.is_empty() {
+            return Err(bad("access_token is empty".into()));
+        }
+        if !(-1..=MAX_EXPIRES_IN).contains(&expires_in) {
+            return Err(bad(format!("expires_in: expected -1 (unknown) or 0 to {MAX_EXPIRES_IN} seconds, got {expires_in}")));
+        }
+        if received_at_ms < -1 {
+            return Err(bad(format!("received_at_ms: expected -1 (now) or a Unix time in milliseconds, got {received_at_ms}")));
+        }
+        let received_at_ms = if received_at_ms == -1 { now_ms() } else { received_at_ms };
+        let refresh_token = refresh_token.filter(|r| !r.is_empty());
+        let token_type = token_type.filter(|t| !t.is_empty());
+        let mut obj = match raw_json.filter(|r| !r.trim().is_empty()) {
+            None => Map::new(),
+            Some(raw) => match serde_json::from_str(raw) {
+                Ok(Value::Object(obj)) => {
+                    if let Ok(t) = Self::from_object(&obj, raw, None, received_at_ms) {
+                        let same = t.access_token() == access_token
+                            && t.refresh_token() == refresh_token
+                            && token_type.is_none_or(|tt| t.token_type() == Some(tt))
+                            && t.expires_in() == expires_in;
+                        if same {
+                            return Ok(t);
+                        }
+                    }
+                    obj
+                }
+                _ => return Err(bad("raw_json: not a JSON object".into())),
+            },
+        };
+        obj.insert("access_token".into(), Value::String(access_token.to_owned()));
+        if let Some(tt) = token_type {
+            obj.insert("token_type".into(), Value::String(tt.to_owned()));
+        }
+        if expires_in >= 0 {
+            obj.insert("expires_in".into(), Value::from(expires_in));
+        } else {
+            obj.remove("expires_in");
+        }
+        match refresh_token {
+            Some(rt) => obj.insert("refresh_token".into(), Value::String(rt.to_owned())),
+            None => obj.remove("refresh_token"),
+        };
+        let raw = Value::Object(obj.clone()).to_string();
+        Self::from_object(&obj, &raw, None, received_at_ms).map_err(|e| bad(e.message().to_owned()))
+    }
+
     // The C ABI lends these out as `const char *` without copying.
     #[cfg_attr(not(feature = "ffi"), allow(dead_code))]
     pub(crate) fn access_c_str(&self) -> &std::ffi::CStr {

@@ -40,14 +40,10 @@ fn reserved_and_non_ascii_characters_are_escaped() {
     let secret = "s&e=c+r%e t:é/?#";
     let password = "p&a=s+s%w o:rd€\"'";
     mock.configure(json!({"api_secret": secret, "password": password})).unwrap();
-    let mut cfg = config(&mock, &[]);
-    cfg = {
-        let mut c = tpauth::Config::new(KEY, secret).unwrap();
-        c.set("api_base_url", &mock.url()).unwrap();
-        c.set("allow_insecure_http", "true").unwrap();
-        let _ = cfg;
-        c
-    };
+    // The mock's default secret is replaced: this configuration is built with the reserved one.
+    let mut cfg = tpauth::Config::new(KEY, secret).unwrap();
+    cfg.set("api_base_url", &mock.url()).unwrap();
+    cfg.set("allow_insecure_http", "true").unwrap();
     let auth = Auth::new(&cfg).unwrap();
     auth.password_grant(USER, password).unwrap();
     let req = mock.last_token_request().unwrap();

@@ -20,6 +20,7 @@ PORTFILE=$(mktemp)
 MOCK=$!
 trap 'kill $MOCK 2>/dev/null || true; rm -f "$PORTFILE"' EXIT
 for _ in $(seq 100); do [ -s "$PORTFILE" ] && break; sleep 0.1; done
-export TPAUTH_MOCK_PORT=$(head -n1 "$PORTFILE")
+TPAUTH_MOCK_PORT=$(head -n1 "$PORTFILE")
+export TPAUTH_MOCK_PORT
 echo "libtpauth.so:"; "$OUT/cached_token"
 echo "libtpauth.a:"; "$OUT/cached_token.static"

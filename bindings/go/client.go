@@ -35,7 +35,6 @@ import "C"
 import (
 	"context"
 	"math"
-	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -214,11 +213,6 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.apiKey = cfg.APIKey
-	c.businessUserID = cfg.BusinessUserID
-	if v, ok := cfg.Options["business_user_id"]; ok {
-		c.businessUserID = v
-	}
 	return c, nil
 }
 
@@ -236,8 +230,6 @@ func NewFromEnv() (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.apiKey = os.Getenv("TRUSTPILOT_API_KEY")
-	c.businessUserID = os.Getenv("TRUSTPILOT_BUSINESS_USER_ID")
 	return c, nil
 }
 
@@ -249,7 +241,12 @@ func openClient(ccfg *C.tp_config) (*Client, error) {
 		return nil, takeError(st, e)
 	}
 	clientOpened()
-	c := &Client{handle: h, fast: &fastSlot{}}
+	// The headers SetAPIHeaders sets come from the core's configuration, however it was made
+	// (Config, the environment): the binding never re-reads either.
+	var key, id *C.char
+	C.tp_auth_api_key(h, &key, nil)
+	C.tp_auth_business_user_id(h, &id, nil)
+	c := &Client{handle: h, fast: &fastSlot{}, apiKey: goStringOwned(key), businessUserID: goStringOwned(id)}
 	runtime.SetFinalizer(c, finalizeClient)
 	return c, nil
 }

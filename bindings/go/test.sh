@@ -60,6 +60,7 @@ out=$(TRUSTPILOT_API_KEY=mock-api-key TRUSTPILOT_API_SECRET=mock-api-secret \
   TRUSTPILOT_USERNAME=user@example.com TRUSTPILOT_PASSWORD=mock-password \
   TRUSTPILOT_API_HOST=http://127.0.0.1:$port TRUSTPILOT_AUTHORIZE_URL=http://127.0.0.1:$port/authenticate \
   TRUSTPILOT_ALLOW_INSECURE_HTTP=true go run ./examples/quickstart /v1/private/business-units/demo) || { echo "$out"; exit 1; }
+# shellcheck disable=SC1083,SC2093 # closes the coprocess's stdin (bash's {var}>&- form)
 exec {MOCK[1]}>&-
 echo "$out" | sed 's/^/  /'
 echo "$out" | grep -q '^Request: 200 ' && echo "$out" | grep -q '^Transport: 200 ' || { echo "example failed"; exit 1; }

@@ -9,7 +9,6 @@ import "C"
 import (
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"time"
 )
 
@@ -80,23 +79,15 @@ func takeToken(t *C.tp_token) *Token {
 	return tok
 }
 
-// persistJSON is t in the library's persisted-token format ("tpauth-token-1"), which keeps the
-// time of receipt so that the expiry survives the round trip.
-func (t *Token) persistJSON() ([]byte, error) {
+// toC makes a C token from t (tp_token_new: the library alone knows how tokens are stored). The
+// caller frees it with tp_token_free.
+func (t *Token) toC() (*C.tp_token, error) {
 	if t == nil || t.AccessToken == "" {
 		return nil, &Error{Status: StatusInvalidArgument, Message: "the token has no access token"}
 	}
-	// The raw response, with the fields of t on top (they win if the caller changed them).
-	raw := map[string]json.RawMessage{}
-	if len(t.Raw) > 0 {
-		if err := json.Unmarshal(t.Raw, &raw); err != nil {
-			raw = map[string]json.RawMessage{}
-		}
-	}
-	str := func(s string) json.RawMessage { b, _ := json.Marshal(s); return b }
-	now := time.Now().Unix()
-	receivedAt := now
+	// Go's shape (Expiry, ExpiresIn) to the C ABI's (expires_in, received_at_ms; -1: unknown, now).
 	expiresIn := t.ExpiresIn
+	receivedAtMS := int64(-1)
 	switch {
 	case t.Expiry.IsZero() && expiresIn > 0:
 		// A token built by hand (or decoded from elsewhere) with ExpiresIn alone, as
@@ -104,113 +95,26 @@ func (t *Token) persistJSON() ([]byte, error) {
 	case t.Expiry.IsZero():
 		expiresIn = -1 // no known expiry
 	case expiresIn > 0:
-		receivedAt = t.Expiry.Unix() - expiresIn
+		receivedAtMS = (t.Expiry.Unix() - expiresIn) * 1000
 	default:
+		now := time.Now().Unix()
 		expiresIn = t.Expiry.Unix() - now
 		if expiresIn < 0 {
 			expiresIn = 0
 		}
+		receivedAtMS = now * 1000
 	}
-	raw["access_token"] = str(t.AccessToken)
-	if t.TokenType != "" {
-		raw["token_type"] = str(t.TokenType)
-	}
-	if expiresIn >= 0 {
-		raw["expires_in"] = json.RawMessage(fmt.Sprint(expiresIn))
-	} else {
-		delete(raw, "expires_in")
-	}
-	if t.RefreshToken != "" {
-		raw["refresh_token"] = str(t.RefreshToken)
-	} else {
-		delete(raw, "refresh_token")
-	}
-	rawText := string(t.Raw)
-	if !sameToken(t.Raw, raw) {
-		b, err := json.Marshal(raw)
-		if err != nil {
-			return nil, &Error{Status: StatusInvalidArgument, Message: "the token cannot be encoded"}
-		}
-		rawText = string(b)
-	}
-	// The library reads received_at_ms (earlier builds: received_at, in seconds); both are given.
-	p := struct {
-		Format       string `json:"format"`
-		Raw          string `json:"raw"`
-		ReceivedAtMS int64  `json:"received_at_ms"`
-		ReceivedAt   int64  `json:"received_at"`
-		RefreshToken string `json:"refresh_token,omitempty"`
-	}{"tpauth-token-1", rawText, receivedAt * 1000, receivedAt, t.RefreshToken}
-	return json.Marshal(p)
-}
-
-// sameToken reports whether the verbatim raw body already says what fields says, so that it can
-// be kept byte for byte.
-func sameToken(rawBody json.RawMessage, fields map[string]json.RawMessage) bool {
-	if len(rawBody) == 0 {
-		return false
-	}
-	var orig map[string]json.RawMessage
-	if json.Unmarshal(rawBody, &orig) != nil {
-		return false
-	}
-	for _, k := range []string{"access_token", "refresh_token", "token_type"} {
-		a, aok := orig[k]
-		b, bok := fields[k]
-		if aok != bok {
-			return false
-		}
-		if aok && !jsonEqual(a, b) {
-			return false
-		}
-	}
-	// expires_in may be a string ("359999") or a number: compare the values.
-	var ea, eb json.Number
-	_, aok := orig["expires_in"]
-	_, bok := fields["expires_in"]
-	if aok != bok {
-		return false
-	}
-	if aok {
-		if json.Unmarshal(unquote(orig["expires_in"]), &ea) != nil || json.Unmarshal(fields["expires_in"], &eb) != nil {
-			return false
-		}
-		if ea.String() != eb.String() {
-			return false
-		}
-	}
-	return true
-}
-
-func jsonEqual(a, b json.RawMessage) bool {
-	var x, y interface{}
-	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
-		return false
-	}
-	return fmt.Sprint(x) == fmt.Sprint(y)
-}
-
-// unquote turns "359999" into 359999 (a JSON string holding a number into the number).
-func unquote(v json.RawMessage) json.RawMessage {
-	var s string
-	if json.Unmarshal(v, &s) == nil {
-		return json.RawMessage(s)
-	}
-	return v
-}
-
-// toC makes a C token from t. The caller frees it with tp_token_free.
-func (t *Token) toC() (*C.tp_token, error) {
-	js, err := t.persistJSON()
-	if err != nil {
-		return nil, err
-	}
-	cs := C.CString(string(js))
+	at := cString(t.AccessToken)
+	rt := cStringOrNil(t.RefreshToken)
+	tt := cStringOrNil(t.TokenType)
+	raw := cStringOrNil(string(t.Raw))
+	defer freeSecret(at)
+	defer freeSecret(rt)
+	defer freeC(tt)
+	defer freeSecret(raw)
 	var out *C.tp_token
 	var e *C.tp_error
-	st := C.tp_token_from_json(cs, &out, &e)
-	freeSecret(cs)
-	runtime.KeepAlive(js)
+	st := C.tp_token_new(at, rt, tt, C.int64_t(expiresIn), C.int64_t(receivedAtMS), raw, &out, &e)
 	if st != C.TP_OK {
 		return nil, takeError(st, e)
 	}

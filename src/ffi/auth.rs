@@ -14,7 +14,7 @@ use std::ffi::c_char;
 /// The client: options, connection pool and current token. Safe to share between threads and
 /// to call concurrently. Freed with tp_auth_free once no call is in progress.
 pub struct tp_auth {
-    inner: Auth,
+    pub(super) inner: Auth,
 }
 
 impl Castable for tp_auth {

@@ -20,23 +20,7 @@ pub extern "C" fn tp_version() -> *const c_char {
 /// not a tp_status gives "TP_ERR_UNKNOWN".
 #[no_mangle]
 pub extern "C" fn tp_status_name(status: tp_status_int) -> *const c_char {
-    let name: &'static CStr = match Status::from_code(status) {
-        Some(Status::Ok) => c"TP_OK",
-        Some(Status::InvalidArgument) => c"TP_ERR_INVALID_ARGUMENT",
-        Some(Status::Network) => c"TP_ERR_NETWORK",
-        Some(Status::Timeout) => c"TP_ERR_TIMEOUT",
-        Some(Status::Unauthorized) => c"TP_ERR_UNAUTHORIZED",
-        Some(Status::RateLimited) => c"TP_ERR_RATE_LIMITED",
-        Some(Status::InvalidGrant) => c"TP_ERR_INVALID_GRANT",
-        Some(Status::Http) => c"TP_ERR_HTTP",
-        Some(Status::Protocol) => c"TP_ERR_PROTOCOL",
-        Some(Status::StateMismatch) => c"TP_ERR_STATE_MISMATCH",
-        Some(Status::AccessDenied) => c"TP_ERR_ACCESS_DENIED",
-        Some(Status::NoToken) => c"TP_ERR_NO_TOKEN",
-        Some(Status::Store) => c"TP_ERR_STORE",
-        Some(Status::Internal) => c"TP_ERR_INTERNAL",
-        None => c"TP_ERR_UNKNOWN",
-    };
+    let name: &'static CStr = Status::from_code(status).map_or(c"TP_ERR_UNKNOWN", Status::c_name);
     name.as_ptr()
 }
 

@@ -43,6 +43,9 @@ pub mod config;
 /// `tp_auth`: grants, managed token, API calls.
 pub mod auth;
 
+/// What a client was configured with (API key, business user id).
+pub mod auth_info;
+
 /// Redirect parsing.
 pub mod redirect;
 
@@ -338,8 +341,10 @@ mod tests {
 
     #[test]
     fn status_numbers_match_the_core() {
-        for s in Status::ALL {
+        // The C enum (declared literally for cbindgen) is the core's list: same numbers, same names.
+        for &s in Status::ALL {
             assert_eq!(tp_status::from(s) as i32, s.code());
+            assert_eq!(format!("{:?}", tp_status::from(s)), s.name());
         }
     }
 

@@ -1,8 +1,8 @@
 //! `tp_token`: one token response, immutable.
 
 use super::{
-    arg_out, arg_ref, arg_str, borrow, ffi_status, ffi_value, free_raw, into_raw, string_into_raw, tp_error, tp_status, write_out,
-    Castable, OwnershipBox,
+    arg_opt_str, arg_out, arg_ref, arg_str, borrow, ffi_status, ffi_value, free_raw, into_raw, string_into_raw, tp_error, tp_status,
+    write_out, Castable, OwnershipBox,
 };
 use crate::Token;
 use std::ffi::c_char;
@@ -131,6 +131,41 @@ pub unsafe extern "C" fn tp_token_from_json(json: *const c_char, out: *mut *mut 
         let json = arg_str!(json);
         arg_out!(out);
         let token = Token::from_json(json)?;
+        // SAFETY: out checked non-NULL.
+        unsafe { write_out(out, into_raw(tp_token::new(token))) };
+        Ok(())
+    })
+}
+
+/// A token from its fields, for a caller that keeps tokens in its own shape and hands one back
+/// (tp_set_token). refresh_token, token_type and raw_json may be NULL (none / unknown);
+/// expires_in is in seconds, -1 when unknown; received_at_ms is when the token was received, in
+/// Unix milliseconds (-1: now), so that tp_token_expires_at is received_at_ms / 1000 +
+/// expires_in. raw_json, the server's response (a JSON object), is kept verbatim when it
+/// already says what the fields say; otherwise the fields are written over it. Addition to
+/// API.md.
+///
+/// On success *out receives a token the caller frees with tp_token_free. Errors:
+/// TP_ERR_INVALID_ARGUMENT when access_token or out is NULL, access_token is empty, a string is
+/// not UTF-8, expires_in or received_at_ms is out of range, or raw_json is not a JSON object.
+#[no_mangle]
+pub unsafe extern "C" fn tp_token_new(
+    access_token: *const c_char,
+    refresh_token: *const c_char,
+    token_type: *const c_char,
+    expires_in: i64,
+    received_at_ms: i64,
+    raw_json: *const c_char,
+    out: *mut *mut tp_token,
+    err: *mut *mut tp_error,
+) -> tp_status {
+    ffi_status!(err, {
+        let access_token = arg_str!(access_token);
+        let refresh_token = arg_opt_str!(refresh_token);
+        let token_type = arg_opt_str!(token_type);
+        let raw_json = arg_opt_str!(raw_json);
+        arg_out!(out);
+        let token = Token::from_fields(access_token, refresh_token, token_type, expires_in, received_at_ms, raw_json)?;
         // SAFETY: out checked non-NULL.
         unsafe { write_out(out, into_raw(tp_token::new(token))) };
         Ok(())

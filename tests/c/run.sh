@@ -92,6 +92,7 @@ run() { # name, command...
   fi
 }
 
+# shellcheck disable=SC2054 # the commas belong to valgrind's option values
 VALGRIND=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1
   --show-leak-kinds=definite,indirect --child-silent-after-fork=yes)
 for t in $TESTS; do

@@ -32,6 +32,7 @@ step() { # name, command...
   local name=$1; shift
   if "$@"; then passed=$((passed + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
 }
+# shellcheck disable=SC2054 # the commas belong to valgrind's option values
 VALGRIND=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1)
 step "fault matrix, plain" "$OUT/fault_matrix" "$PORT" "${FAULTS_ROUNDS:-2}"
 step "fault matrix, valgrind" env FAULTS_NO_TIMING=1 "${VALGRIND[@]}" "$OUT/fault_matrix" "$PORT" 1

@@ -6,7 +6,6 @@
 # The test binary also starts a private redis-server it stops and restarts (TPAUTH_TEST_REDIS_SERVER).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-ROOT=$PWD
 source scripts/ensure-rust.sh
 source scripts/ensure-apt.sh
 ensure_apt redis-server redis-server

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -19,16 +20,17 @@ namespace Tpauth
     /// </remarks>
     public sealed class Auth : IDisposable
     {
-        /// <summary>The option keys of API.md plus the library's additions, as the C library's
-        /// tp_config_set and tp_config_from_env know them (values are strings, as in the C ABI).</summary>
-        public static readonly IReadOnlyList<string> OptionKeys = new[]
+        /// <summary>The option keys of API.md plus the library's additions, as the C library lists
+        /// them (tp_option_name): tp_config_set accepts exactly these (values are strings, as in the C ABI).</summary>
+        public static readonly IReadOnlyList<string> OptionKeys = LoadOptionKeys();
+
+        private static IReadOnlyList<string> LoadOptionKeys()
         {
-            "api_base_url", "authorize_url", "username", "password", "grant", "business_user_id",
-            "refresh_endpoint", "client_auth", "timeout_ms", "connect_timeout_ms", "refresh_leeway_s",
-            "max_retries", "max_retry_wait_ms", "token_cache", "ca_file", "proxy", "user_agent",
-            "allow_insecure_http", "max_response_bytes", "cache_lock_ttl_ms", "cache_timeout_ms",
-            "allow_loopback_redirect_uri", "token_hosts", "scope",
-        };
+            int n = checked((int)Native.tp_option_count());
+            var keys = new string[n];
+            for (int i = 0; i < n; i++) keys[i] = Native.CopyString(Native.tp_option_name((UIntPtr)i)) ?? "";
+            return keys;
+        }
 
         private readonly Native.AuthHandle _handle;
 
@@ -40,13 +42,13 @@ namespace Tpauth
         /// key, a null or malformed option value.</exception>
         public Auth(string apiKey, string apiSecret, IEnumerable<KeyValuePair<string, string>>? options = null)
         {
-            _handle = Create(apiKey, apiSecret, options, null);
+            _handle = Create(apiKey, apiSecret, options);
         }
 
         private Auth(Native.AuthHandle handle) { _handle = handle; }
 
-        /// <summary>A native client; <paramref name="label"/> names where an option came from in errors.</summary>
-        private static Native.AuthHandle Create(string apiKey, string apiSecret, IEnumerable<KeyValuePair<string, string>>? options, Func<string, string>? label)
+        /// <summary>A native client.</summary>
+        private static Native.AuthHandle Create(string apiKey, string apiSecret, IEnumerable<KeyValuePair<string, string>>? options)
         {
             if (apiKey == null) throw new InvalidArgumentException("apiKey must not be null");
             if (apiSecret == null) throw new InvalidArgumentException("apiSecret must not be null");
@@ -61,15 +63,8 @@ namespace Tpauth
                     {
                         if (kv.Key == null) throw new InvalidArgumentException("option key must not be null");
                         if (kv.Value == null) throw new InvalidArgumentException("option " + kv.Key + ": value must not be null");
-                        try
-                        {
-                            st = Native.tp_config_set(cfg, Native.Utf8(kv.Key, "option key"), Native.Utf8(kv.Value, "option " + kv.Key), out err);
-                            Native.Check(st, err);
-                        }
-                        catch (TpauthException e) when (label != null)
-                        {
-                            throw TpauthException.Create(e.Status, label(kv.Key) + ": " + e.Message);
-                        }
+                        st = Native.tp_config_set(cfg, Native.Utf8(kv.Key, "option key"), Native.Utf8(kv.Value, "option " + kv.Key), out err);
+                        Native.Check(st, err);
                     }
                 }
                 return NewAuth(cfg);
@@ -89,34 +84,55 @@ namespace Tpauth
         /// A client configured from the environment: <c>TRUSTPILOT_API_KEY</c>,
         /// <c>TRUSTPILOT_API_SECRET</c>, <c>TRUSTPILOT_USERNAME</c>, <c>TRUSTPILOT_PASSWORD</c>,
         /// <c>TRUSTPILOT_API_HOST</c> (the api_base_url; a bare host name means https) and
-        /// <c>TRUSTPILOT_&lt;KEY&gt;</c> for every other option key. Variables are read through
-        /// <see cref="Environment.GetEnvironmentVariable(string)"/>, so values set in-process count.
+        /// <c>TRUSTPILOT_&lt;KEY&gt;</c> for every other option key, as the C library's
+        /// tp_config_from_env names them. Variables are read through
+        /// <see cref="Environment.GetEnvironmentVariable(string)"/> (tp_config_from_lookup), so values
+        /// set in-process count.
         /// </summary>
         /// <exception cref="InvalidArgumentException">the key or secret is missing, or a value is malformed.</exception>
         public static Auth FromEnv()
         {
-            string? key = Env("TRUSTPILOT_API_KEY");
-            if (key == null) throw new InvalidArgumentException("environment: TRUSTPILOT_API_KEY is not set");
-            string? secret = Env("TRUSTPILOT_API_SECRET");
-            if (secret == null) throw new InvalidArgumentException("environment: TRUSTPILOT_API_SECRET is not set");
-            var options = new List<KeyValuePair<string, string>>();
-            var vars = new Dictionary<string, string>();
-            foreach (var option in OptionKeys)
+            // The values handed to C stay alive until tp_config_from_lookup returns, then are wiped
+            // (they include the API secret) and freed.
+            var held = new List<KeyValuePair<IntPtr, int>>();
+            Native.LookupCallback lookup = (namePtr, userData) =>
             {
-                string var = option == "api_base_url" ? "TRUSTPILOT_API_HOST" : "TRUSTPILOT_" + option.ToUpperInvariant();
-                string? value = Env(var);
-                if (value == null) continue;
-                if (option == "api_base_url" && value.IndexOf("://", StringComparison.Ordinal) < 0) value = "https://" + value;
-                options.Add(new KeyValuePair<string, string>(option, value));
-                vars[option] = var;
+                try
+                {
+                    string? name = Native.CopyString(namePtr);
+                    string? v = name == null ? null : Environment.GetEnvironmentVariable(name);
+                    if (v == null || v.Length == 0 || v.IndexOf('\0') >= 0) return IntPtr.Zero;
+                    byte[] bytes = Native.Utf8(v, "environment variable") ?? new byte[1];
+                    IntPtr p = Marshal.AllocHGlobal(bytes.Length);
+                    Marshal.Copy(bytes, 0, p, bytes.Length);
+                    Array.Clear(bytes, 0, bytes.Length);
+                    held.Add(new KeyValuePair<IntPtr, int>(p, bytes.Length));
+                    return p;
+                }
+                catch (Exception)
+                {
+                    return IntPtr.Zero; // an exception must not unwind into C
+                }
+            };
+            try
+            {
+                int st = Native.tp_config_from_lookup(lookup, IntPtr.Zero, out Native.ConfigHandle cfg, out Native.ErrorHandle err);
+                cfg.Track();
+                using (cfg)
+                {
+                    Native.Check(st, err);
+                    return new Auth(NewAuth(cfg));
+                }
             }
-            return new Auth(Create(key, secret, options, k => "environment variable " + vars[k]));
-        }
-
-        private static string? Env(string name)
-        {
-            string? v = Environment.GetEnvironmentVariable(name);
-            return string.IsNullOrEmpty(v) ? null : v;
+            finally
+            {
+                GC.KeepAlive(lookup);
+                foreach (var kv in held)
+                {
+                    for (int i = 0; i < kv.Value; i++) Marshal.WriteByte(kv.Key, i, 0);
+                    Marshal.FreeHGlobal(kv.Key);
+                }
+            }
         }
 
         private Native.AuthHandle Live

@@ -91,6 +91,23 @@ namespace Tpauth
 
         // ---- library ----------------------------------------------------------------------------
 
+        /// <summary>This assembly's version; the native library must be the same release.</summary>
+        internal const string BindingVersion = "0.1.0";
+
+        /// <summary>Refuses a native library of another release before anything else uses it (a
+        /// stale libtpauth lacks functions or behaves otherwise).</summary>
+        static Native()
+        {
+            string? problem = VersionMismatch(CopyString(tp_version()) ?? "");
+            if (problem != null) throw new DllNotFoundException(problem);
+        }
+
+        /// <summary>Why a native library of version <paramref name="lib"/> cannot be used, or null.</summary>
+        internal static string? VersionMismatch(string lib) =>
+            lib == BindingVersion ? null
+            : "tpauth: the .NET package is version " + BindingVersion + " but the native libtpauth is " + lib
+              + ": install the libtpauth of the same release";
+
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern IntPtr tp_version();
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern IntPtr tp_status_name(int status);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern void tp_string_free(IntPtr s);
@@ -117,6 +134,14 @@ namespace Tpauth
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int tp_config_set(ConfigHandle cfg, byte[]? key, byte[]? value, out ErrorHandle err);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern void tp_config_free(IntPtr cfg);
+
+        /// <summary>tp_lookup_fn: the value of the variable <paramref name="name"/>, or NULL.</summary>
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        internal delegate IntPtr LookupCallback(IntPtr name, IntPtr userData);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int tp_config_from_lookup(LookupCallback lookup, IntPtr userData, out ConfigHandle cfg, out ErrorHandle err);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern UIntPtr tp_option_count();
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern IntPtr tp_option_name(UIntPtr i);
 
         // ---- client -----------------------------------------------------------------------------
 
@@ -179,6 +204,8 @@ namespace Tpauth
         internal static extern int tp_token_to_json(TokenHandle t, out IntPtr json, out ErrorHandle err);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int tp_token_from_json(byte[]? json, out TokenHandle token, out ErrorHandle err);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int tp_token_new(byte[]? accessToken, byte[]? refreshToken, byte[]? tokenType, long expiresIn, long receivedAtMs, byte[]? rawJson, out TokenHandle token, out ErrorHandle err);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern void tp_token_free(IntPtr t);
 
         // ---- API calls --------------------------------------------------------------------------

@@ -30,6 +30,10 @@ namespace Tpauth.Tests
         public void VersionIsSemver()
         {
             StringAssert.IsMatch(@"^\d+\.\d+\.\d+", Auth.Version);
+            // The loaded library is this assembly's release, and another one would be refused.
+            Assert.AreEqual(Native.BindingVersion, Auth.Version);
+            Assert.IsNull(Native.VersionMismatch(Auth.Version));
+            StringAssert.Contains("9.9.9", Native.VersionMismatch("9.9.9"));
         }
 
         [Test]
@@ -715,28 +719,56 @@ namespace Tpauth.Tests
         [Test]
         public void FromEnvReadsEveryOptionTheCLibraryReads()
         {
-            // tp_config_from_env reads TRUSTPILOT_<KEY> for every option key, the library's
-            // additions included; FromEnv (which reads the variables itself) must read the same.
-            var keys = new[] { "max_response_bytes", "cache_lock_ttl_ms", "cache_timeout_ms" };
+            // Driven by the C library's list (tp_option_name, as Auth.OptionKeys): for every option,
+            // a value tp_config_set refuses must make FromEnv (tp_config_from_lookup over
+            // Environment.GetEnvironmentVariable) fail naming the variable.
+            Assert.AreEqual("api_base_url", Auth.OptionKeys[0]);
+            CollectionAssert.Contains(Auth.OptionKeys, "token_cache");
+            int checkedKeys = 0;
             try
             {
                 Environment.SetEnvironmentVariable("TRUSTPILOT_API_KEY", Mock.Key);
                 Environment.SetEnvironmentVariable("TRUSTPILOT_API_SECRET", Mock.Secret);
-                foreach (var key in keys)
+                foreach (var key in Auth.OptionKeys)
                 {
-                    var name = "TRUSTPILOT_" + key.ToUpperInvariant();
-                    Environment.SetEnvironmentVariable(name, "soon");
+                    const string bad = "bad\u0001value";
+                    try
+                    {
+                        using (new Auth(Mock.Key, Mock.Secret, Mock.Options(key, bad))) { }
+                        continue; // a value this option accepts
+                    }
+                    catch (InvalidArgumentException direct) when (direct.Message.Contains("option " + key))
+                    {
+                    }
+                    catch (TpauthException)
+                    {
+                        continue; // refused later (an unreadable ca_file), not by the option itself
+                    }
+                    var name = key == "api_base_url" ? "TRUSTPILOT_API_HOST" : "TRUSTPILOT_" + key.ToUpperInvariant();
+                    Environment.SetEnvironmentVariable(name, bad);
                     var e = Assert.Throws<InvalidArgumentException>(() => Auth.FromEnv());
                     StringAssert.Contains(name, e.Message);
                     Environment.SetEnvironmentVariable(name, null);
-                    CollectionAssert.Contains(Auth.OptionKeys, key);
+                    checkedKeys++;
+                }
+                Assert.Greater(checkedKeys, Auth.OptionKeys.Count / 2);
+                // A value set in-process reaches the configuration (through the lookup).
+                Environment.SetEnvironmentVariable("TRUSTPILOT_API_HOST", Mock.BaseUrl);
+                Environment.SetEnvironmentVariable("TRUSTPILOT_ALLOW_INSECURE_HTTP", "true");
+                Environment.SetEnvironmentVariable("TRUSTPILOT_GRANT", "client_credentials");
+                Environment.SetEnvironmentVariable("TRUSTPILOT_BUSINESS_USER_ID", "mock-business-user-id");
+                using (var auth = Auth.FromEnv())
+                {
+                    Assert.AreEqual(200, auth.Request("GET", "/v1/private/x").Status);
+                    Assert.AreEqual("mock-business-user-id", Mock.LastApiRequest().Header("x-business-user-id"));
                 }
             }
             finally
             {
+                foreach (var key in Auth.OptionKeys)
+                    Environment.SetEnvironmentVariable(key == "api_base_url" ? "TRUSTPILOT_API_HOST" : "TRUSTPILOT_" + key.ToUpperInvariant(), null);
                 Environment.SetEnvironmentVariable("TRUSTPILOT_API_KEY", null);
                 Environment.SetEnvironmentVariable("TRUSTPILOT_API_SECRET", null);
-                foreach (var key in keys) Environment.SetEnvironmentVariable("TRUSTPILOT_" + key.ToUpperInvariant(), null);
             }
         }
 

@@ -22,17 +22,24 @@ use Tpauth\Internal\Native;
  */
 final class Auth
 {
+    /** This package's version; the libtpauth it loads must be the same release (checked at load). */
+    public const VERSION = '0.1.0';
+
     /**
-     * The option keys of the contract (API.md "Options") plus the library's additions, as
-     * tp_config_set and tp_config_from_env know them; values are strings, bools or ints.
+     * The option keys tp_config_set accepts (API.md's options table plus the library's additions),
+     * as the C library lists them (tp_option_name); values are strings, bools or ints.
+     *
+     * @return list<string>
      */
-    public const OPTION_KEYS = [
-        'api_base_url', 'authorize_url', 'username', 'password', 'grant', 'business_user_id',
-        'refresh_endpoint', 'client_auth', 'timeout_ms', 'connect_timeout_ms', 'refresh_leeway_s',
-        'max_retries', 'max_retry_wait_ms', 'token_cache', 'ca_file', 'proxy', 'user_agent',
-        'allow_insecure_http', 'max_response_bytes', 'cache_lock_ttl_ms', 'cache_timeout_ms',
-        'allow_loopback_redirect_uri', 'token_hosts', 'scope',
-    ];
+    public static function optionKeys(): array
+    {
+        $ffi = Native::ffi();
+        $keys = [];
+        for ($i = 0, $n = $ffi->tp_option_count(); $i < $n; $i++) {
+            $keys[] = (string) $ffi->tp_option_name($i); // const char * arrives as a PHP string
+        }
+        return $keys;
+    }
 
     private Handle $handle;
 
@@ -72,23 +79,29 @@ final class Auth
     public static function fromEnv(): self
     {
         $ffi = Native::ffi();
-        $vars = self::envVars();
-        $sapiOnly = false;
-        foreach ($vars as $var => $_) {
-            $all = getenv($var);
-            $local = getenv($var, true);
-            if ($all !== $local) {
-                $sapiOnly = true;
-                break;
-            }
-        }
         $cfg = $ffi->new('tp_config*');
         $err = Native::errBox();
-        if (!$sapiOnly) {
-            // The process environment is the whole story: the core reads it itself.
-            Native::check($ffi->tp_config_from_env(FFI::addr($cfg), FFI::addr($err)), $err);
-        } else {
-            self::configFromGetenv($cfg, $vars);
+        // The core names the variables and maps them to options; PHP's getenv() answers, so that
+        // variables only the web server passes (FPM pool `env[...]`, Apache `SetEnv`) count too.
+        // Each value lives in $held until the call returns (the core copies it at once).
+        $held = [];
+        $lookup = static function ($name) use ($ffi, &$held) {
+            $v = getenv(is_string($name) ? $name : FFI::string($name));
+            if (!is_string($v) || $v === '' || str_contains($v, "\0")) {
+                return null;
+            }
+            $buf = $ffi->new('char[' . (strlen($v) + 1) . ']');
+            FFI::memcpy($buf, $v, strlen($v));
+            $held[] = $buf;
+            return $ffi->cast('char *', $buf);
+        };
+        try {
+            Native::check($ffi->tp_config_from_lookup($lookup, null, FFI::addr($cfg), FFI::addr($err)), $err);
+        } finally {
+            foreach ($held as $buf) {
+                FFI::memset($buf, 0, FFI::sizeof($buf)); // values include the API secret
+            }
+            $held = [];
         }
         try {
             $auth = (new \ReflectionClass(self::class))->newInstanceWithoutConstructor();
@@ -385,56 +398,6 @@ final class Auth
             Native::arg($value, 'option ' . $key);
             $err = Native::errBox();
             Native::check($ffi->tp_config_set($cfg, $key, $value, FFI::addr($err)), $err);
-        }
-    }
-
-    /** @return array<string, string> environment variable => option key (API.md's names) */
-    private static function envVars(): array
-    {
-        $vars = ['TRUSTPILOT_API_KEY' => '', 'TRUSTPILOT_API_SECRET' => ''];
-        foreach (self::OPTION_KEYS as $key) {
-            $vars[$key === 'api_base_url' ? 'TRUSTPILOT_API_HOST' : 'TRUSTPILOT_' . strtoupper($key)] = $key;
-        }
-        return $vars;
-    }
-
-    /**
-     * Mirrors tp_config_from_env over PHP's getenv() (which also sees the web server's variables).
-     *
-     * @param array<string, string> $vars
-     */
-    private static function configFromGetenv(CData $cfg, array $vars): void
-    {
-        $get = static function (string $name): ?string {
-            $v = getenv($name);
-            return is_string($v) && $v !== '' ? $v : null;
-        };
-        $key = $get('TRUSTPILOT_API_KEY');
-        if ($key === null) {
-            throw new InvalidArgumentException('environment: TRUSTPILOT_API_KEY is not set', Status::INVALID_ARGUMENT);
-        }
-        $secret = $get('TRUSTPILOT_API_SECRET');
-        if ($secret === null) {
-            throw new InvalidArgumentException('environment: TRUSTPILOT_API_SECRET is not set', Status::INVALID_ARGUMENT);
-        }
-        $ffi = Native::ffi();
-        $err = Native::errBox();
-        Native::check($ffi->tp_config_new(Native::arg($key, 'TRUSTPILOT_API_KEY'), Native::arg($secret, 'TRUSTPILOT_API_SECRET'), FFI::addr($cfg), FFI::addr($err)), $err);
-        $options = [];
-        foreach ($vars as $var => $option) {
-            if ($option === '' || ($value = $get($var)) === null) {
-                continue;
-            }
-            if ($option === 'api_base_url' && !str_contains($value, '://')) {
-                $value = 'https://' . $value; // the official client's TRUSTPILOT_API_HOST may be a bare host
-            }
-            $options[$option] = $value;
-        }
-        try {
-            self::applyOptions($cfg, $options);
-        } catch (Exception $e) {
-            $ffi->tp_config_free($cfg);
-            throw $e;
         }
     }
 }

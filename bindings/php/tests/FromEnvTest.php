@@ -65,50 +65,44 @@ final class FromEnvTest extends TestCase
         $this->assertStringContainsString('TRUSTPILOT_TIMEOUT_MS', $e->getMessage());
     }
 
-    public function testWebServerPathReadsEveryOptionTheCoreReads(): void
+    public function testEveryOptionTheCoreListsIsReadThroughGetenv(): void
     {
-        // tp_config_from_env reads TRUSTPILOT_<KEY> for the library's added keys too; the
-        // getenv() fallback for web-server-only variables must read the same ones.
-        $m = new \ReflectionMethod(Auth::class, 'configFromGetenv');
-        $m->setAccessible(true);
-        $vars = new \ReflectionMethod(Auth::class, 'envVars');
-        $vars->setAccessible(true);
-        $ffi = \Tpauth\Internal\Native::ffi();
-        foreach (['max_response_bytes', 'cache_lock_ttl_ms', 'cache_timeout_ms'] as $key) {
-            $name = 'TRUSTPILOT_' . strtoupper($key);
-            $this->setEnv(Mock::env([$name => 'later']));
-            // The core's own reader refuses the value: the variable is one it reads.
-            $this->assertThrowsTpauth(InvalidArgumentException::class, Status::INVALID_ARGUMENT, fn () => Auth::fromEnv());
-            $cfg = $ffi->new('tp_config*');
-            $e = $this->assertThrowsTpauth(InvalidArgumentException::class, Status::INVALID_ARGUMENT, fn () => $m->invoke(null, $cfg, $vars->invoke(null)));
-            $this->assertStringContainsString($key, $e->getMessage());
-            $this->unsetEnv($name);
+        // Driven by the core's list (tp_option_name): for every option, a value the core refuses
+        // through tp_config_set must be refused through fromEnv too, naming the variable; so
+        // fromEnv (tp_config_from_lookup over getenv()) reads every option the core has.
+        $keys = Auth::optionKeys();
+        $this->assertContains('token_cache', $keys);
+        $this->assertSame('api_base_url', $keys[0]);
+        $checked = 0;
+        foreach ($keys as $key) {
+            $var = $key === 'api_base_url' ? 'TRUSTPILOT_API_HOST' : 'TRUSTPILOT_' . strtoupper($key);
+            try {
+                new Auth(Mock::KEY, Mock::SECRET, [$key => "bad\x01value"]);
+                continue; // a value this option accepts
+            } catch (InvalidArgumentException $direct) {
+                if (!str_contains($direct->getMessage(), 'option ' . $key)) {
+                    continue; // refused later (e.g. an unreadable ca_file), not by the option itself
+                }
+            }
+            $this->setEnv(Mock::env([$var => "bad\x01value"]));
+            $e = $this->assertThrowsTpauth(InvalidArgumentException::class, Status::INVALID_ARGUMENT, fn () => Auth::fromEnv());
+            $this->assertStringContainsString($var, $e->getMessage());
+            $this->unsetEnv($var);
+            $checked++;
         }
+        $this->assertGreaterThan(count($keys) / 2, $checked);
     }
 
-    public function testWebServerVariablesAreHonoured(): void
+    public function testPutenvVariablesReachTheConfig(): void
     {
-        // Apache's SetEnv / FastCGI params reach getenv() but not the process environment: the
-        // CLI cannot fake that, but the fallback path must agree with the core's, which this
-        // checks by calling it directly with the same variables.
-        $this->setEnv(Mock::env(['TRUSTPILOT_GRANT' => 'client_credentials', 'TRUSTPILOT_BUSINESS_USER_ID' => 'mock-business-user-id']));
-        $m = new \ReflectionMethod(Auth::class, 'configFromGetenv');
-        $m->setAccessible(true);
-        $vars = (new \ReflectionMethod(Auth::class, 'envVars'));
-        $vars->setAccessible(true);
-        $ffi = \Tpauth\Internal\Native::ffi();
-        $cfg = $ffi->new('tp_config*');
-        $m->invoke(null, $cfg, $vars->invoke(null));
-        $open = new \ReflectionMethod(Auth::class, 'open');
-        $open->setAccessible(true);
-        $handle = $open->invoke(null, $cfg);
-        $ffi->tp_config_free($cfg);
-        $auth = (new \ReflectionClass(Auth::class))->newInstanceWithoutConstructor();
-        $prop = new \ReflectionProperty(Auth::class, 'handle');
-        $prop->setAccessible(true);
-        $prop->setValue($auth, $handle);
+        // putenv() (as FPM's env[...] and the SAPI's variables) is what getenv() sees; fromEnv
+        // hands those values to the core through tp_config_from_lookup.
+        $this->setEnv(Mock::env(['TRUSTPILOT_GRANT' => 'client_credentials', 'TRUSTPILOT_BUSINESS_USER_ID' => 'mock-business-user-id',
+            'TRUSTPILOT_USER_AGENT' => 'from-putenv/1']));
+        $auth = Auth::fromEnv();
         $this->assertSame(200, $auth->request('GET', '/v1/private/x')->status);
         $this->assertSame(1, Mock::stats()['grants']['client_credentials']);
         $this->assertSame('mock-business-user-id', Mock::headerOf(Mock::lastApiRequest(), 'x-business-user-id'));
+        $this->assertSame('from-putenv/1', Mock::headerOf(Mock::lastTokenRequest(), 'user-agent'));
     }
 }

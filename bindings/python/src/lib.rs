@@ -104,7 +104,6 @@ struct Auth {
     business_user_id: Option<String>,
 }
 
-/// Apply named and `**options` keyword arguments to a config; returns `business_user_id` if set.
 /// Refuse an unknown keyword before anything else is read (environment, network).
 fn check_option_keys(func: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
     if let Some(opts) = options {
@@ -153,16 +152,15 @@ fn apply_options(
 }
 
 impl Auth {
-    fn build(py: Python<'_>, cfg: &tpauth::Config, business_user_id: Option<String>) -> PyResult<Auth> {
+    /// A client for `cfg`; the getters' values come from the core's configuration (never re-read).
+    fn build(py: Python<'_>, cfg: &tpauth::Config) -> PyResult<Auth> {
         let inner = quick(py, "Auth::new", || tpauth::Auth::new(cfg))?;
-        Ok(Auth { inner, api_key: cfg.api_key().to_owned(), api_base_url: cfg.api_base_url().to_owned(), business_user_id })
-    }
-}
-
-fn opt_str(dict: Option<&Bound<'_, PyDict>>, key: &str) -> PyResult<Option<String>> {
-    match dict.map(|d| d.get_item(key)).transpose()?.flatten() {
-        Some(v) if !v.is_none() => Ok(Some(option_value(&v)?)),
-        _ => Ok(None),
+        Ok(Auth {
+            inner,
+            api_key: cfg.api_key().to_owned(),
+            api_base_url: cfg.api_base_url().to_owned(),
+            business_user_id: cfg.business_user_id().map(str::to_owned),
+        })
     }
 }
 
@@ -196,14 +194,13 @@ impl Auth {
             ("username", username),
             ("password", password),
             ("grant", grant),
-            ("business_user_id", business_user_id.clone()),
+            ("business_user_id", business_user_id),
             ("token_cache", token_cache),
             ("timeout_ms", Some(timeout_ms(py, timeout)?)),
             ("allow_insecure_http", Some(allow_insecure_http.to_string())),
         ];
         apply_options("Auth", &mut cfg, &named, options, py)?;
-        let business_user_id = opt_str(options, "business_user_id")?.or(business_user_id).filter(|s| !s.is_empty());
-        Auth::build(py, &cfg, business_user_id)
+        Auth::build(py, &cfg)
     }
 
     /// A client configured from `TRUSTPILOT_*` environment variables; keyword arguments (the
@@ -214,9 +211,7 @@ impl Auth {
         check_option_keys("from_env", options)?;
         let mut cfg = quick(py, "Config::from_env", tpauth::Config::from_env)?;
         apply_options("from_env", &mut cfg, &[], options, py)?;
-        let business_user_id =
-            opt_str(options, "business_user_id")?.or_else(|| std::env::var("TRUSTPILOT_BUSINESS_USER_ID").ok()).filter(|s| !s.is_empty());
-        Auth::build(py, &cfg, business_user_id)
+        Auth::build(py, &cfg)
     }
 
     /// The API key (public: it is the OAuth `client_id`), sent as the `apikey` header.
@@ -262,6 +257,14 @@ impl Auth {
 
     fn get_token(&self, py: Python<'_>) -> PyResult<Token> {
         blocking(py, "get_token", || self.inner.get_token()).map(Token)
+    }
+
+    /// The headers an API call `method url` carries, as the core decides them for every binding:
+    /// `[("authorization", "Bearer …"), ("apikey", …), ("x-business-user-id", …)]` (the last
+    /// when configured), with the managed token. Raises `tpauth.InvalidArgument` before any
+    /// token request when `url` names a host that may not see the token.
+    fn api_headers(&self, py: Python<'_>, method: &str, url: &str) -> PyResult<Vec<(&'static str, String)>> {
+        blocking(py, "api_headers", || self.inner.api_headers(method, url))
     }
 
     /// Drop the current token if it is still `access_token` (a `str`, or the `Token` itself).

@@ -97,3 +97,35 @@ def test_httpx_async(mock: Mock, auth: tpauth.Auth) -> None:
         assert mock.stats()["token_requests"] == 2
 
     asyncio.run(main())
+
+
+def test_adapters_send_no_token_to_a_foreign_host(mock: Mock, auth: tpauth.Auth) -> None:
+    # The same mock under another host name: not the API's host, so the core refuses it before
+    # any token request and the request is never sent (no token leaves the process).
+    foreign = mock.base.replace("127.0.0.1", "localhost") + "/v1/steal"
+    with pytest.raises(tpauth.InvalidArgument, match="localhost"):
+        requests.get(foreign, auth=tpauth.RequestsAuth(auth), timeout=10)
+    with pytest.raises(tpauth.InvalidArgument, match="localhost"):
+        httpx.get(foreign, auth=tpauth.HttpxAuth(auth), timeout=10)
+
+    async def via_async() -> None:
+        async with httpx.AsyncClient(auth=tpauth.HttpxAuth(auth)) as client:
+            await client.get(foreign)
+
+    with pytest.raises(tpauth.InvalidArgument, match="localhost"):
+        asyncio.run(via_async())
+    stats = mock.stats()
+    assert stats["token_requests"] == 0 and stats["api_requests"] == 0
+
+
+def test_api_headers_are_the_cores(mock: Mock) -> None:
+    auth = make_auth(mock, business_user_id="bu-9")
+    names = [n for n, _ in auth.api_headers("GET", "/v1/x")]
+    assert names == ["Authorization", "apikey", "x-business-user-id"]
+    # A header the caller set is replaced by the core's value: one rule in every binding.
+    r = requests.get(mock.base + "/v1/x", headers={"x-business-user-id": "other"}, auth=tpauth.RequestsAuth(auth), timeout=10)
+    assert r.json()["business_user_id"] == "bu-9"
+    with pytest.raises(tpauth.InvalidArgument):
+        auth.api_headers("GET", "https://evil.example/v1/x")
+    with pytest.raises(tpauth.InvalidArgument):
+        auth.api_headers("BAD METHOD", "/v1/x")

@@ -144,7 +144,7 @@ def test_redirect_errors(mock: Mock, auth: tpauth.Auth) -> None:
     location = mock.browse(auth.authorize_url(REDIRECT, state="s1"))
     with pytest.raises(tpauth.AccessDenied) as e2:
         tpauth.parse_code_redirect(location, "s1")
-    assert e2.value.oauth_code in (None, "access_denied")
+    assert e2.value.oauth_code == "access_denied" and e2.value.http_status is None
     with pytest.raises(tpauth.InvalidArgument):
         tpauth.parse_code_redirect("not a url")
     with pytest.raises(tpauth.InvalidArgument):

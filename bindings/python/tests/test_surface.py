@@ -173,3 +173,13 @@ def test_no_secret_in_any_repr_or_error(mock: Mock) -> None:
     for t in texts:
         for s in secrets:
             assert s is not None and s not in t, (s, t)
+
+
+def test_the_compiled_core_is_the_packages_release() -> None:
+    from tpauth import _version
+
+    # The wheel installed for these tests ships both: same version, checked at import.
+    assert _version.installed_version() == tpauth.__version__
+    assert _version.mismatch(tpauth.__version__, tpauth.__version__) is None
+    msg = _version.mismatch(tpauth.__version__, "9.9.9")
+    assert msg is not None and "9.9.9" in msg and tpauth.__version__ in msg

@@ -38,6 +38,12 @@ from ._tpauth import (
     parse_code_redirect,
     parse_implicit_redirect,
 )
+from ._version import installed_version as _installed_version
+from ._version import mismatch as _mismatch
+
+_problem = _mismatch(__version__, _installed_version())
+if _problem is not None:
+    raise ImportError(_problem)
 
 __all__ = [
     "OPTION_KEYS",

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import inspect
-from typing import AsyncGenerator, Callable, Generator, TypeVar, Union
+from typing import AsyncGenerator, Callable, Generator, List, Tuple, TypeVar, Union
 
 import anyio.to_thread
 import httpx
 
 from . import aio
-from ._tpauth import Auth, Token
+from ._tpauth import Auth
 
 _T = TypeVar("_T")
 # A cancelled request stops waiting at once; the core call finishes in its thread (a renewal goes
@@ -41,29 +41,31 @@ class HttpxAuth(httpx.Auth):
     def __repr__(self) -> str:
         return f"tpauth.HttpxAuth({self.auth!r})"
 
-    def _apply(self, request: httpx.Request, token: Token) -> None:
-        self.auth.check_token_url(str(request.url))
-        request.headers["Authorization"] = f"Bearer {token.access_token}"
-        request.headers["apikey"] = self.auth.api_key
-        if self.auth.business_user_id and "x-business-user-id" not in request.headers:
-            request.headers["x-business-user-id"] = self.auth.business_user_id
+    @staticmethod
+    def _set(request: httpx.Request, headers: List[Tuple[str, str]]) -> str:
+        """Sets the headers the core gave (Auth.api_headers); returns the access token sent."""
+        access = ""
+        for name, value in headers:
+            request.headers[name] = value
+            if name.lower() == "authorization" and value.startswith("Bearer "):
+                access = value[len("Bearer "):]
+        return access
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        self.auth.check_token_url(str(request.url))
-        token = self.auth.get_token()
-        self._apply(request, token)
+        method, url = request.method, str(request.url)
+        access = self._set(request, self.auth.api_headers(method, url))
         response = yield request
         if response.status_code == 401:
-            self.auth.invalidate_token(token.access_token)
-            self._apply(request, self.auth.get_token())
+            self.auth.invalidate_token(access)
+            self._set(request, self.auth.api_headers(method, url))
             yield request
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        self.auth.check_token_url(str(request.url))  # no I/O: on the loop
-        token = await _in_thread(self.auth.get_token)
-        self._apply(request, token)
+        method, url = request.method, str(request.url)
+        self.auth.check_token_url(url)  # no I/O: refused on the loop, before any thread
+        access = self._set(request, await _in_thread(self.auth.api_headers, method, url))
         response = yield request
         if response.status_code == 401:
-            await _in_thread(self.auth.invalidate_token, token.access_token)
-            self._apply(request, await _in_thread(self.auth.get_token))
+            await _in_thread(self.auth.invalidate_token, access)
+            self._set(request, await _in_thread(self.auth.api_headers, method, url))
             yield request

@@ -11,7 +11,7 @@ from requests.models import PreparedRequest
 from requests.utils import rewind_body
 
 from . import aio
-from ._tpauth import Auth, Token
+from ._tpauth import Auth
 
 _RETRIED = "_tpauth_retried"
 
@@ -32,17 +32,14 @@ class RequestsAuth(AuthBase):
     def __repr__(self) -> str:
         return f"tpauth.RequestsAuth({self.auth!r})"
 
-    def _apply(self, r: PreparedRequest, token: Token) -> None:
-        # The core's host rule: InvalidArgument, before any token is attached, for a foreign host.
-        self.auth.check_token_url(str(r.url))
-        r.headers["Authorization"] = f"Bearer {token.access_token}"
-        r.headers["apikey"] = self.auth.api_key
-        if self.auth.business_user_id and "x-business-user-id" not in r.headers:
-            r.headers["x-business-user-id"] = self.auth.business_user_id
+    def _apply(self, r: PreparedRequest) -> None:
+        # The core decides the headers and where the token may go (Auth.api_headers): a foreign
+        # host raises InvalidArgument before any token is requested.
+        for name, value in self.auth.api_headers(r.method or "GET", str(r.url)):
+            r.headers[name] = value
 
     def __call__(self, r: PreparedRequest) -> PreparedRequest:
-        self.auth.check_token_url(str(r.url))
-        self._apply(r, self.auth.get_token())
+        self._apply(r)
         # Remember where a streamed body starts so that the retry can rewind it.
         try:
             setattr(r, "_body_position", r.body.tell())  # type: ignore[union-attr]
@@ -62,14 +59,13 @@ class RequestsAuth(AuthBase):
         used = str(req.headers.get("Authorization", ""))
         if used.startswith("Bearer "):
             self.auth.invalidate_token(used[len("Bearer "):])
-        token = self.auth.get_token()
         resp.content  # noqa: B018 - read the body so that the connection goes back to the pool
         resp.close()
         new = req.copy()
         setattr(new, _RETRIED, True)
         extract_cookies_to_jar(new._cookies, req, resp.raw)  # type: ignore[attr-defined,no-untyped-call]
         new.prepare_cookies(new._cookies)  # type: ignore[attr-defined]
-        self._apply(new, token)
+        self._apply(new)
         retried: requests.Response = resp.connection.send(new, **kwargs)
         retried.history.append(resp)
         retried.request = new

@@ -30,7 +30,30 @@ final class Native
 
     public static function ffi(): FFI
     {
-        return self::$ffi ??= self::load();
+        return self::$ffi ??= self::checkVersion(self::load());
+    }
+
+    /**
+     * The library must be the release this package was written for (`Auth::VERSION`): a stale
+     * libtpauth.so lacks functions or behaves otherwise, so refuse it with a clear message.
+     */
+    private static function checkVersion(FFI $ffi): FFI
+    {
+        $problem = self::versionMismatch((string) $ffi->tp_version());
+        if ($problem !== null) {
+            throw new \RuntimeException($problem);
+        }
+        return $ffi;
+    }
+
+    /** Why a library of version `$lib` cannot be used by this package, or null when it can. */
+    public static function versionMismatch(string $lib): ?string
+    {
+        if ($lib === \Tpauth\Auth::VERSION) {
+            return null;
+        }
+        return 'tpauth: the PHP package is version ' . \Tpauth\Auth::VERSION . ' but ' . self::libraryPath() . ' is libtpauth '
+            . $lib . ': install the libtpauth of the same release (or point TPAUTH_LIB at it)';
     }
 
     /** The package's root folder (where composer.json is). */

@@ -1,0 +1,282 @@
+//! One source of truth, checked: every binding's copy of a table the C ABI defines must match
+//! `include/tpauth.h` (itself checked against the Rust core by `tests/header.rs`). Adding a status
+//! or a C function fails here until it is carried over to every binding that lists it:
+//!
+//! - statuses: Python `_errors.py`, Go `error.go`, PHP `Status.php` (+ one exception class each),
+//!   .NET `Status.cs` and `TpauthException.cs`;
+//! - functions: .NET `Native.cs` declares each C function with the header's parameter count (or
+//!   the function is listed in `NOT_IN_DOTNET`, with why); Go (cgo) and PHP (FFI) read the header
+//!   itself, Python uses the Rust core;
+//! - options: the README's options table documents every key of `tpauth::OPTION_KEYS`, and no
+//!   binding lists option keys of its own.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn read(rel: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The header's statuses: C name → number.
+fn header_statuses() -> BTreeMap<String, i64> {
+    let h = read("include/tpauth.h");
+    let body = &h[h.find("typedef enum tp_status {").expect("tp_status enum in the header")..];
+    let body = &body[..body.find('}').unwrap()];
+    let mut out = BTreeMap::new();
+    for line in body.lines() {
+        let line = line.trim().trim_end_matches(',');
+        if let Some((name, num)) = line.split_once(" = ") {
+            if name.starts_with("TP_") {
+                out.insert(name.to_owned(), num.trim().parse().unwrap());
+            }
+        }
+    }
+    assert!(out.len() >= 14, "parsed {} statuses from the header", out.len());
+    out
+}
+
+/// The header's functions: name → number of parameters.
+fn header_functions() -> BTreeMap<String, usize> {
+    let h = read("include/tpauth.h");
+    let mut out = BTreeMap::new();
+    let mut in_comment = false;
+    let lines: Vec<&str> = h.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim_start();
+        if t.starts_with("/*") {
+            in_comment = !t.contains("*/");
+            continue;
+        }
+        if in_comment {
+            in_comment = !t.contains("*/");
+            continue;
+        }
+        if t.starts_with("typedef") || t.starts_with('#') || t.starts_with("//") {
+            continue;
+        }
+        // The identifier right before the first '(' is the function's name.
+        let Some(paren) = t.find('(') else { continue };
+        let start = t[..paren].rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
+        let name = &t[start..paren];
+        if !name.starts_with("tp_") {
+            continue;
+        }
+        let mut decl = t[paren + 1..].to_owned();
+        let mut j = i;
+        while !decl.contains(");") {
+            j += 1;
+            decl.push(' ');
+            decl.push_str(lines[j].trim());
+        }
+        let params = decl[..decl.find(");").unwrap()].trim();
+        let n = if params == "void" || params.is_empty() { 0 } else { params.split(',').count() };
+        out.insert(name.to_owned(), n);
+    }
+    assert!(out.contains_key("tp_config_new") && out.contains_key("tp_request"), "header parse failed: {out:?}");
+    out
+}
+
+/// `TP_ERR_RATE_LIMITED` → `RATE_LIMITED` (`TP_OK` → `OK`).
+fn short(c_name: &str) -> &str {
+    c_name.strip_prefix("TP_ERR_").or_else(|| c_name.strip_prefix("TP_")).unwrap()
+}
+
+/// `RATE_LIMITED` → `RateLimited`.
+fn camel(short: &str) -> String {
+    short.split('_').map(|w| w[..1].to_owned() + &w[1..].to_ascii_lowercase()).collect()
+}
+
+/// Go's spelling: initialisms stay upper case (`StatusHTTP`).
+fn go_camel(short: &str) -> String {
+    short
+        .split('_')
+        .map(|w| if w == "HTTP" || w == "OK" { w.to_owned() } else { w[..1].to_owned() + &w[1..].to_ascii_lowercase() })
+        .collect()
+}
+
+/// Lines of `text` that, trimmed and with runs of spaces collapsed, start with `prefix`.
+fn has_line(text: &str, prefix: &str) -> bool {
+    text.lines().any(|l| l.split_whitespace().collect::<Vec<_>>().join(" ").starts_with(prefix))
+}
+
+fn count_lines(text: &str, pred: impl Fn(&str) -> bool) -> usize {
+    text.lines().filter(|l| pred(l.trim())).count()
+}
+
+#[test]
+fn the_core_and_the_header_list_the_same_statuses() {
+    let header = header_statuses();
+    let core: BTreeMap<String, i64> = tpauth::Status::ALL.iter().map(|s| (s.name().to_owned(), i64::from(s.code()))).collect();
+    assert_eq!(header, core);
+}
+
+#[test]
+fn python_status_table_matches_the_header() {
+    let py = read("bindings/python/tpauth/_errors.py");
+    let header = header_statuses();
+    for (name, code) in &header {
+        let s = short(name);
+        assert!(has_line(&py, &format!("{s} = {code}")), "_errors.py: Status.{s} = {code} missing");
+        if *code != 0 {
+            // The class whose default_status is this one, and that class in _BY_STATUS.
+            let mut class = None;
+            for l in py.lines() {
+                if let Some(rest) = l.strip_prefix("class ") {
+                    class = rest.split(['(', ':']).next();
+                }
+                if l.trim() == format!("default_status = Status.{s}") {
+                    break;
+                }
+            }
+            let class = class.filter(|_| has_line(&py, &format!("default_status = Status.{s}")));
+            let class = class.unwrap_or_else(|| panic!("_errors.py: no exception class for Status.{s}"));
+            let by_status = &py[py.find("_BY_STATUS").unwrap()..];
+            assert!(
+                has_line(&by_status[..by_status.find("\n}").unwrap()], &format!("{class},")),
+                "_errors.py: {class} missing from _BY_STATUS"
+            );
+        }
+    }
+    let block = &py[py.find("class Status(").unwrap()..];
+    let block = &block[..block.find("\n\n\n").unwrap_or(block.len())];
+    assert_eq!(count_lines(block, |l| l.contains(" = ") && l.chars().next().is_some_and(|c| c.is_ascii_uppercase())), header.len());
+}
+
+#[test]
+fn go_status_table_matches_the_header() {
+    let go = read("bindings/go/error.go");
+    let header = header_statuses();
+    let names_block = &go[go.find("var statusNames = [...]string{").expect("statusNames in error.go")..];
+    let names_block = &names_block[..names_block.find('}').unwrap()];
+    let names: Vec<&str> =
+        names_block.lines().skip(1).map(|l| l.trim().trim_end_matches(',').trim_matches('"')).filter(|l| !l.is_empty()).collect();
+    for (name, code) in &header {
+        let c = go_camel(short(name));
+        assert!(has_line(&go, &format!("Status{c} Status = {code}")), "error.go: Status{c} Status = {code} missing");
+        assert_eq!(names.get(usize::try_from(*code).unwrap()).copied(), Some(name.as_str()), "error.go: statusNames[{code}]");
+        if *code != 0 {
+            assert!(has_line(&go, &format!("Err{c} error = &sentinel{{Status{c}}}")), "error.go: sentinel Err{c} missing");
+        }
+    }
+    assert_eq!(names.len(), header.len(), "error.go: statusNames has extra entries");
+}
+
+#[test]
+fn php_status_table_matches_the_header() {
+    let php = read("bindings/php/src/Status.php");
+    let header = header_statuses();
+    for (name, code) in &header {
+        let s = short(name);
+        assert!(has_line(&php, &format!("public const {s} = {code};")), "Status.php: const {s} = {code} missing");
+        if *code == 0 {
+            continue;
+        }
+        let prefix = format!("self::{s} => ['{name}', ");
+        let line = php
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("Status.php: TABLE entry for {name} missing"));
+        let class = line[prefix.len()..].split("::class").next().unwrap();
+        let file = read(&format!("bindings/php/src/{class}.php"));
+        assert!(file.contains(&format!("class {class} extends Exception")), "{class}.php must extend Tpauth\\Exception");
+    }
+    assert_eq!(count_lines(&php, |l| l.starts_with("public const ")), header.len(), "Status.php has extra constants");
+}
+
+#[test]
+fn dotnet_status_table_matches_the_header() {
+    let cs = read("bindings/dotnet/src/Status.cs");
+    let exc = read("bindings/dotnet/src/TpauthException.cs");
+    let header = header_statuses();
+    let block = &cs[cs.find("public enum Status").unwrap()..];
+    let block = &block[..block.find('}').unwrap()];
+    for (name, code) in &header {
+        let c = camel(short(name));
+        assert!(has_line(block, &format!("{c} = {code},")), "Status.cs: {c} = {code} missing");
+        assert!(has_line(&exc, &format!("case Status.{c}: return \"{name}\";")), "TpauthException.cs: StatusNames lacks {name}");
+        if *code != 0 {
+            assert!(has_line(&exc, &format!(": base(Status.{c}, ")), "TpauthException.cs: no exception class for Status.{c}");
+        }
+    }
+    assert_eq!(count_lines(block, |l| l.contains(" = ") && l.ends_with(',')), header.len(), "Status.cs has extra members");
+}
+
+/// C functions the .NET binding does not declare, and why. Everything else must be in Native.cs.
+const NOT_IN_DOTNET: &[(&str, &str)] = &[
+    ("tp_config_from_env", "FromEnv uses tp_config_from_lookup, so that Environment's in-process values count"),
+    ("tp_token_received_at", "Token exposes ExpiresAt, which the library computes from it"),
+    ("tp_auth_api_key", "for bindings that set API headers without a token (Go); .NET uses tp_api_headers"),
+    ("tp_auth_business_user_id", "as tp_auth_api_key"),
+    ("tp_token_renew_at_ms", "Go's no-cgo fast path; .NET asks tp_get_token, which answers without I/O"),
+];
+
+#[test]
+fn dotnet_dllimports_match_the_header() {
+    let native = read("bindings/dotnet/src/Native.cs");
+    let header = header_functions();
+    let mut declared = BTreeMap::new();
+    let flat = native.split_whitespace().collect::<Vec<_>>().join(" ");
+    for part in flat.split("static extern ").skip(1) {
+        let open = part.find('(').unwrap();
+        let name = part[..open].split(' ').next_back().unwrap().to_owned();
+        let params = &part[open + 1..part.find(");").unwrap()];
+        let n = if params.trim().is_empty() { 0 } else { params.split(',').count() };
+        assert!(declared.insert(name.clone(), n).is_none(), "Native.cs declares {name} twice");
+    }
+    for (name, n) in &declared {
+        let h = header.get(name).unwrap_or_else(|| panic!("Native.cs declares {name}, which include/tpauth.h does not have"));
+        assert_eq!(n, h, "Native.cs: {name} has {n} parameters, the header {h}");
+    }
+    for name in header.keys() {
+        if !declared.contains_key(name) && !NOT_IN_DOTNET.iter().any(|(n, _)| n == name) {
+            panic!(
+                "{name} is in include/tpauth.h but not in bindings/dotnet/src/Native.cs: declare it (or list it in NOT_IN_DOTNET with why)"
+            );
+        }
+    }
+}
+
+#[test]
+fn readme_documents_every_option_and_no_binding_lists_them() {
+    let readme = read("README.md");
+    let section = &readme[readme.find("## Options").expect("README: ## Options")..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    for key in tpauth::OPTION_KEYS {
+        assert!(section.contains(&format!("`{key}`")), "README's options table does not document `{key}`");
+    }
+    // A binding that spells out option keys or environment names drifts from the core: they ask
+    // the core (tp_option_name, tp_config_from_lookup, the Rust API) instead.
+    let sources = [
+        "bindings/dotnet/src/Auth.cs",
+        "bindings/php/src/Auth.php",
+        "bindings/go/client.go",
+        "bindings/go/config.go",
+        "bindings/python/src/lib.rs",
+        "bindings/python/tpauth/__init__.py",
+    ];
+    for f in sources {
+        let text = read(f);
+        for key in ["cache_lock_ttl_ms", "max_response_bytes", "allow_loopback_redirect_uri"] {
+            let code: String = text.lines().filter(|l| !l.trim_start().starts_with("//") && !l.trim_start().starts_with('*')).collect();
+            assert!(!code.contains(&format!("\"{key}\"")) && !code.contains(&format!("'{key}'")), "{f} lists option {key}");
+        }
+        for l in text.lines() {
+            let t = l.trim_start();
+            let comment = t.starts_with("//") || t.starts_with('*') || t.starts_with("///") || t.starts_with('#');
+            assert!(comment || !t.contains("\"TRUSTPILOT_") && !t.contains("'TRUSTPILOT_"), "{f} names an environment variable: {t}");
+        }
+    }
+}
+
+#[test]
+fn every_binding_checks_the_librarys_version_against_its_own() {
+    // One version (Cargo.toml); each binding carries it and refuses a library of another release.
+    let v = env!("CARGO_PKG_VERSION");
+    assert!(read("bindings/go/version.go").contains(&format!("const BindingVersion = \"{v}\"")), "bindings/go/version.go");
+    assert!(read("bindings/php/src/Auth.php").contains(&format!("public const VERSION = '{v}';")), "bindings/php/src/Auth.php");
+    assert!(read("bindings/dotnet/src/Native.cs").contains(&format!("internal const string BindingVersion = \"{v}\";")), "Native.cs");
+    assert!(read("bindings/php/src/Internal/Native.php").contains("checkVersion(self::load())"));
+    assert!(read("bindings/python/tpauth/__init__.py").contains("raise ImportError(_problem)"));
+}
