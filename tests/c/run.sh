@@ -16,7 +16,7 @@ scripts/build-native.sh
 LIB=${TPAUTH_LIB:-$ROOT/target/release/libtpauth.so}
 BIN=${TPAUTH_BIN:-$ROOT/target/release/tpauth}
 STATIC=${LIB%.so}.a
-TESTS=${TPAUTH_C_TESTS:-test_api test_lifecycle}
+TESTS=${TPAUTH_C_TESTS:-test_api test_lifecycle test_contention}
 MODES=${TPAUTH_C_MODES:-so static valgrind asan}
 OUT=$ROOT/target/c-tests
 LOGS=$OUT/logs
