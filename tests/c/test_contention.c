@@ -77,6 +77,13 @@ static void busy_run(const char *grant_options_name, tp_auth *auth) {
   CHECK(expired == 0);
   CHECK(api == 0);
   CHECKF(n == SCHEDULED, "token requests: %ld, due: %d", n, SCHEDULED);
+  if (n != SCHEDULED) {
+    char diag[4096];
+    mock_http("GET", "/_mock/stats", NULL, diag, sizeof diag);
+    fprintf(stderr, "   stats: %s\n", http_body(diag));
+    mock_http("GET", "/_mock/config", NULL, diag, sizeof diag);
+    fprintf(stderr, "   config: %s\n", http_body(diag));
+  }
   /* (A 401 may happen: a 1 s token can expire while its API call is on the way under valgrind;
    * the call then renews and retries, and the count above still holds.) */
 }
