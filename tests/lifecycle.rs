@@ -15,12 +15,14 @@ fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as i64
 }
 
-/// `threads` callers hammer `get_token` (and every 50th call `request`) for `run`; every token
-/// they receive must be unexpired. Returns the number of calls made.
-fn hammer(auths: &[Auth], threads: usize, run: Duration) -> usize {
+/// `threads` callers hammer `get_token` (and every 50th call `request`) until each has seen a token
+/// of an hour or more (the last lifetime of the mock's `expires_in_schedule`), then 50 calls more;
+/// every token they receive must not have expired before they asked. Returns the number of calls
+/// made. The lifetimes come from the mock, so the count of token requests does not depend on the
+/// scheduler (issue 13).
+fn hammer(auths: &[Auth], threads: usize) -> usize {
     let calls = Arc::new(AtomicUsize::new(0));
     let barrier = Arc::new(Barrier::new(threads));
-    let deadline = Instant::now() + run;
     std::thread::scope(|s| {
         for i in 0..threads {
             let auth = auths[i % auths.len()].clone();
@@ -28,10 +30,14 @@ fn hammer(auths: &[Auth], threads: usize, run: Duration) -> usize {
             let barrier = barrier.clone();
             s.spawn(move || {
                 barrier.wait();
-                let mut n = 0;
-                while Instant::now() < deadline {
+                let (mut n, mut after) = (0, 0);
+                while after < 50 {
+                    let asked = now_ms();
                     let tok = auth.get_token().unwrap_or_else(|e| panic!("get_token: {e}"));
-                    assert!(tok.expires_at_ms() > now_ms(), "a caller received an expired token");
+                    assert!(tok.expires_at_ms() > asked, "a caller received a token that had expired before it asked");
+                    if tok.expires_in() >= 3600 {
+                        after += 1;
+                    }
                     if n % 50 == 0 {
                         assert_eq!(auth.request("GET", "/v1/x", None, None).unwrap().status(), 200);
                     }
@@ -48,10 +54,10 @@ fn hammer(auths: &[Auth], threads: usize, run: Duration) -> usize {
 #[test]
 fn sixty_four_threads_one_token_request_per_lifetime() {
     let mock = MockServer::start().unwrap();
-    // A 3 s token renewed 1 s ahead: requests at 0 s, 2 s and 4 s during a 5 s run.
-    mock.configure(json!({"expires_in": 3})).unwrap();
+    // Two 2 s tokens renewed 1 s ahead, then one of an hour: three token requests.
+    mock.configure(json!({"expires_in_schedule": [2, 2, 3600]})).unwrap();
     let auth = password_client(&mock, &[("refresh_leeway_s", "1")]);
-    let calls = hammer(&[auth], 64, Duration::from_millis(5000));
+    let calls = hammer(&[auth], 64);
     let s = mock.stats();
     assert_eq!(s.token_requests, 3, "{calls} calls made {s:?}");
     assert_eq!((s.grants.password, s.grants.refresh_token), (1, 2));
@@ -60,13 +66,13 @@ fn sixty_four_threads_one_token_request_per_lifetime() {
 #[test]
 fn clients_sharing_a_cache_file_make_one_request_per_lifetime() {
     let mock = MockServer::start().unwrap();
-    mock.configure(json!({"expires_in": 3})).unwrap();
+    mock.configure(json!({"expires_in_schedule": [2, 3600]})).unwrap();
     let dir = temp_dir("shared");
     let cache = dir.join("token.json");
     let auths: Vec<Auth> =
         (0..16).map(|_| password_client(&mock, &[("refresh_leeway_s", "1"), ("token_cache", cache.to_str().unwrap())])).collect();
-    // two lifetimes: requests at 0 s and 2 s during a 3.5 s run, whoever makes them
-    hammer(&auths, 16, Duration::from_millis(3500));
+    // two lifetimes from the mock: two requests, whoever makes them
+    hammer(&auths, 16);
     let s = mock.stats();
     assert_eq!(s.token_requests, 2, "{s:?}");
     use std::os::unix::fs::PermissionsExt;
@@ -77,24 +83,29 @@ fn clients_sharing_a_cache_file_make_one_request_per_lifetime() {
 #[test]
 fn rotation_across_clients_never_surfaces_invalid_grant() {
     let mock = MockServer::start().unwrap();
-    mock.configure(json!({"expires_in": 2, "rotate_refresh_token": true})).unwrap();
+    mock.configure(json!({"expires_in_schedule": [2, 2, 2, 3600], "rotate_refresh_token": true})).unwrap();
     let dir = temp_dir("rotate");
     let cache = dir.join("token.json");
     let auths: Vec<Auth> =
         (0..8).map(|_| password_client(&mock, &[("refresh_leeway_s", "1"), ("token_cache", cache.to_str().unwrap())])).collect();
-    hammer(&auths, 8, Duration::from_millis(4500)); // panics on any error, invalid_grant included
+    hammer(&auths, 8); // panics on any error, invalid_grant included
     let s = mock.stats();
     assert_eq!(s.grants.password, 1, "only the first token is a grant; every renewal is a refresh: {s:?}");
+    assert_eq!((s.token_requests, s.grants.refresh_token), (4, 3), "{s:?}");
     let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
 fn early_renewal_failure_keeps_serving_the_valid_token() {
     let mock = MockServer::start().unwrap();
-    mock.configure(json!({"expires_in": 4})).unwrap();
-    let auth = password_client(&mock, &[("refresh_leeway_s", "2"), ("max_retries", "0")]);
-    let first = auth.get_token().unwrap();
-    std::thread::sleep(Duration::from_millis(2200)); // inside the renew window, still valid
+    let auth = password_client(&mock, &[("refresh_leeway_s", "300"), ("max_retries", "0")]);
+    // The mock's token (100 h) as if received 100 s before its expiry: inside the renew window and
+    // valid, without a sleep that a loaded machine could stretch past the expiry.
+    let fresh = auth.get_token().unwrap();
+    let mut aged: serde_json::Value = serde_json::from_str(&fresh.to_json()).unwrap();
+    aged["received_at_ms"] = json!(fresh.received_at_ms() - (fresh.expires_in() - 100) * 1000);
+    let first = tpauth::Token::from_json(&aged.to_string()).unwrap();
+    auth.set_token(&first).unwrap();
     mock.fault(Fault::new(FaultKind::Html500).count(1));
     let served = auth.get_token().unwrap();
     assert_eq!(served.access_token(), first.access_token());

@@ -108,3 +108,41 @@ fn a_slow_log_sink_does_not_stall_callers_of_a_valid_token() {
     assert_ne!(renewed.access_token(), due.access_token());
     assert_eq!(mock.stats().token_requests, 2);
 }
+
+#[test]
+fn a_slow_log_sink_during_an_invalidation_does_not_hold_the_current_token() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mock = MockServer::start().unwrap();
+    let auth = password_client(&mock, &[]);
+    let refused = auth.get_token().unwrap();
+    let other = password_client(&mock, &[]).get_token().unwrap(); // a valid token of the same user
+                                                                  // The sink blocks the invalidating caller on its message until the other caller is done (or
+                                                                  // 30 s pass, when the other caller was stuck behind the current-token lock).
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let done_rx = Mutex::new(done_rx);
+    let released = Arc::new(Mutex::new(None::<bool>));
+    let flag = released.clone();
+    tpauth::log::set_logger(Some(Box::new(move |_, msg| {
+        if msg.contains("invalidated") {
+            let mut r = flag.lock().unwrap();
+            *r = Some(done_rx.lock().unwrap().recv_timeout(Duration::from_secs(30)).is_ok());
+        }
+    })));
+    let invalidator = {
+        let (auth, refused) = (auth.clone(), refused.clone());
+        std::thread::spawn(move || auth.invalidate_token(refused.access_token()).unwrap())
+    };
+    let hang_guard = std::time::Instant::now();
+    while released.try_lock().is_ok_and(|r| r.is_none()) {
+        assert!(hang_guard.elapsed() < Duration::from_secs(60), "the invalidation never logged");
+        std::thread::yield_now();
+    }
+    // The sink now holds the invalidating caller: setting and reading the token must not wait.
+    auth.set_token(&other).unwrap();
+    let served = auth.get_token().unwrap();
+    let _ = done_tx.send(());
+    invalidator.join().unwrap();
+    tpauth::log::set_logger(None);
+    assert_eq!(served.access_token(), other.access_token());
+    assert_eq!(*released.lock().unwrap(), Some(true), "set_token and get_token finished while the sink still held the invalidating caller");
+}

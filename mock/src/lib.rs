@@ -590,8 +590,9 @@ fn handle(shared: &Shared, req: &http::Request, counted: &mut Option<u64>) -> Re
         return shared.lock().control(req);
     }
     let route = app::route(&req.path);
-    let fault = {
+    let (fault, generation) = {
         let mut st = shared.lock();
+        let generation = st.generation;
         st.stats.requests += 1;
         if *counted != Some(st.generation) {
             *counted = Some(st.generation);
@@ -618,7 +619,7 @@ fn handle(shared: &Shared, req: &http::Request, counted: &mut Option<u64>) -> Re
             }
             Route::Authenticate => {}
         }
-        match st.take_fault(route) {
+        let fault = match st.take_fault(route) {
             Some(f) if f.kind == FaultKind::Slow => {
                 drop(st);
                 thread::sleep(Duration::from_millis(f.delay_ms));
@@ -626,12 +627,18 @@ fn handle(shared: &Shared, req: &http::Request, counted: &mut Option<u64>) -> Re
             }
             Some(f) => Some(app::fault_response(&f, route, &mut st, req)),
             None => None,
-        }
+        };
+        (fault, generation)
     };
     if let Some(resp) = fault {
         return resp;
     }
     let mut st = shared.lock();
+    if st.generation != generation {
+        // A `slow` request from before a reset must not issue a token into the next test's state
+        // (it would use up that test's expires_in_schedule unseen by its counters).
+        return app::oauth_error(503, "temporarily_unavailable", "the mock was reset while this request waited");
+    }
     match route {
         Route::AccessToken | Route::Refresh | Route::Revoke => st.token_endpoint(route, req),
         Route::Authenticate => st.authenticate(req),
