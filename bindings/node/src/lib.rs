@@ -72,7 +72,7 @@ fn quick<T>(env: Env, what: &str, f: impl FnOnce() -> tpauth::Result<T>) -> napi
 #[napi(js_name = "__registerErrorFactory")]
 pub fn register_error_factory(env: Env, factory: JsFunction) -> napi::Result<()> {
     let r = env.create_reference(factory)?;
-    env.set_instance_data(ErrorFactory(r), (), |ctx| {
+    env.set_instance_data(ErrorFactory(r), (), |mut ctx| {
         let _ = ctx.value.0.unref(ctx.env);
     })?;
     Ok(())
@@ -91,9 +91,16 @@ fn to_js<T: ToNapiValue>(env: Env, value: T) -> napi::Result<JsUnknown> {
 
 /// `Promise.resolve(value)`: an answer known now, without a trip through the thread pool.
 fn resolved(env: Env, value: JsUnknown) -> napi::Result<JsObject> {
-    let promise: JsObject = env.get_global()?.get_named_property("Promise")?;
+    let promise = env.get_global()?.get_named_property::<JsUnknown>("Promise")?.coerce_to_object()?;
     let resolve: JsFunction = promise.get_named_property("resolve")?;
     resolve.call(Some(&promise), &[value])?.coerce_to_object()
+}
+
+/// `Promise.reject(err)`: a failure known now, reported the way every other failure of the call is.
+fn rejected(env: Env, err: napi::Error) -> napi::Result<JsObject> {
+    let promise = env.get_global()?.get_named_property::<JsUnknown>("Promise")?.coerce_to_object()?;
+    let reject: JsFunction = promise.get_named_property("reject")?;
+    reject.call(Some(&promise), &[to_js(env, err)?])?.coerce_to_object()
 }
 
 type Work<T> = Box<dyn FnOnce() -> tpauth::Result<T> + Send>;
@@ -228,7 +235,11 @@ pub struct Auth {
 }
 
 /// The token, or (on the pool) the core's managed token.
-fn token_task(auth: &tpauth::Auth, what: &'static str, f: impl FnOnce(tpauth::Auth) -> tpauth::Result<tpauth::Token> + Send + 'static) -> TokenTask {
+fn token_task(
+    auth: &tpauth::Auth,
+    what: &'static str,
+    f: impl FnOnce(tpauth::Auth) -> tpauth::Result<tpauth::Token> + Send + 'static,
+) -> TokenTask {
     let a = auth.clone();
     TokenTask::new(what, move || f(a))
 }
@@ -366,7 +377,13 @@ impl Auth {
     /// `{authorizeUrl}?client_id=KEY&redirect_uri=…&response_type=…&state=…`; `responseType` is
     /// `"code"` (the default) or `"token"`.
     #[napi]
-    pub fn authorize_url(&self, env: Env, redirect_uri: String, response_type: Option<String>, state: Option<String>) -> napi::Result<String> {
+    pub fn authorize_url(
+        &self,
+        env: Env,
+        redirect_uri: String,
+        response_type: Option<String>,
+        state: Option<String>,
+    ) -> napi::Result<String> {
         quick(env, "authorizeUrl", || {
             let rt = tpauth::ResponseType::parse(response_type.as_deref().unwrap_or("code"))?;
             self.inner.authorize_url(&redirect_uri, rt, state.as_deref())
@@ -376,14 +393,49 @@ impl Auth {
     /// An API call with the managed token (renewed and retried once on 401). A path is joined to
     /// `apiBaseUrl`; `body` is a string (sent as UTF-8) or a Buffer. Any HTTP answer resolves
     /// (a 404 too); errors are for what prevented an answer.
-    #[napi(ts_args_type = "method: string, urlOrPath: string, options?: import('./index').RequestOptions")]
-    pub fn request(
-        &self,
-        env: Env,
-        method: String,
-        url_or_path: String,
-        options: Option<JsObject>,
-    ) -> napi::Result<napi::bindgen_prelude::AsyncTask<ResponseTask>> {
+    #[napi(
+        ts_args_type = "method: string, urlOrPath: string, options?: import('./index').RequestOptions",
+        ts_return_type = "Promise<ApiResponse>"
+    )]
+    pub fn request(&self, env: Env, method: String, url_or_path: String, options: Option<JsObject>) -> napi::Result<JsObject> {
+        match Auth::request_body(options)? {
+            Ok((body, content_type)) => {
+                let a = self.inner.clone();
+                let task = ResponseTask::new("request", move || a.request(&method, &url_or_path, body.as_deref(), content_type.as_deref()));
+                Ok(env.spawn(task)?.promise_object())
+            }
+            Err(e) => rejected(env, js_error(env, &e)),
+        }
+    }
+
+    /// For `auth.fetch`: the headers a call to `url` (absolute) carries, as `[name, value]`
+    /// pairs, or a rejection when the core's host rule refuses `url` (a host that may not see the
+    /// token: add it to option `tokenHosts` if it should). Answered at once while the token is
+    /// fresh.
+    #[napi(js_name = "__fetchHeaders", ts_return_type = "Promise<Array<[string, string]>>")]
+    pub fn fetch_headers(&self, env: Env, url: String) -> napi::Result<JsObject> {
+        if let Err(e) = catch_unwind(AssertUnwindSafe(|| self.inner.check_token_url(&url))).unwrap_or_else(|_| Err(panicked("fetch"))) {
+            // A refusal is a rejection (as every other failure of fetch), not a synchronous throw.
+            return rejected(env, js_error(env, &e));
+        }
+        if let Some(t) = self.inner.current_token_if_fresh() {
+            return resolved(env, to_js(env, api_headers(&self.inner, &t))?);
+        }
+        let a = self.inner.clone();
+        Ok(env
+            .spawn(HeadersTask::new("fetch", move || {
+                let t = a.get_token()?;
+                Ok(api_headers(&a, &t))
+            }))?
+            .promise_object())
+    }
+}
+
+type Body = (Option<Vec<u8>>, Option<String>);
+
+impl Auth {
+    /// `request`'s options: the body bytes and the content type, or the error to reject with.
+    fn request_body(options: Option<JsObject>) -> napi::Result<Result<Body, tpauth::Error>> {
         let mut body: Option<Vec<u8>> = None;
         let mut content_type: Option<String> = None;
         if let Some(o) = options {
@@ -400,48 +452,20 @@ impl Auth {
                     // SAFETY: checked to be a typed array just above.
                     let arr = unsafe { b.cast::<napi::JsTypedArray>() }.into_value()?;
                     if arr.typedarray_type != napi::TypedArrayType::Uint8 {
-                        return Err(js_error(env, &invalid("request: options.body must be a string, a Buffer or a Uint8Array")));
+                        return Ok(Err(invalid("request: options.body must be a string, a Buffer or a Uint8Array")));
                     }
                     let bytes: &[u8] = arr.as_ref();
                     Some(bytes.to_vec())
                 }
-                _ => return Err(js_error(env, &invalid("request: options.body must be a string, a Buffer or a Uint8Array"))),
+                _ => return Ok(Err(invalid("request: options.body must be a string, a Buffer or a Uint8Array"))),
             };
             let ct: JsUnknown = o.get_named_property("contentType")?;
             content_type = match option_value("contentType", ct)? {
                 Ok(v) => v,
-                Err(e) => return Err(js_error(env, &e)),
+                Err(e) => return Ok(Err(e)),
             };
         }
-        let a = self.inner.clone();
-        Ok(napi::bindgen_prelude::AsyncTask::new(ResponseTask::new("request", move || {
-            a.request(&method, &url_or_path, body.as_deref(), content_type.as_deref())
-        })))
-    }
-
-    /// For `auth.fetch`: the headers a call to `url` (absolute) carries, as `[name, value]`
-    /// pairs, or a rejection when the core's host rule refuses `url` (a host that may not see the
-    /// token: add it to option `tokenHosts` if it should). Answered at once while the token is
-    /// fresh.
-    #[napi(js_name = "__fetchHeaders", ts_return_type = "Promise<Array<[string, string]>>")]
-    pub fn fetch_headers(&self, env: Env, url: String) -> napi::Result<JsObject> {
-        if let Err(e) = catch_unwind(AssertUnwindSafe(|| self.inner.check_token_url(&url))).unwrap_or_else(|_| Err(panicked("fetch"))) {
-            // A refusal is a rejection (as every other failure of fetch), not a synchronous throw.
-            let err = js_error(env, &e);
-            let promise: JsObject = env.get_global()?.get_named_property("Promise")?;
-            let reject: JsFunction = promise.get_named_property("reject")?;
-            return reject.call(Some(&promise), &[to_js(env, err)?])?.coerce_to_object();
-        }
-        if let Some(t) = self.inner.current_token_if_fresh() {
-            return resolved(env, to_js(env, api_headers(&self.inner, &t))?);
-        }
-        let a = self.inner.clone();
-        Ok(env
-            .spawn(HeadersTask::new("fetch", move || {
-                let t = a.get_token()?;
-                Ok(api_headers(&a, &t))
-            }))?
-            .promise_object())
+        Ok(Ok((body, content_type)))
     }
 }
 
@@ -515,7 +539,13 @@ impl Token {
     pub fn is_expired(&self, leeway_seconds: Option<f64>) -> bool {
         let l = leeway_seconds.unwrap_or(0.0);
         #[allow(clippy::cast_possible_truncation)]
-        let l = if l.is_finite() { l.ceil().clamp(-1e15, 1e15) as i64 } else if l > 0.0 { i64::MAX / 2000 } else { i64::MIN / 2000 };
+        let l = if l.is_finite() {
+            l.ceil().clamp(-1e15, 1e15) as i64
+        } else if l > 0.0 {
+            i64::MAX / 2000
+        } else {
+            i64::MIN / 2000
+        };
         self.inner.is_expired(l)
     }
 
@@ -559,11 +589,12 @@ impl ApiResponse {
     pub fn headers(&self) -> std::collections::HashMap<String, String> {
         let mut out: std::collections::HashMap<String, String> = std::collections::HashMap::new();
         for (k, v) in self.inner.headers() {
-            out.entry(k.to_ascii_lowercase()).and_modify(|e| {
-                e.push_str(", ");
-                e.push_str(v);
-            })
-            .or_insert_with(|| v.to_owned());
+            out.entry(k.to_ascii_lowercase())
+                .and_modify(|e| {
+                    e.push_str(", ");
+                    e.push_str(v);
+                })
+                .or_insert_with(|| v.to_owned());
         }
         out
     }
