@@ -2,8 +2,9 @@
 # The benchmarks (`make bench`): tpauth next to the official Python client `trustpilot` 10.0.1,
 # requests-oauthlib and curl, and (bench/node) the official Node client `trustpilot` 4.0.1, in one
 # run, against the mock and a minimal fixed-response token server (bench/proof/). Prints a table of
-# figures and ratios and writes bench/results/latest.json, latest.md and latest.png (node.md/json). Not a test and not part of the test command: numbers on a shared
-# machine vary; compare the ratios within one run. Takes a few minutes.
+# figures and ratios and writes bench/results/latest.json, latest.md and latest.png (and node.md,
+# node.json). Not a test and not part of the test command: numbers on a shared machine vary;
+# compare the ratios within one run. Takes a few minutes.
 # Usage: bench/run.sh [--quick] [--all]   (--all: also the older per-language benchmarks below)
 set -euo pipefail
 cd "$(dirname "$0")/.."
