@@ -9,9 +9,10 @@
 
 #![deny(clippy::all)]
 
-use napi::bindgen_prelude::{ClassInstance, Either, ToNapiValue};
+use napi::bindgen_prelude::{ClassInstance, Either, ObjectFinalize, ToNapiValue};
 use napi::{Env, JsBuffer, JsFunction, JsObject, JsUnknown, NapiValue, Ref, Task, ValueType};
 use napi_derive::napi;
+use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 // ---- errors ----------------------------------------------------------------------------------
@@ -229,9 +230,21 @@ fn apply(cfg: &mut tpauth::Config, options: &[(String, String)]) -> tpauth::Resu
 /// A Trustpilot client: every grant, the managed token and API calls. Share one per process:
 /// concurrent calls make one token request between them (and, with `tokenCache`, between every
 /// process of the host).
-#[napi]
+#[napi(custom_finalize)]
 pub struct Auth {
     inner: tpauth::Auth,
+    /// The resolved Promise last answered for a fresh token, and that token: while the core's
+    /// current token is the same one, `getToken()` answers this Promise again (no allocation).
+    fresh: RefCell<Option<(tpauth::Token, Ref<()>)>>,
+}
+
+impl ObjectFinalize for Auth {
+    fn finalize(self, env: Env) -> napi::Result<()> {
+        if let Some((_, mut r)) = self.fresh.into_inner() {
+            r.unref(env)?;
+        }
+        Ok(())
+    }
 }
 
 /// The token, or (on the pool) the core's managed token.
@@ -272,7 +285,7 @@ impl Auth {
             apply(&mut cfg, &opts)?;
             tpauth::Auth::new(&cfg)
         })?;
-        Ok(Auth { inner })
+        Ok(Auth { inner, fresh: RefCell::new(None) })
     }
 
     /// A client configured from the `TRUSTPILOT_*` environment variables (as the core reads them);
@@ -290,7 +303,7 @@ impl Auth {
             apply(&mut cfg, &opts)?;
             tpauth::Auth::new(&cfg)
         })?;
-        Ok(Auth { inner })
+        Ok(Auth { inner, fresh: RefCell::new(None) })
     }
 
     /// The API key (public: it is the OAuth `client_id`), sent as the `apikey` header.
@@ -349,7 +362,17 @@ impl Auth {
     #[napi(ts_return_type = "Promise<Token>")]
     pub fn get_token(&self, env: Env) -> napi::Result<JsObject> {
         if let Some(t) = self.inner.current_token_if_fresh() {
-            return resolved(env, to_js(env, Token { inner: t })?);
+            if let Some((known, promise)) = &*self.fresh.borrow() {
+                if known.same_as(&t) {
+                    return env.get_reference_value(promise);
+                }
+            }
+            let promise = resolved(env, to_js(env, Token { inner: t.clone() })?)?;
+            let r = env.create_reference(&promise)?;
+            if let Some((_, mut old)) = self.fresh.replace(Some((t, r))) {
+                old.unref(env)?;
+            }
+            return Ok(promise);
         }
         Ok(env.spawn(token_task(&self.inner, "getToken", |a| a.get_token()))?.promise_object())
     }
