@@ -208,8 +208,10 @@ tp_status tp_config_from_env(tp_config **out, tp_error **err);
  * authorize_url, username, password, grant, business_user_id, refresh_endpoint, client_auth,
  * timeout_ms, connect_timeout_ms, refresh_leeway_s, max_retries, max_retry_wait_ms,
  * token_cache, ca_file, proxy, user_agent, allow_insecure_http, and the additions
- * max_response_bytes, cache_lock_ttl_ms, cache_timeout_ms, allow_loopback_redirect_uri. An empty
- * value unsets an optional string option.
+ * max_response_bytes, cache_lock_ttl_ms, cache_timeout_ms, allow_loopback_redirect_uri,
+ * token_hosts (comma-separated "host" or "host:port" entries that may receive the token besides
+ * the api_base_url host and Trustpilot's API hosts; see tp_check_token_url). An empty value
+ * unsets an optional string option.
  *
  * Errors: TP_ERR_INVALID_ARGUMENT when cfg, key or value is NULL or not UTF-8, the key is
  * unknown, or the value is invalid for the key (the message names the option; it never
@@ -358,10 +360,34 @@ tp_status tp_set_token(tp_auth *auth,
                        tp_error **err);
 
 /**
+ * Whether the token may be sent to url: the rule tp_request applies, for HTTP adapters that
+ * attach the token themselves (the Go Transport, the Python requests/httpx auth). TP_OK for a
+ * path ("/v1/...", joined to api_base_url) and for an absolute URL whose scheme is allowed
+ * (https; http only to a loopback host with allow_insecure_http=true) and whose host and port
+ * are on the allow-list:
+ *   - the api_base_url host and port;
+ *   - Trustpilot's API hosts on https port 443: api.trustpilot.com and
+ *     invitations-api.trustpilot.com;
+ *   - the entries of the token_hosts option ("host" for the scheme's default port, or
+ *     "host:port", comma-separated).
+ *
+ * Hosts are compared whole (no "same site" or suffix rule) and URLs that two parsers could read
+ * differently (a backslash, an IP written in hex) are refused. No request is sent.
+ *
+ * Errors: TP_ERR_INVALID_ARGUMENT when auth or url is NULL or not UTF-8, or the host may not
+ * receive the token (the message names the host and the token_hosts option). Thread-safe.
+ * Addition to API.md.
+ */
+tp_status tp_check_token_url(const tp_auth *auth,
+                             const char *url,
+                             tp_error **err);
+
+/**
  * An API call with the managed token: sends Authorization: Bearer TOKEN, apikey: KEY and, when
  * the business_user_id option is set, x-business-user-id. url_or_path is a path joined to
  * api_base_url ("/v1/private/...") or an absolute URL. body and content_type may be NULL
- * (none). On a 401 the token is invalidated, renewed and the call retried once.
+ * (none). On a 401 the token is invalidated, renewed and the call retried once. An absolute URL
+ * must pass tp_check_token_url (else TP_ERR_INVALID_ARGUMENT, nothing sent).
  *
  * Any HTTP answer, 4xx and 5xx included, is a success: *out receives a response the caller
  * frees with tp_response_free (check tp_response_status). Errors: TP_ERR_INVALID_ARGUMENT,

@@ -6,20 +6,21 @@
 //! caller's result or error. With a token cache, the renewal happens under the cache's lock after
 //! re-reading it, so that processes sharing the cache make one token request between them.
 
+use crate::answer::{response_error, Secrets};
 use crate::cache::{self, TokenCache};
 use crate::config::{ClientAuth, Config, Grant, RefreshEndpoint};
 use crate::error::{Error, Result, Status};
 use crate::form::{encode_pairs, form_urlencode};
 use crate::http::{redact_url, Http, HttpResponse};
 use crate::log::log_event;
-use crate::redirect::{build_authorize_url, check_redirect_uri, scheme_host, ResponseType};
+use crate::redirect::{build_authorize_url, check_redirect_uri, ResponseType};
 use crate::response::Response;
 use crate::secret::Secret;
 use crate::token::{now_ms, Token};
 use base64::Engine as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
 const TOKEN_PATH: &str = "/v1/oauth/oauth-business-users-for-applications/accesstoken";
@@ -51,6 +52,8 @@ struct Inner {
     cooldown_until: Mutex<Option<Instant>>,
     cache: Option<Box<dyn TokenCache>>,
     cache_key: String,
+    /// The hosts that may receive the token (`check_token_url`).
+    token_hosts: crate::url::TokenHosts,
 }
 
 #[derive(Default)]
@@ -99,85 +102,12 @@ fn non_empty(name: &str, value: &str) -> Result<()> {
     }
 }
 
-/// `Retry-After`: delta-seconds or an HTTP date.
-fn parse_retry_after(value: &str) -> Option<Duration> {
-    let v = value.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = httpdate::parse_http_date(v).ok()?;
-    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
-}
-
-/// A short, printable excerpt of a server-provided text (an `error_description`).
-fn excerpt(s: &str) -> String {
-    let clean: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).take(200).collect();
-    clean.trim().to_owned()
-}
-
-/// Whether `host` may receive the token of an API at `base`: the same host, or (for DNS names) a
-/// host of the same registrable domain, judged by the last two labels.
-fn same_site(host: &str, base: &str) -> bool {
-    if host.eq_ignore_ascii_case(base) {
-        return true;
-    }
-    let is_name = |h: &str| h.parse::<std::net::IpAddr>().is_err() && !h.starts_with('[') && h.contains('.');
-    if !is_name(host) || !is_name(base) {
-        return false;
-    }
-    let site = |h: &str| h.rsplit('.').take(2).collect::<Vec<_>>().join(".").to_ascii_lowercase();
-    site(host) == site(base)
-}
-
-/// `text` with every occurrence of the request's secrets replaced: a server that echoes what it
-/// was sent must not put a password or token into an error message.
-fn scrub(text: &str, secrets: &[&str]) -> String {
-    let mut out = text.to_owned();
-    for s in secrets.iter().filter(|s| s.len() >= 3) {
-        out = out.replace(*s, "[redacted]");
-    }
-    out
-}
-
-/// The typed error of a non-2xx answer from the token endpoints; `secrets` are the request's
-/// secret values, scrubbed from anything the server wrote.
-fn response_error(what: &str, resp: &HttpResponse, secrets: &[&str]) -> Error {
-    let json: Option<serde_json::Value> = serde_json::from_slice(&resp.body).ok();
-    let field = |k: &str| {
-        json.as_ref().and_then(|j| j.get(k)).and_then(|v| v.as_str()).map(|v| excerpt(&scrub(v, secrets))).filter(|s| !s.is_empty())
-    };
-    let code = field("error");
-    let desc = field("error_description");
-    let status = match (resp.status, code.as_deref()) {
-        (_, Some("invalid_grant")) => Status::InvalidGrant,
-        (401, _) | (_, Some("invalid_client")) => Status::Unauthorized,
-        (429, _) => Status::RateLimited,
-        _ => Status::Http,
-    };
-    let mut msg = format!("{what}: the server answered HTTP {}", resp.status);
-    if let Some(c) = &code {
-        msg.push_str(&format!(" {c}"));
-    }
-    if let Some(d) = &desc {
-        msg.push_str(&format!(" ({d})"));
-    }
-    msg.push_str(match status {
-        Status::InvalidGrant => ": the credentials, code or refresh token were refused",
-        Status::Unauthorized => ": check the API key and secret",
-        Status::RateLimited => ": too many token requests; wait before asking again",
-        _ => "",
-    });
-    // 429 and 503 may say when to come back (RFC 9110 §10.2.3).
-    let retry_after = if matches!(resp.status, 429 | 503) { resp.header("retry-after").and_then(parse_retry_after) } else { None };
-    Error::new(status, msg).with_http_status(resp.status).with_oauth_code(code).with_retry_after(retry_after)
-}
-
 impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let cur = self.inner.current();
         f.debug_struct("Auth")
             .field("api_key", &self.inner.cfg.api_key)
-            .field("api_base_url", &self.inner.cfg.api_base_url)
+            .field("api_base_url", &redact_url(&self.inner.cfg.api_base_url))
             .field("grant", &self.inner.cfg.effective_grant())
             .field("token", &cur.token.as_ref().map(|_| if cur.usable { "[redacted]" } else { "[invalidated]" }))
             .field("token_cache", &self.inner.cache.as_ref().map(|c| c.describe()))
@@ -214,6 +144,7 @@ impl Auth {
                 cooldown_until: Mutex::new(None),
                 cache,
                 cache_key,
+                token_hosts: crate::url::TokenHosts::new(&cfg.api_base_url, &cfg.token_hosts),
             }),
         })
     }
@@ -339,6 +270,19 @@ impl Auth {
 
     // ---- API calls -------------------------------------------------------------------------
 
+    /// Whether the token may be sent to `url`: `Ok` for a path (joined to `api_base_url`) and for
+    /// an absolute URL whose scheme is allowed (https; http only to a loopback host with
+    /// `allow_insecure_http=true`) and whose host and port are on the allow-list: the
+    /// `api_base_url` host and port, Trustpilot's API hosts on https port 443
+    /// ([`crate::TRUSTPILOT_API_HOSTS`]: `api.trustpilot.com`, `invitations-api.trustpilot.com`),
+    /// and the entries of the `token_hosts` option (`host` for the scheme's default port, or
+    /// `host:port`). Otherwise `InvalidArgument` naming the host and the `token_hosts` option.
+    /// [`Auth::request`] applies the same rule; HTTP adapters in the bindings call this before
+    /// attaching the token.
+    pub fn check_token_url(&self, url: &str) -> Result<()> {
+        self.inner.join(url).map(drop)
+    }
+
     /// An API call with the managed token: `Authorization: Bearer`, `apikey` and (when set)
     /// `x-business-user-id`. A path is joined to `api_base_url`. On 401 the token is invalidated,
     /// renewed and the call retried once. Any HTTP answer is returned as a [`Response`] (a second
@@ -412,6 +356,12 @@ impl Inner {
         Ok(())
     }
 
+    /// The longest cooldown a 429 imposes on later token requests: `max_retry_wait_ms`, but at
+    /// least one second (so that `max_retry_wait_ms=0` does not turn a 429 into a stampede).
+    fn max_cooldown(&self) -> Duration {
+        Duration::from_millis(self.cfg.max_retry_wait_ms.max(1000))
+    }
+
     fn backoff(&self, attempt: u32) -> Duration {
         let cap = Duration::from_millis(self.cfg.max_retry_wait_ms);
         let base = BACKOFF_BASE.saturating_mul(1u32 << attempt.min(16)).min(cap);
@@ -426,8 +376,16 @@ impl Inner {
     /// to `max_retries` times, honouring Retry-After (capped by `max_retry_wait_ms`). Never retries
     /// after 400/401 or a timeout (a call must not outlive its timeout several times over).
     fn post_form<'a>(&'a self, what: &str, url: &str, pairs: Vec<(&'a str, &'a str)>, retry: bool) -> Result<HttpResponse> {
-        let mut secrets: Vec<&str> = pairs.iter().filter(|(k, _)| *k != "grant_type").map(|(_, v)| *v).collect();
-        secrets.push(self.cfg.api_secret.expose());
+        // What a server may echo back: every value but the grant type and the user name, the API
+        // secret, and both Basic values (src/answer.rs withholds server text containing any).
+        let mut secrets = Secrets::default();
+        for (k, v) in &pairs {
+            if !matches!(*k, "grant_type" | "username" | "redirect_uri") {
+                secrets.add(v);
+            }
+        }
+        secrets.add(self.cfg.api_secret.expose());
+        secrets.add_basic(&self.cfg.api_key, self.cfg.api_secret.expose());
         let (auth_header, body) = self.client_auth(pairs);
         let mut headers: Vec<(&str, &str)> = vec![("content-type", "application/x-www-form-urlencoded")];
         if let Some(h) = &auth_header {
@@ -451,8 +409,11 @@ impl Inner {
                     let e = response_error(what, &resp, &secrets);
                     let ra = e.retry_after();
                     if resp.status == 429 {
-                        let wait = ra.unwrap_or_else(|| self.backoff(attempt));
-                        *lock(&self.cooldown_until) = Some(Instant::now() + wait);
+                        // The cooldown is capped (see max_cooldown): a server's Retry-After of
+                        // years must not lock out every grant until the process restarts.
+                        let wait = ra.unwrap_or_else(|| self.backoff(attempt)).min(self.max_cooldown());
+                        let now = Instant::now();
+                        *lock(&self.cooldown_until) = Some(now.checked_add(wait).unwrap_or(now));
                     }
                     (e, ra)
                 }
@@ -518,6 +479,12 @@ impl Inner {
         Ok(())
     }
 
+    /// An absolute URL may receive the token (see [`Auth::check_token_url`]).
+    fn check_url(&self, url: &str) -> Result<()> {
+        crate::http::check_url(url, self.cfg.allow_insecure_http).map_err(|e| e.context("url_or_path"))?;
+        self.token_hosts.check(url)
+    }
+
     fn join(&self, url_or_path: &str) -> Result<String> {
         if url_or_path.is_empty() {
             return Err(Error::invalid_argument("url_or_path is empty"));
@@ -533,15 +500,9 @@ impl Inner {
         if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
             return Err(Error::invalid_argument(format!("url_or_path: {scheme}:// is not http(s); give a path or an https URL")));
         }
-        // The token and API key go only to the API's host and its sibling hosts (api.trustpilot.com
-        // → invitations-api.trustpilot.com), never to a URL that happens to reach this call.
-        let host = scheme_host(url_or_path).map(|(_, h)| h).unwrap_or_default();
-        let base = scheme_host(&self.cfg.api_base_url).map(|(_, h)| h).unwrap_or_default();
-        if !same_site(&host, &base) {
-            return Err(Error::invalid_argument(format!(
-                "url_or_path: refusing to send the token to {host:?}: only {base:?} and hosts of its domain receive it; give a path"
-            )));
-        }
+        // The token and API key go only to the hosts of the allow-list, never to a URL that
+        // happens to reach this call.
+        self.check_url(url_or_path)?;
         Ok(url_or_path.to_owned())
     }
 
@@ -749,47 +710,5 @@ impl Inner {
                 })
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn token_goes_only_to_the_api_site() {
-        assert!(same_site("api.trustpilot.com", "api.trustpilot.com"));
-        assert!(same_site("invitations-api.trustpilot.com", "api.trustpilot.com"));
-        assert!(!same_site("trustpilot.com.evil.example", "api.trustpilot.com"));
-        assert!(!same_site("127.0.0.2", "127.0.0.1"));
-        assert!(same_site("127.0.0.1", "127.0.0.1"));
-    }
-
-    #[test]
-    fn retry_after_forms() {
-        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
-        let future = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
-        let d = parse_retry_after(&future).unwrap();
-        assert!(d > Duration::from_secs(25) && d <= Duration::from_secs(30));
-        assert_eq!(parse_retry_after("soon"), None);
-    }
-
-    #[test]
-    fn error_classification() {
-        let r = |status: u16, body: &str| HttpResponse {
-            status,
-            headers: vec![("Retry-After".into(), "2".into())],
-            body: body.as_bytes().to_vec(),
-        };
-        assert_eq!(response_error("x", &r(400, r#"{"error":"invalid_grant"}"#), &[]).status(), Status::InvalidGrant);
-        assert_eq!(response_error("x", &r(400, r#"{"error":"invalid_client"}"#), &[]).status(), Status::Unauthorized);
-        assert_eq!(response_error("x", &r(401, ""), &[]).status(), Status::Unauthorized);
-        let rl = response_error("x", &r(429, "<html>"), &[]);
-        assert_eq!((rl.status(), rl.retry_after()), (Status::RateLimited, Some(Duration::from_secs(2))));
-        let e = response_error("x", &r(500, "<html><body>oops</body></html>"), &[]);
-        assert_eq!((e.status(), e.http_status(), e.oauth_code()), (Status::Http, 500, None));
-        let echo = response_error("x", &r(400, r#"{"error":"invalid_grant","error_description":"bad password hunter2!"}"#), &["hunter2!"]);
-        assert!(echo.message().contains("bad password [redacted]") && !echo.message().contains("hunter2"), "{echo}");
     }
 }

@@ -25,14 +25,19 @@ pub enum RefreshEndpoint {
     AccessToken,
 }
 
-/// How the client authenticates to the token endpoint.
+/// How the client authenticates to the token endpoints (token, refresh, revoke): option
+/// `client_auth`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ClientAuth {
-    /// `Authorization: Basic base64(KEY:SECRET)` of the raw values (what Trustpilot documents).
+    /// `basic` (the default): `Authorization: Basic base64(KEY:SECRET)` of the raw bytes, what
+    /// Trustpilot documents. A server that decodes the value per RFC 6749 §2.3.1 refuses a key
+    /// with `:` or a secret with `+`, `%` or non-ASCII: use `basic_form` there.
     Basic,
-    /// Basic with both values form-encoded first (RFC 6749 §2.3.1).
+    /// `basic_form`: Basic of the form-encoded key and secret (every byte but `A-Z a-z 0-9 - . _
+    /// ~` as `%XX`), as RFC 6749 §2.3.1 says. Identical to `basic` for unreserved characters.
     BasicForm,
-    /// `client_id` and `client_secret` in the form body.
+    /// `post`: no `Authorization` header; `client_id` and `client_secret` in the form body, for a
+    /// server that accepts only body credentials.
     Post,
 }
 
@@ -60,6 +65,7 @@ pub const OPTION_KEYS: &[&str] = &[
     "cache_lock_ttl_ms",
     "cache_timeout_ms",
     "allow_loopback_redirect_uri",
+    "token_hosts",
 ];
 
 /// Key, secret and options. Build it, then hand it to [`crate::Auth::new`] (which copies it).
@@ -89,6 +95,8 @@ pub struct Config {
     pub(crate) cache_lock_ttl_ms: u64,
     pub(crate) cache_timeout_ms: u64,
     pub(crate) allow_loopback_redirect_uri: bool,
+    /// Hosts beyond the API host and Trustpilot's own that receive the token (`token_hosts`).
+    pub(crate) token_hosts: Vec<crate::url::HostPort>,
 }
 
 impl fmt::Debug for Config {
@@ -96,13 +104,14 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("api_key", &self.api_key)
             .field("api_secret", &self.api_secret)
-            .field("api_base_url", &self.api_base_url)
-            .field("authorize_url", &self.authorize_url)
+            .field("api_base_url", &crate::url::redact_url(&self.api_base_url))
+            .field("authorize_url", &crate::url::redact_url(&self.authorize_url))
             .field("username", &self.username)
             .field("password", &self.password)
             .field("grant", &self.grant)
             .field("business_user_id", &self.business_user_id)
-            .field("token_cache", &self.token_cache.as_deref().map(crate::cache::redact))
+            .field("token_cache", &self.token_cache.as_deref().map(crate::url::redact_url))
+            .field("proxy", &self.proxy.as_deref().map(crate::url::redact_url))
             .finish_non_exhaustive()
     }
 }
@@ -135,7 +144,7 @@ fn base_url(key: &str, value: &str) -> Result<String> {
         Some(r) if !r.is_empty() && !r.starts_with('/') && !v.contains(['#', ' ']) && !v.chars().any(char::is_control) => {
             Ok(v.trim_end_matches('/').to_owned())
         }
-        _ => Err(Error::invalid_argument(format!("option {key}: expected an absolute https:// URL, got {v:?}"))),
+        _ => Err(Error::invalid_argument(format!("option {key}: expected an absolute https:// URL, got {:?}", crate::url::redact_url(v)))),
     }
 }
 
@@ -184,6 +193,7 @@ impl Config {
             // A redirect_uri must be https (API.md); a native app's loopback listener (RFC 8252
             // §7.3, http://127.0.0.1:PORT/callback) is an explicit opt-in.
             allow_loopback_redirect_uri: false,
+            token_hosts: Vec::new(),
         })
     }
 
@@ -283,7 +293,10 @@ impl Config {
             "ca_file" => self.ca_file = opt(value),
             "proxy" => {
                 if !value.is_empty() && !value.starts_with("http://") {
-                    return Err(Error::invalid_argument(format!("option proxy: expected http://host:port, got {value:?}")));
+                    return Err(Error::invalid_argument(format!(
+                        "option proxy: expected http://host:port, got {:?}",
+                        crate::url::redact_url(value)
+                    )));
                 }
                 no_control("option proxy", value)?;
                 self.proxy = opt(value);
@@ -303,6 +316,7 @@ impl Config {
             }
             "cache_timeout_ms" => self.cache_timeout_ms = positive(key, number(key, value, "a positive number of milliseconds")?)?,
             "allow_loopback_redirect_uri" => self.allow_loopback_redirect_uri = boolean(key, value)?,
+            "token_hosts" => self.token_hosts = crate::url::parse_token_hosts(value)?,
             _ => return Err(Error::invalid_argument(format!("unknown option {key:?} (known: {})", OPTION_KEYS.join(", ")))),
         }
         Ok(())

@@ -131,10 +131,7 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// A URL for messages: scheme, host and path only (a query may carry `?token=`).
-pub(crate) fn redact_url(url: &str) -> &str {
-    url.split(['?', '#']).next().unwrap_or(url)
-}
+pub(crate) use crate::url::redact_url;
 
 impl Http {
     pub fn new(cfg: &Config) -> Result<Http> {
@@ -154,7 +151,9 @@ impl Http {
         let root_certs = RootCerts::Specific(roots);
         let proxy = match &cfg.proxy {
             Some(p) if !scheme_host(&cfg.api_base_url).is_some_and(|(_, h)| bypass_proxy(&h)) => {
-                Some(ureq::Proxy::new(p).map_err(|_| Error::invalid_argument(format!("option proxy: not a usable proxy URL: {p:?}")))?)
+                Some(ureq::Proxy::new(p).map_err(|_| {
+                    Error::invalid_argument(format!("option proxy: not a usable proxy URL: {:?}", crate::url::redact_url(p)))
+                })?)
             }
             _ => None,
         };
@@ -207,7 +206,7 @@ impl Http {
             }
             builder = builder.header(*name, *value);
         }
-        let shown = redact_url(url);
+        let shown = &redact_url(url);
         let result = match body {
             Some(b) => builder.body(b).map(|r| self.agent.run(r)),
             None => builder.body(()).map(|r| self.agent.run(r)),
@@ -218,12 +217,29 @@ impl Http {
         let status = resp.status().as_u16();
         let headers =
             resp.headers().iter().map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
-        let body = resp
-            .body_mut()
-            .with_config()
-            .limit(self.max_response_bytes)
-            .read_to_vec()
-            .map_err(|e| map_ureq(method, shown, e).with_http_status(status))?;
+        // Read one byte past the cap to know whether the body is larger. An error answer keeps
+        // its status (a 429 its Retry-After, a 401 its class) with its body cut to the cap; only
+        // a 2xx answer that is too large is an error (PROTOCOL), since its body is the result.
+        let cap = self.max_response_bytes;
+        let mut body = Vec::new();
+        {
+            use std::io::Read as _;
+            let reader = resp.body_mut().with_config().reader();
+            reader
+                .take(cap.saturating_add(1))
+                .read_to_end(&mut body)
+                .map_err(|e| map_ureq(method, shown, ureq::Error::Io(e)).with_http_status(status))?;
+        }
+        if body.len() as u64 > cap {
+            if (200..300).contains(&status) {
+                return Err(Error::new(
+                    Status::Protocol,
+                    format!("{method} {shown}: the answer's body is larger than the {cap}-byte cap (max_response_bytes)"),
+                )
+                .with_http_status(status));
+            }
+            body.truncate(usize::try_from(cap).unwrap_or(usize::MAX));
+        }
         Ok(HttpResponse { status, headers, body })
     }
 }

@@ -19,6 +19,7 @@
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
+mod answer;
 mod auth;
 pub mod cache;
 mod config;
@@ -32,6 +33,7 @@ mod redirect;
 mod response;
 mod secret;
 mod token;
+mod url;
 
 pub use auth::Auth;
 pub use config::{ClientAuth, Config, Grant, RefreshEndpoint, OPTION_KEYS};
@@ -40,6 +42,7 @@ pub use form::form_urlencode;
 pub use redirect::{new_state, parse_code_redirect, parse_implicit_redirect, ResponseType};
 pub use response::Response;
 pub use token::Token;
+pub use url::TRUSTPILOT_API_HOSTS;
 
 /// The library's version, `MAJOR.MINOR.PATCH`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -108,14 +108,50 @@ pub(crate) fn build_authorize_url(
 type Params = Vec<(String, String)>;
 
 /// Split a redirect URL into its query and fragment parameters.
+///
+/// Refused with `InvalidArgument`: malformed percent-encoding, a NUL (`%00`) anywhere in a name
+/// or value (a C caller would see the value cut short, or a check pass on a prefix), and any OAuth
+/// parameter (`code`, `access_token`, `state`, `error`, ...) given twice in the same part. A
+/// duplicated parameter is how a forged redirect smuggles a second `state` or `code` past a
+/// check that reads the first while another reader takes the last, so no copy is chosen: the
+/// whole redirect is refused (INVALID_ARGUMENT rather than STATE_MISMATCH, since the state was
+/// never compared).
 fn split_redirect(url: &str) -> Result<(Params, Params)> {
     if url.trim().is_empty() {
         return Err(Error::invalid_argument("redirect_url is empty"));
     }
     let (before_frag, fragment) = url.split_once('#').map_or((url, ""), |(a, b)| (a, b));
     let query = before_frag.split_once('?').map_or("", |(_, q)| q);
-    let bad = |part: &str| Error::invalid_argument(format!("redirect_url: malformed percent-encoding in the {part}"));
-    Ok((decode_pairs(query).ok_or_else(|| bad("query"))?, decode_pairs(fragment).ok_or_else(|| bad("fragment"))?))
+    let parse = |part: &str, text: &str| -> Result<Params> {
+        let params =
+            decode_pairs(text).ok_or_else(|| Error::invalid_argument(format!("redirect_url: malformed percent-encoding in the {part}")))?;
+        if params.iter().any(|(k, v)| k.contains('\0') || v.contains('\0')) {
+            return Err(Error::invalid_argument(format!("redirect_url: the {part} contains a NUL (%00); it may be forged")));
+        }
+        for (i, (k, _)) in params.iter().enumerate() {
+            if DUPLICATE_CHECKED.contains(&k.as_str()) && params[..i].iter().any(|(k2, _)| k2 == k) {
+                return Err(Error::invalid_argument(format!(
+                    "redirect_url: the {part} carries {k:?} more than once; it may be forged: start the flow again"
+                )));
+            }
+        }
+        Ok(params)
+    };
+    Ok((parse("query", query)?, parse("fragment", fragment)?))
+}
+
+/// The parameters a redirect may carry only once.
+const DUPLICATE_CHECKED: [&str; 9] =
+    ["code", "access_token", "state", "error", "error_description", "token_type", "expires_in", "refresh_token", "scope"];
+
+/// The longest `error` code and `error_description` a message repeats.
+const MAX_ERROR_CODE: usize = 64;
+const MAX_ERROR_DESCRIPTION: usize = 200;
+
+/// `s` with control characters replaced by spaces, at most `max` characters.
+fn printable(s: &str, max: usize) -> String {
+    let clean: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).take(max).collect();
+    clean.trim().to_owned()
 }
 
 fn get<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
@@ -141,9 +177,15 @@ fn check_params(params: &[(String, String)], expected_state: Option<&str>) -> Re
         }
     }
     if let Some(error) = get(params, "error") {
-        let desc = get(params, "error_description").map(|d| format!(" ({d})")).unwrap_or_default();
-        return Err(Error::new(Status::AccessDenied, format!("the authorization was refused: {error}{desc}"))
-            .with_oauth_code(Some(error.to_owned())));
+        // Both come from the browser's URL, which anyone can craft: no control characters, and a
+        // bounded length (a 64 MiB description must not make a 64 MiB message).
+        let error = printable(error, MAX_ERROR_CODE);
+        let desc = get(params, "error_description")
+            .map(|d| printable(d, MAX_ERROR_DESCRIPTION))
+            .filter(|d| !d.is_empty())
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
+        return Err(Error::new(Status::AccessDenied, format!("the authorization was refused: {error}{desc}")).with_oauth_code(Some(error)));
     }
     Ok(())
 }
@@ -208,6 +250,47 @@ mod tests {
         assert!(!t.raw_json().contains("state"));
         assert_eq!(parse_implicit_redirect("https://x/cb?access_token=AT", None).unwrap_err().status(), Status::InvalidArgument);
         assert_eq!(parse_implicit_redirect("https://x/cb#error=access_denied", None).unwrap_err().status(), Status::AccessDenied);
+    }
+
+    #[test]
+    fn duplicated_state_is_refused() {
+        for url in
+            ["https://x/cb?code=a&state=s&state=evil", "https://x/cb?code=a&state=evil&state=s", "https://x/cb?code=a&code=b&state=s"]
+        {
+            let e = parse_code_redirect(url, Some("s")).unwrap_err();
+            assert_eq!(e.status(), Status::InvalidArgument, "{url}");
+            assert!(e.message().contains("more than once"), "{e}");
+        }
+        for frag in
+            ["access_token=A&access_token=B&state=s", "access_token=A&state=s&state=s", "access_token=A&expires_in=1&expires_in=9&state=s"]
+        {
+            let e = parse_implicit_redirect(&format!("https://x/cb#{frag}"), Some("s")).unwrap_err();
+            assert_eq!(e.status(), Status::InvalidArgument, "{frag}");
+        }
+        // other parameters may repeat (they are the application's own)
+        assert_eq!(parse_code_redirect("https://x/cb?x=1&x=2&code=a&state=s", Some("s")).unwrap(), "a");
+    }
+
+    #[test]
+    fn nul_in_redirect_value_is_refused() {
+        assert_eq!(parse_code_redirect("https://x/cb?code=a%00b&state=s", Some("s")).unwrap_err().status(), Status::InvalidArgument);
+        assert_eq!(parse_code_redirect("https://x/cb?code=ab&state=s%00x", Some("s")).unwrap_err().status(), Status::InvalidArgument);
+        assert_eq!(
+            parse_implicit_redirect("https://x/cb#access_token=a%00&state=s", Some("s")).unwrap_err().status(),
+            Status::InvalidArgument
+        );
+    }
+
+    #[test]
+    fn huge_error_description_is_capped_and_cleaned() {
+        let big = "A".repeat(1 << 20);
+        let e =
+            parse_code_redirect(&format!("https://x/cb?error=access_denied&error_description={big}%0D%0AInjected: 1"), None).unwrap_err();
+        assert_eq!(e.status(), Status::AccessDenied);
+        assert!(e.message().len() < 400, "{} bytes", e.message().len());
+        let e = parse_code_redirect("https://x/cb?error=access%0Adenied&error_description=line1%0D%0Aline2%1B[31m", None).unwrap_err();
+        assert!(!e.message().chars().any(char::is_control), "{:?}", e.message());
+        assert!(!e.oauth_code().unwrap().chars().any(char::is_control));
     }
 
     #[test]

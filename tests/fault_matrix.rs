@@ -82,6 +82,7 @@ fn expected(op: Op, kind: FaultKind) -> Outcome {
             K::Slow => Outcome::Err(Status::Timeout, 0),
             K::BigBody => Outcome::Err(Status::Protocol, 200),
             K::Unauthorized => Outcome::Answer(200),
+            K::EchoRequest => Outcome::Answer(400),
         };
     }
     match kind {
@@ -96,6 +97,7 @@ fn expected(op: Op, kind: FaultKind) -> Outcome {
         K::Slow => Outcome::Err(Status::Timeout, 0),
         K::BigBody => Outcome::Err(Status::Protocol, 200),
         K::Unauthorized => Outcome::Err(Status::Unauthorized, 401),
+        K::EchoRequest => Outcome::Err(Status::Http, 400),
     }
 }
 

@@ -375,3 +375,51 @@ fn grant_none_after_a_refused_refresh_token_says_so() {
     assert_eq!((err.status(), err.oauth_code(), err.http_status()), (Status::NoToken, Some("invalid_grant"), 400), "{err}");
     assert!(err.message().contains("refused"), "{err}");
 }
+
+/// A second server on another port of 127.0.0.1 plays the foreign host: the token never reaches
+/// it unless `token_hosts` names it (the old rule compared hosts only, so another local port, like
+/// any host "of the same site", received the token).
+#[test]
+fn token_is_not_sent_to_another_port_or_host() {
+    let mock = MockServer::start().unwrap();
+    let foreign = MockServer::start().unwrap();
+    let auth = password_client(&mock, &[]);
+    let url = format!("{}/v1/private/x", foreign.url());
+    let err = auth.request("GET", &url, None, None).unwrap_err();
+    assert_eq!(err.status(), Status::InvalidArgument);
+    assert!(err.message().contains(&format!("127.0.0.1:{}", foreign.port())) && err.message().contains("token_hosts"), "{err}");
+    assert_eq!(auth.check_token_url(&url).unwrap_err().status(), Status::InvalidArgument);
+    assert_eq!(auth.request("GET", "https://evil.co.uk/x", None, None).unwrap_err().status(), Status::InvalidArgument);
+    assert_eq!(foreign.stats().requests, 0, "the foreign server saw a request");
+    assert_eq!(mock.stats().token_requests, 0, "a refused URL must not even fetch a token");
+
+    // token_hosts adds it
+    let port = foreign.port().to_string();
+    let allowed = password_client(&mock, &[("token_hosts", &format!("reviews.example.com, 127.0.0.1:{port}"))]);
+    allowed.check_token_url(&url).unwrap();
+    allowed.check_token_url("/v1/private/x").unwrap();
+    let resp = allowed.request("GET", &url, None, None).unwrap();
+    assert_eq!(resp.status(), 401, "the foreign mock does not know the token, but it received the call");
+    assert_eq!(foreign.stats().api_requests, 2, "the call, and its retry after the 401");
+}
+
+#[test]
+fn token_host_evil_co_uk_is_refused_for_api_example_co_uk() {
+    let mut cfg = tpauth::Config::new(KEY, SECRET).unwrap();
+    cfg.set("api_base_url", "https://api.example.co.uk").unwrap();
+    let auth = Auth::new(&cfg).unwrap();
+    auth.check_token_url("https://api.example.co.uk/v1/x").unwrap();
+    auth.check_token_url("https://api.trustpilot.com/v1/x").unwrap();
+    auth.check_token_url("https://invitations-api.trustpilot.com/v1/x").unwrap();
+    for bad in ["https://evil.co.uk/x", "https://www.example.co.uk/x", "https://sibling.herokuapp.com/x", "http://api.example.co.uk/x"] {
+        let e = auth.check_token_url(bad).unwrap_err();
+        assert_eq!(e.status(), Status::InvalidArgument, "{bad}");
+    }
+    let mut cfg = tpauth::Config::new(KEY, SECRET).unwrap();
+    cfg.set("api_base_url", "https://mine.herokuapp.com").unwrap();
+    let auth = Auth::new(&cfg).unwrap();
+    assert!(auth.check_token_url("https://theirs.herokuapp.com/x").unwrap_err().message().contains("theirs.herokuapp.com"));
+    cfg.set("token_hosts", "theirs.herokuapp.com").unwrap();
+    Auth::new(&cfg).unwrap().check_token_url("https://theirs.herokuapp.com/x").unwrap();
+    assert_eq!(cfg.set("token_hosts", "https://x.example/").unwrap_err().status(), Status::InvalidArgument);
+}

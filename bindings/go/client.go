@@ -379,6 +379,20 @@ func (c *Client) InvalidateToken(accessToken string) error {
 	})
 }
 
+// CheckTokenURL reports whether the token may be sent to url (tp_check_token_url): nil for a
+// path ("/v1/...", joined to the API base URL) and for an absolute URL on an allowed scheme whose
+// host and port are on the library's allow-list: the api_base_url host, Trustpilot's API hosts
+// (api.trustpilot.com, invitations-api.trustpilot.com, https port 443) and the hosts of the
+// token_hosts option ("host" or "host:port", comma-separated). Otherwise an *Error of status
+// ErrInvalidArgument naming the host. Transport applies it to every request.
+func (c *Client) CheckTokenURL(url string) error {
+	u := cString(url)
+	defer freeC(u)
+	return c.statusCall(func(h *C.tp_auth, e **C.tp_error) C.tp_status {
+		return C.tp_check_token_url(h, u, e)
+	})
+}
+
 // SetToken makes tok the client's current token (e.g. one read back from storage, or from
 // ParseImplicitRedirect).
 func (c *Client) SetToken(tok *Token) error {

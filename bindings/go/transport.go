@@ -12,8 +12,9 @@ import (
 // or req.GetBody set, as http.NewRequest does for bytes, strings and bytes.Buffer readers);
 // otherwise the 401 is returned as is.
 //
-// Use it only for requests to the Trustpilot API: it sends the token to whatever host a request
-// names.
+// The token goes only to the hosts the library allows (CheckTokenURL): the api_base_url host,
+// Trustpilot's API hosts and the hosts of the token_hosts option. A request to any other host
+// fails with an *Error of status ErrInvalidArgument and is not sent.
 func (c *Client) Transport(base http.RoundTripper) http.RoundTripper {
 	return &transport{c: c, base: base}
 }
@@ -52,6 +53,14 @@ func closeRequestBody(req *http.Request) {
 
 // RoundTrip implements http.RoundTripper.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL == nil {
+		closeRequestBody(req)
+		return nil, &Error{Status: StatusInvalidArgument, Message: "http: nil Request.URL"}
+	}
+	if err := t.c.CheckTokenURL(req.URL.String()); err != nil {
+		closeRequestBody(req)
+		return nil, err
+	}
 	tok, err := t.c.Token()
 	if err != nil {
 		closeRequestBody(req)

@@ -37,10 +37,19 @@ func rejectOnce(t *testing.T) (*httptest.Server, func() []seen) {
 	return srv, func() []seen { mu.Lock(); defer mu.Unlock(); return append([]seen(nil), got...) }
 }
 
+// allowHost adds srv's host:port to the token_hosts option (a test server runs on a port other
+// than the mock's, and the token goes only to allowed hosts).
+func allowHost(c *Config, srv *httptest.Server) {
+	if c.Options == nil {
+		c.Options = map[string]string{}
+	}
+	c.Options["token_hosts"] = strings.TrimPrefix(srv.URL, "http://")
+}
+
 func TestTransportRenewsOnceOn401(t *testing.T) {
 	resetMock(t)
-	c := newClient(t, func(c *Config) { c.BusinessUserID = "bu-42" })
 	srv, got := rejectOnce(t)
+	c := newClient(t, func(c *Config) { c.BusinessUserID = "bu-42"; allowHost(c, srv) })
 	hc := &http.Client{Transport: c.Transport(nil)}
 
 	resp, err := hc.Post(srv.URL+"/v1/private/things", "application/json", strings.NewReader(`{"n":1}`))
@@ -85,8 +94,8 @@ func TestTransportRenewsOnceOn401(t *testing.T) {
 
 func TestTransportDoesNotResendUnreplayableBody(t *testing.T) {
 	resetMock(t)
-	c := newClient(t, nil)
 	srv, got := rejectOnce(t)
+	c := newClient(t, func(c *Config) { allowHost(c, srv) })
 	hc := &http.Client{Transport: c.Transport(http.DefaultTransport)}
 	// A body http.NewRequest cannot rewind: no GetBody.
 	req, _ := http.NewRequest("PUT", srv.URL+"/v1/x", io.NopCloser(bytes.NewBufferString("once")))
@@ -110,8 +119,8 @@ func TestTransportDoesNotResendUnreplayableBody(t *testing.T) {
 
 func TestTransportTokenError(t *testing.T) {
 	resetMock(t)
-	c := newClient(t, func(c *Config) { c.Password = "wrong" })
 	srv, got := rejectOnce(t)
+	c := newClient(t, func(c *Config) { c.Password = "wrong"; allowHost(c, srv) })
 	hc := &http.Client{Transport: c.Transport(nil)}
 	_, err := hc.Get(srv.URL + "/v1/x")
 	if !errors.Is(err, ErrInvalidGrant) {
@@ -119,5 +128,44 @@ func TestTransportTokenError(t *testing.T) {
 	}
 	if len(got()) != 0 {
 		t.Errorf("a request went out without a token")
+	}
+}
+
+// The token never goes to a host off the allow-list: the request fails before it is sent, and the
+// foreign server sees no Authorization header (it sees nothing at all).
+func TestTransportRefusesForeignHost(t *testing.T) {
+	resetMock(t)
+	srv, got := rejectOnce(t)
+	c := newClient(t, nil)
+	hc := &http.Client{Transport: c.Transport(nil)}
+	resp, err := hc.Get(srv.URL + "/v1/private/x")
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("a request to a foreign host was sent (status %d)", resp.StatusCode)
+	}
+	if !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), "token_hosts") {
+		t.Errorf("want ErrInvalidArgument naming token_hosts, got %v", err)
+	}
+	if g := got(); len(g) != 0 {
+		t.Errorf("the foreign server saw %d requests (first Authorization %q)", len(g), g[0].auth)
+	}
+	if st := stats(t); st.TokenRequests != 0 {
+		t.Errorf("%d token requests for a refused URL, want 0", st.TokenRequests)
+	}
+	if err := c.CheckTokenURL("https://evil.co.uk/x"); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("CheckTokenURL(evil.co.uk): %v", err)
+	}
+	if err := c.CheckTokenURL("/v1/private/x"); err != nil {
+		t.Errorf("CheckTokenURL(path): %v", err)
+	}
+	// The same client with the host in token_hosts sends it.
+	c2 := newClient(t, func(c *Config) { allowHost(c, srv) })
+	resp, err = (&http.Client{Transport: c2.Transport(nil)}).Get(srv.URL + "/v1/private/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if g := got(); len(g) == 0 || !strings.HasPrefix(g[0].auth, "Bearer ") {
+		t.Errorf("with token_hosts the server saw %+v", g)
 	}
 }

@@ -652,7 +652,7 @@ fn unauthorized_api() -> Response {
 }
 
 /// The answer a fault gives instead of the normal one (`slow` is handled by the caller).
-pub(crate) fn fault_response(fault: &Fault, route: Route, state: &mut State) -> Response {
+pub(crate) fn fault_response(fault: &Fault, route: Route, state: &mut State, req: &Request) -> Response {
     match fault.kind {
         FaultKind::TooManyRequests => {
             let r = Response::json(429, r#"{"error":"too_many_requests"}"#);
@@ -687,7 +687,11 @@ pub(crate) fn fault_response(fault: &Fault, route: Route, state: &mut State) -> 
             body.extend_from_slice(prefix);
             body.resize(size.saturating_sub(suffix.len()).max(prefix.len()), b'x');
             body.extend_from_slice(suffix);
-            Response::json(200, body)
+            let r = Response::json(fault.status.unwrap_or(200), body);
+            match &fault.retry_after {
+                Some(ra) => r.header("Retry-After", ra),
+                None => r,
+            }
         }
         FaultKind::Unauthorized => {
             if route == Route::Api {
@@ -695,6 +699,22 @@ pub(crate) fn fault_response(fault: &Fault, route: Route, state: &mut State) -> 
                 unauthorized_api()
             } else {
                 oauth_error(401, "invalid_client", "fault injected: 401")
+            }
+        }
+        FaultKind::EchoRequest => {
+            // The body first, then the headers (Authorization first), then the request line: a
+            // client that cuts the text short still meets the secrets.
+            let mut echo = String::from_utf8_lossy(&req.body).into_owned();
+            let mut headers: Vec<&(String, String)> = req.headers.iter().collect();
+            headers.sort_by_key(|(k, _)| k != "authorization");
+            for (k, v) in headers {
+                echo.push_str(&format!("\n{k}: {v}"));
+            }
+            echo.push_str(&format!("\n{} {}{}{}", req.method, req.path, if req.query.is_empty() { "" } else { "?" }, req.query));
+            let r = Response::json(fault.status.unwrap_or(400), json!({"error": "invalid_request", "error_description": echo}).to_string());
+            match &fault.retry_after {
+                Some(ra) => r.header("Retry-After", ra),
+                None => r,
             }
         }
         FaultKind::Slow => unreachable!("slow is not an answer of its own"),

@@ -128,10 +128,15 @@ pub enum FaultKind {
     NoAccessToken,
     /// `slow`: waits `delay_ms`, then answers normally.
     Slow,
-    /// `big_body`: 200 with a `size`-byte JSON-ish body.
+    /// `big_body`: `status` (default 200) with a `size`-byte JSON-ish body, `Retry-After` when
+    /// given.
     BigBody,
     /// `401`: the API answers 401 as for an expired token (a token endpoint: 401 `invalid_client`).
     Unauthorized,
+    /// `echo_request`: answers `status` (default 400) with the whole request (request line,
+    /// headers, body) echoed into `error_description` of an OAuth error (`error` is
+    /// `invalid_request`), as a careless server or gateway does; `Retry-After` when given.
+    EchoRequest,
 }
 
 impl FaultKind {
@@ -148,6 +153,7 @@ impl FaultKind {
             FaultKind::Slow => "slow",
             FaultKind::BigBody => "big_body",
             FaultKind::Unauthorized => "401",
+            FaultKind::EchoRequest => "echo_request",
         }
     }
 
@@ -164,6 +170,7 @@ impl FaultKind {
             "slow" => FaultKind::Slow,
             "big_body" => FaultKind::BigBody,
             "401" => FaultKind::Unauthorized,
+            "echo_request" => FaultKind::EchoRequest,
             _ => return None,
         })
     }
@@ -202,6 +209,8 @@ pub struct Fault {
     pub delay_ms: u64,
     /// The body size of `big_body`, in bytes (default 10 MiB).
     pub size: u64,
+    /// The status of `echo_request` (default 400) and `big_body` (default 200).
+    pub status: Option<u16>,
 }
 
 impl Fault {
@@ -209,7 +218,7 @@ impl Fault {
     /// `token`, except `api` for kind `401`).
     pub fn new(kind: FaultKind) -> Fault {
         let target = if kind == FaultKind::Unauthorized { FaultTarget::Api } else { FaultTarget::Token };
-        Fault { kind, count: 1, target, retry_after: None, delay_ms: 2000, size: 10 * 1024 * 1024 }
+        Fault { kind, count: 1, target, retry_after: None, delay_ms: 2000, size: 10 * 1024 * 1024, status: None }
     }
 
     #[must_use]
@@ -242,6 +251,13 @@ impl Fault {
         self
     }
 
+    /// The status `echo_request` or `big_body` answers with.
+    #[must_use]
+    pub fn status(mut self, status: u16) -> Fault {
+        self.status = Some(status);
+        self
+    }
+
     /// Parse the body of `POST /_mock/fault`. Numbers may be given as JSON numbers or strings.
     pub fn from_json(spec: &Value) -> Result<Fault, String> {
         let obj = spec.as_object().ok_or("a fault must be a JSON object")?;
@@ -265,12 +281,12 @@ impl Fault {
         let kind_name = text("kind").ok_or("fault kind is missing")?;
         let kind = FaultKind::from_name(&kind_name).ok_or_else(|| {
             format!(
-                "unknown fault kind {kind_name:?} (429, html_500, 503, reset, truncated, garbage, no_access_token, slow, big_body, 401)"
+                "unknown fault kind {kind_name:?} (429, html_500, 503, reset, truncated, garbage, no_access_token, slow, big_body, 401, echo_request)"
             )
         })?;
         let mut f = Fault::new(kind);
         for k in obj.keys() {
-            if !["kind", "count", "target", "retry_after", "delay_ms", "size"].contains(&k.as_str()) {
+            if !["kind", "count", "target", "retry_after", "delay_ms", "size", "status"].contains(&k.as_str()) {
                 return Err(format!("unknown fault key {k:?}"));
             }
         }
@@ -295,6 +311,9 @@ impl Fault {
         if let Some(s) = number("size")? {
             f.size = s;
         }
+        if let Some(s) = number("status")? {
+            f.status = Some(u16::try_from(s).ok().filter(|s| (100..=599).contains(s)).ok_or("fault status must be 100 to 599")?);
+        }
         Ok(f)
     }
 
@@ -302,7 +321,7 @@ impl Fault {
     pub fn to_json(&self) -> Value {
         json!({
             "kind": self.kind.name(), "count": self.count, "target": self.target.name(),
-            "retry_after": self.retry_after, "delay_ms": self.delay_ms, "size": self.size,
+            "retry_after": self.retry_after, "delay_ms": self.delay_ms, "size": self.size, "status": self.status,
         })
     }
 }
@@ -605,7 +624,7 @@ fn handle(shared: &Shared, req: &http::Request, counted: &mut Option<u64>) -> Re
                 thread::sleep(Duration::from_millis(f.delay_ms));
                 None
             }
-            Some(f) => Some(app::fault_response(&f, route, &mut st)),
+            Some(f) => Some(app::fault_response(&f, route, &mut st, req)),
             None => None,
         }
     };

@@ -65,18 +65,10 @@ pub fn open(spec: &str, cfg: &Config) -> Result<Box<dyn TokenCache>> {
     Ok(Box::new(FileCache::new(path)?))
 }
 
-/// `spec` for messages and `Debug`: a URL's user and password become `***`, its query and fragment
-/// are dropped (a Redis password may be in either); a path is left as it is.
+/// `spec` for messages and `Debug`: [`crate::url::redact_url`] (a URL's user and password become
+/// `***`, its query and fragment are dropped; a path is left as it is).
 pub(crate) fn redact(spec: &str) -> String {
-    let Some((scheme, rest)) = spec.split_once("://") else { return spec.to_owned() };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(end);
-    let host = match authority.rsplit_once('@') {
-        Some((_, host)) => format!("***@{host}"),
-        None => authority.to_owned(),
-    };
-    let path = tail.split(['?', '#']).next().unwrap_or("");
-    format!("{scheme}://{host}{path}")
+    crate::url::redact_url(spec)
 }
 
 /// The cache key of one identity: a SHA-256 over the API host, key, grant and user, hex. No

@@ -59,8 +59,9 @@ fn token_out(out: *mut *mut tp_token, token: crate::Token) {
 ///
 /// On success *out receives a token the caller frees with tp_token_free. Errors:
 /// TP_ERR_INVALID_ARGUMENT (a NULL or non-UTF-8 argument), TP_ERR_INVALID_GRANT (wrong
-/// username or password), TP_ERR_UNAUTHORIZED (wrong API key or secret), TP_ERR_RATE_LIMITED,
-/// TP_ERR_HTTP, TP_ERR_PROTOCOL, TP_ERR_NETWORK, TP_ERR_TIMEOUT. Thread-safe.
+/// username or password), TP_ERR_UNAUTHORIZED (wrong API key or secret, or a client_auth mode
+/// the server does not accept), TP_ERR_RATE_LIMITED, TP_ERR_HTTP, TP_ERR_PROTOCOL,
+/// TP_ERR_NETWORK, TP_ERR_TIMEOUT. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn tp_password_grant(
     auth: *mut tp_auth,
@@ -250,10 +251,37 @@ fn request(
     Ok(())
 }
 
+/// Whether the token may be sent to url: the rule tp_request applies, for HTTP adapters that
+/// attach the token themselves (the Go Transport, the Python requests/httpx auth). TP_OK for a
+/// path ("/v1/...", joined to api_base_url) and for an absolute URL whose scheme is allowed
+/// (https; http only to a loopback host with allow_insecure_http=true) and whose host and port
+/// are on the allow-list:
+///   - the api_base_url host and port;
+///   - Trustpilot's API hosts on https port 443: api.trustpilot.com and
+///     invitations-api.trustpilot.com;
+///   - the entries of the token_hosts option ("host" for the scheme's default port, or
+///     "host:port", comma-separated).
+///
+/// Hosts are compared whole (no "same site" or suffix rule) and URLs that two parsers could read
+/// differently (a backslash, an IP written in hex) are refused. No request is sent.
+///
+/// Errors: TP_ERR_INVALID_ARGUMENT when auth or url is NULL or not UTF-8, or the host may not
+/// receive the token (the message names the host and the token_hosts option). Thread-safe.
+/// Addition to API.md.
+#[no_mangle]
+pub unsafe extern "C" fn tp_check_token_url(auth: *const tp_auth, url: *const c_char, err: *mut *mut tp_error) -> tp_status {
+    ffi_status!(err, {
+        let auth = arg_ref!(auth);
+        let url = arg_str!(url);
+        auth.inner.check_token_url(url)
+    })
+}
+
 /// An API call with the managed token: sends Authorization: Bearer TOKEN, apikey: KEY and, when
 /// the business_user_id option is set, x-business-user-id. url_or_path is a path joined to
 /// api_base_url ("/v1/private/...") or an absolute URL. body and content_type may be NULL
-/// (none). On a 401 the token is invalidated, renewed and the call retried once.
+/// (none). On a 401 the token is invalidated, renewed and the call retried once. An absolute URL
+/// must pass tp_check_token_url (else TP_ERR_INVALID_ARGUMENT, nothing sent).
 ///
 /// Any HTTP answer, 4xx and 5xx included, is a success: *out receives a response the caller
 /// frees with tp_response_free (check tp_response_status). Errors: TP_ERR_INVALID_ARGUMENT,

@@ -62,8 +62,16 @@ pub unsafe extern "C" fn tp_config_from_env(out: *mut *mut tp_config, err: *mut 
 /// authorize_url, username, password, grant, business_user_id, refresh_endpoint, client_auth,
 /// timeout_ms, connect_timeout_ms, refresh_leeway_s, max_retries, max_retry_wait_ms,
 /// token_cache, ca_file, proxy, user_agent, allow_insecure_http, and the additions
-/// max_response_bytes, cache_lock_ttl_ms, cache_timeout_ms, allow_loopback_redirect_uri. An empty
-/// value unsets an optional string option.
+/// max_response_bytes, cache_lock_ttl_ms, cache_timeout_ms, allow_loopback_redirect_uri,
+/// token_hosts (comma-separated "host" or "host:port" entries that may receive the token besides
+/// the api_base_url host and Trustpilot's API hosts; see tp_check_token_url). An empty value
+/// unsets an optional string option.
+///
+/// client_auth, what each mode sends to the token, refresh and revoke endpoints: "basic" (the
+/// default, what Trustpilot documents): Authorization: Basic base64(KEY:SECRET) of the raw
+/// bytes; "basic_form": Basic of the form-encoded key and secret (RFC 6749 §2.3.1; needed by
+/// servers that decode the value, when the key has ':' or the secret '+', '%' or non-ASCII);
+/// "post": client_id and client_secret in the form body, no Authorization header.
 ///
 /// Errors: TP_ERR_INVALID_ARGUMENT when cfg, key or value is NULL or not UTF-8, the key is
 /// unknown, or the value is invalid for the key (the message names the option; it never

@@ -49,8 +49,10 @@ pub unsafe extern "C" fn tp_error_status(e: *const tp_error) -> tp_status {
     })
 }
 
-/// What went wrong and what to do, in English; never contains a secret. Borrowed from e: valid
-/// until tp_error_free(e). "" when e is NULL.
+/// What went wrong and what to do, in English; never contains a secret. A server's
+/// error_description is included only when it repeats no part of the request's secrets in any
+/// encoding (otherwise the message says it was withheld), without control characters and cut to
+/// 200 characters. Borrowed from e: valid until tp_error_free(e). "" when e is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn tp_error_message(e: *const tp_error) -> *const c_char {
     ffi_value!(c"".as_ptr(), {

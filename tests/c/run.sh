@@ -3,7 +3,7 @@
 # against the mock plain, under valgrind and under AddressSanitizer + UBSan. Installs what is missing
 # (Debian), builds through scripts/build-native.sh, prints "N passed, N failed", exits non-zero on any
 # failure. Options: TPAUTH_LIB (default target/release/libtpauth.so), TPAUTH_BIN (default
-# target/release/tpauth), TPAUTH_C_TESTS="test_api test_lifecycle" (which programs),
+# target/release/tpauth), TPAUTH_C_TESTS="test_api test_lifecycle test_security" (which programs),
 # TPAUTH_C_MODES="so static valgrind asan" (which runs).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,7 +16,7 @@ scripts/build-native.sh
 LIB=${TPAUTH_LIB:-$ROOT/target/release/libtpauth.so}
 BIN=${TPAUTH_BIN:-$ROOT/target/release/tpauth}
 STATIC=${LIB%.so}.a
-TESTS=${TPAUTH_C_TESTS:-test_api test_lifecycle}
+TESTS=${TPAUTH_C_TESTS:-test_api test_lifecycle test_security}
 MODES=${TPAUTH_C_MODES:-so static valgrind asan}
 OUT=$ROOT/target/c-tests
 LOGS=$OUT/logs

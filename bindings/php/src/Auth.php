@@ -31,7 +31,7 @@ final class Auth
         'refresh_endpoint', 'client_auth', 'timeout_ms', 'connect_timeout_ms', 'refresh_leeway_s',
         'max_retries', 'max_retry_wait_ms', 'token_cache', 'ca_file', 'proxy', 'user_agent',
         'allow_insecure_http', 'max_response_bytes', 'cache_lock_ttl_ms', 'cache_timeout_ms',
-        'allow_loopback_redirect_uri',
+        'allow_loopback_redirect_uri', 'token_hosts',
     ];
 
     private Handle $handle;

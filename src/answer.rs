@@ -1,0 +1,320 @@
+//! What a token endpoint's error answer may put into an [`Error`]: its class (by status first),
+//! its OAuth `error` code and `error_description`, its `Retry-After` — and never a secret.
+//!
+//! A server (or a proxy, a WAF, a debugging gateway) may echo the request it refused into its
+//! error text, and it may do so in any encoding: raw, form- or percent-encoded (upper or lower
+//! case hex, `+` or `%20` for a space, twice encoded), HTML- or JSON-escaped, or as the
+//! `Authorization` header's base64 value. Scrubbing known encodings out of free text is a race
+//! the library cannot win, so the decision is: **server text that repeats any part of the
+//! request's secrets is not copied at all.** An `error_description` is copied (stripped of control
+//! characters, cut to 200 characters) only when none of the request's secret values appears in
+//! it in any of the encodings above, after decoding it each of those ways, and when it does not
+//! look like an echo of the request (`password=`, `client_secret=`, `refresh_token=`,
+//! `Authorization:`, `Basic `, `Bearer `, ...); otherwise the message says that the description
+//! was withheld. The OAuth `error` code is kept (in the message and as
+//! `tp_error_oauth_code`) only when it is a plain code (`[A-Za-z0-9_.-]`, at most 64 characters)
+//! that contains no secret.
+
+use crate::error::{Error, Status};
+use crate::form::form_urlencode;
+use crate::http::HttpResponse;
+use base64::Engine as _;
+use std::time::{Duration, SystemTime};
+use zeroize::Zeroizing;
+
+/// The longest wait a `Retry-After` may ask for that the library takes literally: 24 hours. A
+/// larger value (or an unparsable huge number) is read as this much; retries are further capped
+/// by `max_retry_wait_ms`, and the cooldown after a 429 by `max_retry_wait_ms` (at least 1 s).
+pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// The secret values of one request, each in every form the library puts on the wire.
+#[derive(Default)]
+pub(crate) struct Secrets {
+    values: Vec<Zeroizing<String>>,
+}
+
+impl Secrets {
+    /// A value the library sends (a password, a refresh token, a code, the API secret): kept raw
+    /// and form-encoded (`%20` for a space, as the library encodes), and with `+` for a space.
+    pub(crate) fn add(&mut self, raw: &str) {
+        if raw.len() < 3 {
+            // Too short to search for without withholding every description; a secret this short
+            // is not one.
+            return;
+        }
+        let enc = form_urlencode(raw);
+        let plus = enc.replace("%20", "+");
+        for v in [raw.to_owned(), enc, plus] {
+            self.add_exact(&v);
+        }
+    }
+
+    /// A value sent exactly as it is (the base64 of a Basic header, a Bearer token).
+    pub(crate) fn add_exact(&mut self, v: &str) {
+        if v.len() >= 3 && !self.values.iter().any(|x| x.as_str() == v) {
+            self.values.push(Zeroizing::new(v.to_owned()));
+        }
+    }
+
+    /// Both Basic values of a key and secret (`basic` and `basic_form`), whichever is sent: a
+    /// server may echo either.
+    pub(crate) fn add_basic(&mut self, key: &str, secret: &str) {
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s.as_bytes());
+        let raw = Zeroizing::new(format!("{key}:{secret}"));
+        let form = Zeroizing::new(format!("{}:{}", form_urlencode(key), form_urlencode(secret)));
+        for v in [b64(&raw), b64(&form)] {
+            self.add_exact(&v);
+            self.add_exact(v.trim_end_matches('='));
+        }
+    }
+
+    /// Whether `text`, read raw or decoded in any of the ways a server may have encoded it,
+    /// contains one of the secrets.
+    pub(crate) fn found_in(&self, text: &str) -> bool {
+        if self.values.is_empty() {
+            return false;
+        }
+        decodings(text).iter().any(|t| self.values.iter().any(|s| t.contains(s.as_str())))
+    }
+}
+
+/// `text` and what it decodes to: percent/form-decoded (once and twice), HTML-unescaped and
+/// JSON-unescaped, each lossily.
+fn decodings(text: &str) -> Vec<Zeroizing<String>> {
+    let mut out = vec![Zeroizing::new(text.to_owned())];
+    let once = Zeroizing::new(percent_decode_lossy(text));
+    let twice = Zeroizing::new(percent_decode_lossy(&once));
+    out.push(once);
+    out.push(twice);
+    let html = Zeroizing::new(html_unescape(text));
+    out.push(Zeroizing::new(percent_decode_lossy(&html)));
+    out.push(html);
+    if let Ok(serde_json::Value::String(s)) = serde_json::from_str::<serde_json::Value>(&format!("\"{text}\"")) {
+        out.push(Zeroizing::new(s));
+    }
+    out
+}
+
+/// `%XX` decoded wherever it is well-formed and `+` read as a space; anything else kept.
+fn percent_decode_lossy(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: Option<&u8>| c.and_then(|c| char::from(*c).to_digit(16));
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' => match (hex(b.get(i + 1)), hex(b.get(i + 2))) {
+                (Some(hi), Some(lo)) => {
+                    out.push(u8::try_from(hi * 16 + lo).unwrap_or(b'?'));
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The common HTML escapes undone (`&amp;`, `&lt;`, `&gt;`, `&quot;`, `&#39;`, `&#NN;`, `&#xNN;`).
+fn html_unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let end = rest[..rest.len().min(12)].find(';');
+        let decoded = end.and_then(|e| {
+            let ent = &rest[1..e];
+            let c = match ent {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                _ => ent
+                    .strip_prefix("#x")
+                    .or_else(|| ent.strip_prefix("#X"))
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    .or_else(|| ent.strip_prefix('#').and_then(|d| d.parse().ok()))
+                    .and_then(char::from_u32),
+            }?;
+            Some((c, e + 1))
+        });
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether server text looks like it repeats the request (a form body or its headers).
+fn looks_like_an_echo(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    const MARKS: [&str; 12] = [
+        "password=",
+        "password\"",
+        "client_secret",
+        "refresh_token=",
+        "refresh_token\"",
+        "token=",
+        "code=",
+        "authorization:",
+        "authorization\"",
+        "basic ",
+        "bearer ",
+        "grant_type",
+    ];
+    MARKS.iter().any(|m| lower.contains(m))
+}
+
+/// A short, printable excerpt of a server-provided text: control characters become spaces, at
+/// most 200 characters.
+pub(crate) fn excerpt(s: &str) -> String {
+    let clean: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).take(200).collect();
+    clean.trim().to_owned()
+}
+
+/// `Retry-After`: delta-seconds or an HTTP date, at most [`MAX_RETRY_AFTER`]. A number too large
+/// for any clock reads as the maximum (never an overflow).
+pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
+    let v = value.trim();
+    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+        let secs = v.parse::<u64>().unwrap_or(u64::MAX);
+        return Some(Duration::from_secs(secs).min(MAX_RETRY_AFTER));
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(when.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO).min(MAX_RETRY_AFTER))
+}
+
+/// The typed error of a non-2xx answer from the token endpoints. `secrets` are the request's
+/// secret values: server text containing any of them is withheld (see the module's comment).
+pub(crate) fn response_error(what: &str, resp: &HttpResponse, secrets: &Secrets) -> Error {
+    let json: Option<serde_json::Value> = serde_json::from_slice(&resp.body).ok();
+    let field = |k: &str| json.as_ref().and_then(|j| j.get(k)).and_then(|v| v.as_str());
+    let mut withheld = false;
+    let code = field("error").filter(|c| !c.is_empty()).and_then(|c| {
+        let plain = c.len() <= 64 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+        if plain && !secrets.found_in(c) {
+            Some(c.to_owned())
+        } else {
+            withheld = true;
+            None
+        }
+    });
+    let desc = field("error_description").map(excerpt).filter(|d| !d.is_empty()).and_then(|d| {
+        let full = field("error_description").unwrap_or_default();
+        if secrets.found_in(full) || looks_like_an_echo(full) {
+            withheld = true;
+            None
+        } else {
+            Some(d)
+        }
+    });
+    let status = match (resp.status, code.as_deref()) {
+        (_, Some("invalid_grant")) => Status::InvalidGrant,
+        (401, _) | (_, Some("invalid_client")) => Status::Unauthorized,
+        (429, _) => Status::RateLimited,
+        _ => Status::Http,
+    };
+    let mut msg = format!("{what}: the server answered HTTP {}", resp.status);
+    if let Some(c) = &code {
+        msg.push_str(&format!(" {c}"));
+    }
+    if let Some(d) = &desc {
+        msg.push_str(&format!(" ({d})"));
+    }
+    if withheld {
+        msg.push_str(" (the server's error text was withheld: it repeated part of the request, which carries secrets)");
+    }
+    msg.push_str(match status {
+        Status::InvalidGrant => ": the credentials, code or refresh token were refused",
+        Status::Unauthorized => {
+            ": check the API key and secret, and the client_auth option (basic sends base64 of the raw KEY:SECRET; some servers want basic_form or post)"
+        }
+        Status::RateLimited => ": too many token requests; wait before asking again",
+        _ => "",
+    });
+    // 429 and 503 may say when to come back (RFC 9110 §10.2.3).
+    let retry_after = if matches!(resp.status, 429 | 503) { resp.header("retry-after").and_then(parse_retry_after) } else { None };
+    Error::new(status, msg).with_http_status(resp.status).with_oauth_code(code).with_retry_after(retry_after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resp(status: u16, body: &str) -> HttpResponse {
+        HttpResponse { status, headers: vec![("Retry-After".into(), "2".into())], body: body.as_bytes().to_vec() }
+    }
+
+    #[test]
+    fn error_classification() {
+        let none = Secrets::default();
+        assert_eq!(response_error("x", &resp(400, r#"{"error":"invalid_grant"}"#), &none).status(), Status::InvalidGrant);
+        assert_eq!(response_error("x", &resp(400, r#"{"error":"invalid_client"}"#), &none).status(), Status::Unauthorized);
+        assert_eq!(response_error("x", &resp(401, ""), &none).status(), Status::Unauthorized);
+        let rl = response_error("x", &resp(429, "<html>"), &none);
+        assert_eq!((rl.status(), rl.retry_after()), (Status::RateLimited, Some(Duration::from_secs(2))));
+        let e = response_error("x", &resp(500, "<html><body>oops</body></html>"), &none);
+        assert_eq!((e.status(), e.http_status(), e.oauth_code()), (Status::Http, 500, None));
+        let d = response_error("x", &resp(400, r#"{"error":"invalid_request","error_description":"missing\nusername"}"#), &none);
+        assert!(d.message().contains("(missing username)"), "{d}");
+    }
+
+    #[test]
+    fn echoed_password_in_any_encoding_is_withheld() {
+        let pw = "hunter2&pass word%";
+        let mut s = Secrets::default();
+        s.add(pw);
+        s.add_basic("key", "sec:ret+/%");
+        let b64 = base64::engine::general_purpose::STANDARD.encode("key:sec:ret+/%");
+        let b64form = base64::engine::general_purpose::STANDARD.encode("key:sec%3Aret%2B%2F%25");
+        let echoes = [
+            pw.to_owned(),
+            "hunter2%26pass%20word%25".to_owned(),
+            "hunter2%26pass+word%25".to_owned(),
+            "hunter2%26pass%20word%25".to_lowercase(),
+            "hunter2%2526pass%2520word%2525".to_owned(),
+            "hunter2&amp;pass word%".to_owned(),
+            "hunter2\\u0026pass word%".to_owned(),
+            format!("got header Basic {b64}"),
+            format!("got {b64form}"),
+            b64.trim_end_matches('=').to_owned(),
+        ];
+        for echo in echoes {
+            for field in ["error_description", "error"] {
+                let body = serde_json::json!({"error": "invalid_grant", field: format!("x {echo} y")}).to_string();
+                let e = response_error("password grant", &resp(400, &body), &s);
+                let m = e.message();
+                assert!(!m.contains("hunter2") && !m.contains(&b64[..10]) && !m.contains(&b64form[..10]), "{m}");
+                assert!(m.contains("withheld"), "{m}");
+                assert!(e.oauth_code().is_none_or(|c| c == "invalid_grant"));
+            }
+        }
+    }
+
+    #[test]
+    fn retry_after_is_bounded() {
+        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after("18446744073709551615"), Some(MAX_RETRY_AFTER));
+        assert_eq!(parse_retry_after("99999999999999999999999999"), Some(MAX_RETRY_AFTER));
+        assert_eq!(parse_retry_after("100000000"), Some(MAX_RETRY_AFTER));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        let future = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
+        let d = parse_retry_after(&future).unwrap();
+        assert!(d > Duration::from_secs(25) && d <= Duration::from_secs(30));
+        assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("-1"), None);
+    }
+}

@@ -1,0 +1,257 @@
+//! URL helpers: which hosts may receive the token (the allow-list behind
+//! [`crate::Auth::check_token_url`]), and URLs made safe for messages and `Debug` output (no
+//! userinfo, no query, no fragment).
+//!
+//! Parsing uses the `url` crate (WHATWG rules). Where it and the HTTP stack (`http::Uri`, what
+//! ureq connects to) could read a host differently, the URL is refused rather than guessed at.
+
+use crate::error::{Error, Result};
+use std::net::IpAddr;
+
+/// The hosts of Trustpilot's own APIs. They receive the token on https (port 443) whatever
+/// `api_base_url` is: `api.trustpilot.com` (the business, private and public APIs and the token
+/// endpoints) and `invitations-api.trustpilot.com` (the invitations API).
+pub const TRUSTPILOT_API_HOSTS: &[&str] = &["api.trustpilot.com", "invitations-api.trustpilot.com"];
+
+/// One entry of the allow-list: a host (lower case, no trailing dot; an IPv6 literal in brackets)
+/// and a port (`None`: the scheme's default port, 443 for https and 80 for http).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct HostPort {
+    host: String,
+    port: Option<u16>,
+}
+
+impl HostPort {
+    fn matches(&self, host: &str, port: u16, default_port: u16) -> bool {
+        same_host(&self.host, host) && self.port.unwrap_or(default_port) == port
+    }
+}
+
+impl std::fmt::Display for HostPort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.port {
+            Some(p) => write!(f, "{}:{p}", self.host),
+            None => f.write_str(&self.host),
+        }
+    }
+}
+
+/// Two hosts as normalised by [`normalise_host`]: equal names, or equal IP addresses however
+/// written.
+fn same_host(a: &str, b: &str) -> bool {
+    let ip = |h: &str| h.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().ok();
+    match (ip(a), ip(b)) {
+        (Some(x), Some(y)) => x == y,
+        (None, None) => a == b,
+        _ => false,
+    }
+}
+
+/// A host name in lower case without a trailing dot.
+fn normalise_host(h: &str) -> String {
+    h.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// The scheme, host and port an absolute http(s) URL reaches, read by the `url` crate and checked
+/// against `http::Uri` (which ureq connects with): `None` when either cannot parse it, when they
+/// disagree on the host or port, or when the scheme is not http(s).
+pub(crate) fn origin(url: &str) -> Option<(String, String, u16)> {
+    let parsed = url::Url::parse(url).ok()?;
+    let scheme = parsed.scheme().to_owned();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let host = match parsed.host()? {
+        url::Host::Domain(d) => normalise_host(d),
+        url::Host::Ipv4(ip) => ip.to_string(),
+        url::Host::Ipv6(ip) => format!("[{ip}]"),
+    };
+    let port = parsed.port_or_known_default()?;
+    let uri: ureq::http::Uri = url.parse().ok()?;
+    let uri_host = normalise_host(uri.host()?);
+    let uri_port = uri.port_u16().unwrap_or(if scheme == "https" { 443 } else { 80 });
+    (same_host(&host, &uri_host) && uri_port == port).then_some((scheme, host, port))
+}
+
+/// The `token_hosts` option: comma-separated `host` or `host:port` entries (`[v6]:port` for an
+/// IPv6 literal). Whitespace around entries and empty entries are ignored.
+pub(crate) fn parse_token_hosts(value: &str) -> Result<Vec<HostPort>> {
+    let mut out = Vec::new();
+    for entry in value.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let bad = || {
+            Error::invalid_argument(format!(
+                "option token_hosts: expected comma-separated host or host:port entries (no scheme, path or user), got {:?}",
+                redact_url(entry)
+            ))
+        };
+        if entry.contains(['/', '@', '?', '#', '\\', ' ']) || entry.chars().any(char::is_control) {
+            return Err(bad());
+        }
+        let parsed = url::Url::parse(&format!("https://{entry}/")).map_err(|_| bad())?;
+        let host = match parsed.host().ok_or_else(bad)? {
+            url::Host::Domain(d) => normalise_host(d),
+            url::Host::Ipv4(ip) => ip.to_string(),
+            url::Host::Ipv6(ip) => format!("[{ip}]"),
+        };
+        // url drops an explicit :443; keep whatever port was written.
+        let port = match entry.rsplit_once(':') {
+            Some((h, p)) if !h.ends_with(':') && (!entry.starts_with('[') || h.ends_with(']')) => {
+                Some(p.parse::<u16>().map_err(|_| bad())?)
+            }
+            _ => None,
+        };
+        out.push(HostPort { host, port });
+    }
+    Ok(out)
+}
+
+/// The hosts that receive the token: the `api_base_url` host (and port), Trustpilot's API hosts
+/// ([`TRUSTPILOT_API_HOSTS`], port 443) and the `token_hosts` entries.
+#[derive(Clone, Debug)]
+pub(crate) struct TokenHosts {
+    base: Option<(String, HostPort)>,
+    extra: Vec<HostPort>,
+}
+
+impl TokenHosts {
+    pub(crate) fn new(api_base_url: &str, token_hosts: &[HostPort]) -> TokenHosts {
+        let base = origin(api_base_url).map(|(scheme, host, port)| (scheme, HostPort { host, port: Some(port) }));
+        TokenHosts { base, extra: token_hosts.to_vec() }
+    }
+
+    /// Ok when `url` (absolute, http or https) reaches an allowed host and port; otherwise
+    /// `InvalidArgument` naming the host and the `token_hosts` option.
+    pub(crate) fn check(&self, url: &str) -> Result<()> {
+        let Some((scheme, host, port)) = origin(url) else {
+            return Err(Error::invalid_argument(format!(
+                "url_or_path: {:?} is not an http(s) URL whose host can be read unambiguously; refusing to send the token there",
+                redact_url(url)
+            )));
+        };
+        let default_port = if scheme == "https" { 443 } else { 80 };
+        let base_ok = self.base.as_ref().is_some_and(|(_, hp)| hp.matches(&host, port, default_port));
+        let trustpilot_ok = scheme == "https" && port == 443 && TRUSTPILOT_API_HOSTS.iter().any(|h| same_host(h, &host));
+        let extra_ok = self.extra.iter().any(|hp| hp.matches(&host, port, default_port));
+        if base_ok || trustpilot_ok || extra_ok {
+            return Ok(());
+        }
+        let base = self.base.as_ref().map_or_else(|| "(none)".to_owned(), |(_, hp)| hp.to_string());
+        let shown = if port == default_port { host } else { format!("{host}:{port}") };
+        Err(Error::invalid_argument(format!(
+            "url_or_path: refusing to send the token to {shown}: only the api_base_url host ({base}), Trustpilot's API hosts ({}) and the hosts of the token_hosts option receive it; add it to token_hosts or give a path",
+            TRUSTPILOT_API_HOSTS.join(", ")
+        )))
+    }
+}
+
+/// A URL for messages and `Debug`: scheme, host, port and path; any user or password becomes
+/// `***`, the query and fragment are dropped (a query may carry `?token=`, a Redis URL its
+/// password). A value that is not a URL (a file path) is returned as it is.
+///
+/// A password with an unescaped `/`, `?`, `#` or `@` makes a URL that no parser reads as its
+/// author meant (`redis://:ab/cd@host` has the "host" `` and the "port" `ab`), so whenever an
+/// `@` appears after the `://` anywhere outside what the parser took as the host, everything from
+/// the `://` to the last `@` is treated as userinfo and hidden.
+pub(crate) fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    if let Ok(parsed) = url::Url::parse(url) {
+        let tail_has_at = parsed.path().contains('@')
+            || parsed.query().is_some_and(|q| q.contains('@'))
+            || parsed.fragment().is_some_and(|f| f.contains('@'));
+        if !tail_has_at {
+            if let Some(host) = parsed.host_str() {
+                let user = if parsed.username().is_empty() && parsed.password().is_none() { "" } else { "***@" };
+                let port = parsed.port().map(|p| format!(":{p}")).unwrap_or_default();
+                let path = if parsed.cannot_be_a_base() { "" } else { parsed.path() };
+                let path = if path == "/" && !rest.contains('/') { "" } else { path };
+                return format!("{scheme}://{user}{host}{port}{path}");
+            }
+        }
+    }
+    // Not parseable as meant: hide everything up to the last '@', drop the query and fragment.
+    match rest.rsplit_once('@') {
+        Some((_, after)) => format!("{scheme}://***@{}", after.split(['?', '#']).next().unwrap_or("")),
+        None => format!("{scheme}://{}", rest.split(['?', '#']).next().unwrap_or("")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hosts(base: &str, extra: &str) -> TokenHosts {
+        TokenHosts::new(base, &parse_token_hosts(extra).unwrap())
+    }
+
+    #[test]
+    fn token_host_under_a_public_suffix_is_refused() {
+        let h = hosts("https://api.example.co.uk", "");
+        assert!(h.check("https://api.example.co.uk/v1/x").is_ok());
+        assert!(h.check("https://API.example.co.uk./v1/x").is_ok());
+        let e = h.check("https://evil.co.uk/x").unwrap_err();
+        assert_eq!(e.status(), crate::Status::InvalidArgument);
+        assert!(e.message().contains("evil.co.uk") && e.message().contains("token_hosts"), "{e}");
+        assert!(h.check("https://other.example.co.uk/x").is_err());
+    }
+
+    #[test]
+    fn token_host_herokuapp_sibling_is_refused() {
+        let h = hosts("https://my-api.herokuapp.com", "");
+        assert!(h.check("https://my-api.herokuapp.com/x").is_ok());
+        assert!(h.check("https://attacker.herokuapp.com/x").is_err());
+    }
+
+    #[test]
+    fn token_host_tricks_are_refused() {
+        let h = hosts("https://api.trustpilot.com", "");
+        for url in [
+            "https://api.trustpilot.com.evil.example/x",
+            "https://api.trustpilot.com@evil.example/x",
+            "https://evil.example\\@api.trustpilot.com/x",
+            "https://evil.example#@api.trustpilot.com/x",
+            "https://api.trustpilot.com:8443/x",
+            "http://api.trustpilot.com/x",
+            "ftp://api.trustpilot.com/x",
+            "https://xn--api-trustpilot.com/x",
+        ] {
+            assert!(h.check(url).is_err(), "{url} was allowed");
+        }
+        assert!(h.check("https://invitations-api.trustpilot.com/v1/private").is_ok());
+        assert!(h.check("https://api.trustpilot.com:443/x").is_ok());
+    }
+
+    #[test]
+    fn token_hosts_option_adds_a_host() {
+        let h = hosts("http://127.0.0.1:8080", "reviews.example.com, 127.0.0.1:9090,[::1]:7");
+        assert!(h.check("https://reviews.example.com/x").is_ok());
+        assert!(h.check("https://reviews.example.com:444/x").is_err());
+        assert!(h.check("http://127.0.0.1:9090/x").is_ok());
+        assert!(h.check("http://127.0.0.1:9091/x").is_err());
+        assert!(h.check("http://[0:0::1]:7/x").is_ok());
+        assert!(h.check("http://127.0.0.1:8080/x").is_ok());
+        assert!(h.check("https://api.trustpilot.com/x").is_ok());
+        for bad in ["https://x.com", "a/b", "u@h", "h:99999", "h:x"] {
+            assert!(parse_token_hosts(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_token_hosts("a.com:443").unwrap()[0].port, Some(443));
+    }
+
+    #[test]
+    fn urls_are_redacted() {
+        let cases = [
+            ("redis://:Zm9v/YmFy+c2VjcmV0@127.0.0.1:1/0", "redis://***@127.0.0.1:1/0"),
+            ("redis://:p#ss@h:6379/0", "redis://***@h:6379/0"),
+            ("redis://:p?ss@h:6379/0", "redis://***@h:6379/0"),
+            ("redis://user123:4567/x@h/0", "redis://***@h/0"),
+            ("rediss://u:secret@h:6380/2?x=1#f", "rediss://***@h:6380/2"),
+            ("redis://h:6379/0", "redis://h:6379/0"),
+            ("http://user:pw@proxy:3128", "http://***@proxy:3128"),
+            ("https://h/p?token=secret", "https://h/p"),
+            ("https://u:p%40ss@api.example.com/v1", "https://***@api.example.com/v1"),
+            ("/var/tmp/cache.json", "/var/tmp/cache.json"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(redact_url(input), want, "{input}");
+        }
+    }
+}
