@@ -672,26 +672,3 @@ pub fn parse_implicit_redirect(env: Env, url: String, expected_state: Option<Str
 pub fn version() -> String {
     tpauth::VERSION.to_owned()
 }
-
-/// Until the security branch's `Auth::check_token_url` is merged (an inherent method, which then
-/// takes precedence over this trait's): paths, and URLs of the API base host, only.
-trait CheckTokenUrlShim {
-    fn check_token_url(&self, url: &str) -> tpauth::Result<()>;
-}
-
-impl CheckTokenUrlShim for tpauth::Auth {
-    fn check_token_url(&self, url: &str) -> tpauth::Result<()> {
-        if url.starts_with('/') {
-            return Ok(());
-        }
-        let origin = |u: &str| -> Option<String> {
-            let (scheme, rest) = u.split_once("://")?;
-            let host = rest.split(['/', '?', '#']).next()?;
-            Some(format!("{}://{}", scheme.to_ascii_lowercase(), host.to_ascii_lowercase()))
-        };
-        match (origin(url), origin(self.config().api_base_url())) {
-            (Some(a), Some(b)) if a == b => Ok(()),
-            _ => Err(invalid("fetch: refusing to send the token to a host other than the api_base_url host; add it to option tokenHosts")),
-        }
-    }
-}

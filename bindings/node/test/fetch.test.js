@@ -71,6 +71,12 @@ test('auth.fetch refuses a host that may not see the token, before sending anyth
   const s = await mock.stats()
   assert.equal(s.requests, 0)
   assert.equal(s.token_requests, 0)
+  // The core's tokenHosts option lets a host in.
+  const wider = new tp.Auth(opts(mock, { tokenHosts: `localhost:${mock.port}` }))
+  const r = await wider.fetch(`http://localhost:${mock.port}/v1/other-host`)
+  assert.equal(r.status, 200)
+  assert.equal(header(await mock.lastApiRequest(), 'authorization'), `Bearer ${(await wider.getToken()).accessToken}`)
+  assert.equal((await wider.request('GET', `http://localhost:${mock.port}/v1/x`)).status, 200)
 })
 
 test('useTpauth(axios): headers added, 401 renewed and resent once, hosts refused, eject', async () => {
