@@ -20,6 +20,8 @@ export interface AuthOptions {
   grant?: 'password' | 'client_credentials' | 'none' | null
   businessUserId?: string | null
   tokenCache?: string | null
+  /** Extra hosts (`host` or `host:port`, comma-separated) that may receive the token (fetch, request, useTpauth). */
+  tokenHosts?: string | null
   timeoutMs?: number | null
   allowInsecureHttp?: boolean | null
   [option: string]: string | number | boolean | null | undefined
