@@ -112,7 +112,18 @@ test('8 cluster workers sharing a tokenCache make 1 token request, and 1 after e
   }
 })
 
-test('64 busy promises over 4 token lifetimes: exactly one token request per lifetime, every call 200', async () => {
+test('64 busy promises over 4 token lifetimes (machine loaded): one token request per lifetime, every call 200', async () => {
+  // Two busy loops per core, as issue 19 asks, for the length of the test.
+  const burners = Array.from({ length: 2 * os.cpus().length }, () =>
+    spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }))
+  try {
+    await busyLifetimes()
+  } finally {
+    for (const b of burners) b.kill('SIGKILL')
+  }
+})
+
+async function busyLifetimes() {
   const auth = new tp.Auth(opts(mock))
   let ok = 0
   const bad = []
@@ -144,4 +155,4 @@ test('64 busy promises over 4 token lifetimes: exactly one token request per lif
   assert.equal(s.grants.password, 1)
   assert.equal(s.grants.refresh_token, expiries)
   assert.ok(s.api_401 >= expiries)
-})
+}
