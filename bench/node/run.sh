@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
+source scripts/ensure-apt.sh
+ensure_apt node nodejs
+ensure_apt npm npm
 scripts/build-native.sh
 if ! ls bindings/node/tpauth.*.node >/dev/null 2>&1; then
   (cd bindings/node && { [ -x node_modules/.bin/napi ] || npm ci --no-audit --no-fund --loglevel=error >/dev/null; } &&
