@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The benchmarks (`make bench`): tpauth next to the official Python client `trustpilot` 10.0.1,
-# requests-oauthlib and curl, in one run, against the mock and a minimal fixed-response token
-# server (bench/proof/). Prints a table of figures and ratios and writes bench/results/latest.json,
-# latest.md and latest.png. Not a test and not part of the test command: numbers on a shared
-# machine vary; compare the ratios within one run. Takes a few minutes.
+# requests-oauthlib and curl, and (bench/node) the official Node client `trustpilot` 4.0.1, in one
+# run, against the mock and a minimal fixed-response token server (bench/proof/). Prints a table of
+# figures and ratios and writes bench/results/latest.json, latest.md and latest.png (and node.md,
+# node.json). Not a test and not part of the test command: numbers on a shared machine vary;
+# compare the ratios within one run. Takes a few minutes.
 # Usage: bench/run.sh [--quick] [--all]   (--all: also the older per-language benchmarks below)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +35,9 @@ gcc "${CF[@]}" -o "$BIN/cold" bench/proof/cold.c "$LIB" -Wl,-rpath,"$ROOT/target
 gcc "${CF[@]}" -o "$BIN/cached_token" bench/c/cached_token.c "$LIB" -Wl,-rpath,"$ROOT/target/release" -lpthread
 gcc "${CF[@]}" -o "$BIN/fixed_server" bench/proof/fixed_server.c -lpthread
 "$py" bench/proof/proof.py --bin "$BIN" "${quick[@]}"
+# Node: trustpilot-auth next to npm trustpilot 4.0.1 (bench/results/node.md, node.json).
+echo; echo "=== bench/node ==="
+bench/node/run.sh "${quick[@]}"
 
 if [ "$all" = 1 ]; then
   for b in bench/c/run.sh bench/go/run.sh; do

@@ -143,6 +143,16 @@ impl Auth {
         &self.inner.cfg
     }
 
+    /// The current token when [`Auth::get_token`] would answer it at once: held, not invalidated
+    /// and not yet due for renewal. `None` otherwise (then `get_token` may do I/O). Never waits for
+    /// a renewal in progress and never does I/O: for bindings that answer a cached token without
+    /// leaving their event loop.
+    pub fn current_token_if_fresh(&self) -> Option<Token> {
+        let cur = self.inner.current();
+        let t = cur.token.as_ref().filter(|_| cur.usable)?;
+        (!self.inner.renew_due(t, now_ms())).then(|| t.clone())
+    }
+
     // ---- grants ---------------------------------------------------------------------------
 
     /// The password grant; the token becomes the current one. It is written to the token cache

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The Node binding's suite: the native CLI (for the mock), rustfmt and clippy of the napi crate,
+# @napi-rs/cli from npm (bindings/node/node_modules), the release .node built by `napi build`
+# (native.d.ts and native.js regenerated: a stale committed copy fails), the test dependencies
+# (axios, typescript; bindings/node/test/node_modules), `tsc --strict` over test/types.ts, then
+# `node --test` against the mock. Exits non-zero on failure.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+REPO=$PWD
+source scripts/ensure-apt.sh
+source scripts/ensure-rust.sh
+ensure_apt node nodejs
+ensure_apt npm npm
+major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$major" -lt 18 ]; then echo "node: Node >= 18 is needed (found $(node --version))"; exit 1; fi
+
+scripts/build-native.sh
+if ! { cargo fmt --version && cargo clippy --version; } >/dev/null 2>&1; then rustup component add rustfmt clippy >/dev/null 2>&1; fi
+cargo fmt -p tpauth-node --check
+cargo clippy --quiet -p tpauth-node -- -D warnings
+export TPAUTH_BIN=${TPAUTH_BIN:-$REPO/target/release/tpauth}
+
+# npm ci only when the lock file changed since the last install (node_modules/.package-lock.json
+# is npm's own copy of it).
+npm_deps() {
+  if ! cmp -s "$1/package-lock.json" "$1/node_modules/.package-lock.json.tpauth" 2>/dev/null; then
+    (cd "$1" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    cp "$1/package-lock.json" "$1/node_modules/.package-lock.json.tpauth"
+  fi
+}
+npm_deps bindings/node
+npm_deps bindings/node/test
+
+cd bindings/node
+echo "node: napi build --release"
+if ! npx napi build --platform --release --js native.js --dts native.d.ts >"$REPO/target/napi-node.log" 2>&1; then
+  cat "$REPO/target/napi-node.log"; echo "node: napi build failed"; exit 1
+fi
+if git -C "$REPO" rev-parse --git-dir >/dev/null 2>&1 && ! git -C "$REPO" diff --quiet -- bindings/node/native.d.ts bindings/node/native.js; then
+  git -C "$REPO" diff --stat -- bindings/node/native.d.ts bindings/node/native.js
+  echo "node: native.d.ts / native.js are stale: commit the regenerated files"; exit 1
+fi
+echo "node: tsc --strict (the declarations)"
+(cd test && npx tsc --noEmit --strict --target es2022 --module commonjs --types node types.ts)
+echo "node: node --test"
+node --test test/*.test.js
+echo "node: ok ($(du -k tpauth.linux-*.node | cut -f1 | head -1) KiB .node)"

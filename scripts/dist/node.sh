@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# dist/node: the npm packages of trustpilot-auth in napi-rs's layout, as `npm pack` tarballs in
+# dist/node/: the main package (index.js, the generated native.js loader and declarations) whose
+# optionalDependencies name one package per platform, and those packages, each holding one .node:
+#   trustpilot-auth-linux-x64-gnu    x86_64-unknown-linux-gnu   (glibc 2.17, built with zig)
+#   trustpilot-auth-linux-arm64-gnu  aarch64-unknown-linux-gnu  (glibc 2.17, built with zig)
+#   trustpilot-auth-linux-x64-musl   x86_64-unknown-linux-musl  (built with zig)
+# npm installs the one matching the user's os/cpu/libc. (win32-x64-msvc: not yet, the Windows
+# build has not landed.) Runs inside scripts/dist.sh, or alone: the release layout's
+# scripts/dist/lib.sh is used when present, else the few helpers below.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+if [ -f scripts/dist/lib.sh ]; then
+  source scripts/dist/lib.sh
+else
+  DIST_ROOT=$ROOT DIST_BUILD=$ROOT/target/dist-build DIST_VENV=$ROOT/target/dist-venv DIST_OUT=$ROOT/dist
+  tpauth_version() { sed -n '/^\[package\]/,/^\[/{s/^version = "\([^"]*\)".*/\1/p}' "$DIST_ROOT/Cargo.toml" | head -n1; }
+  dist_tools() {
+    if [ ! -x "$DIST_VENV/bin/cargo-zigbuild" ]; then
+      echo "dist: installing ziglang, cargo-zigbuild into $DIST_VENV" >&2
+      python3 -m venv "$DIST_VENV"
+      "$DIST_VENV/bin/pip" install -q --disable-pip-version-check ziglang cargo-zigbuild
+    fi
+    export PATH="$DIST_VENV/bin:$PATH"
+  }
+  dist_rust_targets() {
+    local have t missing=()
+    have=$(rustup target list --installed 2>/dev/null)
+    for t in "$@"; do grep -qx "$t" <<<"$have" || missing+=("$t"); done
+    [ ${#missing[@]} -eq 0 ] || rustup target add "${missing[@]}" >&2
+  }
+  zig_target() { case $1 in *-linux-gnu) echo "$1.2.17" ;; *) echo "$1" ;; esac; }
+fi
+source scripts/ensure-rust.sh
+source scripts/ensure-apt.sh
+ensure_apt node nodejs
+ensure_apt npm npm
+
+VERSION=$(tpauth_version)
+OUT=$DIST_OUT/node
+STAGE=$ROOT/target/dist-node
+NODE_DIR=$ROOT/bindings/node
+# Rust target → napi-rs platform name (the package suffix and the .node's infix).
+napi_platform() {
+  case $1 in
+    x86_64-unknown-linux-gnu) echo linux-x64-gnu ;;
+    aarch64-unknown-linux-gnu) echo linux-arm64-gnu ;;
+    x86_64-unknown-linux-musl) echo linux-x64-musl ;;
+    *) return 1 ;;
+  esac
+}
+TARGETS=(x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-unknown-linux-musl)
+if [ -n "${TPAUTH_NODE_TARGETS:-}" ]; then read -r -a TARGETS <<<"$TPAUTH_NODE_TARGETS"; fi
+
+for f in package.json; do
+  v=$(node -p "require('$NODE_DIR/$f').version")
+  [ "$v" = "$VERSION" ] || { echo "dist/node: bindings/node/$f has version $v, Cargo.toml $VERSION" >&2; exit 1; }
+done
+
+dist_tools
+dist_rust_targets "${TARGETS[@]}"
+[ -x "$NODE_DIR/node_modules/.bin/napi" ] || (cd "$NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+
+rm -rf "$STAGE" "$OUT"
+mkdir -p "$STAGE/trustpilot-auth" "$OUT"
+main=$STAGE/trustpilot-auth
+cp "$NODE_DIR"/{package.json,index.js,index.d.ts,native.js,native.d.ts} "$main/"
+for f in LICENSE-MIT LICENSE-APACHE CHANGELOG.md; do [ -f "$ROOT/$f" ] && cp "$ROOT/$f" "$main/"; done
+cp "$NODE_DIR/README.md" "$main/README.md"
+(cd "$main" && "$NODE_DIR/node_modules/.bin/napi" create-npm-dir -t . >/dev/null)
+
+for t in "${TARGETS[@]}"; do
+  plat=$(napi_platform "$t")
+  echo "dist/node: $t ($plat)" >&2
+  flags=""
+  # A .node is a shared library: musl's static C runtime (Rust's default there) cannot make one.
+  case $t in *-musl) flags="-C target-feature=-crt-static" ;; esac
+  RUSTFLAGS="$flags" CARGO_PROFILE_RELEASE_STRIP=symbols cargo zigbuild --quiet --release -p tpauth-node \
+    --target "$(zig_target "$t")" --target-dir "$DIST_BUILD"
+  pkg=$main/npm/$plat
+  cp "$DIST_BUILD/$t/release/libtpauth_node.so" "$pkg/tpauth.$plat.node"
+  for f in LICENSE-MIT LICENSE-APACHE; do [ -f "$ROOT/$f" ] && cp "$ROOT/$f" "$pkg/" && node -e "
+    const p=require('$pkg/package.json'); p.files.push('$f'); require('fs').writeFileSync('$pkg/package.json', JSON.stringify(p, null, 2) + '\n')"; done
+  (cd "$pkg" && npm pack --silent --pack-destination "$OUT" >/dev/null)
+done
+
+# The main package names every platform package as an optional dependency of the same version.
+node -e "
+  const fs = require('fs'); const p = require('$main/package.json');
+  p.optionalDependencies = {};
+  for (const plat of process.argv.slice(1)) p.optionalDependencies['trustpilot-auth-' + plat] = '$VERSION';
+  delete p.devDependencies; delete p.scripts;
+  for (const f of ['README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'CHANGELOG.md']) if (fs.existsSync('$main/' + f)) p.files.push(f);
+  fs.writeFileSync('$main/package.json', JSON.stringify(p, null, 2) + '\n');
+" $(for t in "${TARGETS[@]}"; do napi_platform "$t"; done)
+(cd "$main" && npm pack --silent --pack-destination "$OUT" >/dev/null)
+ls -l "$OUT" | awk 'NR > 1 { printf "dist/node: %-48s %6d KiB\n", $9, $5 / 1024 }' >&2
