@@ -282,6 +282,13 @@ impl Managed {
         }
     }
 
+    /// The current token when `get_token` would answer it at once, without waiting or I/O: held,
+    /// usable, unexpired and not yet due for renewal.
+    pub(crate) fn fresh(&self, now_ms: i64) -> Option<Token> {
+        let cur = self.read();
+        cur.valid_at(now_ms).filter(|t| !self.renew_due(t, now_ms)).cloned()
+    }
+
     /// The current token, usable or not.
     pub(crate) fn current_token(&self) -> Option<Token> {
         self.read().token.clone()

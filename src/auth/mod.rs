@@ -148,9 +148,7 @@ impl Auth {
     /// a renewal in progress and never does I/O: for bindings that answer a cached token without
     /// leaving their event loop.
     pub fn current_token_if_fresh(&self) -> Option<Token> {
-        let cur = self.inner.current();
-        let t = cur.token.as_ref().filter(|_| cur.usable)?;
-        (!self.inner.renew_due(t, now_ms())).then(|| t.clone())
+        self.inner.managed.fresh(now_ms())
     }
 
     // ---- grants ---------------------------------------------------------------------------
