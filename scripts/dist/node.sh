@@ -53,10 +53,8 @@ napi_platform() {
 TARGETS=(x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-unknown-linux-musl)
 if [ -n "${TPAUTH_NODE_TARGETS:-}" ]; then read -r -a TARGETS <<<"$TPAUTH_NODE_TARGETS"; fi
 
-for f in package.json; do
-  v=$(node -p "require('$NODE_DIR/$f').version")
-  [ "$v" = "$VERSION" ] || { echo "dist/node: bindings/node/$f has version $v, Cargo.toml $VERSION" >&2; exit 1; }
-done
+v=$(node -p "require('$NODE_DIR/package.json').version")
+[ "$v" = "$VERSION" ] || { echo "dist/node: bindings/node/package.json has version $v, Cargo.toml $VERSION" >&2; exit 1; }
 
 dist_tools
 dist_rust_targets "${TARGETS[@]}"
@@ -86,6 +84,8 @@ for t in "${TARGETS[@]}"; do
 done
 
 # The main package names every platform package as an optional dependency of the same version.
+PLATFORMS=()
+for t in "${TARGETS[@]}"; do PLATFORMS+=("$(napi_platform "$t")"); done
 node -e "
   const fs = require('fs'); const p = require('$main/package.json');
   p.optionalDependencies = {};
@@ -93,6 +93,6 @@ node -e "
   delete p.devDependencies; delete p.scripts;
   for (const f of ['README.md', 'LICENSE-MIT', 'LICENSE-APACHE', 'CHANGELOG.md']) if (fs.existsSync('$main/' + f)) p.files.push(f);
   fs.writeFileSync('$main/package.json', JSON.stringify(p, null, 2) + '\n');
-" $(for t in "${TARGETS[@]}"; do napi_platform "$t"; done)
+" "${PLATFORMS[@]}"
 (cd "$main" && npm pack --silent --pack-destination "$OUT" >/dev/null)
 ls -l "$OUT" | awk 'NR > 1 { printf "dist/node: %-48s %6d KiB\n", $9, $5 / 1024 }' >&2

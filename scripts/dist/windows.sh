@@ -96,6 +96,6 @@ if ! CARGO_TARGET_DIR="$DIST_BUILD" maturin build --release --locked --target "$
     -o "$DIST_OUT/python" >"$log" 2>&1; then
   cat "$log" >&2; echo "dist/windows: maturin build for $t failed" >&2; exit 1
 fi
-wheel=$(ls "$DIST_OUT/python"/trustpilot_auth-"$version"-cp39-abi3-win_amd64.whl 2>/dev/null | head -n1)
+wheel=$(ls "$DIST_OUT/python/trustpilot_auth-$version-cp39-abi3-win_amd64.whl" 2>/dev/null | head -n1)
 [ -n "$wheel" ] || { ls "$DIST_OUT/python" >&2; echo "dist/windows: no win_amd64 wheel" >&2; exit 1; }
 echo "dist: wheel $(basename "$wheel") $(stat -c %s "$wheel") B" >&2

@@ -81,7 +81,8 @@ if [[ " $PARTS " == *" c "* || " $PARTS " == *" go "* ]]; then
   "$ROOT/target/release/tpauth" mock --port 0 >"$OUT/mock.port" 2>"$LOGS/mock.log" &
   MOCK_PID=$!
   for _ in $(seq 100); do [ -s "$OUT/mock.port" ] && break; sleep 0.1; done
-  export TPAUTH_MOCK_PORT=$(head -n1 "$OUT/mock.port")
+  TPAUTH_MOCK_PORT=$(head -n1 "$OUT/mock.port")
+  export TPAUTH_MOCK_PORT
   [ -n "$TPAUTH_MOCK_PORT" ] || { echo "the mock did not start"; cat "$LOGS/mock.log"; exit 1; }
 fi
 
