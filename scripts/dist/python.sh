@@ -28,8 +28,10 @@ for t in "${DIST_TARGETS[@]}"; do
   [ -n "$wheel" ] || { ls "$out" >&2; echo "dist/python: no ${compat}_${arch} wheel for $t" >&2; exit 1; }
   shown=$(auditwheel show "$wheel" 2>&1)
   printf '$ auditwheel show %s\n%s\n\n' "$(basename "$wheel")" "$shown" >> "$out/auditwheel.txt"
-  if ! tr -s ' \n' ' ' <<<"$shown" | grep -q "consistent with the following platform tag: \"${compat}_${arch}\""; then
-    echo "$shown" >&2; echo "dist/python: auditwheel does not confirm ${compat}_${arch} for $(basename "$wheel")" >&2; exit 1
+  # auditwheel names manylinux2014 by its PEP 600 name, manylinux_2_17.
+  tag=${compat/manylinux2014/manylinux_2_17}_${arch}
+  if ! tr -s ' \n' ' ' <<<"$shown" | grep -q "consistent with the following platform tag: \"$tag\""; then
+    echo "$shown" >&2; echo "dist/python: auditwheel does not confirm $tag (${compat}_${arch}) for $(basename "$wheel")" >&2; exit 1
   fi
   echo "dist: wheel $(basename "$wheel") ($((SECONDS - start)) s, $(stat -c %s "$wheel") B)" >&2
 done
