@@ -44,7 +44,7 @@ for t in "${DIST_TARGETS[@]}"; do
   esac
   case $t in
     *-linux-gnu) constraint="linux && $goarch && !tpauth_musl"; syslibs="-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc" ;;
-    *-linux-musl) constraint="linux && $goarch && tpauth_musl"; syslibs="-lc" ;;
+    *-linux-musl) constraint="linux && $goarch && tpauth_musl"; syslibs="-lgcc_s -lc" ;;
     *) continue ;;
   esac
   [ -f "$DIST_NATIVE/$t/libtpauth.a" ] || { echo "dist/go: $DIST_NATIVE/$t/libtpauth.a missing (scripts/dist/native.sh)" >&2; exit 1; }

@@ -26,7 +26,7 @@ if [ -d "$DIST_OUT" ]; then
   n=0
   for w in "$DIST_OUT"/python/*.whl "$DIST_OUT"/python/*.tar.gz; do
     [ -e "$w" ] || continue; n=$((n + 1))
-    b=$(basename "$w"); b=${b#trustpilot_auth-}; same "dist/python/$(basename "$w") (file name)" "${b%%-*}" 2>/dev/null || true
+    b=$(basename "$w"); b=${b#trustpilot_auth-}; b=${b%.tar.gz}; same "dist/python/$(basename "$w") (file name)" "${b%%-*}" 2>/dev/null || true
   done
   [ $n -eq 5 ] && ok "dist/python: 4 wheels + 1 sdist" || bad "dist/python: $n files, not 4 wheels + 1 sdist"
   w=$(ls "$DIST_OUT"/python/*manylinux2014_x86_64*.whl 2>/dev/null | head -n1)
