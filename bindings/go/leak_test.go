@@ -71,7 +71,9 @@ func TestNoLeakClients(t *testing.T) {
 		t.Fatalf("%d clients left to the finalizer were never freed", live-base)
 	}
 	r2 := rss(t)
-	if grown := heap(t) - h0; grown > 128<<10 {
+	// 256 KB over 20,000 clients: allocator bookkeeping for the finalizer's threads stays under it
+	// (158 KB seen under -race), while a leak of 16 bytes per client (320 KB) does not.
+	if grown := heap(t) - h0; grown > 256<<10 {
 		t.Errorf("the C heap grew by %d bytes over %d closed and %d finalized clients", grown, n, n)
 	}
 	// The resident size is logged only: the race detector's shadow memory moves it by megabytes;

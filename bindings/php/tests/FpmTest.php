@@ -22,7 +22,10 @@ final class FpmTest extends TestCase
         $this->dir = sys_get_temp_dir() . '/tpauth-php-fpm-' . bin2hex(random_bytes(4));
         mkdir($this->dir . '/cache', 0777, true);
         chmod($this->dir, 0755);
-        chmod($this->dir . '/cache', 0777); // the workers run as nobody
+        // The workers run as nobody: the cache folder is theirs alone (a folder others may write to
+        // is refused by the file cache unless it is sticky).
+        chown($this->dir . '/cache', 'nobody');
+        chmod($this->dir . '/cache', 0700);
     }
 
     protected function tearDown(): void
