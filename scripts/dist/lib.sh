@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: the variables are read by the scripts that source it
 # Sourced by scripts/dist.sh and every scripts/dist/<part>.sh: the list of release targets, the
 # version, the tools (zig and cargo-zigbuild from PyPI in a venv under target/), and the names each
 # packaging format gives a target. Parts iterate over DIST_TARGETS, so a target appended here (e.g.

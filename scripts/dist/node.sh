@@ -6,32 +6,11 @@
 #   trustpilot-auth-linux-arm64-gnu  aarch64-unknown-linux-gnu  (glibc 2.17, built with zig)
 #   trustpilot-auth-linux-x64-musl   x86_64-unknown-linux-musl  (built with zig)
 # npm installs the one matching the user's os/cpu/libc. (win32-x64-msvc: not yet, the Windows
-# build has not landed.) Runs inside scripts/dist.sh, or alone: the release layout's
-# scripts/dist/lib.sh is used when present, else the few helpers below.
+# build has not landed.) Runs inside scripts/dist.sh, or alone.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
-if [ -f scripts/dist/lib.sh ]; then
-  source scripts/dist/lib.sh
-else
-  DIST_ROOT=$ROOT DIST_BUILD=$ROOT/target/dist-build DIST_VENV=$ROOT/target/dist-venv DIST_OUT=$ROOT/dist
-  tpauth_version() { sed -n '/^\[package\]/,/^\[/{s/^version = "\([^"]*\)".*/\1/p}' "$DIST_ROOT/Cargo.toml" | head -n1; }
-  dist_tools() {
-    if [ ! -x "$DIST_VENV/bin/cargo-zigbuild" ]; then
-      echo "dist: installing ziglang, cargo-zigbuild into $DIST_VENV" >&2
-      python3 -m venv "$DIST_VENV"
-      "$DIST_VENV/bin/pip" install -q --disable-pip-version-check ziglang cargo-zigbuild
-    fi
-    export PATH="$DIST_VENV/bin:$PATH"
-  }
-  dist_rust_targets() {
-    local have t missing=()
-    have=$(rustup target list --installed 2>/dev/null)
-    for t in "$@"; do grep -qx "$t" <<<"$have" || missing+=("$t"); done
-    [ ${#missing[@]} -eq 0 ] || rustup target add "${missing[@]}" >&2
-  }
-  zig_target() { case $1 in *-linux-gnu) echo "$1.2.17" ;; *) echo "$1" ;; esac; }
-fi
+source scripts/dist/lib.sh
 source scripts/ensure-rust.sh
 source scripts/ensure-apt.sh
 ensure_apt node nodejs

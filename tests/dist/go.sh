@@ -13,7 +13,7 @@ dist_tools  # zig (ziglang from PyPI), before Rust leaves PATH
 zig_dir=$DIST_VENV/bin
 dist_begin go
 export PATH=$PATH:/usr/local/go/bin:$zig_dir
-export GOTOOLCHAIN=local GOFLAGS=-mod=mod GOPROXY=off GONOSUMDB=* CGO_ENABLED=1
+export GOTOOLCHAIN=local GOFLAGS=-mod=mod GOPROXY=off GONOSUMDB="*" CGO_ENABLED=1
 module=$(sed -n 's/^module //p' "$DIST_OUT/go/go.mod")
 cp -r "$DIST_OUT/go" "$WORK/tpauth-go"
 mkdir -p "$WORK/app"

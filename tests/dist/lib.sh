@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by tests/dist/<part>.sh: installs an artifact from dist/ the way a user does, in a clean
 # temporary folder, with cargo and rustc off PATH, and checks that a program using it does a
 # password grant and an API call against the mock (started from the built CLI, target/release/tpauth).

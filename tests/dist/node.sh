@@ -2,65 +2,9 @@
 # dist/node: a fresh npm project, `npm install` of the main tarball and this platform's tarball
 # from dist/node/ (cargo and rustc off PATH, nothing built), then a password grant + API call
 # against the mock; the other platform tarballs are checked for their ELF machine and glibc floor.
-# Runs inside tests/dist/run.sh (release layout), or alone after scripts/dist/node.sh.
+# Runs inside tests/dist/run.sh, or alone after scripts/dist/node.sh.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-if [ -f "$ROOT/tests/dist/lib.sh" ] && [ -f "$ROOT/scripts/dist/lib.sh" ]; then
-  source "$ROOT/tests/dist/lib.sh"
-else
-  # Standalone: the few helpers of tests/dist/lib.sh this part uses.
-  set -uo pipefail
-  DIST_ROOT=$ROOT DIST_OUT=$ROOT/dist
-  TPAUTH_BIN=${TPAUTH_BIN:-$DIST_ROOT/target/release/tpauth}
-  VERSION=$(sed -n '/^\[package\]/,/^\[/{s/^version = "\([^"]*\)".*/\1/p}' "$DIST_ROOT/Cargo.toml" | head -n1)
-  dist_passed=0 dist_failed=0
-  path_without_rust() {
-    local IFS=: d out=()
-    for d in $PATH; do
-      [ -n "$d" ] || continue
-      { [ -e "$d/cargo" ] || [ -e "$d/rustc" ] || [ -e "$d/rustup" ]; } && continue
-      out+=("$d")
-    done
-    echo "${out[*]}"
-  }
-  dist_begin() {
-    DIST_NAME=$1
-    [ -x "$TPAUTH_BIN" ] || { echo "$DIST_NAME: $TPAUTH_BIN missing (scripts/build-native.sh)" >&2; exit 1; }
-    WORK=$(mktemp -d "/tmp/tpauth-dist-$DIST_NAME.XXXXXX")
-    trap 'rm -rf "$WORK"' EXIT
-    export PATH; PATH=$(path_without_rust)
-    if command -v cargo >/dev/null 2>&1 || command -v rustc >/dev/null 2>&1; then echo "cargo or rustc still on PATH" >&2; exit 1; fi
-    coproc MOCK { exec "$TPAUTH_BIN" mock --port 0 --exit-on-stdin-eof 2>/dev/null; }
-    local port
-    read -r -t 30 port <&"${MOCK[0]}" || { echo "$DIST_NAME: the mock did not start" >&2; exit 1; }
-    MOCK_URL=http://127.0.0.1:$port
-    export TRUSTPILOT_API_KEY=mock-api-key TRUSTPILOT_API_SECRET=mock-api-secret
-    export TRUSTPILOT_USERNAME=user@example.com TRUSTPILOT_PASSWORD=mock-password
-    export TRUSTPILOT_API_HOST=$MOCK_URL TRUSTPILOT_AUTHORIZE_URL=$MOCK_URL/authenticate TRUSTPILOT_ALLOW_INSECURE_HTTP=true
-    export MOCK_URL
-    echo "--- $DIST_NAME (in $WORK, mock $MOCK_URL, no cargo/rustc on PATH)"
-  }
-  ok() { dist_passed=$((dist_passed + 1)); echo "ok      $1"; }
-  bad() { dist_failed=$((dist_failed + 1)); echo "FAILED  $1"; }
-  check() {
-    local label=$1; shift
-    if "$@" >"$WORK/last.log" 2>&1; then ok "$label"; else bad "$label"; sed 's/^/        /' "$WORK/last.log" | tail -40; fi
-  }
-  mock_stat() { node -e "fetch('$MOCK_URL/_mock/stats').then(r => r.json()).then(s => console.log(s['$1']))"; }
-  check_run() {
-    local label=$1; shift
-    node -e "fetch('$MOCK_URL/_mock/reset', { method: 'POST' })" || { bad "$label (mock reset)"; return; }
-    if ! "$@" >"$WORK/run.log" 2>&1; then bad "$label"; sed 's/^/        /' "$WORK/run.log" | tail -40; return; fi
-    local why=""
-    grep -qx "version $VERSION" "$WORK/run.log" || why="no 'version $VERSION' line"
-    grep -q '^grant ' "$WORK/run.log" || why="$why; no 'grant' line"
-    grep -q '^api 200 .*"path":"/v1/private/business-units/dist-check"' "$WORK/run.log" || why="$why; no 'api 200' line"
-    if grep -q 'mock-password\|mock-api-secret' "$WORK/run.log"; then why="$why; a secret was printed"; fi
-    [ "$(mock_stat token_requests)" = 1 ] || why="$why; not 1 token request"
-    [ "$(mock_stat api_requests)" = 1 ] || why="$why; not 1 API request"
-    if [ -z "$why" ]; then ok "$label"; else bad "$label (${why#; })"; sed 's/^/        /' "$WORK/run.log" | tail -20; fi
-  }
-  dist_end() { echo "$DIST_NAME: $dist_passed passed, $dist_failed failed"; [ "$dist_failed" -eq 0 ]; }
-fi
+source "$ROOT/tests/dist/lib.sh"
 
 dist_begin node
 D=$DIST_OUT/node

@@ -5,7 +5,7 @@
 # grant + API call against the mock: tests/dist/<part>.sh for c, python, go, php, dotnet and any
 # other part script present (e.g. node.sh). Prints "N passed, N failed" over the parts.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 source scripts/ensure-rust.sh
 passed=0; failed=0; failed_names=()
 if [ -z "${TPAUTH_DIST_SKIP_BUILD:-}" ]; then

@@ -5,10 +5,10 @@
 # tpauth.pc, CMake version file), tp_version() of every built library, and CHANGELOG.md must have
 # a section for it. Fails on the first disagreement it lists (it lists them all).
 source "$(dirname "$0")/lib.sh"
-cd "$DIST_ROOT"
+cd "$DIST_ROOT" || exit 1
 WORK=$(mktemp -d /tmp/tpauth-dist-version.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
-DIST_NAME=version
+export DIST_NAME=version  # read by lib.sh's dist_end
 V=$VERSION
 echo "--- version: $V (Cargo.toml)"
 same() {  # same LABEL VALUE
