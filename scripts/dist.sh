@@ -20,6 +20,11 @@ if [ ${#parts[@]} -eq 0 ]; then
 fi
 mkdir -p dist
 cp LICENSE-MIT LICENSE-APACHE CHANGELOG.md dist/
+# The tools (a venv) and the rustup targets, once, before the parts run side by side: two parts
+# creating the venv at the same time replace each other's binaries mid-build on a fresh machine.
+source scripts/ensure-rust.sh
+dist_tools
+dist_rust_targets "${DIST_TARGETS[@]}"
 # The wheels need no native library: they build beside it (their own target dir), using the core
 # the single-threaded LTO link of the other leaves idle.
 python_pid=
