@@ -194,6 +194,7 @@ module.exports = {
   ApiResponse,
   Status,
   newState: native.newState,
+  newPkce: native.newPkce,
   parseCodeRedirect: native.parseCodeRedirect,
   parseImplicitRedirect: native.parseImplicitRedirect,
   version: native.version(),

@@ -7,6 +7,19 @@
 export declare function __registerErrorFactory(factory: (...args: any[]) => any): void
 /** 128 random bits, URL-safe: a `state` for the authorize URL. */
 export declare function newState(): string
+/** A PKCE pair (RFC 7636, S256), from `newPkce()`. */
+export interface Pkce {
+  /** 43 base64url characters: keep it secret (beside the `state`) for `authorizationCodeGrant`. */
+  verifier: string
+  /** `BASE64URL(SHA256(verifier))`: send it with `authorizeUrl`. */
+  challenge: string
+}
+/**
+ * A fresh PKCE pair (RFC 7636, S256): `{ verifier, challenge }`. Send the challenge with
+ * `authorizeUrl(uri, 'code', state, challenge)`, keep the verifier for
+ * `authorizationCodeGrant(code, uri, verifier)`.
+ */
+export declare function newPkce(): Pkce
 /** The authorization code of a code-flow redirect, checking its `state` when `expectedState` is given. */
 export declare function parseCodeRedirect(url: string, expectedState?: string | undefined | null): string
 /** The token of an implicit-flow redirect (in its fragment), checking its `state` when given. */
@@ -40,8 +53,12 @@ export declare class Auth {
   passwordGrant(username: string, password: string): Promise<Token>
   /** The client-credentials grant (API calls then need the `businessUserId` option). */
   clientCredentialsGrant(): Promise<Token>
-  /** Exchange an authorization code; `redirectUri` must equal the authorize URL's. Never retried. */
-  authorizationCodeGrant(code: string, redirectUri: string): Promise<Token>
+  /**
+   * Exchange an authorization code; `redirectUri` must equal the authorize URL's. Never retried.
+   * `codeVerifier`: the PKCE verifier (from `newPkce()`) whose challenge went into
+   * `authorizeUrl`; omitted, none is sent.
+   */
+  authorizationCodeGrant(code: string, redirectUri: string, codeVerifier?: string | undefined | null): Promise<Token>
   /** Refresh `refreshToken`, or the current token's when omitted; the new token becomes current. */
   refresh(refreshToken?: string | undefined | null): Promise<Token>
   /** Revoke `refreshToken` (and its access tokens), or the current token's when omitted. */
@@ -60,9 +77,10 @@ export declare class Auth {
   setToken(token: Token): Promise<void>
   /**
    * `{authorizeUrl}?client_id=KEY&redirect_uri=…&response_type=…&state=…`; `responseType` is
-   * `"code"` (the default) or `"token"`.
+   * `"code"` (the default) or `"token"`. `codeChallenge` (from `newPkce()`; code flow only) adds
+   * `code_challenge=…&code_challenge_method=S256`.
    */
-  authorizeUrl(redirectUri: string, responseType?: string | undefined | null, state?: string | undefined | null): string
+  authorizeUrl(redirectUri: string, responseType?: string | undefined | null, state?: string | undefined | null, codeChallenge?: string | undefined | null): string
   /**
    * An API call with the managed token (renewed and retried once on 401). A path is joined to
    * `apiBaseUrl`; `body` is a string (sent as UTF-8) or a Buffer. Any HTTP answer resolves

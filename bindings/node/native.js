@@ -310,13 +310,14 @@ if (!nativeBinding) {
   throw new Error(`Failed to load native binding`)
 }
 
-const { __registerErrorFactory, Auth, Token, ApiResponse, newState, parseCodeRedirect, parseImplicitRedirect, version } = nativeBinding
+const { __registerErrorFactory, Auth, Token, ApiResponse, newState, newPkce, parseCodeRedirect, parseImplicitRedirect, version } = nativeBinding
 
 module.exports.__registerErrorFactory = __registerErrorFactory
 module.exports.Auth = Auth
 module.exports.Token = Token
 module.exports.ApiResponse = ApiResponse
 module.exports.newState = newState
+module.exports.newPkce = newPkce
 module.exports.parseCodeRedirect = parseCodeRedirect
 module.exports.parseImplicitRedirect = parseImplicitRedirect
 module.exports.version = version

@@ -337,10 +337,17 @@ impl Auth {
     }
 
     /// Exchange an authorization code; `redirectUri` must equal the authorize URL's. Never retried.
+    /// `codeVerifier`: the PKCE verifier (from `newPkce()`) whose challenge went into
+    /// `authorizeUrl`; omitted, none is sent.
     #[napi]
-    pub fn authorization_code_grant(&self, code: String, redirect_uri: String) -> napi::bindgen_prelude::AsyncTask<TokenTask> {
+    pub fn authorization_code_grant(
+        &self,
+        code: String,
+        redirect_uri: String,
+        code_verifier: Option<String>,
+    ) -> napi::bindgen_prelude::AsyncTask<TokenTask> {
         napi::bindgen_prelude::AsyncTask::new(token_task(&self.inner, "authorizationCodeGrant", move |a| {
-            a.authorization_code_grant(&code, &redirect_uri)
+            a.authorization_code_grant_pkce(&code, &redirect_uri, code_verifier.as_deref())
         }))
     }
 
@@ -398,7 +405,8 @@ impl Auth {
     }
 
     /// `{authorizeUrl}?client_id=KEY&redirect_uri=…&response_type=…&state=…`; `responseType` is
-    /// `"code"` (the default) or `"token"`.
+    /// `"code"` (the default) or `"token"`. `codeChallenge` (from `newPkce()`; code flow only) adds
+    /// `code_challenge=…&code_challenge_method=S256`.
     #[napi]
     pub fn authorize_url(
         &self,
@@ -406,10 +414,11 @@ impl Auth {
         redirect_uri: String,
         response_type: Option<String>,
         state: Option<String>,
+        code_challenge: Option<String>,
     ) -> napi::Result<String> {
         quick(env, "authorizeUrl", || {
             let rt = tpauth::ResponseType::parse(response_type.as_deref().unwrap_or("code"))?;
-            self.inner.authorize_url(&redirect_uri, rt, state.as_deref())
+            self.inner.authorize_url_pkce(&redirect_uri, rt, state.as_deref(), code_challenge.as_deref())
         })
     }
 
@@ -653,6 +662,23 @@ impl ApiResponse {
 #[napi]
 pub fn new_state() -> String {
     tpauth::new_state()
+}
+
+/// A PKCE pair (RFC 7636, S256), from `newPkce()`.
+#[napi(object)]
+pub struct Pkce {
+    /// 43 base64url characters: keep it secret (beside the `state`) for `authorizationCodeGrant`.
+    pub verifier: String,
+    /// `BASE64URL(SHA256(verifier))`: send it with `authorizeUrl`.
+    pub challenge: String,
+}
+
+/// A fresh PKCE pair (RFC 7636, S256): `{ verifier, challenge }`. Send the challenge with
+/// `authorizeUrl(uri, 'code', state, challenge)`, keep the verifier for
+/// `authorizationCodeGrant(code, uri, verifier)`.
+#[napi]
+pub fn new_pkce(env: Env) -> napi::Result<Pkce> {
+    quick(env, "newPkce", || tpauth::new_pkce().map(|p| Pkce { verifier: p.verifier.clone(), challenge: p.challenge.clone() }))
 }
 
 /// The authorization code of a code-flow redirect, checking its `state` when `expectedState` is given.

@@ -72,6 +72,46 @@ test('authorization code flow: authorizeUrl, the redirect, parseCodeRedirect, th
   assert.equal((await auth.getToken()).accessToken, tok.accessToken)
 })
 
+test('authorization code flow with PKCE: newPkce, the challenge in the URL, the verifier in the exchange', async () => {
+  const auth = new tp.Auth(opts(mock, { username: null, password: null }))
+  const pkce = tp.newPkce()
+  assert.deepEqual(Object.keys(pkce).sort(), ['challenge', 'verifier'])
+  assert.match(pkce.verifier, /^[A-Za-z0-9_-]{43}$/)
+  assert.match(pkce.challenge, /^[A-Za-z0-9_-]{43}$/)
+  assert.notEqual(tp.newPkce().verifier, pkce.verifier)
+  // S256: the challenge is BASE64URL(SHA256(verifier)).
+  const { createHash } = require('node:crypto')
+  assert.equal(pkce.challenge, createHash('sha256').update(pkce.verifier).digest('base64url'))
+  const redirect = 'https://app.example/callback'
+  const state = tp.newState()
+  const url = auth.authorizeUrl(redirect, 'code', state, pkce.challenge)
+  const q = new URL(url).searchParams
+  assert.equal(q.get('code_challenge'), pkce.challenge)
+  assert.equal(q.get('code_challenge_method'), 'S256')
+  assert.equal(q.get('state'), state)
+  // Without a challenge the URL is as before.
+  assert.equal(new URL(auth.authorizeUrl(redirect, 'code', state)).searchParams.has('code_challenge'), false)
+  // A wrong verifier is refused (and uses the code up).
+  let code = tp.parseCodeRedirect(await mock.browse(url), state)
+  await assert.rejects(auth.authorizationCodeGrant(code, redirect, tp.newPkce().verifier), tp.InvalidGrantError)
+  // No verifier for a code issued with a challenge: refused too.
+  code = tp.parseCodeRedirect(await mock.browse(url), state)
+  await assert.rejects(auth.authorizationCodeGrant(code, redirect), tp.InvalidGrantError)
+  // The right one: the token, and code_verifier on the wire.
+  code = tp.parseCodeRedirect(await mock.browse(url), state)
+  const tok = await auth.authorizationCodeGrant(code, redirect, pkce.verifier)
+  assert.ok(tok.accessToken && tok.refreshToken)
+  const req = await mock.lastTokenRequest()
+  assert.equal(
+    req.body,
+    `grant_type=authorization_code&code=${encodeURIComponent(code)}&redirect_uri=https%3A%2F%2Fapp.example%2Fcallback&code_verifier=${pkce.verifier}`,
+  )
+  assert.equal((await auth.getToken()).accessToken, tok.accessToken)
+  // A malformed verifier or challenge is refused before anything is sent.
+  await assert.rejects(auth.authorizationCodeGrant(code, redirect, 'short'), tp.InvalidArgumentError)
+  assert.throws(() => auth.authorizeUrl(redirect, 'code', state, 'not-a-challenge'), tp.InvalidArgumentError)
+})
+
 test('implicit flow: authorizeUrl(..., "token"), parseImplicitRedirect', async () => {
   const auth = new tp.Auth(opts(mock))
   const state = tp.newState()

@@ -1,6 +1,6 @@
 // Compiled with `tsc --noEmit --strict` by ../test.sh: the declarations (native.d.ts generated from
 // the Rust, index.d.ts for the JavaScript parts) describe the whole API.
-import { Auth, Token, ApiResponse, TpauthError, RateLimitedError, InvalidGrantError, newState, parseCodeRedirect, parseImplicitRedirect, useTpauth, Status } from '..'
+import { Auth, Token, ApiResponse, TpauthError, RateLimitedError, InvalidGrantError, newState, newPkce, Pkce, parseCodeRedirect, parseImplicitRedirect, useTpauth, Status } from '..'
 import axios from 'axios'
 
 async function main(): Promise<void> {
@@ -17,6 +17,10 @@ async function main(): Promise<void> {
   await auth.invalidateToken(t2.accessToken)
   await auth.setToken(Token.fromJson(tok.toJson()))
   const url: string = auth.authorizeUrl('https://app.example/cb', 'code', newState())
+  const pkce: Pkce = newPkce()
+  const verifier: string = pkce.verifier
+  const pkceUrl: string = auth.authorizeUrl('https://app.example/cb', 'code', newState(), pkce.challenge)
+  await auth.authorizationCodeGrant('code', 'https://app.example/cb', verifier)
   const code: string = parseCodeRedirect(url, 'state')
   const implicit: Token = parseImplicitRedirect(url)
   const resp: ApiResponse = await auth.request('POST', '/v1/x', { body: Buffer.from('x'), contentType: 'text/plain' })
@@ -42,6 +46,6 @@ async function main(): Promise<void> {
       void e.code
     }
   }
-  void [env, code, implicit, status, body, data, text, headers, fetched, expiresAt, implicit.raw]
+  void [env, pkceUrl, code, implicit, status, body, data, text, headers, fetched, expiresAt, implicit.raw]
 }
 void main
