@@ -29,7 +29,7 @@ using System.Reflection;
 [assembly: AssemblyInformationalVersion("$version")]
 [assembly: AssemblyProduct("tpauth")]
 EOF
-mcs -langversion:7.2 -target:library -optimize+ -warnaserror+ -nologo \
+mcs -langversion:7.2 -target:library -optimize+ -warnaserror+ -nologo -r:System.Net.Http.dll \
   -out:"$work/pkg/lib/netstandard2.0/Tpauth.dll" -doc:"$work/pkg/lib/netstandard2.0/Tpauth.xml" "$work"/src/*.cs
 
 for t in "${DIST_TARGETS[@]}"; do
