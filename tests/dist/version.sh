@@ -28,7 +28,12 @@ if [ -d "$DIST_OUT" ]; then
     [ -e "$w" ] || continue; n=$((n + 1))
     b=$(basename "$w"); b=${b#trustpilot_auth-}; b=${b%.tar.gz}; same "dist/python/$(basename "$w") (file name)" "${b%%-*}" 2>/dev/null || true
   done
-  [ $n -eq 5 ] && ok "dist/python: 4 wheels + 1 sdist" || bad "dist/python: $n files, not 4 wheels + 1 sdist"
+  # One abi3 wheel per release platform (the four Linux targets and Windows) and the sdist.
+  want=(manylinux2014_x86_64 manylinux2014_aarch64 musllinux_1_2_x86_64 musllinux_1_2_aarch64 win_amd64)
+  missing=""
+  for t in "${want[@]}"; do compgen -G "$DIST_OUT/python/*$t*.whl" >/dev/null || missing="$missing $t"; done
+  if [ $n -eq $((${#want[@]} + 1)) ] && [ -z "$missing" ]; then ok "dist/python: ${#want[@]} wheels (${want[*]}) + 1 sdist"
+  else bad "dist/python: $n files (wheels missing:${missing:- none}), not ${#want[@]} wheels + 1 sdist"; fi
   w=$(ls "$DIST_OUT"/python/*manylinux2014_x86_64*.whl 2>/dev/null | head -n1)
   same "wheel METADATA Version" "$(python3 -c 'import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); m=[n for n in z.namelist() if n.endswith(".dist-info/METADATA")][0]; print([l[9:] for l in z.read(m).decode().splitlines() if l.startswith("Version: ")][0])' "$w" 2>/dev/null)"
   same "dist/php/composer.json" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("version"))' "$DIST_OUT/php/composer.json" 2>/dev/null)"
