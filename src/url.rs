@@ -57,12 +57,14 @@ fn normalise_host(h: &str) -> String {
 /// (write it in punycode), and its debug assertions panic on some mixes of upper case and
 /// non-ASCII, which a caller's value must never reach.
 fn parse_ascii_host(url: &str) -> Option<url::Url> {
+    authority_is_ascii(url).then(|| url::Url::parse(url).ok()).flatten()
+}
+
+/// Whether the part of `url` between `://` and the path (the whole of it without `://`) is ASCII:
+/// the only URLs handed to a parser that maps host names (the `url` crate, redis).
+pub(crate) fn authority_is_ascii(url: &str) -> bool {
     let authority = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = authority.split(['/', '?', '#']).next().unwrap_or("");
-    if !authority.is_ascii() {
-        return None;
-    }
-    url::Url::parse(url).ok()
+    authority.split(['/', '?', '#']).next().unwrap_or("").is_ascii()
 }
 
 /// The scheme, host and port an absolute http(s) URL reaches, read by the `url` crate and checked
@@ -100,7 +102,7 @@ pub(crate) fn parse_token_hosts(value: &str) -> Result<Vec<HostPort>> {
         if entry.contains(['/', '@', '?', '#', '\\', ' ']) || entry.chars().any(char::is_control) {
             return Err(bad());
         }
-        let parsed = url::Url::parse(&format!("https://{entry}/")).map_err(|_| bad())?;
+        let parsed = parse_ascii_host(&format!("https://{entry}/")).ok_or_else(bad)?;
         let host = match parsed.host().ok_or_else(bad)? {
             url::Host::Domain(d) => normalise_host(d),
             url::Host::Ipv4(ip) => ip.to_string(),
@@ -201,6 +203,7 @@ mod tests {
             let shown = redact_url(u);
             assert!(!shown.contains(":p@"), "{shown}");
         }
+        assert!(parse_token_hosts("API.\u{e9}xample.com").is_err());
     }
 
     fn hosts(base: &str, extra: &str) -> TokenHosts {
