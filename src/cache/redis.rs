@@ -280,8 +280,8 @@ impl RedisCache {
                 "option token_cache: {shown:?} is not a usable Redis URL ({why}); expected redis://[:password@]host:port/db or rediss://…"
             ))
         };
-        if !crate::url::authority_is_ascii(spec) {
-            return Err(bad("non-ASCII before the path: percent-encode the password, write the host in punycode"));
+        if !crate::url::authority_is_plain_ascii(spec) {
+            return Err(bad("non-ASCII or a %-escape before the path: percent-encode the password, write the host in punycode"));
         }
         let url = ::redis::parse_redis_url(spec).ok_or_else(|| bad("unparsable"))?;
         if url.host_str().is_none_or(str::is_empty) {
