@@ -57,7 +57,17 @@ fn normalise_host(h: &str) -> String {
 /// (write it in punycode), and its debug assertions panic on some mixes of upper case and
 /// non-ASCII, which a caller's value must never reach.
 fn parse_ascii_host(url: &str) -> Option<url::Url> {
-    authority_is_plain_ascii(url).then(|| url::Url::parse(url).ok()).flatten()
+    if !authority_is_plain_ascii(url) {
+        return None;
+    }
+    // Host names are case-insensitive: lower-cased here, the adapter never sees upper case (which
+    // its debug assertions refuse once a label needs mapping, e.g. punycode).
+    let (scheme, rest) = url.split_once("://")?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let (user, host) = authority.rsplit_once('@').map_or(("", authority), |(u, h)| (u, h));
+    let at = if user.is_empty() && !authority.contains('@') { "" } else { "@" };
+    url::Url::parse(&format!("{scheme}://{user}{at}{}{tail}", host.to_ascii_lowercase())).ok()
 }
 
 /// Whether the part of `url` between `://` and the path (the whole of it without `://`) is ASCII
@@ -207,6 +217,8 @@ mod tests {
             assert!(!shown.contains(":p@"), "{shown}");
         }
         assert!(parse_token_hosts("API.\u{e9}xample.com").is_err());
+        // Punycode stays usable, in any case.
+        assert_eq!(origin("https://XN--A-0ba.Example/"), Some(("https".into(), "xn--a-0ba.example".into(), 443)));
     }
 
     fn hosts(base: &str, extra: &str) -> TokenHosts {
