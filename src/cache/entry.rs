@@ -125,4 +125,12 @@ mod tests {
         m.insert("k".into(), entry(5));
         assert_eq!(parse_file(render_file(m.clone()).as_bytes()).unwrap(), m);
     }
+
+    #[test]
+    fn entries_it_does_not_understand_are_written_back_unchanged() {
+        // A number the default serde_json parser reads one ULP off (found by fuzz/cache_file).
+        let file = br#"{"format":"tpauth-cache-1","entries":{"k":-13333333333333333333333333333333300,"t":0.1}}"#;
+        let entries = parse_file(file).unwrap();
+        assert_eq!(parse_file(render_file(entries.clone()).as_bytes()).unwrap(), entries);
+    }
 }
