@@ -57,7 +57,7 @@ for s in "${suites[@]}"; do
     install) run_suite install tests/install/run.sh ;;
     faults) run_suite faults tests/faults/run.sh ;;
     miri) run_suite miri tests/miri/run.sh ;;
-    fuzz) run_suite fuzz fuzz/run.sh 30 ;;
+    fuzz) run_suite fuzz fuzz/run.sh --ci ;;
     python) run_suite python bindings/python/test.sh ;;
     go) run_suite go bindings/go/test.sh ;;
     php) run_suite php bindings/php/test.sh ;;
