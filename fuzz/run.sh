@@ -20,7 +20,7 @@ source scripts/ensure-rust.sh
 ci=false
 if [ "${1:-}" = --ci ]; then ci=true; shift; secs=0; else secs=${1:-30}; shift || true; fi
 # Inputs per target in --ci mode: about 30 s each on one core of a shared 2-core machine.
-declare -A ci_runs=([token_response]=1000000 [redirect]=400000 [config_set]=150000 [form_urlencode]=2000000 [cache_file]=300000)
+declare -A ci_runs=([token_response]=1000000 [redirect]=400000 [config_set]=150000 [form_urlencode]=2000000 [cache_file]=600000)
 targets=("${@:-token_response redirect config_set form_urlencode cache_file}")
 read -r -a targets <<<"${targets[*]}"
 toolchain=+nightly
