@@ -167,17 +167,23 @@ func TestTransportRefusesForeignHost(t *testing.T) {
 	defer foreign.Close()
 	// httptest listens on 127.0.0.1 like the mock: name it by another host to be foreign.
 	url := strings.Replace(foreign.URL, "127.0.0.1", "localhost", 1)
-	hc := &http.Client{Transport: Transport(c, nil)}
-	resp, err := hc.Get(url + "/v1/private/x")
-	if err == nil {
-		resp.Body.Close()
-		t.Fatalf("a foreign host got the request (%d)", resp.StatusCode)
-	}
-	if !errors.Is(err, tpauth.ErrInvalidArgument) || !strings.Contains(err.Error(), "token_hosts") {
-		t.Errorf("error %v: want ErrInvalidArgument naming the token_hosts option", err)
-	}
-	if hits.Load() != 0 {
-		t.Errorf("the foreign server saw %d requests", hits.Load())
+	// Both ways: this package's Transport, and x/oauth2's Transport (which attaches its token
+	// first) over APIKey.
+	for name, rt := range map[string]http.RoundTripper{
+		"Transport":               Transport(c, nil),
+		"oauth2.Transport+APIKey": &oauth2.Transport{Source: TokenSource(c), Base: APIKey(c, nil)},
+	} {
+		resp, err := (&http.Client{Transport: rt}).Get(url + "/v1/private/x")
+		if err == nil {
+			resp.Body.Close()
+			t.Fatalf("%s: a foreign host got the request (%d)", name, resp.StatusCode)
+		}
+		if !errors.Is(err, tpauth.ErrInvalidArgument) || !strings.Contains(err.Error(), "token_hosts") {
+			t.Errorf("%s: error %v: want ErrInvalidArgument naming the token_hosts option", name, err)
+		}
+		if hits.Load() != 0 {
+			t.Errorf("%s: the foreign server saw %d requests", name, hits.Load())
+		}
 	}
 }
 
@@ -195,6 +201,7 @@ func TestTransportCancelled(t *testing.T) {
 	req, _ := http.NewRequestWithContext(ctx, "GET", mockBase+"/v1/private/x", nil)
 	hc := &http.Client{Transport: Transport(c, nil)}
 	got := make(chan error, 1)
+	start := time.Now()
 	go func() {
 		resp, err := hc.Do(req)
 		if resp != nil {
@@ -205,6 +212,10 @@ func TestTransportCancelled(t *testing.T) {
 	cancel()
 	if err := <-got; !errors.Is(err, context.Canceled) {
 		t.Fatalf("Do after cancel: %v", err)
+	}
+	// (The renewal takes 4 s; both ending at about that time would also pass the select below.)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("the cancelled request returned after %v: it waited the renewal out", d)
 	}
 	select {
 	case <-renewed:
