@@ -1,53 +1,25 @@
 package oauth2adapter
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	tpauth "github.com/tpauth/tpauth/bindings/go"
+	"github.com/tpauth/tpauth/bindings/go/internal/mocktest"
 	"golang.org/x/oauth2"
 )
 
 var mockBase string
 
-func TestMain(m *testing.M) {
-	bin := os.Getenv("TPAUTH_BIN")
-	if bin == "" {
-		_, file, _, _ := runtime.Caller(0)
-		bin = filepath.Join(filepath.Dir(file), "..", "..", "..", "target", "release", "tpauth")
-	}
-	cmd := exec.Command(bin, "mock", "--port", "0", "--exit-on-stdin-eof")
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		fmt.Fprintln(os.Stderr, "cannot start the mock:", err)
-		os.Exit(1)
-	}
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "mock:", err)
-		os.Exit(1)
-	}
-	mockBase = "http://127.0.0.1:" + strings.TrimSpace(line)
-	code := m.Run()
-	stdin.Close()
-	_ = cmd.Wait()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { mocktest.Main(m, &mockBase) }
 
 func mock(t *testing.T, method, path, body string, v interface{}) {
 	t.Helper()
