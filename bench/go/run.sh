@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Go comparison: tpauth's cached token (Client.Token and oauth2adapter.TokenSource) next to
 # golang.org/x/oauth2's ReuseTokenSource, on one goroutine and in parallel (b.RunParallel), plus
-# an API call each way, and each Transport's own cost (a base that answers without I/O), against the mock; one run. Writes bench/results/go.json and go.md.
+# an API call each way and each Transport's own cost (over a base that answers without I/O),
+# against the mock; one run. Writes bench/results/go.json and go.md.
 # Numbers on a shared machine vary: compare within one run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
