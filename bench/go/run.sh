@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Go comparison: tpauth's cached token (Client.Token and oauth2adapter.TokenSource) next to
 # golang.org/x/oauth2's ReuseTokenSource, on one goroutine and in parallel (b.RunParallel), plus
-# an API call each way, against the mock; one run. Writes bench/results/go.json and go.md.
+# an API call each way and each Transport's own cost (over a base that answers without I/O),
+# against the mock; one run. Writes bench/results/go.json and go.md.
 # Numbers on a shared machine vary: compare within one run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,7 +24,7 @@ meta = {'when': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), 'cores': os.
 out = sys.argv[1]
 with open(os.path.join(out, 'go.json'), 'w') as f:
     json.dump({'meta': meta, 'results': rows}, f, indent=1)
-titles = {'TokenCached': 'A cached token, one goroutine', 'TokenCachedParallel': 'A cached token, b.RunParallel (GOMAXPROCS goroutines)', 'APICall': 'An authorized GET to the mock (loopback, keep-alive)'}
+titles = {'TokenCached': 'A cached token, one goroutine', 'TokenCachedParallel': 'A cached token, b.RunParallel (GOMAXPROCS goroutines)', 'APICall': 'An authorized GET to the mock (loopback, keep-alive)', 'TransportOverhead': "A Transport's own cost per request (a base RoundTripper that answers without I/O)"}
 md = [f"Go: tpauth vs golang.org/x/oauth2 · {meta['cores']} cores, load {meta['load']} · {meta['when']} (bench/go/run.sh, one run)", '']
 for group in dict.fromkeys(r['bench'] for r in rows):
     md += [f"**{titles.get(group, group)}**", '', '| client | ns/op | allocs/op | B/op |', '|---|---:|---:|---:|']

@@ -4,49 +4,20 @@
 package bench
 
 import (
-	"bufio"
 	"context"
-	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
-	"strings"
 	"testing"
 
 	tpauth "github.com/tpauth/tpauth/bindings/go"
+	"github.com/tpauth/tpauth/bindings/go/internal/mocktest"
 	"github.com/tpauth/tpauth/bindings/go/oauth2adapter"
 	"golang.org/x/oauth2"
 )
 
 var mockBase string
 
-func TestMain(m *testing.M) {
-	bin := os.Getenv("TPAUTH_BIN")
-	if bin == "" {
-		_, file, _, _ := runtime.Caller(0)
-		bin = filepath.Join(filepath.Dir(file), "..", "..", "target", "release", "tpauth")
-	}
-	cmd := exec.Command(bin, "mock", "--port", "0", "--exit-on-stdin-eof")
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		fmt.Fprintln(os.Stderr, "cannot start the mock:", err)
-		os.Exit(1)
-	}
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "mock:", err)
-		os.Exit(1)
-	}
-	mockBase = "http://127.0.0.1:" + strings.TrimSpace(line)
-	code := m.Run()
-	stdin.Close()
-	_ = cmd.Wait()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { mocktest.Main(m, &mockBase) }
 
 func tpClient(b *testing.B) *tpauth.Client {
 	c, err := tpauth.New(tpauth.Config{
@@ -232,4 +203,35 @@ func (s bearer) Token() (*oauth2.Token, error) {
 	c := *t
 	c.TokenType = "Bearer"
 	return &c, nil
+}
+
+// answered is a base RoundTripper that answers 200 at once, without I/O: under it, a Transport
+// shows its own cost per request (headers, token, host rule), which the loopback call hides.
+type answered struct{}
+
+func (answered) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		r.Body.Close()
+	}
+	return &http.Response{StatusCode: 200, Body: http.NoBody, Request: r}, nil
+}
+
+// Each Transport's own cost per request, over answered.
+func BenchmarkTransportOverhead(b *testing.B) {
+	run := func(b *testing.B, rt http.RoundTripper) {
+		req, _ := http.NewRequest("GET", mockBase+"/v1/private/business-units/x", nil)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			resp, err := rt.RoundTrip(req)
+			if err != nil || resp.StatusCode != 200 {
+				b.Fatal(resp, err)
+			}
+		}
+	}
+	b.Run("tpauth-Transport", func(b *testing.B) { run(b, tpClient(b).Transport(answered{})) })
+	b.Run("tpauth-oauth2adapter-Transport", func(b *testing.B) { run(b, oauth2adapter.Transport(tpClient(b), answered{})) })
+	b.Run("x-oauth2-Transport", func(b *testing.B) {
+		run(b, &oauth2.Transport{Source: bearer{oauth2Source(b)}, Base: apikey{answered{}}})
+	})
 }

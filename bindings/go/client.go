@@ -158,9 +158,6 @@ type Client struct {
 	mu     sync.RWMutex // held for reading during every C call, for writing by Close
 	handle *C.tp_auth   // owned; nil once closed
 
-	apiKey         string // for Transport's apikey header
-	businessUserID string // for Transport's x-business-user-id header
-
 	last atomic.Pointer[Token] // the managed token as last copied, so that Token() copies it once
 
 	// The fast path: the managed token as the core last handed it over. Token() serves it from
@@ -241,12 +238,7 @@ func openClient(ccfg *C.tp_config) (*Client, error) {
 		return nil, takeError(st, e)
 	}
 	clientOpened()
-	// The headers SetAPIHeaders sets come from the core's configuration, however it was made
-	// (Config, the environment): the binding never re-reads either.
-	var key, id *C.char
-	C.tp_auth_api_key(h, &key, nil)
-	C.tp_auth_business_user_id(h, &id, nil)
-	c := &Client{handle: h, fast: &fastSlot{}, apiKey: goStringOwned(key), businessUserID: goStringOwned(id)}
+	c := &Client{handle: h, fast: &fastSlot{}}
 	runtime.SetFinalizer(c, finalizeClient)
 	return c, nil
 }
@@ -298,6 +290,13 @@ func (c *Client) tokenCall(call func(h *C.tp_auth, out **C.tp_token, e **C.tp_er
 
 // statusCall runs a C call that yields only a status.
 func (c *Client) statusCall(call func(h *C.tp_auth, e **C.tp_error) C.tp_status) error {
+	err := c.readCall(call)
+	c.dropFast() // revoke, invalidate, set and request may change the current token
+	return err
+}
+
+// readCall runs a C call that yields only a status and leaves the current token alone.
+func (c *Client) readCall(call func(h *C.tp_auth, e **C.tp_error) C.tp_status) error {
 	h, err := c.acquire()
 	if err != nil {
 		return err
@@ -305,7 +304,6 @@ func (c *Client) statusCall(call func(h *C.tp_auth, e **C.tp_error) C.tp_status)
 	var e *C.tp_error
 	st := call(h, &e)
 	c.mu.RUnlock()
-	c.dropFast() // revoke, invalidate, set and request may change the current token
 	runtime.KeepAlive(c)
 	if st != C.TP_OK {
 		return takeError(st, e)
@@ -539,11 +537,11 @@ func (c *Client) InvalidateToken(accessToken string) error {
 // host and port are on the library's allow-list: the api_base_url host, Trustpilot's API hosts
 // (api.trustpilot.com, invitations-api.trustpilot.com, https port 443) and the hosts of the
 // token_hosts option ("host" or "host:port", comma-separated). Otherwise an *Error of status
-// ErrInvalidArgument naming the host. Transport applies it to every request.
+// ErrInvalidArgument naming the host. Transport and SetAPIHeaders apply it to every request.
 func (c *Client) CheckTokenURL(url string) error {
 	u := cString(url)
 	defer freeC(u)
-	return c.statusCall(func(h *C.tp_auth, e **C.tp_error) C.tp_status {
+	return c.readCall(func(h *C.tp_auth, e **C.tp_error) C.tp_status {
 		return C.tp_check_token_url(h, u, e)
 	})
 }

@@ -144,6 +144,7 @@ func TestTransportHonoursRequestContext(t *testing.T) {
 	req, _ := http.NewRequestWithContext(ctx, "GET", mockBase+"/v1/private/business-units/x", nil)
 	hc := &http.Client{Transport: c.Transport(nil)}
 	got := make(chan error, 1)
+	start := time.Now()
 	go func() {
 		resp, err := hc.Do(req)
 		if resp != nil {
@@ -154,6 +155,10 @@ func TestTransportHonoursRequestContext(t *testing.T) {
 	cancel()
 	if err := <-got; !errors.Is(err, context.Canceled) {
 		t.Fatalf("Do after cancel: %v", err)
+	}
+	// (The renewal takes 4 s; both ending at about that time would also pass the select below.)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("the cancelled request returned after %v: it waited the renewal out", d)
 	}
 	select {
 	case <-done:

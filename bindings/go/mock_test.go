@@ -5,19 +5,16 @@ package tpauth
 // and do not run in parallel.
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/tpauth/tpauth/bindings/go/internal/mocktest"
 )
 
 const (
@@ -29,50 +26,7 @@ const (
 
 var mockBase string // http://127.0.0.1:PORT
 
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
-
-func TestMain(m *testing.M) {
-	bin := os.Getenv("TPAUTH_BIN")
-	if bin == "" {
-		bin = filepath.Join(repoRoot(), "target", "release", "tpauth")
-	}
-	cmd := exec.Command(bin, "mock", "--port", "0", "--exit-on-stdin-eof")
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "mock:", err)
-		os.Exit(1)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "mock:", err)
-		os.Exit(1)
-	}
-	if err := cmd.Start(); err != nil {
-		fmt.Fprintf(os.Stderr, "cannot start the mock server %s: %v (set TPAUTH_BIN, or run scripts/build-native.sh)\n", bin, err)
-		os.Exit(1)
-	}
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "mock: no port on its first line:", err)
-		_ = cmd.Process.Kill()
-		os.Exit(1)
-	}
-	mockBase = "http://127.0.0.1:" + strings.TrimSpace(line)
-	code := m.Run()
-	stdin.Close()
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		_ = cmd.Process.Kill()
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { mocktest.Main(m, &mockBase) }
 
 // mockConfig is the Config every test starts from: the mock's identities, insecure loopback.
 func mockConfig() Config {

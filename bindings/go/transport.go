@@ -6,14 +6,14 @@ import (
 )
 
 // Transport returns an http.RoundTripper that sends each request through base (nil:
-// http.DefaultTransport) with the client's managed token: it sets Authorization: Bearer, apikey
-// and (when configured) x-business-user-id. When the server answers 401 it invalidates that
-// token, renews it and sends the request once more, provided the body can be replayed (no body,
-// or req.GetBody set, as http.NewRequest does for bytes, strings and bytes.Buffer readers);
-// otherwise the 401 is returned as is. It honours req.Context(): a request whose context ends
-// while it waits for a renewal returns the context's error at once.
+// http.DefaultTransport) with the headers the core gives for it (SetAPIHeaders: Authorization
+// with the managed token, apikey and, when configured, x-business-user-id). When the server
+// answers 401 it invalidates that token, renews it and sends the request once more, provided the
+// body can be replayed (no body, or req.GetBody set, as http.NewRequest does for bytes, strings
+// and bytes.Buffer readers); otherwise the 401 is returned as is. It honours req.Context(): a
+// request whose context ends while it waits for a renewal returns the context's error at once.
 //
-// The token goes only to the hosts the library allows (CheckTokenURL): the api_base_url host,
+// The token goes only to the hosts the core allows (CheckTokenURL): the api_base_url host,
 // Trustpilot's API hosts and the hosts of the token_hosts option. A request to any other host
 // fails with an *Error of status ErrInvalidArgument and is not sent.
 func (c *Client) Transport(base http.RoundTripper) http.RoundTripper {
@@ -32,12 +32,15 @@ func (t *transport) baseRT() http.RoundTripper {
 	return http.DefaultTransport
 }
 
-// authorized is a copy of req carrying tok; the original request is never modified.
-func (t *transport) authorized(req *http.Request, tok *Token, body io.ReadCloser) *http.Request {
+// authorized is a copy of req carrying the core's header lines; the original request is never
+// modified.
+func authorized(req *http.Request, lines string, body io.ReadCloser) *http.Request {
 	r := req.Clone(req.Context())
 	r.Body = body
-	r.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-	t.c.SetAPIHeaders(r.Header)
+	if r.Header == nil {
+		r.Header = make(http.Header, 3)
+	}
+	setAPIHeaders(r.Header, lines)
 	return r
 }
 
@@ -53,23 +56,19 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeRequestBody(req)
 		return nil, &Error{Status: StatusInvalidArgument, Message: "http: nil Request.URL"}
 	}
-	if err := t.c.CheckTokenURL(req.URL.String()); err != nil {
-		closeRequestBody(req)
-		return nil, err
-	}
-	tok, err := t.c.tokenChecked(req.Context())
+	lines, err := t.c.apiHeaders(req.Context(), req.Method, req.URL.String())
 	if err != nil {
 		closeRequestBody(req)
 		return nil, err
 	}
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
-	resp, err := t.baseRT().RoundTrip(t.authorized(req, tok, req.Body))
+	resp, err := t.baseRT().RoundTrip(authorized(req, lines, req.Body))
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
 	// The API refused this token: drop it (only if still current, so that concurrent 401s renew
 	// once), then renew and resend once when the body can be sent again.
-	if err := t.c.InvalidateToken(tok.AccessToken); err != nil {
+	if err := t.c.InvalidateToken(bearerToken(lines)); err != nil {
 		return resp, nil
 	}
 	if !replayable {
@@ -83,7 +82,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	} else {
 		body = req.Body
 	}
-	tok2, err := t.c.tokenChecked(req.Context())
+	lines, err = t.c.apiHeaders(req.Context(), req.Method, req.URL.String())
 	if err != nil {
 		if body != nil {
 			body.Close()
@@ -93,17 +92,5 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
-	return t.baseRT().RoundTrip(t.authorized(req, tok2, body))
-}
-
-// SetAPIHeaders sets the headers besides Authorization that every API call carries: apikey and
-// (when configured) x-business-user-id. For adapters that attach the token themselves (such as
-// oauth2adapter under x/oauth2's Transport).
-func (c *Client) SetAPIHeaders(h http.Header) {
-	if c.apiKey != "" {
-		h.Set("apikey", c.apiKey)
-	}
-	if c.businessUserID != "" {
-		h.Set("x-business-user-id", c.businessUserID)
-	}
+	return t.baseRT().RoundTrip(authorized(req, lines, body))
 }

@@ -1,53 +1,25 @@
 package oauth2adapter
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	tpauth "github.com/tpauth/tpauth/bindings/go"
+	"github.com/tpauth/tpauth/bindings/go/internal/mocktest"
 	"golang.org/x/oauth2"
 )
 
 var mockBase string
 
-func TestMain(m *testing.M) {
-	bin := os.Getenv("TPAUTH_BIN")
-	if bin == "" {
-		_, file, _, _ := runtime.Caller(0)
-		bin = filepath.Join(filepath.Dir(file), "..", "..", "..", "target", "release", "tpauth")
-	}
-	cmd := exec.Command(bin, "mock", "--port", "0", "--exit-on-stdin-eof")
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		fmt.Fprintln(os.Stderr, "cannot start the mock:", err)
-		os.Exit(1)
-	}
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "mock:", err)
-		os.Exit(1)
-	}
-	mockBase = "http://127.0.0.1:" + strings.TrimSpace(line)
-	code := m.Run()
-	stdin.Close()
-	_ = cmd.Wait()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { mocktest.Main(m, &mockBase) }
 
 func mock(t *testing.T, method, path, body string, v interface{}) {
 	t.Helper()
@@ -167,17 +139,23 @@ func TestTransportRefusesForeignHost(t *testing.T) {
 	defer foreign.Close()
 	// httptest listens on 127.0.0.1 like the mock: name it by another host to be foreign.
 	url := strings.Replace(foreign.URL, "127.0.0.1", "localhost", 1)
-	hc := &http.Client{Transport: Transport(c, nil)}
-	resp, err := hc.Get(url + "/v1/private/x")
-	if err == nil {
-		resp.Body.Close()
-		t.Fatalf("a foreign host got the request (%d)", resp.StatusCode)
-	}
-	if !errors.Is(err, tpauth.ErrInvalidArgument) || !strings.Contains(err.Error(), "token_hosts") {
-		t.Errorf("error %v: want ErrInvalidArgument naming the token_hosts option", err)
-	}
-	if hits.Load() != 0 {
-		t.Errorf("the foreign server saw %d requests", hits.Load())
+	// Both ways: this package's Transport, and x/oauth2's Transport (which attaches its token
+	// first) over APIKey.
+	for name, rt := range map[string]http.RoundTripper{
+		"Transport":               Transport(c, nil),
+		"oauth2.Transport+APIKey": &oauth2.Transport{Source: TokenSource(c), Base: APIKey(c, nil)},
+	} {
+		resp, err := (&http.Client{Transport: rt}).Get(url + "/v1/private/x")
+		if err == nil {
+			resp.Body.Close()
+			t.Fatalf("%s: a foreign host got the request (%d)", name, resp.StatusCode)
+		}
+		if !errors.Is(err, tpauth.ErrInvalidArgument) || !strings.Contains(err.Error(), "token_hosts") {
+			t.Errorf("%s: error %v: want ErrInvalidArgument naming the token_hosts option", name, err)
+		}
+		if hits.Load() != 0 {
+			t.Errorf("%s: the foreign server saw %d requests", name, hits.Load())
+		}
 	}
 }
 
@@ -195,6 +173,7 @@ func TestTransportCancelled(t *testing.T) {
 	req, _ := http.NewRequestWithContext(ctx, "GET", mockBase+"/v1/private/x", nil)
 	hc := &http.Client{Transport: Transport(c, nil)}
 	got := make(chan error, 1)
+	start := time.Now()
 	go func() {
 		resp, err := hc.Do(req)
 		if resp != nil {
@@ -205,6 +184,10 @@ func TestTransportCancelled(t *testing.T) {
 	cancel()
 	if err := <-got; !errors.Is(err, context.Canceled) {
 		t.Fatalf("Do after cancel: %v", err)
+	}
+	// (The renewal takes 4 s; both ending at about that time would also pass the select below.)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("the cancelled request returned after %v: it waited the renewal out", d)
 	}
 	select {
 	case <-renewed:
