@@ -120,6 +120,16 @@ function replayable(body) {
     (typeof Blob !== 'undefined' && body instanceof Blob) || (typeof FormData !== 'undefined' && body instanceof FormData)
 }
 
+// tp_api_headers' merge rule: the core's headers replace the caller's of the same name, except a
+// caller's own x-business-user-id (a call for another business user), which is kept.
+const CALLERS_OWN_WINS = 'x-business-user-id'
+function mergeApiHeaders(has, set, pairs) {
+  for (const [k, v] of pairs) {
+    if (k.toLowerCase() === CALLERS_OWN_WINS && has(k)) continue
+    set(k, v)
+  }
+}
+
 /**
  * `auth.fetch(input, init)`: the global fetch with `Authorization`, `apikey` (and
  * `x-business-user-id`) added. A path ("/v1/…") is joined to apiBaseUrl; an absolute URL must pass
@@ -136,7 +146,7 @@ Object.defineProperty(Auth.prototype, 'fetch', {
     const canReplay = isRequest ? input.body === null : replayable(init?.body)
     const send = (pairs) => {
       const headers = new Headers(init?.headers ?? (isRequest ? input.headers : undefined))
-      for (const [k, v] of pairs) headers.set(k, v)
+      mergeApiHeaders((k) => headers.has(k), (k, v) => headers.set(k, v), pairs)
       const target = isRequest ? new Request(input.clone(), { ...init, headers }) : url
       return globalThis.fetch(target, isRequest ? undefined : { ...init, headers })
     }
@@ -165,9 +175,13 @@ function useTpauth(instance, auth) {
     let url = typeof instance.getUri === 'function' ? instance.getUri(config) : (config.baseURL ?? '') + (config.url ?? '')
     if (url.startsWith('/')) url = auth.apiBaseUrl.replace(/\/+$/, '') + url
     const pairs = await auth.__fetchHeaders(url)
-    for (const [k, v] of pairs) {
-      if (config.headers && typeof config.headers.set === 'function') config.headers.set(k, v)
-      else config.headers = { ...(config.headers || {}), [k]: v }
+    if (config.headers && typeof config.headers.set === 'function') {
+      mergeApiHeaders((k) => config.headers.has(k), (k, v) => config.headers.set(k, v), pairs)
+    } else {
+      const own = { ...(config.headers || {}) }
+      const lower = new Set(Object.keys(own).map((k) => k.toLowerCase()))
+      mergeApiHeaders((k) => lower.has(k.toLowerCase()), (k, v) => { own[k] = v }, pairs)
+      config.headers = own
     }
     return config
   })

@@ -44,6 +44,19 @@ test('auth.fetch with client credentials sends x-business-user-id', async () => 
   const r = await auth.fetch('/v1/bu')
   assert.equal(r.status, 200)
   assert.equal(header(await mock.lastApiRequest(), 'x-business-user-id'), 'mock-business-user-id')
+  // tp_api_headers' merge rule, as in every binding: a caller's own x-business-user-id is kept,
+  // the token headers replace the caller's.
+  await auth.fetch('/v1/bu', { headers: { 'X-Business-User-Id': 'other', apikey: 'mine' } })
+  let api = await mock.lastApiRequest()
+  assert.equal(header(api, 'x-business-user-id'), 'other')
+  assert.equal(header(api, 'apikey'), KEY)
+  const viaAxios = axios.create({ baseURL: mock.base, validateStatus: () => true }) // the mock answers 403 to 'other'
+  tp.useTpauth(viaAxios, auth)
+  await viaAxios.get('/v1/bu', { headers: { 'x-business-user-id': 'other' } })
+  assert.equal(header(await mock.lastApiRequest(), 'x-business-user-id'), 'other')
+  await viaAxios.get('/v1/bu')
+  api = await mock.lastApiRequest()
+  assert.equal(header(api, 'x-business-user-id'), 'mock-business-user-id')
 })
 
 test('auth.fetch: on 401 one renewal and one resend (the body sent again)', async () => {

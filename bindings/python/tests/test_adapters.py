@@ -122,9 +122,13 @@ def test_api_headers_are_the_cores(mock: Mock) -> None:
     auth = make_auth(mock, business_user_id="bu-9")
     names = [n for n, _ in auth.api_headers("GET", "/v1/x")]
     assert names == ["Authorization", "apikey", "x-business-user-id"]
-    # A header the caller set is replaced by the core's value: one rule in every binding.
-    r = requests.get(mock.base + "/v1/x", headers={"x-business-user-id": "other"}, auth=tpauth.RequestsAuth(auth), timeout=10)
-    assert r.json()["business_user_id"] == "bu-9"
+    # tp_api_headers' merge rule, in every binding: a caller's own x-business-user-id is kept (a
+    # call for another business user); the token headers replace the caller's.
+    r = requests.get(mock.base + "/v1/x", headers={"x-business-user-id": "other", "apikey": "mine"}, auth=tpauth.RequestsAuth(auth), timeout=10)
+    assert r.json()["business_user_id"] == "other"
+    assert requests.get(mock.base + "/v1/x", auth=tpauth.RequestsAuth(auth), timeout=10).json()["business_user_id"] == "bu-9"
+    with httpx.Client(auth=tpauth.HttpxAuth(auth)) as client:
+        assert client.get(mock.base + "/v1/x", headers={"X-Business-User-Id": "other"}).json()["business_user_id"] == "other"
     with pytest.raises(tpauth.InvalidArgument):
         auth.api_headers("GET", "https://evil.example/v1/x")
     with pytest.raises(tpauth.InvalidArgument):

@@ -9,6 +9,7 @@ import anyio.to_thread
 import httpx
 
 from . import aio
+from ._headers import merge_api_headers
 from ._tpauth import Auth
 
 _T = TypeVar("_T")
@@ -44,9 +45,9 @@ class HttpxAuth(httpx.Auth):
     @staticmethod
     def _set(request: httpx.Request, headers: List[Tuple[str, str]]) -> str:
         """Sets the headers the core gave (Auth.api_headers); returns the access token sent."""
+        merge_api_headers(request.headers, headers)
         access = ""
         for name, value in headers:
-            request.headers[name] = value
             if name.lower() == "authorization" and value.startswith("Bearer "):
                 access = value[len("Bearer "):]
         return access

@@ -11,6 +11,7 @@ from requests.models import PreparedRequest
 from requests.utils import rewind_body
 
 from . import aio
+from ._headers import merge_api_headers
 from ._tpauth import Auth
 
 _RETRIED = "_tpauth_retried"
@@ -35,8 +36,7 @@ class RequestsAuth(AuthBase):
     def _apply(self, r: PreparedRequest) -> None:
         # The core decides the headers and where the token may go (Auth.api_headers): a foreign
         # host raises InvalidArgument before any token is requested.
-        for name, value in self.auth.api_headers(r.method or "GET", str(r.url)):
-            r.headers[name] = value
+        merge_api_headers(r.headers, self.auth.api_headers(r.method or "GET", str(r.url)))
 
     def __call__(self, r: PreparedRequest) -> PreparedRequest:
         self._apply(r)
