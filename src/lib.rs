@@ -19,7 +19,6 @@
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
-mod answer;
 mod auth;
 pub mod cache;
 mod config;
