@@ -5,6 +5,11 @@
 //! Parsing uses the `url` crate (WHATWG rules). Where it and the HTTP stack (`http::Uri`, what
 //! ureq connects to) could read a host differently, the URL is refused rather than guessed at.
 
+mod form;
+
+pub use form::form_urlencode;
+pub(crate) use form::{decode_pairs, encode_pairs};
+
 use crate::error::{Error, Result};
 use std::net::IpAddr;
 
@@ -203,9 +208,68 @@ pub(crate) fn redact_url(url: &str) -> String {
     }
 }
 
+/// Whether `host` (as written in a URL, maybe `[::1]`) is a loopback host.
+pub(crate) fn is_loopback_host(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    if h.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    match h.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => false,
+    }
+}
+
+/// The scheme and host of an absolute URL (`None` when it is not one).
+pub(crate) fn scheme_host(url: &str) -> Option<(String, String)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host =
+        if hostport.starts_with('[') { hostport.split_inclusive(']').next()?.to_owned() } else { hostport.split(':').next()?.to_owned() };
+    if host.is_empty() {
+        return None;
+    }
+    Some((scheme.to_ascii_lowercase(), host))
+}
+
+/// https, or http to a loopback host with `allow_insecure_http=true`.
+pub(crate) fn check_url(url: &str, allow_insecure_http: bool) -> Result<()> {
+    match scheme_host(url) {
+        Some((s, _)) if s == "https" => Ok(()),
+        Some((s, h)) if s == "http" => {
+            if !allow_insecure_http {
+                Err(Error::invalid_argument(format!(
+                    "{}: plain http is refused; use https (http is allowed only to loopback hosts with allow_insecure_http=true)",
+                    redact_url(url)
+                )))
+            } else if !is_loopback_host(&h) {
+                Err(Error::invalid_argument(format!(
+                    "{}: plain http is allowed only to loopback hosts (127.0.0.0/8, ::1, localhost), even with allow_insecure_http=true",
+                    redact_url(url)
+                )))
+            } else {
+                Ok(())
+            }
+        }
+        _ => Err(Error::invalid_argument(format!("{:?} is not an absolute https URL", redact_url(url)))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn url_policy() {
+        assert!(check_url("https://api.trustpilot.com/x", false).is_ok());
+        assert!(check_url("http://127.0.0.1:1/x", false).is_err());
+        assert!(check_url("http://127.0.0.1:1/x", true).is_ok());
+        assert!(check_url("http://[::1]:1/x", true).is_ok());
+        assert!(check_url("http://localhost/x", true).is_ok());
+        assert!(check_url("http://example.com/x", true).unwrap_err().message().contains("loopback"));
+        assert_eq!(redact_url("https://h/p?token=secret"), "https://h/p");
+    }
 
     #[test]
     fn non_ascii_host_is_refused_without_panicking() {

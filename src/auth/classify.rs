@@ -16,8 +16,8 @@
 //! that contains no secret.
 
 use crate::error::{Error, Status};
-use crate::form::form_urlencode;
 use crate::http::HttpResponse;
+use crate::url::form_urlencode;
 use base64::Engine as _;
 use std::time::{Duration, SystemTime};
 use zeroize::Zeroizing;

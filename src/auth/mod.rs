@@ -84,8 +84,8 @@ impl Auth {
     /// endpoint without `allow_insecure_http` (or to a non-loopback host), an unreadable `ca_file`
     /// or a bad proxy, and with `Store` on a symlinked token cache.
     pub fn new(cfg: &Config) -> Result<Auth> {
-        crate::http::check_url(&cfg.api_base_url, cfg.allow_insecure_http).map_err(|e| e.context("option api_base_url"))?;
-        crate::http::check_url(&cfg.authorize_url, cfg.allow_insecure_http).map_err(|e| e.context("option authorize_url"))?;
+        crate::url::check_url(&cfg.api_base_url, cfg.allow_insecure_http).map_err(|e| e.context("option api_base_url"))?;
+        crate::url::check_url(&cfg.authorize_url, cfg.allow_insecure_http).map_err(|e| e.context("option authorize_url"))?;
         let http = Http::new(cfg)?;
         let cache = cfg.token_cache.as_deref().map(|spec| cache::open(spec, cfg)).transpose()?;
         let grant = cfg.effective_grant();
@@ -356,7 +356,7 @@ impl Auth {
 
 impl Inner {
     fn check_url(&self, url: &str) -> Result<()> {
-        crate::http::check_url(url, self.cfg.allow_insecure_http).map_err(|e| e.context("url_or_path"))?;
+        crate::url::check_url(url, self.cfg.allow_insecure_http).map_err(|e| e.context("url_or_path"))?;
         self.token_hosts.check(url)
     }
 
