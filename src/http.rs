@@ -4,7 +4,7 @@
 
 use crate::config::Config;
 use crate::error::{Error, Result, Status};
-use crate::url::{check_url, is_loopback_host, scheme_host};
+use crate::url::{check_url, is_loopback_host, redact_url, scheme_host};
 use std::collections::HashMap;
 use std::io::ErrorKind;
 use std::net::{IpAddr, SocketAddr};
@@ -131,8 +131,6 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-pub(crate) use crate::url::redact_url;
-
 impl Http {
     pub fn new(cfg: &Config) -> Result<Http> {
         let mut roots = system_roots().clone();
@@ -150,11 +148,10 @@ impl Http {
         }
         let root_certs = RootCerts::Specific(roots);
         let proxy = match &cfg.proxy {
-            Some(p) if !scheme_host(&cfg.api_base_url).is_some_and(|(_, h)| bypass_proxy(&h)) => {
-                Some(ureq::Proxy::new(p).map_err(|_| {
-                    Error::invalid_argument(format!("option proxy: not a usable proxy URL: {:?}", crate::url::redact_url(p)))
-                })?)
-            }
+            Some(p) if !scheme_host(&cfg.api_base_url).is_some_and(|(_, h)| bypass_proxy(&h)) => Some(
+                ureq::Proxy::new(p)
+                    .map_err(|_| Error::invalid_argument(format!("option proxy: not a usable proxy URL: {:?}", redact_url(p))))?,
+            ),
             _ => None,
         };
         let config = ureq::Agent::config_builder()

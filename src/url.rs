@@ -8,7 +8,7 @@
 mod form;
 
 pub use form::form_urlencode;
-pub(crate) use form::{decode_pairs, encode_pairs};
+pub(crate) use form::{decode_pairs, encode_pairs, percent_decode_lossy, Plus};
 
 use crate::error::{Error, Result};
 use std::net::IpAddr;

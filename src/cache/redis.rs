@@ -26,6 +26,7 @@ use crate::config::Config;
 use crate::error::{Error, Result, Status};
 use crate::log::log_event;
 use crate::token::{now_ms, Token};
+use crate::url::{percent_decode_lossy, Plus};
 use ::redis::{cmd, Client, Connection, ErrorKind, RedisError, RedisResult};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -82,25 +83,6 @@ struct RedisLock {
     watchdog: Option<std::thread::JoinHandle<()>>,
 }
 impl CacheLock for RedisLock {}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
 
 /// A reply the server sent (WRONGTYPE, READONLY, OOM…): the connection itself is fine.
 fn is_reply_error(e: &RedisError) -> bool {
@@ -274,7 +256,7 @@ impl RedisCache {
     /// `ca_file`, added to the system's roots. Connects at once: a refused password is a `Store`
     /// error; an unreachable server is a warning (the cache is used once it answers).
     pub fn open(spec: &str, cfg: &Config) -> Result<RedisCache> {
-        let shown = super::redact(spec);
+        let shown = crate::url::redact_url(spec);
         let bad = |why: &str| {
             Error::invalid_argument(format!(
                 "option token_cache: {shown:?} is not a usable Redis URL ({why}); expected redis://[:password@]host:port/db or rediss://…"
@@ -290,7 +272,8 @@ impl RedisCache {
         let mut secrets = Vec::new();
         if let Some(p) = url.password().filter(|p| !p.is_empty()) {
             secrets.push(Zeroizing::new(p.to_owned()));
-            secrets.push(Zeroizing::new(percent_decode(p)));
+            // The userinfo's own rules: `+` is a plus.
+            secrets.push(Zeroizing::new(percent_decode_lossy(p, Plus::Literal)));
         }
         let client = match (url.scheme(), &cfg.ca_file) {
             ("rediss" | "valkeys", Some(ca)) => {
@@ -482,13 +465,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn redaction_and_decoding() {
-        assert_eq!(super::super::redact("redis://:s3cret@10.0.0.5:6379/2"), "redis://***@10.0.0.5:6379/2");
-        assert_eq!(super::super::redact("rediss://app:p%40ss@cache.internal/0?x=1#y"), "rediss://***@cache.internal/0");
-        assert_eq!(super::super::redact("redis://localhost"), "redis://localhost");
-        assert_eq!(super::super::redact("/var/cache/tok.json"), "/var/cache/tok.json");
-        assert_eq!(percent_decode("p%40ss%2"), "p@ss%2");
-        assert_eq!(percent_decode("%zz%41"), "%zzA");
+    fn redaction() {
+        assert_eq!(crate::url::redact_url("redis://:s3cret@10.0.0.5:6379/2"), "redis://***@10.0.0.5:6379/2");
+        assert_eq!(crate::url::redact_url("rediss://app:p%40ss@cache.internal/0?x=1#y"), "rediss://***@cache.internal/0");
+        assert_eq!(crate::url::redact_url("redis://localhost"), "redis://localhost");
+        assert_eq!(crate::url::redact_url("/var/cache/tok.json"), "/var/cache/tok.json");
     }
 
     #[test]
