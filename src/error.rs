@@ -6,7 +6,7 @@ use std::fmt;
 use std::time::Duration;
 
 /// Declares [`Status`] once: each variant's number, C name and meaning. The enum, [`Status::ALL`],
-/// [`Status::name`] and [`Status::c_name`] (`tp_status_name`) are generated from this one list;
+/// and [`Status::name`] (`tp_status_name`) are generated from this one list;
 /// `src/ffi/mod.rs` declares the C enum for cbindgen, and a test there checks it against this list,
 /// as `tests/tables.rs` checks every binding's table against the header.
 macro_rules! statuses {
@@ -30,15 +30,6 @@ macro_rules! statuses {
                 }
             }
 
-            /// The C name as a C string (for `tp_status_name`).
-            pub fn c_name(self) -> &'static std::ffi::CStr {
-                match self {
-                    $(Status::$variant => match std::ffi::CStr::from_bytes_with_nul(concat!($cname, "\0").as_bytes()) {
-                        Ok(c) => c,
-                        Err(_) => unreachable!(),
-                    },)*
-                }
-            }
         }
     };
 }
