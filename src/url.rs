@@ -1,6 +1,7 @@
-//! URL helpers: which hosts may receive the token (the allow-list behind
-//! [`crate::Auth::check_token_url`]), and URLs made safe for messages and `Debug` output (no
-//! userinfo, no query, no fragment).
+//! Every URL helper of the core: which hosts may receive the token (the allow-list behind
+//! [`crate::Auth::check_token_url`]), URLs made safe for messages and `Debug` output (no
+//! userinfo, no query, no fragment), the https policy ([`check_url`]), base-URL options, joining a
+//! path to `api_base_url`, and (in `url/form.rs`) form encoding and the one percent-decoder.
 //!
 //! Parsing uses the `url` crate (WHATWG rules). Where it and the HTTP stack (`http::Uri`, what
 //! ureq connects to) could read a host differently, the URL is refused rather than guessed at.
@@ -233,6 +234,41 @@ pub(crate) fn scheme_host(url: &str) -> Option<(String, String)> {
     Some((scheme.to_ascii_lowercase(), host))
 }
 
+/// The value of a base-URL option (`api_base_url`, `authorize_url`): an absolute http(s) URL with
+/// a host, returned without a trailing slash.
+pub(crate) fn parse_base_url(key: &str, value: &str) -> Result<String> {
+    let v = value.trim();
+    let lower = v.to_ascii_lowercase();
+    let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
+    match rest {
+        Some(r) if !r.is_empty() && !r.starts_with('/') && !v.contains(['#', ' ']) && !v.chars().any(char::is_control) => {
+            Ok(v.trim_end_matches('/').to_owned())
+        }
+        _ => Err(Error::invalid_argument(format!("option {key}: expected an absolute https:// URL, got {:?}", redact_url(v)))),
+    }
+}
+
+/// `url_or_path` of an API call: a path (with or without its leading `/`) joined to `base` as
+/// `Some`, or `None` for an absolute http(s) URL, which the caller checks against the token-host
+/// allow-list. Refused: an empty value, spaces or control characters, another scheme.
+pub(crate) fn join(base: &str, url_or_path: &str) -> Result<Option<String>> {
+    if url_or_path.is_empty() {
+        return Err(Error::invalid_argument("url_or_path is empty"));
+    }
+    if url_or_path.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(Error::invalid_argument("url_or_path must not contain spaces or control characters"));
+    }
+    let absolute = url_or_path.split_once("://").filter(|(scheme, _)| !scheme.contains(['/', '?', '#']));
+    let Some((scheme, _)) = absolute else {
+        let sep = if url_or_path.starts_with('/') { "" } else { "/" };
+        return Ok(Some(format!("{base}{sep}{url_or_path}")));
+    };
+    if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
+        return Err(Error::invalid_argument(format!("url_or_path: {scheme}:// is not http(s); give a path or an https URL")));
+    }
+    Ok(None)
+}
+
 /// https, or http to a loopback host with `allow_insecure_http=true`.
 pub(crate) fn check_url(url: &str, allow_insecure_http: bool) -> Result<()> {
     match scheme_host(url) {
@@ -259,6 +295,21 @@ pub(crate) fn check_url(url: &str, allow_insecure_http: bool) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_joined_and_absolute_urls_left_to_the_allow_list() {
+        let base = "https://api.example.com";
+        assert_eq!(join(base, "/v1/x").unwrap().as_deref(), Some("https://api.example.com/v1/x"));
+        assert_eq!(join(base, "v1/x?a=b").unwrap().as_deref(), Some("https://api.example.com/v1/x?a=b"));
+        assert_eq!(
+            join(base, "/v1/redirect?to=https://evil.example").unwrap().as_deref(),
+            Some("https://api.example.com/v1/redirect?to=https://evil.example")
+        );
+        assert_eq!(join(base, "HTTPS://evil.example/x").unwrap(), None);
+        for bad in ["", "/v1/a b", "/v1/\n", "ftp://api.example.com/x"] {
+            assert!(join(base, bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn url_policy() {

@@ -5,6 +5,12 @@
 //! renewed, exactly one caller renews (single flight) and every caller that waited gets that
 //! caller's result or error. With a token cache, the renewal happens under the cache's lock after
 //! re-reading it, so that processes sharing the cache make one token request between them.
+//!
+//! This file is the facade ([`Auth`]); the jobs behind it: `endpoint.rs` (the token endpoints on
+//! the wire: grants, client authentication, retries, backoff, Retry-After and the 429 cooldown),
+//! `classify.rs` (what an error answer means, and which of its text may be repeated),
+//! `managed.rs` (the single-flight state machine, loom-checked through `sync.rs` and
+//! `loom_tests.rs`) and `renewal.rs` (one renewal: the token cache, refresh, the configured grant).
 
 mod classify;
 mod endpoint;
@@ -362,23 +368,14 @@ impl Inner {
     }
 
     fn join(&self, url_or_path: &str) -> Result<String> {
-        if url_or_path.is_empty() {
-            return Err(Error::invalid_argument("url_or_path is empty"));
+        match crate::url::join(&self.cfg.api_base_url, url_or_path)? {
+            Some(joined) => Ok(joined),
+            None => {
+                // The token and API key go only to the hosts of the allow-list, never to a URL
+                // that happens to reach this call.
+                self.check_url(url_or_path)?;
+                Ok(url_or_path.to_owned())
+            }
         }
-        if url_or_path.chars().any(|c| c.is_control() || c == ' ') {
-            return Err(Error::invalid_argument("url_or_path must not contain spaces or control characters"));
-        }
-        let absolute = url_or_path.split_once("://").filter(|(scheme, _)| !scheme.contains(['/', '?', '#']));
-        let Some((scheme, _)) = absolute else {
-            let sep = if url_or_path.starts_with('/') { "" } else { "/" };
-            return Ok(format!("{}{sep}{url_or_path}", self.cfg.api_base_url));
-        };
-        if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
-            return Err(Error::invalid_argument(format!("url_or_path: {scheme}:// is not http(s); give a path or an https URL")));
-        }
-        // The token and API key go only to the hosts of the allow-list, never to a URL that
-        // happens to reach this call.
-        self.check_url(url_or_path)?;
-        Ok(url_or_path.to_owned())
     }
 }

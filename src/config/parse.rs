@@ -4,6 +4,7 @@
 use super::{ClientAuth, Config, Grant, RefreshEndpoint, OPTION_KEYS};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+use crate::url::parse_base_url;
 
 pub(super) fn no_control(name: &str, value: &str) -> Result<()> {
     if value.chars().any(char::is_control) {
@@ -21,19 +22,6 @@ fn boolean(key: &str, value: &str) -> Result<bool> {
         "true" | "1" | "yes" | "on" => Ok(true),
         "false" | "0" | "no" | "off" | "" => Ok(false),
         _ => Err(Error::invalid_argument(format!("option {key}: expected true or false, got {value:?}"))),
-    }
-}
-
-/// An absolute http(s) URL with a host, without a trailing slash.
-fn base_url(key: &str, value: &str) -> Result<String> {
-    let v = value.trim();
-    let lower = v.to_ascii_lowercase();
-    let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
-    match rest {
-        Some(r) if !r.is_empty() && !r.starts_with('/') && !v.contains(['#', ' ']) && !v.chars().any(char::is_control) => {
-            Ok(v.trim_end_matches('/').to_owned())
-        }
-        _ => Err(Error::invalid_argument(format!("option {key}: expected an absolute https:// URL, got {:?}", crate::url::redact_url(v)))),
     }
 }
 
@@ -84,8 +72,8 @@ impl Config {
         }
         let opt = |v: &str| if v.is_empty() { None } else { Some(v.to_owned()) };
         match key {
-            "api_base_url" => self.api_base_url = base_url(key, value)?,
-            "authorize_url" => self.authorize_url = base_url(key, value)?,
+            "api_base_url" => self.api_base_url = parse_base_url(key, value)?,
+            "authorize_url" => self.authorize_url = parse_base_url(key, value)?,
             "username" => {
                 no_control("option username", value)?;
                 self.username = opt(value);
