@@ -97,14 +97,9 @@ pub struct Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
-    /// A new error. The message must not contain a secret; NUL characters are replaced so that the
-    /// message is always a valid C string.
+    /// A new error. The message must not contain a secret.
     pub fn new(status: Status, message: impl Into<String>) -> Error {
-        let mut message = message.into();
-        if message.contains('\0') {
-            message = message.replace('\0', "\u{FFFD}");
-        }
-        Error { status, message, http_status: 0, oauth_code: None, retry_after: None }
+        Error { status, message: message.into(), http_status: 0, oauth_code: None, retry_after: None }
     }
 
     /// `TP_ERR_INVALID_ARGUMENT` naming the argument at fault.
@@ -122,7 +117,7 @@ impl Error {
     /// Attach the OAuth `error` code the server sent (e.g. `invalid_grant`).
     #[must_use]
     pub fn with_oauth_code(mut self, code: Option<String>) -> Error {
-        self.oauth_code = code.map(|c| c.replace('\0', "\u{FFFD}"));
+        self.oauth_code = code;
         self
     }
 
