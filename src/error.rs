@@ -6,7 +6,7 @@ use std::fmt;
 use std::time::Duration;
 
 /// Declares [`Status`] once: each variant's number, C name and meaning. The enum, [`Status::ALL`],
-/// [`Status::name`] and [`Status::c_name`] (`tp_status_name`) are generated from this one list;
+/// and [`Status::name`] (`tp_status_name`) are generated from this one list;
 /// `src/ffi/mod.rs` declares the C enum for cbindgen, and a test there checks it against this list,
 /// as `tests/tables.rs` checks every binding's table against the header.
 macro_rules! statuses {
@@ -30,15 +30,6 @@ macro_rules! statuses {
                 }
             }
 
-            /// The C name as a C string (for `tp_status_name`).
-            pub fn c_name(self) -> &'static std::ffi::CStr {
-                match self {
-                    $(Status::$variant => match std::ffi::CStr::from_bytes_with_nul(concat!($cname, "\0").as_bytes()) {
-                        Ok(c) => c,
-                        Err(_) => unreachable!(),
-                    },)*
-                }
-            }
         }
     };
 }
@@ -106,14 +97,9 @@ pub struct Error {
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
-    /// A new error. The message must not contain a secret; NUL characters are replaced so that the
-    /// message is always a valid C string.
+    /// A new error. The message must not contain a secret.
     pub fn new(status: Status, message: impl Into<String>) -> Error {
-        let mut message = message.into();
-        if message.contains('\0') {
-            message = message.replace('\0', "\u{FFFD}");
-        }
-        Error { status, message, http_status: 0, oauth_code: None, retry_after: None }
+        Error { status, message: message.into(), http_status: 0, oauth_code: None, retry_after: None }
     }
 
     /// `TP_ERR_INVALID_ARGUMENT` naming the argument at fault.
@@ -131,7 +117,7 @@ impl Error {
     /// Attach the OAuth `error` code the server sent (e.g. `invalid_grant`).
     #[must_use]
     pub fn with_oauth_code(mut self, code: Option<String>) -> Error {
-        self.oauth_code = code.map(|c| c.replace('\0', "\u{FFFD}"));
+        self.oauth_code = code;
         self
     }
 

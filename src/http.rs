@@ -4,7 +4,7 @@
 
 use crate::config::Config;
 use crate::error::{Error, Result, Status};
-use crate::redirect::{is_loopback_host, scheme_host};
+use crate::url::{check_url, is_loopback_host, redact_url, scheme_host};
 use std::collections::HashMap;
 use std::io::ErrorKind;
 use std::net::{IpAddr, SocketAddr};
@@ -131,8 +131,6 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-pub(crate) use crate::url::redact_url;
-
 impl Http {
     pub fn new(cfg: &Config) -> Result<Http> {
         let mut roots = system_roots().clone();
@@ -150,11 +148,10 @@ impl Http {
         }
         let root_certs = RootCerts::Specific(roots);
         let proxy = match &cfg.proxy {
-            Some(p) if !scheme_host(&cfg.api_base_url).is_some_and(|(_, h)| bypass_proxy(&h)) => {
-                Some(ureq::Proxy::new(p).map_err(|_| {
-                    Error::invalid_argument(format!("option proxy: not a usable proxy URL: {:?}", crate::url::redact_url(p)))
-                })?)
-            }
+            Some(p) if !scheme_host(&cfg.api_base_url).is_some_and(|(_, h)| bypass_proxy(&h)) => Some(
+                ureq::Proxy::new(p)
+                    .map_err(|_| Error::invalid_argument(format!("option proxy: not a usable proxy URL: {:?}", redact_url(p))))?,
+            ),
             _ => None,
         };
         let config = ureq::Agent::config_builder()
@@ -244,28 +241,6 @@ impl Http {
     }
 }
 
-pub(crate) fn check_url(url: &str, allow_insecure_http: bool) -> Result<()> {
-    match scheme_host(url) {
-        Some((s, _)) if s == "https" => Ok(()),
-        Some((s, h)) if s == "http" => {
-            if !allow_insecure_http {
-                Err(Error::invalid_argument(format!(
-                    "{}: plain http is refused; use https (http is allowed only to loopback hosts with allow_insecure_http=true)",
-                    redact_url(url)
-                )))
-            } else if !is_loopback_host(&h) {
-                Err(Error::invalid_argument(format!(
-                    "{}: plain http is allowed only to loopback hosts (127.0.0.0/8, ::1, localhost), even with allow_insecure_http=true",
-                    redact_url(url)
-                )))
-            } else {
-                Ok(())
-            }
-        }
-        _ => Err(Error::invalid_argument(format!("{:?} is not an absolute https URL", redact_url(url)))),
-    }
-}
-
 fn map_ureq(method: &str, url: &str, e: ureq::Error) -> Error {
     use ureq::Error as U;
     let what = format!("{method} {url}");
@@ -294,21 +269,5 @@ fn map_ureq(method: &str, url: &str, e: ureq::Error) -> Error {
         U::Protocol(p) => Error::new(Status::Network, format!("{what}: malformed HTTP answer: {p}")),
         U::InvalidProxyUrl => Error::invalid_argument(format!("{what}: invalid proxy URL")),
         other => Error::new(Status::Network, format!("{what}: {other}")),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn url_policy() {
-        assert!(check_url("https://api.trustpilot.com/x", false).is_ok());
-        assert!(check_url("http://127.0.0.1:1/x", false).is_err());
-        assert!(check_url("http://127.0.0.1:1/x", true).is_ok());
-        assert!(check_url("http://[::1]:1/x", true).is_ok());
-        assert!(check_url("http://localhost/x", true).is_ok());
-        assert!(check_url("http://example.com/x", true).unwrap_err().message().contains("loopback"));
-        assert_eq!(redact_url("https://h/p?token=secret"), "https://h/p");
     }
 }

@@ -19,14 +19,12 @@
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
-mod answer;
 mod auth;
 pub mod cache;
 mod config;
 mod error;
 #[cfg(feature = "ffi")]
 pub mod ffi;
-mod form;
 mod http;
 pub mod log;
 mod pkce;
@@ -39,12 +37,11 @@ mod url;
 pub use auth::Auth;
 pub use config::{ClientAuth, Config, Grant, RefreshEndpoint, OPTION_KEYS};
 pub use error::{Error, Result, Status};
-pub use form::form_urlencode;
 pub use pkce::{new_pkce, pkce_challenge, Pkce};
 pub use redirect::{new_state, parse_code_redirect, parse_implicit_redirect, ResponseType};
 pub use response::Response;
 pub use token::Token;
-pub use url::TRUSTPILOT_API_HOSTS;
+pub use url::{form_urlencode, TRUSTPILOT_API_HOSTS};
 
 /// The library's version, `MAJOR.MINOR.PATCH`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -2,8 +2,8 @@
 //! (a code in the query, or a token in the fragment).
 
 use crate::error::{Error, Result, Status};
-use crate::form::{decode_pairs, encode_pairs};
 use crate::token::Token;
+use crate::url::{decode_pairs, encode_pairs, is_loopback_host, scheme_host};
 use base64::Engine as _;
 
 /// What the authorize page should send back.
@@ -45,31 +45,6 @@ pub fn new_state() -> String {
         bytes.copy_from_slice(&(t ^ (addr << 64)).to_le_bytes());
     }
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// Whether `host` (as written in a URL, maybe `[::1]`) is a loopback host.
-pub(crate) fn is_loopback_host(host: &str) -> bool {
-    let h = host.trim_start_matches('[').trim_end_matches(']');
-    if h.eq_ignore_ascii_case("localhost") {
-        return true;
-    }
-    match h.parse::<std::net::IpAddr>() {
-        Ok(ip) => ip.is_loopback(),
-        Err(_) => false,
-    }
-}
-
-/// The scheme and host of an absolute URL (`None` when it is not one).
-pub(crate) fn scheme_host(url: &str) -> Option<(String, String)> {
-    let (scheme, rest) = url.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host =
-        if hostport.starts_with('[') { hostport.split_inclusive(']').next()?.to_owned() } else { hostport.split(':').next()?.to_owned() };
-    if host.is_empty() {
-        return None;
-    }
-    Some((scheme.to_ascii_lowercase(), host))
 }
 
 /// A `redirect_uri` must be https. A native app's loopback listener (`http://127.0.0.1:PORT/…`,

@@ -1,22 +1,25 @@
 //! One API response: status, headers and body, immutable.
 
-use std::ffi::{CStr, CString};
 use std::fmt;
 
 /// An API response, as received (body capped at 1 MiB).
 pub struct Response {
     status: u16,
-    /// Header names lower-cased, values as sent (as C strings for the C ABI), in order.
-    headers: Vec<(String, CString)>,
-    /// The body followed by one NUL byte, so C callers may treat a text body as a string.
+    /// Header names lower-cased, values as sent, in order.
+    headers: Vec<(String, String)>,
     body: Vec<u8>,
 }
 
 impl Response {
-    pub(crate) fn new(status: u16, headers: Vec<(String, String)>, mut body: Vec<u8>) -> Response {
-        let headers = headers.into_iter().filter_map(|(k, v)| Some((k.to_ascii_lowercase(), CString::new(v).ok()?))).collect();
-        body.push(0);
+    pub(crate) fn new(status: u16, headers: Vec<(String, String)>, body: Vec<u8>) -> Response {
+        let headers = headers.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
         Response { status, headers, body }
+    }
+
+    /// The status, headers and body, taken apart (the C ABI keeps its own C strings of them).
+    #[cfg_attr(not(feature = "ffi"), allow(dead_code))]
+    pub(crate) fn into_parts(self) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        (self.status, self.headers, self.body)
     }
 
     /// The HTTP status.
@@ -26,12 +29,6 @@ impl Response {
 
     /// The body bytes.
     pub fn body(&self) -> &[u8] {
-        &self.body[..self.body.len() - 1]
-    }
-
-    /// The body followed by a NUL byte (for the C ABI).
-    #[cfg_attr(not(feature = "ffi"), allow(dead_code))]
-    pub(crate) fn body_with_nul(&self) -> &[u8] {
         &self.body
     }
 
@@ -42,16 +39,12 @@ impl Response {
 
     /// The first value of a header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.header_c(name).and_then(|c| c.to_str().ok())
-    }
-
-    pub(crate) fn header_c(&self, name: &str) -> Option<&CStr> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_c_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// Every header, names lower-cased, in the order received.
     pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.headers.iter().map(|(k, v)| (k.as_str(), v.to_str().unwrap_or("")))
+        self.headers.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 }
 

@@ -306,24 +306,6 @@ impl Token {
         Self::from_object(&obj, &raw, None, received_at_ms).map_err(|e| bad(e.message().to_owned()))
     }
 
-    // The C ABI lends these out as `const char *` without copying.
-    #[cfg_attr(not(feature = "ffi"), allow(dead_code))]
-    pub(crate) fn access_c_str(&self) -> &std::ffi::CStr {
-        self.0.access_token.as_c_str()
-    }
-    #[cfg_attr(not(feature = "ffi"), allow(dead_code))]
-    pub(crate) fn refresh_c_str(&self) -> Option<&std::ffi::CStr> {
-        self.0.refresh_token.as_ref().map(Secret::as_c_str)
-    }
-    #[cfg_attr(not(feature = "ffi"), allow(dead_code))]
-    pub(crate) fn token_type_c_str(&self) -> Option<&std::ffi::CStr> {
-        self.0.token_type.as_ref().map(Secret::as_c_str)
-    }
-    #[cfg_attr(not(feature = "ffi"), allow(dead_code))]
-    pub(crate) fn raw_json_c_str(&self) -> &std::ffi::CStr {
-        self.0.raw_json.as_c_str()
-    }
-
     /// Whether two handles hold the same token (same access token).
     pub fn same_as(&self, other: &Token) -> bool {
         Arc::ptr_eq(&self.0, &other.0) || self.access_token() == other.access_token()

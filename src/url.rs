@@ -1,9 +1,15 @@
-//! URL helpers: which hosts may receive the token (the allow-list behind
-//! [`crate::Auth::check_token_url`]), and URLs made safe for messages and `Debug` output (no
-//! userinfo, no query, no fragment).
+//! Every URL helper of the core: which hosts may receive the token (the allow-list behind
+//! [`crate::Auth::check_token_url`]), URLs made safe for messages and `Debug` output (no
+//! userinfo, no query, no fragment), the https policy ([`check_url`]), base-URL options, joining a
+//! path to `api_base_url`, and (in `url/form.rs`) form encoding and the one percent-decoder.
 //!
 //! Parsing uses the `url` crate (WHATWG rules). Where it and the HTTP stack (`http::Uri`, what
 //! ureq connects to) could read a host differently, the URL is refused rather than guessed at.
+
+mod form;
+
+pub use form::form_urlencode;
+pub(crate) use form::{decode_pairs, encode_pairs, percent_decode_lossy, Plus};
 
 use crate::error::{Error, Result};
 use std::net::IpAddr;
@@ -212,9 +218,118 @@ pub(crate) fn redact_url(url: &str) -> String {
     }
 }
 
+/// Whether `host` (as written in a URL, maybe `[::1]`) is a loopback host.
+pub(crate) fn is_loopback_host(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    if h.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    match h.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => false,
+    }
+}
+
+/// The scheme and host of an absolute URL (`None` when it is not one).
+pub(crate) fn scheme_host(url: &str) -> Option<(String, String)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host =
+        if hostport.starts_with('[') { hostport.split_inclusive(']').next()?.to_owned() } else { hostport.split(':').next()?.to_owned() };
+    if host.is_empty() {
+        return None;
+    }
+    Some((scheme.to_ascii_lowercase(), host))
+}
+
+/// The value of a base-URL option (`api_base_url`, `authorize_url`): an absolute http(s) URL with
+/// a host, returned without a trailing slash.
+pub(crate) fn parse_base_url(key: &str, value: &str) -> Result<String> {
+    let v = value.trim();
+    let lower = v.to_ascii_lowercase();
+    let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
+    match rest {
+        Some(r) if !r.is_empty() && !r.starts_with('/') && !v.contains(['#', ' ']) && !v.chars().any(char::is_control) => {
+            Ok(v.trim_end_matches('/').to_owned())
+        }
+        _ => Err(Error::invalid_argument(format!("option {key}: expected an absolute https:// URL, got {:?}", redact_url(v)))),
+    }
+}
+
+/// `url_or_path` of an API call: a path (with or without its leading `/`) joined to `base` as
+/// `Some`, or `None` for an absolute http(s) URL, which the caller checks against the token-host
+/// allow-list. Refused: an empty value, spaces or control characters, another scheme.
+pub(crate) fn join(base: &str, url_or_path: &str) -> Result<Option<String>> {
+    if url_or_path.is_empty() {
+        return Err(Error::invalid_argument("url_or_path is empty"));
+    }
+    if url_or_path.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(Error::invalid_argument("url_or_path must not contain spaces or control characters"));
+    }
+    let absolute = url_or_path.split_once("://").filter(|(scheme, _)| !scheme.contains(['/', '?', '#']));
+    let Some((scheme, _)) = absolute else {
+        let sep = if url_or_path.starts_with('/') { "" } else { "/" };
+        return Ok(Some(format!("{base}{sep}{url_or_path}")));
+    };
+    if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
+        return Err(Error::invalid_argument(format!("url_or_path: {scheme}:// is not http(s); give a path or an https URL")));
+    }
+    Ok(None)
+}
+
+/// https, or http to a loopback host with `allow_insecure_http=true`.
+pub(crate) fn check_url(url: &str, allow_insecure_http: bool) -> Result<()> {
+    match scheme_host(url) {
+        Some((s, _)) if s == "https" => Ok(()),
+        Some((s, h)) if s == "http" => {
+            if !allow_insecure_http {
+                Err(Error::invalid_argument(format!(
+                    "{}: plain http is refused; use https (http is allowed only to loopback hosts with allow_insecure_http=true)",
+                    redact_url(url)
+                )))
+            } else if !is_loopback_host(&h) {
+                Err(Error::invalid_argument(format!(
+                    "{}: plain http is allowed only to loopback hosts (127.0.0.0/8, ::1, localhost), even with allow_insecure_http=true",
+                    redact_url(url)
+                )))
+            } else {
+                Ok(())
+            }
+        }
+        _ => Err(Error::invalid_argument(format!("{:?} is not an absolute https URL", redact_url(url)))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_joined_and_absolute_urls_left_to_the_allow_list() {
+        let base = "https://api.example.com";
+        assert_eq!(join(base, "/v1/x").unwrap().as_deref(), Some("https://api.example.com/v1/x"));
+        assert_eq!(join(base, "v1/x?a=b").unwrap().as_deref(), Some("https://api.example.com/v1/x?a=b"));
+        assert_eq!(
+            join(base, "/v1/redirect?to=https://evil.example").unwrap().as_deref(),
+            Some("https://api.example.com/v1/redirect?to=https://evil.example")
+        );
+        assert_eq!(join(base, "HTTPS://evil.example/x").unwrap(), None);
+        for bad in ["", "/v1/a b", "/v1/\n", "ftp://api.example.com/x"] {
+            assert!(join(base, bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn url_policy() {
+        assert!(check_url("https://api.trustpilot.com/x", false).is_ok());
+        assert!(check_url("http://127.0.0.1:1/x", false).is_err());
+        assert!(check_url("http://127.0.0.1:1/x", true).is_ok());
+        assert!(check_url("http://[::1]:1/x", true).is_ok());
+        assert!(check_url("http://localhost/x", true).is_ok());
+        assert!(check_url("http://example.com/x", true).unwrap_err().message().contains("loopback"));
+        assert_eq!(redact_url("https://h/p?token=secret"), "https://h/p");
+    }
 
     #[test]
     fn non_ascii_host_is_refused_without_panicking() {

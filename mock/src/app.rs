@@ -216,6 +216,8 @@ pub(crate) fn parse_form(s: &str) -> Result<Vec<(String, String)>, String> {
     Ok(out)
 }
 
+/// The mock's own decoder, on purpose not the library's (`tpauth::url`): a test server that
+/// shared the client's decoder would agree with the client's encoder even when both are wrong.
 pub(crate) fn percent_decode(s: &str) -> Option<String> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());

@@ -47,7 +47,7 @@ pub fn open(spec: &str, cfg: &Config) -> Result<Box<dyn TokenCache>> {
             let _ = cfg;
             return Err(Error::invalid_argument(format!(
                 "option token_cache: {:?}: this build of tpauth has no Redis support (cargo feature \"redis\")",
-                redact(spec)
+                crate::url::redact_url(spec)
             )));
         }
     }
@@ -62,7 +62,7 @@ pub fn open(spec: &str, cfg: &Config) -> Result<Box<dyn TokenCache>> {
     } else if lower.contains("://") {
         return Err(Error::invalid_argument(format!(
             "option token_cache: expected a file path, a file: URL or a redis:// URL, got {:?}",
-            redact(spec)
+            crate::url::redact_url(spec)
         )));
     } else {
         spec
@@ -93,12 +93,6 @@ pub fn default_path() -> Result<std::path::PathBuf> {
         .create(&dir)
         .map_err(|e| Error::new(crate::error::Status::Store, format!("token cache {}: cannot create the folder: {e}", dir.display())))?;
     Ok(dir.join("token-cache.json"))
-}
-
-/// `spec` for messages and `Debug`: [`crate::url::redact_url`] (a URL's user and password become
-/// `***`, its query and fragment are dropped; a path is left as it is).
-pub(crate) fn redact(spec: &str) -> String {
-    crate::url::redact_url(spec)
 }
 
 /// The cache key of one identity: a SHA-256 over the API host, key, grant and user, hex. No

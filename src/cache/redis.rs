@@ -21,20 +21,21 @@
 //! - **Secrets.** Messages and `describe` show the URL without its user and password, and any
 //!   text from the redis crate is scrubbed of the password before it is logged.
 
+mod connection;
+
 use super::{CacheLock, TokenCache};
 use crate::config::Config;
 use crate::error::{Error, Result, Status};
 use crate::log::log_event;
 use crate::token::{now_ms, Token};
-use ::redis::{cmd, Client, Connection, ErrorKind, RedisError, RedisResult};
+use crate::url::{percent_decode_lossy, Plus};
+use ::redis::{cmd, Client, RedisError};
+use connection::{is_auth_error, is_trust_error, roots_pem, Shared, State, RECONNECT_FIRST};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
-/// The first wait before reconnecting to an unreachable Redis; doubled up to [`RECONNECT_MAX`].
-const RECONNECT_FIRST: Duration = Duration::from_millis(500);
-const RECONNECT_MAX: Duration = Duration::from_secs(5);
 /// How often a waiter first asks for the lock again; doubled up to [`POLL_MAX`].
 const POLL_FIRST: Duration = Duration::from_millis(5);
 const POLL_MAX: Duration = Duration::from_millis(100);
@@ -46,27 +47,6 @@ const RELEASE: &str = "if redis.call('get', KEYS[1]) == ARGV[1] then return redi
 /// The fleet-wide token cache on a Redis server.
 pub struct RedisCache {
     shared: Arc<Shared>,
-}
-
-struct Shared {
-    client: Client,
-    /// The URL without user and password, for messages.
-    shown: String,
-    /// The password as written in the URL and decoded: scrubbed from every message.
-    secrets: Vec<Zeroizing<String>>,
-    lock_ttl: Duration,
-    timeout: Duration,
-    state: Mutex<State>,
-}
-
-struct State {
-    /// The connection and the process that opened it (a forked child never uses its parent's).
-    conn: Option<(Connection, u32)>,
-    /// No connection attempt before this instant (Redis was unreachable).
-    retry_at: Option<Instant>,
-    backoff: Duration,
-    /// A warning said Redis is unreachable; say when it is back.
-    down: bool,
 }
 
 /// The guard of a lock taken while Redis was unreachable: nothing to release.
@@ -83,189 +63,9 @@ struct RedisLock {
 }
 impl CacheLock for RedisLock {}
 
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// A reply the server sent (WRONGTYPE, READONLY, OOM…): the connection itself is fine.
-fn is_reply_error(e: &RedisError) -> bool {
-    matches!(e.kind(), ErrorKind::Server(_) | ErrorKind::Extension | ErrorKind::UnexpectedReturnType)
-}
-
-/// The server refused the URL's user or password.
-fn is_auth_error(e: &RedisError) -> bool {
-    e.kind() == ErrorKind::AuthenticationFailed || matches!(e.code(), Some("WRONGPASS" | "NOAUTH" | "NOPERM"))
-}
-
-/// The server's certificate is not trusted (rustls's "invalid peer certificate: …").
-fn is_trust_error(e: &RedisError) -> bool {
-    e.to_string().contains("invalid peer certificate")
-}
-
-/// The system's roots plus the `ca_file` bundle, as one PEM text (the redis crate takes the roots
-/// of a TLS connection as PEM, and replaces the system store with them).
-fn roots_pem(ca_file: &str) -> Result<Vec<u8>> {
-    use base64::Engine as _;
-    let extra = std::fs::read(ca_file).map_err(|e| Error::invalid_argument(format!("ca_file {ca_file:?}: cannot read it: {e}")))?;
-    let mut pem = String::new();
-    let mut check = rustls::RootCertStore::empty();
-    for der in rustls_native_certs::load_native_certs().certs {
-        // Only what rustls accepts as a trust anchor: one odd system certificate must not make the
-        // redis crate refuse the whole bundle.
-        if check.add(der.clone()).is_err() {
-            continue;
-        }
-        pem.push_str("-----BEGIN CERTIFICATE-----\n");
-        let b64 = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
-        for line in b64.as_bytes().chunks(64) {
-            pem.push_str(std::str::from_utf8(line).unwrap_or_default());
-            pem.push('\n');
-        }
-        pem.push_str("-----END CERTIFICATE-----\n");
-    }
-    let mut out = pem.into_bytes();
-    out.extend_from_slice(&extra);
-    out.push(b'\n');
-    Ok(out)
-}
-
 fn jittered(d: Duration) -> Duration {
     let r = getrandom::u32().unwrap_or(0) % 1000;
     d + d * r / 2000 // + 0 to 50 %
-}
-
-impl Shared {
-    fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The redis crate's description of `e`, without the password.
-    fn reason(&self, e: &RedisError) -> String {
-        if e.is_timeout() {
-            return format!("timed out after {} ms (cache_timeout_ms)", self.timeout.as_millis());
-        }
-        let mut text = e.to_string();
-        for s in &self.secrets {
-            if !s.is_empty() {
-                text = text.replace(s.as_str(), "***");
-            }
-        }
-        text
-    }
-
-    fn connect(&self) -> RedisResult<Connection> {
-        let conn = self.client.get_connection_with_timeout(self.timeout)?;
-        conn.set_read_timeout(Some(self.timeout))?;
-        conn.set_write_timeout(Some(self.timeout))?;
-        Ok(conn)
-    }
-
-    /// Redis could not be reached (or refused us): no cache until the backoff has passed.
-    fn unavailable(&self, st: &mut State, what: &str, e: &RedisError) {
-        st.conn = None;
-        let wait = st.backoff;
-        st.retry_at = Some(Instant::now() + wait);
-        st.backoff = (wait * 2).min(RECONNECT_MAX);
-        let ms = wait.as_millis();
-        if is_auth_error(e) {
-            log_event!(
-                Error,
-                "token cache {}: {what}: the Redis server refused the credentials in the URL ({}); continuing without the cache, retrying in {ms} ms",
-                self.shown,
-                self.reason(e)
-            );
-        } else if is_trust_error(e) {
-            log_event!(
-                Error,
-                "token cache {}: {what}: the TLS handshake failed ({}): for a private CA set ca_file; continuing without the cache, retrying in {ms} ms",
-                self.shown,
-                self.reason(e)
-            );
-        } else if !st.down {
-            log_event!(
-                Warn,
-                "token cache {}: {what}: Redis is unavailable ({}); continuing without the cache (this process keeps its own token), retrying in {ms} ms",
-                self.shown,
-                self.reason(e)
-            );
-        } else {
-            log_event!(Debug, "token cache {}: {what}: Redis is still unavailable ({}); retrying in {ms} ms", self.shown, self.reason(e));
-        }
-        st.down = true;
-    }
-
-    /// Run `f` on the connection, connecting first if needed. `None` when Redis is unavailable (or
-    /// answered with an error): the caller behaves as if there were no cache.
-    fn with<T>(&self, what: &str, mut f: impl FnMut(&mut Connection) -> RedisResult<T>) -> Option<T> {
-        let mut st = self.state();
-        let pid = std::process::id();
-        if st.conn.as_ref().is_some_and(|(_, owner)| *owner != pid) {
-            // A forked child: the socket is its parent's. Closing our copy leaves the parent's open.
-            st.conn = None;
-        }
-        let mut fresh = false;
-        loop {
-            if st.conn.is_none() {
-                if st.retry_at.is_some_and(|at| Instant::now() < at) {
-                    return None;
-                }
-                match self.connect() {
-                    Ok(conn) => {
-                        st.conn = Some((conn, pid));
-                        if st.down {
-                            log_event!(Info, "token cache {}: Redis is available again; using it", self.shown);
-                        }
-                        st.down = false;
-                        st.retry_at = None;
-                        st.backoff = RECONNECT_FIRST;
-                        fresh = true;
-                    }
-                    Err(e) => {
-                        self.unavailable(&mut st, what, &e);
-                        return None;
-                    }
-                }
-            }
-            let (conn, _) = st.conn.as_mut()?;
-            match f(conn) {
-                Ok(v) => return Some(v),
-                Err(e) if is_reply_error(&e) => {
-                    log_event!(
-                        Warn,
-                        "token cache {}: {what}: Redis answered an error ({}); skipping the cache for this step",
-                        self.shown,
-                        self.reason(&e)
-                    );
-                    return None;
-                }
-                Err(e) => {
-                    st.conn = None;
-                    if !fresh && e.is_connection_dropped() {
-                        // An old connection Redis closed (a restart, an idle timeout): one new one at once.
-                        fresh = true;
-                        continue;
-                    }
-                    self.unavailable(&mut st, what, &e);
-                    return None;
-                }
-            }
-        }
-    }
 }
 
 impl RedisCache {
@@ -274,7 +74,7 @@ impl RedisCache {
     /// `ca_file`, added to the system's roots. Connects at once: a refused password is a `Store`
     /// error; an unreachable server is a warning (the cache is used once it answers).
     pub fn open(spec: &str, cfg: &Config) -> Result<RedisCache> {
-        let shown = super::redact(spec);
+        let shown = crate::url::redact_url(spec);
         let bad = |why: &str| {
             Error::invalid_argument(format!(
                 "option token_cache: {shown:?} is not a usable Redis URL ({why}); expected redis://[:password@]host:port/db or rediss://…"
@@ -290,7 +90,8 @@ impl RedisCache {
         let mut secrets = Vec::new();
         if let Some(p) = url.password().filter(|p| !p.is_empty()) {
             secrets.push(Zeroizing::new(p.to_owned()));
-            secrets.push(Zeroizing::new(percent_decode(p)));
+            // The userinfo's own rules: `+` is a plus.
+            secrets.push(Zeroizing::new(percent_decode_lossy(p, Plus::Literal)));
         }
         let client = match (url.scheme(), &cfg.ca_file) {
             ("rediss" | "valkeys", Some(ca)) => {
@@ -482,13 +283,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn redaction_and_decoding() {
-        assert_eq!(super::super::redact("redis://:s3cret@10.0.0.5:6379/2"), "redis://***@10.0.0.5:6379/2");
-        assert_eq!(super::super::redact("rediss://app:p%40ss@cache.internal/0?x=1#y"), "rediss://***@cache.internal/0");
-        assert_eq!(super::super::redact("redis://localhost"), "redis://localhost");
-        assert_eq!(super::super::redact("/var/cache/tok.json"), "/var/cache/tok.json");
-        assert_eq!(percent_decode("p%40ss%2"), "p@ss%2");
-        assert_eq!(percent_decode("%zz%41"), "%zzA");
+    fn redaction() {
+        assert_eq!(crate::url::redact_url("redis://:s3cret@10.0.0.5:6379/2"), "redis://***@10.0.0.5:6379/2");
+        assert_eq!(crate::url::redact_url("rediss://app:p%40ss@cache.internal/0?x=1#y"), "rediss://***@cache.internal/0");
+        assert_eq!(crate::url::redact_url("redis://localhost"), "redis://localhost");
+        assert_eq!(crate::url::redact_url("/var/cache/tok.json"), "/var/cache/tok.json");
     }
 
     #[test]

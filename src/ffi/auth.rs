@@ -116,14 +116,9 @@ pub unsafe extern "C" fn tp_authorization_code_grant(
     out: *mut *mut tp_token,
     err: *mut *mut tp_error,
 ) -> tp_status {
-    ffi_status!(err, {
-        let auth = arg_ref!(auth);
-        let code = arg_str!(code);
-        let redirect_uri = arg_str!(redirect_uri);
-        arg_out!(out);
-        token_out(out, auth.inner.authorization_code_grant(code, redirect_uri)?);
-        Ok(())
-    })
+    // SAFETY: the caller's pointers go on as they came (the C ABI's contract); a NULL verifier
+    // sends none.
+    unsafe { tp_authorization_code_grant_pkce(auth, code, redirect_uri, std::ptr::null(), out, err) }
 }
 
 /// Refresh: POST refresh (or accesstoken with refresh_endpoint=accesstoken) with
@@ -181,17 +176,9 @@ pub unsafe extern "C" fn tp_authorize_url(
     url_out: *mut *mut c_char,
     err: *mut *mut tp_error,
 ) -> tp_status {
-    ffi_status!(err, {
-        let auth = arg_ref!(auth);
-        let redirect_uri = arg_str!(redirect_uri);
-        let response_type = ResponseType::parse(arg_str!(response_type))?;
-        let state = arg_opt_str!(state);
-        arg_out!(url_out);
-        let url = auth.inner.authorize_url(redirect_uri, response_type, state)?;
-        // SAFETY: url_out checked non-NULL.
-        unsafe { write_out(url_out, string_into_raw(url)) };
-        Ok(())
-    })
+    // SAFETY: the caller's pointers go on as they came (the C ABI's contract); a NULL challenge
+    // adds none.
+    unsafe { tp_authorize_url_pkce(auth, redirect_uri, response_type, state, std::ptr::null(), url_out, err) }
 }
 
 /// As tp_authorization_code_grant, also sending code_verifier (PKCE, RFC 7636), the verifier of

@@ -19,6 +19,8 @@ impl Castable for tp_error {
     type Ownership = OwnershipBox;
 }
 
+/// `s` as a C string; a NUL (which the core never refuses in a message) becomes U+FFFD, so the
+/// message is never cut short.
 fn c_string_lossy(s: &str) -> CString {
     CString::new(s.replace('\0', "\u{FFFD}")).unwrap_or_default()
 }
@@ -98,4 +100,17 @@ pub unsafe extern "C" fn tp_error_free(e: *mut tp_error) {
         // SAFETY: NULL or an error from this library, freed once.
         unsafe { free_raw(e) }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nul_in_a_message_or_code_is_replaced_not_cut() {
+        let e = Error::new(crate::Status::Http, "before\0after").with_oauth_code(Some("bad\0code".into()));
+        let c = tp_error::from_error(e);
+        assert_eq!(c.message().to_str().unwrap(), "before\u{FFFD}after");
+        assert_eq!(c.oauth_code.as_deref().map(|c| c.to_str().unwrap()), Some("bad\u{FFFD}code"));
+    }
 }

@@ -20,9 +20,13 @@ pub extern "C" fn tp_version() -> *const c_char {
 /// not a tp_status gives "TP_ERR_UNKNOWN".
 #[no_mangle]
 pub extern "C" fn tp_status_name(status: tp_status_int) -> *const c_char {
-    let name: &'static CStr = Status::from_code(status).map_or(c"TP_ERR_UNKNOWN", Status::c_name);
-    name.as_ptr()
+    let name = Status::from_code(status).and_then(|s| STATUS_NAMES_C.iter().find(|(n, _)| *n == s));
+    name.map_or(c"TP_ERR_UNKNOWN".as_ptr(), |(_, c)| c.as_ptr())
 }
+
+/// The status names as C strings, built once from [`Status::ALL`].
+static STATUS_NAMES_C: std::sync::LazyLock<Vec<(Status, CString)>> =
+    std::sync::LazyLock::new(|| Status::ALL.iter().map(|s| (*s, CString::new(s.name()).unwrap_or_default())).collect());
 
 /// Free a string this library returned through a char ** out parameter (or tp_new_state).
 /// Its bytes are wiped first (it may hold a token). NULL is ignored. Never pass a string that

@@ -7,7 +7,9 @@ use std::ffi::{c_char, c_int, CStr, CString};
 /// One API response (status, headers, body), immutable and safe to read from any thread.
 /// Freed with tp_response_free; the strings its accessors return are borrowed from it.
 pub struct tp_response {
-    inner: Response,
+    status: u16,
+    /// The body followed by one NUL byte, so C callers may treat a text body as a string.
+    body_with_nul: Vec<u8>,
     /// Every header as C strings (name lower-cased, value as sent), in the order received.
     headers: Vec<(CString, CString)>,
 }
@@ -18,8 +20,10 @@ impl Castable for tp_response {
 
 impl tp_response {
     pub(crate) fn new(inner: Response) -> tp_response {
-        let headers = inner.headers().filter_map(|(k, v)| Some((CString::new(k).ok()?, CString::new(v).ok()?))).collect();
-        tp_response { inner, headers }
+        let (status, headers, mut body_with_nul) = inner.into_parts();
+        body_with_nul.push(0);
+        let headers = headers.into_iter().filter_map(|(k, v)| Some((CString::new(k).ok()?, CString::new(v).ok()?))).collect();
+        tp_response { status, body_with_nul, headers }
     }
 }
 
@@ -28,7 +32,7 @@ impl tp_response {
 pub unsafe extern "C" fn tp_response_status(r: *const tp_response) -> c_int {
     ffi_value!(0, {
         // SAFETY: NULL or a live tp_response.
-        unsafe { borrow(r) }.map_or(0, |r| c_int::from(r.inner.status()))
+        unsafe { borrow(r) }.map_or(0, |r| c_int::from(r.status))
     })
 }
 
@@ -43,7 +47,7 @@ pub unsafe extern "C" fn tp_response_body(r: *const tp_response, len_out: *mut u
         match unsafe { borrow(r) } {
             None => std::ptr::null(),
             Some(r) => {
-                let with_nul = r.inner.body_with_nul();
+                let with_nul = &r.body_with_nul;
                 if !len_out.is_null() {
                     // SAFETY: len_out is NULL or writable (the C ABI's contract).
                     unsafe { len_out.write(with_nul.len() - 1) };
@@ -66,7 +70,7 @@ pub unsafe extern "C" fn tp_response_header(r: *const tp_response, name: *const 
         }
         // SAFETY: name is a NUL-terminated string (the C ABI's contract).
         let Ok(name) = unsafe { CStr::from_ptr(name) }.to_str() else { return std::ptr::null() };
-        r.inner.header_c(name).map_or(std::ptr::null(), CStr::as_ptr)
+        r.headers.iter().find(|(k, _)| k.to_bytes().eq_ignore_ascii_case(name.as_bytes())).map_or(std::ptr::null(), |(_, v)| v.as_ptr())
     })
 }
 

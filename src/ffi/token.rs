@@ -5,13 +5,19 @@ use super::{
     write_out, Castable, OwnershipBox,
 };
 use crate::Token;
-use std::ffi::c_char;
+use std::ffi::{c_char, CString};
+use zeroize::Zeroizing;
 
 /// One token response (access token, refresh token, expiry, the server's JSON), immutable and
 /// safe to read from any thread. Freed with tp_token_free; the strings its accessors return are
 /// borrowed from it.
 pub struct tp_token {
     pub(crate) inner: Token,
+    /// The token's strings as the C accessors lend them out: NUL-terminated copies, wiped on drop.
+    access_token: Zeroizing<CString>,
+    refresh_token: Option<Zeroizing<CString>>,
+    token_type: Option<Zeroizing<CString>>,
+    raw_json: Zeroizing<CString>,
 }
 
 impl Castable for tp_token {
@@ -20,7 +26,15 @@ impl Castable for tp_token {
 
 impl tp_token {
     pub(crate) fn new(inner: Token) -> tp_token {
-        tp_token { inner }
+        // A token's strings never contain NUL (`Secret::new` refuses them), so no copy is cut.
+        let c = |s: &str| Zeroizing::new(CString::new(s).unwrap_or_default());
+        tp_token {
+            access_token: c(inner.access_token()),
+            refresh_token: inner.refresh_token().map(c),
+            token_type: inner.token_type().map(c),
+            raw_json: c(inner.raw_json()),
+            inner,
+        }
     }
 }
 
@@ -30,7 +44,7 @@ impl tp_token {
 pub unsafe extern "C" fn tp_token_access_token(t: *const tp_token) -> *const c_char {
     ffi_value!(std::ptr::null(), {
         // SAFETY: NULL or a live tp_token.
-        unsafe { borrow(t) }.map_or(std::ptr::null(), |t| t.inner.access_c_str().as_ptr())
+        unsafe { borrow(t) }.map_or(std::ptr::null(), |t| t.access_token.as_ptr())
     })
 }
 
@@ -40,7 +54,7 @@ pub unsafe extern "C" fn tp_token_access_token(t: *const tp_token) -> *const c_c
 pub unsafe extern "C" fn tp_token_refresh_token(t: *const tp_token) -> *const c_char {
     ffi_value!(std::ptr::null(), {
         // SAFETY: NULL or a live tp_token.
-        unsafe { borrow(t) }.and_then(|t| t.inner.refresh_c_str()).map_or(std::ptr::null(), |c| c.as_ptr())
+        unsafe { borrow(t) }.and_then(|t| t.refresh_token.as_ref()).map_or(std::ptr::null(), |c| c.as_ptr())
     })
 }
 
@@ -50,7 +64,7 @@ pub unsafe extern "C" fn tp_token_refresh_token(t: *const tp_token) -> *const c_
 pub unsafe extern "C" fn tp_token_type(t: *const tp_token) -> *const c_char {
     ffi_value!(std::ptr::null(), {
         // SAFETY: NULL or a live tp_token.
-        unsafe { borrow(t) }.and_then(|t| t.inner.token_type_c_str()).map_or(std::ptr::null(), |c| c.as_ptr())
+        unsafe { borrow(t) }.and_then(|t| t.token_type.as_ref()).map_or(std::ptr::null(), |c| c.as_ptr())
     })
 }
 
@@ -100,7 +114,7 @@ pub unsafe extern "C" fn tp_token_is_expired(t: *const tp_token, leeway_s: i64) 
 pub unsafe extern "C" fn tp_token_raw_json(t: *const tp_token) -> *const c_char {
     ffi_value!(std::ptr::null(), {
         // SAFETY: NULL or a live tp_token.
-        unsafe { borrow(t) }.map_or(std::ptr::null(), |t| t.inner.raw_json_c_str().as_ptr())
+        unsafe { borrow(t) }.map_or(std::ptr::null(), |t| t.raw_json.as_ptr())
     })
 }
 

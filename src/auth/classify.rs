@@ -16,8 +16,8 @@
 //! that contains no secret.
 
 use crate::error::{Error, Status};
-use crate::form::form_urlencode;
 use crate::http::HttpResponse;
+use crate::url::{form_urlencode, percent_decode_lossy, Plus};
 use base64::Engine as _;
 use std::time::{Duration, SystemTime};
 use zeroize::Zeroizing;
@@ -82,40 +82,17 @@ impl Secrets {
 /// JSON-unescaped, each lossily.
 fn decodings(text: &str) -> Vec<Zeroizing<String>> {
     let mut out = vec![Zeroizing::new(text.to_owned())];
-    let once = Zeroizing::new(percent_decode_lossy(text));
-    let twice = Zeroizing::new(percent_decode_lossy(&once));
+    let once = Zeroizing::new(percent_decode_lossy(text, Plus::Space));
+    let twice = Zeroizing::new(percent_decode_lossy(&once, Plus::Space));
     out.push(once);
     out.push(twice);
     let html = Zeroizing::new(html_unescape(text));
-    out.push(Zeroizing::new(percent_decode_lossy(&html)));
+    out.push(Zeroizing::new(percent_decode_lossy(&html, Plus::Space)));
     out.push(html);
     if let Ok(serde_json::Value::String(s)) = serde_json::from_str::<serde_json::Value>(&format!("\"{text}\"")) {
         out.push(Zeroizing::new(s));
     }
     out
-}
-
-/// `%XX` decoded wherever it is well-formed and `+` read as a space; anything else kept.
-fn percent_decode_lossy(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: Option<&u8>| c.and_then(|c| char::from(*c).to_digit(16));
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' => match (hex(b.get(i + 1)), hex(b.get(i + 2))) {
-                (Some(hi), Some(lo)) => {
-                    out.push(u8::try_from(hi * 16 + lo).unwrap_or(b'?'));
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The common HTML escapes undone (`&amp;`, `&lt;`, `&gt;`, `&quot;`, `&#39;`, `&#NN;`, `&#xNN;`).

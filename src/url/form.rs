@@ -1,5 +1,6 @@
 //! `application/x-www-form-urlencoded`, with every byte outside the unreserved set escaped
-//! (passwords contain `&`, `=`, `+`, `%`, spaces and non-ASCII), and its decoder for redirects.
+//! (passwords contain `&`, `=`, `+`, `%`, spaces and non-ASCII), and the core's one
+//! percent-decoder (redirects, the Redis URL's password, server text searched for secrets).
 
 /// Percent-encode `value` for a form body or query: `A-Z a-z 0-9 - . _ ~` stay, a space becomes
 /// `%20`, every other byte of the UTF-8 encoding becomes `%XX` (uppercase hex).
@@ -39,30 +40,54 @@ pub(crate) fn decode_pairs(s: &str) -> Option<Vec<(String, String)>> {
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            Some((percent_decode(k)?, percent_decode(v)?))
+            Some((percent_decode(k, Plus::Space)?, percent_decode(v, Plus::Space)?))
         })
         .collect()
 }
 
-fn percent_decode(s: &str) -> Option<String> {
+/// How a `+` reads: a space in a form body, a query or a fragment
+/// (`application/x-www-form-urlencoded`), itself in a URL's userinfo (RFC 3986).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Plus {
+    Space,
+    Literal,
+}
+
+/// The core's one percent-decoder: `%XX` becomes its byte and, with [`Plus::Space`], `+` a space.
+/// A `%` that does not start a well-formed escape makes it `None` when `strict`, and is kept as
+/// it is otherwise.
+fn decode_bytes(s: &str, plus: Plus, strict: bool) -> Option<Vec<u8>> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
+        let hex = |c: Option<&u8>| c.and_then(|c| char::from(*c).to_digit(16));
         match b[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = |c: u8| char::from(c).to_digit(16);
-                let hi = hex(*b.get(i + 1)?)?;
-                let lo = hex(*b.get(i + 2)?)?;
-                out.push(u8::try_from(hi * 16 + lo).ok()?);
-                i += 2;
-            }
+            b'+' if plus == Plus::Space => out.push(b' '),
+            b'%' => match (hex(b.get(i + 1)), hex(b.get(i + 2))) {
+                (Some(hi), Some(lo)) => {
+                    out.push(u8::try_from(hi * 16 + lo).ok()?);
+                    i += 2;
+                }
+                _ if strict => return None,
+                _ => out.push(b'%'),
+            },
             c => out.push(c),
         }
         i += 1;
     }
-    String::from_utf8(out).ok()
+    Some(out)
+}
+
+/// Percent-decode `s` exactly: `None` when a `%` escape is malformed or the result is not UTF-8.
+pub(crate) fn percent_decode(s: &str, plus: Plus) -> Option<String> {
+    String::from_utf8(decode_bytes(s, plus, true)?).ok()
+}
+
+/// Percent-decode `s` wherever an escape is well-formed, keeping anything else as written
+/// (invalid UTF-8 becomes U+FFFD): for searching text a server or a user may have encoded.
+pub(crate) fn percent_decode_lossy(s: &str, plus: Plus) -> String {
+    String::from_utf8_lossy(&decode_bytes(s, plus, false).unwrap_or_default()).into_owned()
 }
 
 #[cfg(test)]
@@ -83,5 +108,12 @@ mod tests {
         assert!(decode_pairs("a=%zz").is_none());
         assert!(decode_pairs("a=%").is_none());
         assert!(decode_pairs("a=%FF").is_none());
+    }
+
+    #[test]
+    fn lossy_decoding_keeps_what_is_not_an_escape() {
+        assert_eq!(percent_decode_lossy("p%40ss%2", Plus::Literal), "p@ss%2");
+        assert_eq!(percent_decode_lossy("%zz%41+b", Plus::Literal), "%zzA+b");
+        assert_eq!(percent_decode_lossy("%zz%41+b%FF", Plus::Space), "%zzA b\u{fffd}");
     }
 }
