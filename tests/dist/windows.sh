@@ -79,24 +79,12 @@ node -e "const p = require('$app/package.json'); p.overrides = { 'trustpilot-aut
 check "npm install --os=win32 --cpu=x64 ./trustpilot-auth-$VERSION.tgz: installs trustpilot-auth-win32-x64-gnu, no Linux package" bash -c \
   "cd '$app' && npm install --os=win32 --cpu=x64 --no-audit --no-fund --loglevel=error '$nodetgz' &&
    test -f node_modules/trustpilot-auth-win32-x64-gnu/tpauth.win32-x64-gnu.node && ! ls -d node_modules/trustpilot-auth-linux-* 2>/dev/null"
-cat >"$app/check.js" <<'JS'
-const tp = require('trustpilot-auth')
-;(async () => {
-  const auth = tp.Auth.fromEnv()
-  console.log(`platform ${process.platform} ${process.arch} node ${process.version}`)
-  console.log(`version ${tp.version}`)
-  const tok = await auth.getToken()
-  console.log(`grant ${tok.tokenType}`)
-  const resp = await auth.request('GET', '/v1/private/business-units/dist-check')
-  console.log(`api ${resp.status} ${resp.text()}`)
-  console.log(`native ${require.resolve('trustpilot-auth-win32-x64-gnu')}`)
-})().catch((e) => { console.error(`${e.name}: ${e.message}`); process.exit(1) })
-JS
+cp "$DIST_ROOT/tests/dist/programs/check.js" "$app/"
 shim "$app"
 # node.exe's stdout to a file: under wine its pipe stdout fails (EBADF). Node refuses Windows < 8.1
 # without NODE_SKIP_PLATFORM_CHECK, and wine's default prefix reports Windows 7.
 node_wine() {
-  (cd "$app" && NODE_SKIP_PLATFORM_CHECK=1 wine "$NODE_EXE" check.js >out.txt 2>&1 </dev/null); local rc=$?
+  (cd "$app" && NODE_SKIP_PLATFORM_CHECK=1 wine "$NODE_EXE" check.js trustpilot-auth-win32-x64-gnu >out.txt 2>&1 </dev/null); local rc=$?
   tr -d '\r' <"$app/out.txt"; return $rc
 }
 check_run "wine: node.exe check.js (trustpilot-auth-win32-x64-gnu): grant + API call" node_wine
