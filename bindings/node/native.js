@@ -74,6 +74,20 @@ switch (platform) {
         } catch (e) {
           loadError = e
         }
+        if (!nativeBinding) {
+          localFileExisted = existsSync(
+            join(__dirname, 'tpauth.win32-x64-gnu.node')
+          )
+          try {
+            if (localFileExisted) {
+              nativeBinding = require('./tpauth.win32-x64-gnu.node')
+            } else {
+              nativeBinding = require('trustpilot-auth-win32-x64-gnu')
+            }
+          } catch (e) {
+            loadError = e
+          }
+        }
         break
       case 'ia32':
         localFileExisted = existsSync(

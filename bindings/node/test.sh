@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Node binding's suite: the native CLI (for the mock), rustfmt and clippy of the napi crate,
 # @napi-rs/cli from npm (bindings/node/node_modules), the release .node built by `napi build`
-# (native.d.ts and native.js regenerated: a stale committed copy fails), the test dependencies
+# (native.d.ts and native.js regenerated, native.js with the win32-x64-gnu package added by
+# loader-win32-gnu.js: a stale committed copy fails), the test dependencies
 # (axios, typescript; bindings/node/test/node_modules), `tsc --strict` over test/types.ts, then
 # `node --test` against the mock. Exits non-zero on failure.
 set -euo pipefail
@@ -33,7 +34,10 @@ npm_deps bindings/node/test
 
 cd bindings/node
 echo "node: napi build --release"
-if ! npx napi build --platform --release --js native.js --dts native.d.ts >"$REPO/target/napi-node.log" 2>&1; then
+# --pipe: loader-win32-gnu.js adds the win32-x64-gnu package to the generated loader (the template
+# knows only -msvc for Windows).
+if ! npx napi build --platform --release --js native.js --dts native.d.ts --pipe "node loader-win32-gnu.js" \
+    >"$REPO/target/napi-node.log" 2>&1; then
   cat "$REPO/target/napi-node.log"; echo "node: napi build failed"; exit 1
 fi
 if git -C "$REPO" rev-parse --git-dir >/dev/null 2>&1 && ! git -C "$REPO" diff --quiet -- bindings/node/native.d.ts bindings/node/native.js; then

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # dist/node: a fresh npm project, `npm install` of the main tarball and this platform's tarball
 # from dist/node/ (cargo and rustc off PATH, nothing built), then a password grant + API call
-# against the mock; the other platform tarballs are checked for their ELF machine and glibc floor.
-# Runs inside tests/dist/run.sh, or alone after scripts/dist/node.sh.
+# against the mock; the other Linux tarballs are checked for their ELF machine and glibc floor, the
+# win32-x64-gnu one for its package.json, PE32+ x86-64 DLL and system-only DLL imports (it runs under
+# wine in tests/dist/windows.sh). Runs inside tests/dist/run.sh, or alone after scripts/dist/node.sh.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$ROOT/tests/dist/lib.sh"
 
@@ -10,18 +11,20 @@ dist_begin node
 D=$DIST_OUT/node
 main=$D/trustpilot-auth-$VERSION.tgz
 here=$D/trustpilot-auth-linux-x64-gnu-$VERSION.tgz
-check "dist/node holds the main package and linux-x64-gnu, linux-arm64-gnu, linux-x64-musl" \
-  test -f "$main" -a -f "$here" -a -f "$D/trustpilot-auth-linux-arm64-gnu-$VERSION.tgz" -a -f "$D/trustpilot-auth-linux-x64-musl-$VERSION.tgz"
+win=$D/trustpilot-auth-win32-x64-gnu-$VERSION.tgz
+check "dist/node holds the main package and linux-x64-gnu, linux-arm64-gnu, linux-x64-musl, win32-x64-gnu" \
+  test -f "$main" -a -f "$here" -a -f "$D/trustpilot-auth-linux-arm64-gnu-$VERSION.tgz" -a -f "$D/trustpilot-auth-linux-x64-musl-$VERSION.tgz" -a -f "$win"
 listing() {
   tar -tzf "$main" | sort
   tar -xzOf "$main" package/package.json | node -e "
     const p = JSON.parse(require('fs').readFileSync(0, 'utf8'));
-    const want = ['linux-x64-gnu', 'linux-arm64-gnu', 'linux-x64-musl'].map((s) => 'trustpilot-auth-' + s);
+    const want = ['linux-x64-gnu', 'linux-arm64-gnu', 'linux-x64-musl', 'win32-x64-gnu'].map((s) => 'trustpilot-auth-' + s);
     for (const w of want) if (p.optionalDependencies[w] !== '$VERSION') throw new Error('optionalDependencies lacks ' + w);
     if (p.name !== 'trustpilot-auth' || p.version !== '$VERSION' || p.types !== 'index.d.ts') throw new Error('name/version/types');"
-  tar -tzf "$main" | grep -qx 'package/native.d.ts' && tar -tzf "$main" | grep -qx 'package/index.d.ts' && ! tar -tzf "$main" | grep -q '\.node$'
+  tar -tzf "$main" | grep -qx 'package/native.d.ts' && tar -tzf "$main" | grep -qx 'package/index.d.ts' && ! tar -tzf "$main" | grep -q '\.node$' &&
+    tar -xzOf "$main" package/native.js | grep -F "require('trustpilot-auth-win32-x64-gnu')" >/dev/null  # not -q: no SIGPIPE for tar
 }
-check "main package: trustpilot-auth $VERSION, declarations, optionalDependencies of every platform, no .node" listing
+check "main package: trustpilot-auth $VERSION, declarations, optionalDependencies of every platform, no .node, native.js loads win32-x64-gnu" listing
 # Each platform package: one .node for its machine; glibc builds need nothing newer than 2.17.
 elf_check() {
   local tgz=$1 machine=$2 libc=$3 dir; dir=$(mktemp -d "$WORK/elf.XXXX")
@@ -42,6 +45,37 @@ elf_check() {
 check "linux-x64-gnu: x86-64 ELF, glibc <= 2.17" elf_check "$here" 62 gnu
 check "linux-arm64-gnu: aarch64 ELF, glibc <= 2.17" elf_check "$D/trustpilot-auth-linux-arm64-gnu-$VERSION.tgz" 183 gnu
 check "linux-x64-musl: x86-64 ELF, no glibc" elf_check "$D/trustpilot-auth-linux-x64-musl-$VERSION.tgz" 62 musl
+# The Windows package: npm installs it on win32/x64 only (and would skip it on Windows with a libc
+# field, which create-npm-dir writes for every -gnu triple), its main is the .node, a PE32+ x86-64
+# DLL that imports system DLLs only: N-API is looked up in node.exe at load time, libgcc and
+# winpthreads are static. Nothing from mingw (libgcc_s_seh-1, libwinpthread-1, libstdc++-6) or
+# MSYS2's libnode.dll.
+win_pkg() {
+  local dir; dir=$(mktemp -d "$WORK/win.XXXX")
+  tar -xzf "$win" -C "$dir"
+  node -e "
+    const p = require('$dir/package/package.json');
+    const eq = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+    if (p.name !== 'trustpilot-auth-win32-x64-gnu' || p.version !== '$VERSION') throw new Error('name/version ' + p.name + ' ' + p.version);
+    if (!eq(p.os, ['win32']) || !eq(p.cpu, ['x64']) || 'libc' in p) throw new Error('os/cpu/libc ' + JSON.stringify([p.os, p.cpu, p.libc]));
+    if (p.main !== 'tpauth.win32-x64-gnu.node' || !p.files.includes(p.main)) throw new Error('main ' + p.main);
+    const b = require('fs').readFileSync('$dir/package/' + p.main);
+    if (b.toString('latin1', 0, 2) !== 'MZ') throw new Error('not a PE file');
+    const pe = b.readUInt32LE(0x3c);
+    if (b.readUInt32BE(pe) !== 0x50450000) throw new Error('no PE signature');
+    if (b.readUInt16LE(pe + 4) !== 0x8664) throw new Error('machine 0x' + b.readUInt16LE(pe + 4).toString(16));
+    if (!(b.readUInt16LE(pe + 22) & 0x2000)) throw new Error('not a DLL');
+    if (b.readUInt16LE(pe + 24) !== 0x20b) throw new Error('not PE32+');
+    console.log(p.name, p.os, p.cpu, p.main, b.length + ' B');"
+  local imports bad
+  imports=$(x86_64-w64-mingw32-objdump -p "$dir/package/tpauth.win32-x64-gnu.node" | sed -n 's/^\s*DLL Name: //p' | sort -fu)
+  echo "imports:" $imports
+  [ -n "$imports" ] || return 1
+  bad=$(grep -viE '^(kernel32|ntdll|bcrypt|bcryptprimitives|ws2_32|advapi32|userenv|crypt32|secur32|ncrypt|msvcrt|api-ms-win-[a-z0-9-]+)\.dll$|^node\.exe$' <<<"$imports")
+  [ -z "$bad" ] || { echo "not a system DLL: $bad"; return 1; }
+}
+ensure_apt x86_64-w64-mingw32-objdump binutils-mingw-w64-x86-64
+check "win32-x64-gnu: package.json (os win32, cpu x64, no libc, main), PE32+ x86-64 DLL, system DLL imports only" win_pkg
 
 mkdir -p "$WORK/app"
 (cd "$WORK/app" && npm init -y >/dev/null)
@@ -49,17 +83,6 @@ mkdir -p "$WORK/app"
 # sees the optional dependency for this platform satisfied, and skips the others (os/cpu/libc).
 install_it() { cd "$WORK/app" && npm install --no-audit --no-fund --loglevel=error "$here" "$main"; }
 check "npm install ./trustpilot-auth-$VERSION.tgz ./trustpilot-auth-linux-x64-gnu-$VERSION.tgz" install_it
-cat >"$WORK/app/check.js" <<'JS'
-const tp = require('trustpilot-auth')
-;(async () => {
-  const auth = tp.Auth.fromEnv()
-  console.log(`version ${tp.version}`)
-  const tok = await auth.getToken()
-  console.log(`grant ${tok.tokenType}`)
-  const resp = await auth.request('GET', '/v1/private/business-units/dist-check')
-  console.log(`api ${resp.status} ${resp.text()}`)
-  console.log(`native ${require.resolve('trustpilot-auth-linux-x64-gnu')}`)
-})().catch((e) => { console.error(`${e.name}: ${e.message}`); process.exit(1) })
-JS
-check_run "node: require('trustpilot-auth'), password grant + API call" bash -c "cd '$WORK/app' && node check.js"
+cp "$DIST_ROOT/tests/dist/programs/check.js" "$WORK/app/"
+check_run "node: require('trustpilot-auth'), password grant + API call" bash -c "cd '$WORK/app' && node check.js trustpilot-auth-linux-x64-gnu"
 dist_end

