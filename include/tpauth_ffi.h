@@ -435,8 +435,10 @@ int64_t tp_token_renew_at_ms(const tp_auth *auth, const tp_token *t);
  * lines separated by "\n" (no trailing newline). The host must pass tp_check_token_url (checked
  * first: a refused host gets no token); the token is the managed one (tp_get_token: this call
  * may renew it). method must be an HTTP method token; every method gets the same headers today.
- * On a 401, call tp_invalidate_token with the token sent, then this again, and resend once.
- * Addition to API.md (its "one function that, for a method and URL, gives the headers").
+ * Merge them into the request so: each replaces the request's header of that name (in any letter
+ * case), except that a request's own x-business-user-id is kept (a call made for another business
+ * user); every binding's adapter does so. On a 401, call tp_invalidate_token with the token sent,
+ * then this again, and resend once. Addition to API.md (its "one function that, for a method and URL, gives the headers").
  *
  * On success *headers_out receives a string the caller frees with tp_string_free (it holds the
  * token; tp_string_free wipes it). Errors: TP_ERR_INVALID_ARGUMENT (NULL argument, bad method, a
