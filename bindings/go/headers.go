@@ -17,7 +17,8 @@ import (
 // SetAPIHeaders sets on req the headers the core gives for an API call to req.URL
 // (tp_api_headers): Authorization with the managed token, apikey and, when configured,
 // x-business-user-id. Each replaces the request's own header of that name, in any letter case,
-// except that a request's own x-business-user-id is kept (as the PHP and .NET adapters do).
+// except that a request's own x-business-user-id is kept (tp_api_headers' merge rule, which every
+// binding's adapter follows).
 //
 // A URL whose host may not see the token (CheckTokenURL) gives an *Error of status
 // ErrInvalidArgument before any token is requested, and req is left unchanged. A wait for a
