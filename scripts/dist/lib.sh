@@ -58,53 +58,28 @@ dist_rust_targets() {
 
 # What cargo-zigbuild is given: glibc targets pinned to glibc 2.17 (manylinux2014).
 zig_target() { case $1 in *-linux-gnu) echo "$1.2.17" ;; *) echo "$1" ;; esac; }
-# The target triple `zig cc -target` takes (for C programs and cgo).
-zig_cc_target() {
-  case $1 in
-    x86_64-unknown-linux-gnu) echo x86_64-linux-gnu.2.17 ;;
-    aarch64-unknown-linux-gnu) echo aarch64-linux-gnu.2.17 ;;
-    x86_64-unknown-linux-musl) echo x86_64-linux-musl ;;
-    aarch64-unknown-linux-musl) echo aarch64-linux-musl ;;
-    *) return 1 ;;
-  esac
+# How each release target is named by each format, one row per Rust triple ("-": the format has no
+# build for it). Columns: triple, `zig cc -target` (C programs and cgo), lib/<dir> in the Go module,
+# lib/<dir> in the PHP package, the .NET runtime identifier (runtimes/<rid>/native/), the wheel's
+# platform policy (maturin --compatibility), the napi platform (npm trustpilot-auth-<platform>).
+DIST_PLATFORMS='
+x86_64-unknown-linux-gnu    x86_64-linux-gnu.2.17   linux-amd64       linux-x86_64        linux-x64         manylinux2014  linux-x64-gnu
+aarch64-unknown-linux-gnu   aarch64-linux-gnu.2.17  linux-arm64       linux-aarch64       linux-arm64       manylinux2014  linux-arm64-gnu
+x86_64-unknown-linux-musl   x86_64-linux-musl       linux-musl-amd64  linux-x86_64-musl   linux-musl-x64    musllinux_1_2  linux-x64-musl
+aarch64-unknown-linux-musl  aarch64-linux-musl      linux-musl-arm64  linux-aarch64-musl  linux-musl-arm64  musllinux_1_2  -
+x86_64-pc-windows-gnu       -                       windows-amd64     windows-x86_64      win-x64           -              win32-x64-gnu
+'
+# platform_name TRIPLE COLUMN: that column of the triple's row; fails when the format has none.
+platform_name() {
+  awk -v t="$1" -v c="$2" '$1 == t && $c != "-" { print $c; found = 1 } END { exit !found }' <<<"$DIST_PLATFORMS"
 }
-# lib/<os>-<arch>[-musl] in the Go module, the PHP package.
-go_platform() {
-  case $1 in
-    x86_64-unknown-linux-gnu) echo linux-amd64 ;;
-    aarch64-unknown-linux-gnu) echo linux-arm64 ;;
-    x86_64-unknown-linux-musl) echo linux-musl-amd64 ;;
-    aarch64-unknown-linux-musl) echo linux-musl-arm64 ;;
-    *) return 1 ;;
-  esac
-}
-php_platform() {
-  case $1 in
-    x86_64-unknown-linux-gnu) echo linux-x86_64 ;;
-    aarch64-unknown-linux-gnu) echo linux-aarch64 ;;
-    x86_64-unknown-linux-musl) echo linux-x86_64-musl ;;
-    aarch64-unknown-linux-musl) echo linux-aarch64-musl ;;
-    *) return 1 ;;
-  esac
-}
-# The .NET runtime identifier (runtimes/<rid>/native/).
-dotnet_rid() {
-  case $1 in
-    x86_64-unknown-linux-gnu) echo linux-x64 ;;
-    aarch64-unknown-linux-gnu) echo linux-arm64 ;;
-    x86_64-unknown-linux-musl) echo linux-musl-x64 ;;
-    aarch64-unknown-linux-musl) echo linux-musl-arm64 ;;
-    *) return 1 ;;
-  esac
-}
-# The wheel's platform policy (maturin --compatibility).
-wheel_compat() {
-  case $1 in
-    *-linux-gnu) echo manylinux2014 ;;
-    *-linux-musl) echo musllinux_1_2 ;;
-    *) return 1 ;;
-  esac
-}
+zig_cc_target() { platform_name "$1" 2; }
+go_platform() { platform_name "$1" 3; }
+php_platform() { platform_name "$1" 4; }
+dotnet_rid() { platform_name "$1" 5; }
+wheel_compat() { platform_name "$1" 6; }
+napi_platform() { platform_name "$1" 7; }
+
 # The native library's file name on the target.
 native_shared_name() { case $1 in *windows*) echo tpauth.dll ;; *) echo libtpauth.so ;; esac; }
 

@@ -21,16 +21,6 @@ VERSION=$(tpauth_version)
 OUT=$DIST_OUT/node
 STAGE=$ROOT/target/dist-node
 NODE_DIR=$ROOT/bindings/node
-# Rust target → napi-rs platform name (the package suffix and the .node's infix).
-napi_platform() {
-  case $1 in
-    x86_64-unknown-linux-gnu) echo linux-x64-gnu ;;
-    aarch64-unknown-linux-gnu) echo linux-arm64-gnu ;;
-    x86_64-unknown-linux-musl) echo linux-x64-musl ;;
-    x86_64-pc-windows-gnu) echo win32-x64-gnu ;;
-    *) return 1 ;;
-  esac
-}
 TARGETS=(x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-unknown-linux-musl x86_64-pc-windows-gnu)
 if [ -n "${TPAUTH_NODE_TARGETS:-}" ]; then read -r -a TARGETS <<<"$TPAUTH_NODE_TARGETS"; fi
 

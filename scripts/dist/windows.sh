@@ -48,30 +48,33 @@ rm -f "$DIST_OUT/c/$name.zip"
 (cd "$(dirname "$stage")" && zip -q -X -r "$DIST_OUT/c/$name.zip" "$name")
 echo "dist: $name.zip $(stat -c %s "$DIST_OUT/c/$name.zip") B" >&2
 
+# Each format's name for the target (scripts/dist/lib.sh's DIST_PLATFORMS).
+rid=$(dotnet_rid "$t"); php_dir=$(php_platform "$t"); go_dir=$(go_platform "$t")
+
 # .NET: add the DLL to the nupkg the dotnet part made.
 nupkg="$DIST_OUT/dotnet/Tpauth.$version.nupkg"
 if [ -f "$nupkg" ]; then
   work="$DIST_ROOT/target/dist-dotnet-win"
-  rm -rf "$work"; mkdir -p "$work/runtimes/win-x64/native"
-  cp "$native/tpauth.dll" "$work/runtimes/win-x64/native/"
-  (cd "$work" && zip -q -X "$nupkg" runtimes/win-x64/native/tpauth.dll)
-  echo "dist: $(basename "$nupkg") + runtimes/win-x64/native/tpauth.dll" >&2
+  rm -rf "$work"; mkdir -p "$work/runtimes/$rid/native"
+  cp "$native/tpauth.dll" "$work/runtimes/$rid/native/"
+  (cd "$work" && zip -q -X "$nupkg" "runtimes/$rid/native/tpauth.dll")
+  echo "dist: $(basename "$nupkg") + runtimes/$rid/native/tpauth.dll" >&2
 else
   echo "dist/windows: $nupkg missing: skipped (run the dotnet part first)" >&2
 fi
 
 # PHP: the DLL where the loader looks on Windows.
 if [ -d "$DIST_OUT/php" ]; then
-  mkdir -p "$DIST_OUT/php/lib/windows-x86_64"
-  cp "$native/tpauth.dll" "$DIST_OUT/php/lib/windows-x86_64/"
+  mkdir -p "$DIST_OUT/php/lib/$php_dir"
+  cp "$native/tpauth.dll" "$DIST_OUT/php/lib/$php_dir/"
 else
   echo "dist/windows: dist/php missing: skipped (run the php part first)" >&2
 fi
 
 # Go: the static library and its link file.
 if [ -d "$DIST_OUT/go" ]; then
-mkdir -p "$DIST_OUT/go/lib/windows-amd64"
-cp "$native/libtpauth.a" "$DIST_OUT/go/lib/windows-amd64/"
+mkdir -p "$DIST_OUT/go/lib/$go_dir"
+cp "$native/libtpauth.a" "$DIST_OUT/go/lib/$go_dir/"
 cat > "$DIST_OUT/go/link_windows_amd64.go" <<'GO'
 //go:build windows && amd64
 
