@@ -573,7 +573,7 @@ func (c *Client) AuthorizeURL(redirectURI, responseType, state string) (string, 
 	defer freeC(rt)
 	defer freeC(s)
 	var url *C.char
-	err := c.statusCall(func(h *C.tp_auth, e **C.tp_error) C.tp_status {
+	err := c.readCall(func(h *C.tp_auth, e **C.tp_error) C.tp_status { // builds a URL: the token stays
 		return C.tp_authorize_url(h, r, rt, s, &url, e)
 	})
 	if err != nil {

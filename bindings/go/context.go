@@ -107,7 +107,7 @@ func (c *Client) AuthorizeURLPKCE(redirectURI, responseType, state, codeChalleng
 	defer freeC(s)
 	defer freeC(ch)
 	var url *C.char
-	err := c.statusCall(func(h *C.tp_auth, e **C.tp_error) C.tp_status {
+	err := c.readCall(func(h *C.tp_auth, e **C.tp_error) C.tp_status { // builds a URL: the token stays
 		return C.tp_authorize_url_pkce(h, r, rt, s, ch, &url, e)
 	})
 	if err != nil {
