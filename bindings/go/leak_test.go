@@ -114,22 +114,33 @@ func TestNoLeakCalls(t *testing.T) {
 	}
 	const rounds = 20000
 	loop(2000)
-	runtime.GC()
-	debug.FreeOSMemory()
-	r0 := rss(t)
-	h0 := heap(t)
-	loop(rounds)
-	runtime.GC()
-	debug.FreeOSMemory()
-	r1 := rss(t)
-	grown := heap(t) - h0
-	t.Logf("resident memory: %.1f MiB -> %.1f MiB; C heap %+d bytes over %d rounds", float64(r0)/mib, float64(r1)/mib, grown, rounds)
+	// Three windows of 20,000 rounds, each measured on its own. A leak grows the C heap in every
+	// window; what a window may also hold once is allocator state for a thread the Go runtime
+	// starts meanwhile (glibc keeps 576 bytes of tcache per thread, and a loaded machine makes
+	// the runtime start more threads for cgo calls: 66 KB was seen once in a full-suite run).
+	// So the smallest growth is the one judged.
+	smallest := int64(-1)
+	for w := 0; w < 3; w++ {
+		runtime.GC()
+		debug.FreeOSMemory()
+		r0 := rss(t)
+		h0 := heap(t)
+		loop(rounds)
+		runtime.GC()
+		debug.FreeOSMemory()
+		grown := heap(t) - h0
+		t.Logf("window %d: resident memory %.1f MiB -> %.1f MiB; C heap %+d bytes over %d rounds", w+1, float64(r0)/mib, float64(rss(t))/mib, grown, rounds)
+		if smallest < 0 || grown < smallest {
+			smallest = grown
+		}
+	}
 	// Each round allocates and frees tokens, strings and errors in C: one forgotten free of the
-	// smallest of them (a 16-byte string) would grow the C heap by 320 KB; the allowance (about
-	// 3 bytes a round) covers the allocator's and the race detector's own bookkeeping. (The
-	// resident size is logged only: the race detector's shadow memory moves it by megabytes.)
-	if grown > 64<<10 {
-		t.Errorf("the C heap grew by %d bytes over %d rounds (%.1f bytes per round)", grown, rounds, float64(grown)/rounds)
+	// smallest of them (a 16-byte string) would grow the C heap by 320 KB in every window; the
+	// allowance (about 3 bytes a round) covers the allocator's and the race detector's own
+	// bookkeeping. (The resident size is logged only: the race detector's shadow memory moves it
+	// by megabytes.)
+	if smallest > 64<<10 {
+		t.Errorf("the C heap grew by at least %d bytes in each window of %d rounds (%.1f bytes per round)", smallest, rounds, float64(smallest)/rounds)
 	}
 }
 
