@@ -35,10 +35,7 @@ func (c *Client) SetAPIHeaders(req *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if req.Header == nil {
-		req.Header = make(http.Header, 3)
-	}
-	setAPIHeaders(req.Header, lines)
+	setAPIHeaders(req, lines)
 	return nil
 }
 
@@ -118,10 +115,15 @@ func bearerToken(lines string) string {
 	return tok
 }
 
-// setAPIHeaders sets the core's lines on h. Each replaces h's values under that name in every
-// letter case (net/http sends a key that is not canonical as it is, so a second spelling would go
-// out as a second header), except that an x-business-user-id h already carries is kept.
-func setAPIHeaders(h http.Header, lines string) {
+// setAPIHeaders sets the core's lines on req's headers (made when nil). Each replaces the values
+// under that name in every letter case (net/http sends a key that is not canonical as it is, so a
+// second spelling would go out as a second header), except that an x-business-user-id the
+// request already carries is kept.
+func setAPIHeaders(req *http.Request, lines string) {
+	if req.Header == nil {
+		req.Header = make(http.Header, 3)
+	}
+	h := req.Header
 	eachHeader(lines, func(name, value string) {
 		keep := strings.EqualFold(name, "x-business-user-id")
 		for k, v := range h {

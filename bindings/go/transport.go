@@ -37,10 +37,7 @@ func (t *transport) baseRT() http.RoundTripper {
 func authorized(req *http.Request, lines string, body io.ReadCloser) *http.Request {
 	r := req.Clone(req.Context())
 	r.Body = body
-	if r.Header == nil {
-		r.Header = make(http.Header, 3)
-	}
-	setAPIHeaders(r.Header, lines)
+	setAPIHeaders(r, lines)
 	return r
 }
 
