@@ -6,6 +6,7 @@ use super::{
 };
 use crate::Token;
 use std::ffi::{c_char, CString};
+use std::sync::OnceLock;
 use zeroize::Zeroizing;
 
 /// One token response (access token, refresh token, expiry, the server's JSON), immutable and
@@ -14,10 +15,12 @@ use zeroize::Zeroizing;
 pub struct tp_token {
     pub(crate) inner: Token,
     /// The token's strings as the C accessors lend them out: NUL-terminated copies, wiped on drop.
-    access_token: Zeroizing<CString>,
-    refresh_token: Option<Zeroizing<CString>>,
-    token_type: Option<Zeroizing<CString>>,
-    raw_json: Zeroizing<CString>,
+    /// Each is made on its first read (thread-safe), so a tp_get_token that serves the cached
+    /// token copies nothing the caller does not read.
+    access_token: OnceLock<Zeroizing<CString>>,
+    refresh_token: OnceLock<Option<Zeroizing<CString>>>,
+    token_type: OnceLock<Option<Zeroizing<CString>>>,
+    raw_json: OnceLock<Zeroizing<CString>>,
 }
 
 impl Castable for tp_token {
@@ -26,16 +29,20 @@ impl Castable for tp_token {
 
 impl tp_token {
     pub(crate) fn new(inner: Token) -> tp_token {
-        // A token's strings never contain NUL (`Secret::new` refuses them), so no copy is cut.
-        let c = |s: &str| Zeroizing::new(CString::new(s).unwrap_or_default());
         tp_token {
-            access_token: c(inner.access_token()),
-            refresh_token: inner.refresh_token().map(c),
-            token_type: inner.token_type().map(c),
-            raw_json: c(inner.raw_json()),
             inner,
+            access_token: OnceLock::new(),
+            refresh_token: OnceLock::new(),
+            token_type: OnceLock::new(),
+            raw_json: OnceLock::new(),
         }
     }
+}
+
+/// A NUL-terminated copy of one of a token's strings. They never contain NUL (`Secret::new`
+/// refuses them), so no copy is cut.
+fn c_copy(s: &str) -> Zeroizing<CString> {
+    Zeroizing::new(CString::new(s).unwrap_or_default())
 }
 
 /// The access token (a secret: never log it). Borrowed from t: valid until tp_token_free(t).
@@ -44,7 +51,7 @@ impl tp_token {
 pub unsafe extern "C" fn tp_token_access_token(t: *const tp_token) -> *const c_char {
     ffi_value!(std::ptr::null(), {
         // SAFETY: NULL or a live tp_token.
-        unsafe { borrow(t) }.map_or(std::ptr::null(), |t| t.access_token.as_ptr())
+        unsafe { borrow(t) }.map_or(std::ptr::null(), |t| t.access_token.get_or_init(|| c_copy(t.inner.access_token())).as_ptr())
     })
 }
 
@@ -54,7 +61,9 @@ pub unsafe extern "C" fn tp_token_access_token(t: *const tp_token) -> *const c_c
 pub unsafe extern "C" fn tp_token_refresh_token(t: *const tp_token) -> *const c_char {
     ffi_value!(std::ptr::null(), {
         // SAFETY: NULL or a live tp_token.
-        unsafe { borrow(t) }.and_then(|t| t.refresh_token.as_ref()).map_or(std::ptr::null(), |c| c.as_ptr())
+        unsafe { borrow(t) }
+            .and_then(|t| t.refresh_token.get_or_init(|| t.inner.refresh_token().map(c_copy)).as_ref())
+            .map_or(std::ptr::null(), |c| c.as_ptr())
     })
 }
 
@@ -64,7 +73,9 @@ pub unsafe extern "C" fn tp_token_refresh_token(t: *const tp_token) -> *const c_
 pub unsafe extern "C" fn tp_token_type(t: *const tp_token) -> *const c_char {
     ffi_value!(std::ptr::null(), {
         // SAFETY: NULL or a live tp_token.
-        unsafe { borrow(t) }.and_then(|t| t.token_type.as_ref()).map_or(std::ptr::null(), |c| c.as_ptr())
+        unsafe { borrow(t) }
+            .and_then(|t| t.token_type.get_or_init(|| t.inner.token_type().map(c_copy)).as_ref())
+            .map_or(std::ptr::null(), |c| c.as_ptr())
     })
 }
 
@@ -114,7 +125,7 @@ pub unsafe extern "C" fn tp_token_is_expired(t: *const tp_token, leeway_s: i64) 
 pub unsafe extern "C" fn tp_token_raw_json(t: *const tp_token) -> *const c_char {
     ffi_value!(std::ptr::null(), {
         // SAFETY: NULL or a live tp_token.
-        unsafe { borrow(t) }.map_or(std::ptr::null(), |t| t.raw_json.as_ptr())
+        unsafe { borrow(t) }.map_or(std::ptr::null(), |t| t.raw_json.get_or_init(|| c_copy(t.inner.raw_json())).as_ptr())
     })
 }
 
