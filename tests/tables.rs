@@ -7,7 +7,7 @@
 //! - functions: .NET `Native.cs` declares each C function with the header's parameter count (or
 //!   the function is listed in `NOT_IN_DOTNET`, with why); Go (cgo) and PHP (FFI) read the header
 //!   itself, Python uses the Rust core;
-//! - options: the README's options table documents every key of `tpauth::OPTION_KEYS`, and no
+//! - options: the options table of `docs/options.md` documents every key of `tpauth::OPTION_KEYS`, and no
 //!   binding lists option keys of its own.
 
 use std::collections::BTreeMap;
@@ -239,12 +239,13 @@ fn dotnet_dllimports_match_the_header() {
 }
 
 #[test]
-fn readme_documents_every_option_and_no_binding_lists_them() {
-    let readme = read("README.md");
-    let section = &readme[readme.find("## Options").expect("README: ## Options")..];
-    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+fn docs_document_every_option_and_no_binding_lists_them() {
+    let page = read("docs/options.md");
     for key in tpauth::OPTION_KEYS {
-        assert!(section.contains(&format!("`{key}`")), "README's options table does not document `{key}`");
+        assert!(
+            page.lines().any(|l| l.starts_with('|') && l.contains(&format!("`{key}`"))),
+            "docs/options.md's table does not document `{key}`"
+        );
     }
     // A binding that spells out option keys or environment names drifts from the core: they ask
     // the core (tp_option_name, tp_config_from_lookup, the Rust API) instead.
