@@ -1,7 +1,7 @@
 //! Configuration: the API key and secret plus every option of the contract's options table, each
 //! validated when it is set so that a typo fails at `set`, not at the first request.
 //!
-//! Adding an option is a change to this file alone (plus the README's options table): its key in
+//! Adding an option is a change to this file alone (plus the table of docs/options.md): its key in
 //! [`OPTION_KEYS`], its field and default in [`Config`], its arm in [`Config::set`], and a sample
 //! in the test below. The C ABI, the environment names and every binding take the list from
 //! [`OPTION_KEYS`].
