@@ -29,6 +29,8 @@ fn main() {
 /// The shared library's SONAME, set at link time (no patchelf afterwards): `libtpauth.so.0.<minor>`
 /// while below 1.0, as cargo-c and rustls-ffi do (a 0.x minor release may break the ABI), then
 /// `libtpauth.so.<major>`. Only for ELF targets; it applies to this package's cdylib alone.
+/// `scripts/lib/version.sh` states the same rule for the scripts and CMake (a build script cannot
+/// count on a shell), and `scripts/build-native.sh` fails when the linked name differs from it.
 fn soname() {
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     if !matches!(os.as_str(), "linux" | "android" | "freebsd" | "netbsd" | "openbsd" | "dragonfly") {
