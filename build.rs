@@ -51,9 +51,9 @@ fn generate(manifest_dir: &Path) -> Result<String, String> {
     String::from_utf8(buf).map(|text| plain_type_names(&text)).map_err(|e| e.to_string())
 }
 
-/// cbindgen's `style = "both"` gives the typedefs API.md shows (`typedef struct tp_config
+/// cbindgen's `style = "both"` gives the typedefs the contract shows (`typedef struct tp_config
 /// tp_config;`, `typedef enum tp_status {...} tp_status;`) but spells the types in declarations
-/// `struct tp_config *` and `enum tp_status`; use the typedef names there, as API.md does.
+/// `struct tp_config *` and `enum tp_status`; use the typedef names there, as docs/contract.md does.
 fn plain_type_names(header: &str) -> String {
     let plain = |s: &str| s.replace("struct tp_", "tp_").replace("enum tp_", "tp_");
     let mut out = String::with_capacity(header.len());

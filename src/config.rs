@@ -221,7 +221,7 @@ impl Config {
             // answers in about a millisecond; 1 s bounds what a dead or unreachable Redis costs a
             // renewal (once per reconnect backoff) without giving up on a merely busy one.
             cache_timeout_ms: 1_000,
-            // A redirect_uri must be https (API.md); a native app's loopback listener (RFC 8252
+            // A redirect_uri must be https (the contract, docs/contract.md); a native app's loopback listener (RFC 8252
             // §7.3, http://127.0.0.1:PORT/callback) is an explicit opt-in.
             allow_loopback_redirect_uri: false,
             token_hosts: Vec::new(),
