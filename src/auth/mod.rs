@@ -7,7 +7,7 @@
 //! re-reading it, so that processes sharing the cache make one token request between them.
 //!
 //! This file is the facade ([`Auth`]); the jobs behind it: `api_call.rs` (API calls: the URL a
-//! call goes to, the hosts that may see the token, the headers), `endpoint.rs` (the token endpoints on
+//! call goes to, the hosts that may see the token, the headers), `endpoint.rs` (`TokenEndpoint`: the token endpoints on
 //! the wire: grants, client authentication, retries, backoff, Retry-After and the 429 cooldown),
 //! `classify.rs` (what an error answer means, and which of its text may be repeated),
 //! `managed.rs` (the single-flight state machine, loom-checked through `sync.rs` and
@@ -23,19 +23,18 @@ mod renewal;
 mod sync;
 
 use crate::cache::{self, TokenCache};
-use crate::config::{Config, Grant, RefreshEndpoint};
+use crate::config::{Config, Grant};
 use crate::error::{Error, Result, Status};
 use crate::http::Http;
 use crate::redirect::{build_authorize_url_with, check_redirect_uri, ResponseType};
 use crate::secret::Secret;
 use crate::token::{now_ms, Token};
 use crate::url::redact_url;
-use endpoint::{GrantRequest, REFRESH_PATH, REVOKE_PATH, TOKEN_PATH};
+use endpoint::{GrantRequest, TokenEndpoint};
 use managed::Managed;
 
 pub use api_call::{ApiCall, Renew, CALLERS_OWN_HEADER};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
 use zeroize::Zeroizing;
 
 /// A Trustpilot client. `Send + Sync` and cheap to clone (clones share the connection pool, the
@@ -64,14 +63,12 @@ pub struct Auth {
 
 struct Inner {
     cfg: Config,
-    http: Http,
-    token_url: String,
-    refresh_url: String,
-    revoke_url: String,
+    /// The transport of API calls; the token endpoint shares it (one connection pool).
+    http: Arc<Http>,
+    /// Trustpilot's token endpoints: grants, refresh, revoke, client authentication, retries.
+    endpoint: TokenEndpoint,
     /// The managed token's state machine (single flight, renew-ahead, invalidation).
     managed: Managed,
-    /// No token request before this instant: a 429 asked us to wait.
-    cooldown_until: Mutex<Option<Instant>>,
     cache: Option<Box<dyn TokenCache>>,
     cache_key: String,
     /// The hosts that may receive the token (`check_token_url`).
@@ -120,7 +117,7 @@ impl Auth {
     pub fn new(cfg: &Config) -> Result<Auth> {
         crate::url::check_url(&cfg.api_base_url, cfg.allow_insecure_http).map_err(|e| e.context("option api_base_url"))?;
         crate::url::check_url(&cfg.authorize_url, cfg.allow_insecure_http).map_err(|e| e.context("option authorize_url"))?;
-        let http = Http::new(cfg)?;
+        let http = Arc::new(Http::new(cfg)?);
         let cache = cfg.token_cache.as_deref().map(|spec| cache::open(spec, cfg)).transpose()?;
         let grant = cfg.effective_grant();
         let who = match grant {
@@ -128,16 +125,12 @@ impl Auth {
             _ => cfg.business_user_id.clone().unwrap_or_default(),
         };
         let cache_key = cache::cache_key(&[&cfg.api_base_url, &cfg.api_key, &format!("{grant:?}"), &who]);
-        let base = &cfg.api_base_url;
         Ok(Auth {
             inner: Arc::new(Inner {
-                token_url: format!("{base}{TOKEN_PATH}"),
-                refresh_url: format!("{base}{}", if cfg.refresh_endpoint == RefreshEndpoint::Refresh { REFRESH_PATH } else { TOKEN_PATH }),
-                revoke_url: format!("{base}{REVOKE_PATH}"),
+                endpoint: TokenEndpoint::new(cfg, Arc::clone(&http)),
                 cfg: cfg.clone(),
                 http,
                 managed: Managed::new(cfg.refresh_leeway_s),
-                cooldown_until: Mutex::new(None),
                 cache,
                 cache_key,
                 foreign: Mutex::new(None),
@@ -191,7 +184,7 @@ impl Auth {
     pub fn password_grant(&self, username: &str, password: &str) -> Result<Token> {
         non_empty("username", username)?;
         non_empty("password", password)?;
-        let t = self.inner.token_request(&GrantRequest::Password { username, password }, None)?;
+        let t = self.inner.endpoint.token_request(&GrantRequest::Password { username, password }, None)?;
         let cfg = &self.inner.cfg;
         let mine = match cfg.effective_grant() {
             Grant::Password => cfg.username.as_deref() == Some(username),
@@ -214,7 +207,7 @@ impl Auth {
     /// # Ok::<(), tpauth::Error>(())
     /// ```
     pub fn client_credentials_grant(&self) -> Result<Token> {
-        let t = self.inner.token_request(&GrantRequest::ClientCredentials, None)?;
+        let t = self.inner.endpoint.token_request(&GrantRequest::ClientCredentials, None)?;
         let mine = self.inner.cfg.effective_grant() == Grant::ClientCredentials || self.inner.open_identity();
         self.inner.adopt(&t, mine);
         Ok(t)
@@ -249,7 +242,7 @@ impl Auth {
         if let Some(v) = code_verifier {
             crate::pkce::check_verifier(v)?;
         }
-        let t = self.inner.token_request(&GrantRequest::AuthorizationCode { code, redirect_uri, code_verifier }, None)?;
+        let t = self.inner.endpoint.token_request(&GrantRequest::AuthorizationCode { code, redirect_uri, code_verifier }, None)?;
         // Whose token it is, only the browser knew: shared only by a client without an identity
         // of its own (grant=none, no username).
         self.inner.adopt(&t, self.inner.open_identity());
@@ -281,7 +274,7 @@ impl Auth {
         // when it is the current refresh token, else unknown (shared only by an open identity).
         let current = self.inner.current_refresh_token();
         let mine = if current.as_deref() == Some(rt.as_str()) { !self.inner.current_is_foreign() } else { self.inner.open_identity() };
-        let t = self.inner.token_request(&GrantRequest::Refresh { refresh_token: &rt }, Some(&rt))?;
+        let t = self.inner.endpoint.token_request(&GrantRequest::Refresh { refresh_token: &rt }, Some(&rt))?;
         self.inner.adopt(&t, mine);
         Ok(t)
     }
