@@ -16,7 +16,8 @@ impl Castable for tp_config {
 }
 
 /// A new configuration with the API key and secret of a Trustpilot application and every
-/// option at its default (https://api.trustpilot.com, a 30 s timeout, 3 retries, no token cache).
+/// option at its default (the API at api.trustpilot.com over https, a 30 s timeout, 3 retries, no
+/// token cache).
 ///
 /// On success *out receives a configuration the caller frees with tp_config_free. Errors:
 /// TP_ERR_INVALID_ARGUMENT when api_key, api_secret or out is NULL, a string is not UTF-8, or
