@@ -447,7 +447,8 @@ public final class Auth implements AutoCloseable {
         return getTokenFromLibrary();
     }
 
-    private Token getTokenFromLibrary() {
+    /** tp_get_token, bypassing the copy (the slow path; the leak tests call it directly). */
+    Token getTokenFromLibrary() {
         long gen;
         synchronized (fastLock) {
             gen = fastGeneration;
