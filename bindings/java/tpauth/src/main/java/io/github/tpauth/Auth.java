@@ -595,9 +595,14 @@ public final class Auth implements AutoCloseable {
         } finally {
             handle.release();
         }
+        return headerLines(text);
+    }
+
+    /** "Name: value" lines separated by "\n", as a list. */
+    private static List<Map.Entry<String, String>> headerLines(String text) {
         List<Map.Entry<String, String>> out = new ArrayList<>(3);
         int start = 0;
-        while (start <= text.length()) {
+        while (start < text.length()) {
             int end = text.indexOf('\n', start);
             if (end < 0) {
                 end = text.length();
@@ -612,30 +617,50 @@ public final class Auth implements AutoCloseable {
     }
 
     /**
-     * What an HTTP client integration sends for one API call: {@link #apiHeaders}, with the merge
-     * rule every adapter follows applied against the request's own header names: each header
-     * replaces the request's header of that name (in any letter case), except that a request's own
-     * {@code x-business-user-id} is kept (a call made for another business user).
+     * What an HTTP client integration sends for one API call (tp_prepare_api_call): the URL the
+     * library judged (send that one), and the headers to set, each replacing the request's header
+     * of that name in any letter case: {@code Authorization} (the managed token: this may renew
+     * it), {@code apikey} and, when configured and the request has none of its own,
+     * {@code x-business-user-id}. A URL that may not see the token is refused before any token is
+     * obtained.
      *
-     * @param callerHeaderNames the names of the headers the request already has (any letter case)
+     * @param urlOrPath an absolute http(s) URL, or a path joined to api_base_url
+     * @param callerHeaderNames the names of the headers the request already carries (null: none)
+     * @throws InvalidArgumentException a bad method, or a URL that may not see the token
      */
-    public PreparedCall prepareApiCall(String method, String url, Iterable<String> callerHeaderNames) {
-        boolean ownBusinessUser = false;
+    public PreparedCall prepareApiCall(String method, String urlOrPath, Iterable<String> callerHeaderNames) {
+        return prepareApiCall(method, urlOrPath, callerHeaderNames, true);
+    }
+
+    /**
+     * As {@link #prepareApiCall(String, String, Iterable)}; with {@code mayRenew} false it never
+     * blocks: when the token is not fresh (absent, invalidated or due for renewal) it returns null
+     * at once, for callers that renew elsewhere (an asynchronous client: {@link #getToken()} on a
+     * worker thread, then this again).
+     */
+    public PreparedCall prepareApiCall(String method, String urlOrPath, Iterable<String> callerHeaderNames, boolean mayRenew) {
+        String names = null;
         if (callerHeaderNames != null) {
+            StringBuilder b = new StringBuilder();
             for (String n : callerHeaderNames) {
-                if ("x-business-user-id".equalsIgnoreCase(n)) {
-                    ownBusinessUser = true;
+                if (n != null && !n.isEmpty()) {
+                    b.append(b.length() == 0 ? "" : "\n").append(n);
                 }
             }
+            names = b.length() == 0 ? null : b.toString();
         }
-        List<Map.Entry<String, String>> headers = apiHeaders(method, url);
-        List<Map.Entry<String, String>> set = new ArrayList<>(headers.size());
-        for (Map.Entry<String, String> h : headers) {
-            if (!(ownBusinessUser && "x-business-user-id".equalsIgnoreCase(h.getKey()))) {
-                set.add(h);
-            }
+        long a = handle.acquire();
+        String url;
+        String text;
+        try (Marshal m = Marshal.open()) {
+            m.check(Lib.tp_prepare_api_call(a, m.required(method, "method"), m.required(urlOrPath, "urlOrPath"), m.str(names, "header names"),
+                    mayRenew ? 0 : Lib.TP_PREPARE_NO_RENEW, m.out(), m.out2(), m.err()));
+            url = Marshal.take(m.outValue());
+            text = Marshal.take(m.out2Value());
+        } finally {
+            handle.release();
         }
-        return new PreparedCall(url, Collections.unmodifiableList(set));
+        return text == null ? null : new PreparedCall(url, headerLines(text));
     }
 
     /**

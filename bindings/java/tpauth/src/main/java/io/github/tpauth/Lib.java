@@ -68,6 +68,10 @@ final class Lib {
     static native int tp_authorize_url_pkce(long auth, long redirectUri, long responseType, long state, long challenge, long urlOut, long err);
     static native long tp_token_renew_at_ms(long auth, long token);
     static native int tp_api_headers(long auth, long method, long urlOrPath, long headersOut, long err);
+    static native int tp_prepare_api_call(long auth, long method, long urlOrPath, long callerHeaders, int flags, long urlOut,
+                                          long headersOut, long err);
+    /** tp_prepare_api_call's flag: never renew ("renewal needed" is TP_OK with *headers_out NULL). */
+    static final int TP_PREPARE_NO_RENEW = 1;
     static native int tp_get_token(long auth, long out, long err);
     static native int tp_invalidate_token(long auth, long accessToken, long err);
     static native int tp_set_token(long auth, long token, long err);

@@ -732,6 +732,27 @@ class AuthTest {
     }
 
     @Test
+    void prepareApiCallJudgesTheUrlAndCanDeclineToRenew() {
+        try (Auth auth = passwordAuth("business_user_id", "bu-1")) {
+            PreparedCall path = auth.prepareApiCall("POST", "/v1/private/x?a=1", null);
+            assertEquals(Mock.url() + "/v1/private/x?a=1", path.url(), "a path is joined to api_base_url");
+            assertEquals(java.util.Arrays.asList("Authorization", "apikey", "x-business-user-id"),
+                    path.headers().stream().map(Map.Entry::getKey).collect(java.util.stream.Collectors.toList()));
+            for (String refused : new String[] {"//evil.example.com/x", "https:evil.example.com/x", "/\\evil.example.com/x", "ftp://x/y"}) {
+                assertThrows(InvalidArgumentException.class, () -> auth.prepareApiCall("GET", refused, null), refused);
+            }
+            assertThrows(InvalidArgumentException.class, () -> auth.prepareApiCall("GET\r\n", "/v1/x", null), "a bad method");
+            auth.invalidateToken(path.accessToken());
+            long before = Mock.tokenRequests();
+            assertNull(auth.prepareApiCall("GET", "/v1/x", null, false), "no fresh token: null at once, without renewing");
+            assertEquals(before, Mock.tokenRequests());
+            PreparedCall renewed = auth.prepareApiCall("GET", "/v1/x", null, true);
+            assertNotEquals(path.accessToken(), renewed.accessToken());
+            assertEquals(renewed.accessToken(), auth.prepareApiCall("GET", "/v1/x", null, false).accessToken());
+        }
+    }
+
+    @Test
     void theLogHandlerReportsARenewalWithoutSecrets() {
         List<String> messages = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
         Tpauth.setLogHandler((level, message) -> messages.add(level + " " + message));

@@ -56,6 +56,7 @@ class LeakTest {
                     }
                     t.toJson();
                     shared.apiHeaders("GET", "/v1/private/x");
+                    shared.prepareApiCall("GET", "/v1/private/x", java.util.Collections.singletonList("Accept"));
                     shared.authorizeUrl(REDIRECT_URI, "code", state);
                     assertThrows(StateMismatchException.class, () -> Tpauth.parseCodeRedirect(authorize, "wrong"));
                     Tpauth.parseImplicitRedirect("https://a.example/cb#access_token=x&expires_in=5&state=s", "s");

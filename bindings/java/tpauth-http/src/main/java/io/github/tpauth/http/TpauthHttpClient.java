@@ -47,8 +47,8 @@ import javax.net.ssl.SSLParameters;
  *
  * A failure to get the token is the typed {@link io.github.tpauth.TpauthException} itself from
  * {@link #send}, and the cause of the {@link CompletionException} of {@link #sendAsync}'s future.
- * The token is obtained on the calling thread for {@code send} and, for {@code sendAsync}, on the
- * wrapped client's executor (else a small daemon pool), since a renewal blocks. WebSockets get no
+ * {@code send} obtains the token on the calling thread; {@code sendAsync} takes a fresh one at once
+ * and leaves a renewal (which blocks) to the wrapped client's executor, else a small daemon pool. WebSockets get no
  * token.
  */
 public final class TpauthHttpClient extends HttpClient {
@@ -122,20 +122,33 @@ public final class TpauthHttpClient extends HttpClient {
     @Override
     public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest request, HttpResponse.BodyHandler<T> handler,
                                                             HttpResponse.PushPromiseHandler<T> pushPromiseHandler) {
-        return CompletableFuture.supplyAsync(() -> prepare(request), executor)
-                .thenCompose(call -> inner.sendAsync(authorized(request, call), handler, pushPromiseHandler).thenCompose(response -> {
+        return prepareAsync(request).thenCompose(call -> inner.sendAsync(authorized(request, call), handler, pushPromiseHandler)
+                .thenCompose(response -> {
                     if (response.statusCode() != 401 || call.accessToken() == null) {
                         return CompletableFuture.completedFuture(response);
                     }
-                    return CompletableFuture.supplyAsync(() -> {
-                        auth.invalidateToken(call.accessToken());
-                        return prepare(request);
-                    }, executor).thenCompose(again -> inner.sendAsync(authorized(request, again), handler, pushPromiseHandler));
+                    auth.invalidateToken(call.accessToken());
+                    return prepareAsync(request).thenCompose(again -> inner.sendAsync(authorized(request, again), handler, pushPromiseHandler));
                 }));
     }
 
     private PreparedCall prepare(HttpRequest request) {
         return auth.prepareApiCall(request.method(), request.uri().toString(), request.headers().map().keySet());
+    }
+
+    /** The call at once while the token is fresh (no blocking); else renewed on the executor. */
+    private CompletableFuture<PreparedCall> prepareAsync(HttpRequest request) {
+        try {
+            PreparedCall now = auth.prepareApiCall(request.method(), request.uri().toString(), request.headers().map().keySet(), false);
+            if (now != null) {
+                return CompletableFuture.completedFuture(now);
+            }
+        } catch (RuntimeException e) {
+            CompletableFuture<PreparedCall> failed = new CompletableFuture<>();
+            failed.completeExceptionally(e);
+            return failed;
+        }
+        return CompletableFuture.supplyAsync(() -> prepare(request), executor);
     }
 
     /** {@code request} with the call's URL and headers (each replacing the request's header of that name, in any case). */
