@@ -6,8 +6,8 @@ import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 
 /**
- * The C ABI (include/tpauth.h), bound with JNA's direct mapping: each function is a static native
- * method registered against the loaded library. Every parameter and result is a Java primitive
+ * The C ABI (include/tpauth.h), bound with JNA's direct mapping: each function is a static
+ * native method registered against the loaded library. Every parameter and result is a Java primitive
  * ({@code long} for pointers and size_t: every supported platform is 64-bit; {@code byte} for C
  * {@code bool}), so that JNA calls without converting anything; strings and out parameters live in
  * {@link Marshal}'s per-thread native buffer. Direct mapping costs about a third of an interface

@@ -57,7 +57,8 @@ public class TpauthException extends RuntimeException {
             case ACCESS_DENIED: return new AccessDeniedException(message, httpStatus, oauthCode, retryAfter);
             case NO_TOKEN: return new NoTokenException(message, httpStatus, oauthCode, retryAfter);
             case STORE: return new StoreException(message, httpStatus, oauthCode, retryAfter);
-            default: return new InternalException(message, httpStatus, oauthCode, retryAfter);
+            case INTERNAL: return new InternalException(message, httpStatus, oauthCode, retryAfter);
+            default: return new InternalException(message, httpStatus, oauthCode, retryAfter); // OK is no failure: a bug
         }
     }
 
