@@ -123,6 +123,39 @@ class AuthTest {
         assertThrows(IllegalStateException.class, () -> auth.passwordGrant(Mock.USERNAME, Mock.PASSWORD));
     }
 
+    @Test
+    void anAuthDroppedWithoutCloseIsFreedByTheSafetyNet() throws Exception {
+        long before = Auth.LIVE.get();
+        for (int i = 0; i < 200; i++) {
+            mockBuilder().build(); // never closed
+        }
+        assertTrue(Auth.LIVE.get() >= before + 1);
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (Auth.LIVE.get() > before && System.currentTimeMillis() < deadline) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertEquals(before, Auth.LIVE.get(), "the PhantomReference cleaner freed every native client");
+    }
+
+    @Test
+    void closeDuringACallFreesTheClientWhenTheCallEnds() throws Exception {
+        Auth auth = passwordAuth();
+        auth.getToken();
+        long before = Auth.LIVE.get();
+        Mock.fault("{\"kind\":\"slow\",\"target\":\"api\",\"delay_ms\":1500}");
+        java.util.concurrent.CompletableFuture<ApiResponse> call =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> auth.request("GET", "/v1/private/slow"));
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (Mock.stat("api_requests") == 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+        auth.close();
+        assertThrows(IllegalStateException.class, auth::getToken, "closed for new calls at once");
+        assertEquals(200, call.get(60, java.util.concurrent.TimeUnit.SECONDS).status(), "the call in progress completes");
+        assertEquals(before - 1, Auth.LIVE.get(), "freed once the call ended");
+    }
+
     // ---- grants ---------------------------------------------------------------------------------
 
     @Test
