@@ -215,7 +215,13 @@ mkdir -p "$win"
 [ -e "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" ] ||
   x86_64-w64-mingw32-gcc -shared -O2 -o "$win/bcryptprimitives.dll" "$DIST_ROOT/tests/wine/bcryptprimitives.c" -lbcrypt
 wincp=$(tr ':' '\n' <<<"$CP8" | while read -r p; do [ -n "$p" ] && winepath -w "$p" 2>/dev/null; done | paste -sd ';')
-wine_java() { (cd "$win" && wine "$JAVAWIN" "$@" 2>&1 | tr -d '\r' | grep -v 'process group affinity'); }
+# JNA's own jnidispatch.dll, taken out of the JNA jar beforehand: JNA would extract it through
+# File.createTempFile, whose SecureRandom seeding enumerates network adapters with a function
+# wine 8 lacks (the JVM dies with exception 0xc06d007f); real Windows has it.
+jna=$(tr ':' '\n' <<<"$CP8" | grep '/jna-[0-9.]*\.jar$' | head -n1)
+mkdir -p "$win/jna" && unzip -q -o -j "$jna" com/sun/jna/win32-x86-64/jnidispatch.dll -d "$win/jna"
+wine_java() { (cd "$win" && wine "$JAVAWIN" "-Djna.boot.library.path=$(winepath -w "$win/jna")" "$@" 2>&1 | tr -d '\r' |
+  grep -v 'process group affinity\|Read access denied for device'); }
 check_run "Windows (wine, Java 21): Check with the jar's windows-x86_64 tpauth.dll" \
   wine_java "-Dtpauth.extract.dir=$(winepath -w "$win/extract")" -cp "$wincp" Check
 check "Windows: it ran on Windows and loaded the jar's windows-x86_64 tpauth.dll" bash -c \

@@ -164,7 +164,11 @@ final class NativeLoader {
         if (Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) && (size < 0 || Files.size(target) == size)) {
             return target.toFile();
         }
-        Path tmp = Files.createTempFile(dir, ".extract-", ".tmp");
+        // A unique name without Files.createTempFile, whose SecureRandom would be seeded (tens of
+        // milliseconds at start-up, and a crash under wine) for a name in a folder of our own.
+        Path tmp = dir.resolve(".extract-" + Long.toHexString(System.nanoTime()) + "-" + Long.toHexString(Thread.currentThread().getId())
+                + "-" + Integer.toHexString(System.identityHashCode(new Object())) + ".tmp");
+        Files.createFile(tmp);
         try {
             MessageDigest sha = newSha256();
             try (InputStream in = url.openStream(); OutputStream out = Files.newOutputStream(tmp)) {
