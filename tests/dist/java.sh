@@ -146,6 +146,13 @@ cat >"$app/pom.xml" <<EOF
     <dependency><groupId>io.github.tpauth</groupId><artifactId>tpauth-http</artifactId><version>$VERSION</version></dependency>
     <dependency><groupId>com.squareup.okhttp3</groupId><artifactId>okhttp</artifactId><version>$OKHTTP</version></dependency>
   </dependencies>
+  <build><plugins>
+    <plugin><artifactId>maven-compiler-plugin</artifactId><version>3.13.0</version></plugin>
+    <plugin><artifactId>maven-resources-plugin</artifactId><version>3.3.1</version></plugin>
+    <plugin><artifactId>maven-jar-plugin</artifactId><version>3.4.2</version></plugin>
+    <plugin><artifactId>maven-surefire-plugin</artifactId><version>3.5.2</version></plugin>
+    <plugin><artifactId>maven-dependency-plugin</artifactId><version>3.8.1</version></plugin>
+  </plugins></build>
 </project>
 EOF
 mvn_app() { (cd "$1" && mvn -B -q --no-transfer-progress -Dmaven.repo.local="$M2" package dependency:build-classpath -Dmdep.outputFile=cp.txt); }
@@ -195,6 +202,13 @@ cat >"$spring/pom.xml" <<EOF
     <dependency><groupId>io.github.tpauth</groupId><artifactId>tpauth-spring</artifactId><version>$VERSION</version></dependency>
     <dependency><groupId>org.springframework</groupId><artifactId>spring-web</artifactId><version>$SPRING6</version></dependency>
   </dependencies>
+  <build><plugins>
+    <plugin><artifactId>maven-compiler-plugin</artifactId><version>3.13.0</version></plugin>
+    <plugin><artifactId>maven-resources-plugin</artifactId><version>3.3.1</version></plugin>
+    <plugin><artifactId>maven-jar-plugin</artifactId><version>3.4.2</version></plugin>
+    <plugin><artifactId>maven-surefire-plugin</artifactId><version>3.5.2</version></plugin>
+    <plugin><artifactId>maven-dependency-plugin</artifactId><version>3.8.1</version></plugin>
+  </plugins></build>
 </project>
 EOF
 check "mvn package: a Spring $SPRING6 project with io.github.tpauth:tpauth-spring" mvn_app "$spring"
