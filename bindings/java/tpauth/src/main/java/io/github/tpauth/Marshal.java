@@ -42,6 +42,8 @@ final class Marshal implements AutoCloseable {
             .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
     private int used;
     private boolean busy;
+    /** This thread's buffer for ASCII strings on their way to native memory (wiped after each use). */
+    private byte[] ascii = new byte[256];
     private List<Memory> overflow;
 
     private Marshal() {
@@ -100,8 +102,30 @@ final class Marshal implements AutoCloseable {
         if (s == null) {
             return 0;
         }
-        if (s.indexOf('\0') >= 0) {
-            throw new InvalidArgumentException(what + " contains a NUL character");
+        int len = s.length();
+        boolean isAscii = true;
+        for (int i = 0; i < len; i++) {
+            char c = s.charAt(i);
+            if (c == 0) {
+                throw new InvalidArgumentException(what + " contains a NUL character");
+            }
+            if (c >= 0x80) {
+                isAscii = false;
+            }
+        }
+        if (isAscii) {
+            // Methods, URLs, header names, tokens: one byte a character, no encoder.
+            if (ascii.length < len + 1) {
+                ascii = new byte[Math.max(len + 1, 2 * ascii.length)];
+            }
+            for (int i = 0; i < len; i++) {
+                ascii[i] = (byte) s.charAt(i);
+            }
+            ascii[len] = 0;
+            long addr = reserve(len + 1);
+            new Pointer(addr).write(0, ascii, 0, len + 1);
+            java.util.Arrays.fill(ascii, 0, len, (byte) 0);
+            return addr;
         }
         ByteBuffer bytes;
         try {

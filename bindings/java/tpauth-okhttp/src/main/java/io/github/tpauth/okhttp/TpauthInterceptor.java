@@ -5,8 +5,11 @@ import io.github.tpauth.InvalidArgumentException;
 import io.github.tpauth.PreparedCall;
 import io.github.tpauth.TpauthException;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import okhttp3.Authenticator;
+import okhttp3.Headers;
 import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -98,13 +101,22 @@ public final class TpauthInterceptor implements Interceptor, Authenticator {
     }
 
     private Request authorize(Request request) throws IOException {
+        String url = request.url().toString();
+        Headers own = request.headers();
+        List<String> names = new ArrayList<>(own.size());
+        for (int i = 0; i < own.size(); i++) {
+            names.add(own.name(i));
+        }
         PreparedCall call;
         try {
-            call = auth.prepareApiCall(request.method(), request.url().toString(), request.headers().names());
+            call = auth.prepareApiCall(request.method(), url, names);
         } catch (TpauthException e) {
             throw new TpauthIOException(e);
         }
-        Request.Builder b = request.newBuilder().url(call.url());
+        Request.Builder b = request.newBuilder();
+        if (!call.url().equals(url)) {
+            b.url(call.url());
+        }
         for (Map.Entry<String, String> h : call.headers()) {
             b.header(h.getKey(), h.getValue()); // replaces the request's header of that name, in any case
         }
