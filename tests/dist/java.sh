@@ -84,6 +84,9 @@ for a, deps in want.items():
                  'm:developers/m:developer/m:name', 'm:scm/m:url', 'm:scm/m:connection']:
         if not t(need):
             bad.append(f'{a}: no {need}')
+    # Maven appends the artifactId to inherited URLs unless told not to: they must be the repository's.
+    if t('m:url') != 'https://github.com/tpauth/tpauth' or not t('m:scm/m:connection').endswith('/tpauth.git'):
+        bad.append(f'{a}: url {t("m:url")}, scm {t("m:scm/m:connection")}')
     got = {(d.findtext('m:groupId', namespaces=ns), d.findtext('m:artifactId', namespaces=ns),
             d.findtext('m:scope', namespaces=ns)) for d in p.findall('m:dependencies/m:dependency', ns)}
     got = {(x, y, None if s in (None, 'compile') else s) for x, y, s in got}
