@@ -25,6 +25,7 @@ SUITES=(
   "php      bindings/php/test.sh"
   "dotnet   bindings/dotnet/test.sh"
   "node     bindings/node/test.sh"
+  "java     bindings/java/test.sh"
   "redis    tests/redis/run.sh"
   "dist     tests/dist/run.sh"
   "wine     tests/wine/run.sh"
