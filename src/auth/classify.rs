@@ -232,7 +232,7 @@ mod tests {
     use super::*;
 
     fn resp(status: u16, body: &str) -> HttpResponse {
-        HttpResponse { status, headers: vec![("Retry-After".into(), "2".into())], body: body.as_bytes().to_vec() }
+        HttpResponse { status, headers: vec![("Retry-After".into(), "2".into())], body: body.as_bytes().to_vec(), resent: false }
     }
 
     #[test]

@@ -41,6 +41,15 @@ impl GrantRequest<'_> {
     }
 }
 
+/// The single-use value a token request of this name sends, if any.
+fn grant_of(what: &str) -> Option<&'static str> {
+    match what {
+        "authorization code exchange" => Some("code"),
+        "refresh" => Some("refresh token"),
+        _ => None,
+    }
+}
+
 impl Inner {
     // ---- wire -----------------------------------------------------------------------------
 
@@ -146,7 +155,22 @@ impl Inner {
                     }
                     (e, ra)
                 }
-                Ok(resp) => return Err(response_error(what, &resp, &secrets)),
+                Ok(resp) => {
+                    let e = response_error(what, &resp, &secrets);
+                    // The request went out twice (a reused connection closed before answering the
+                    // first): a single-use value may have been used by the first.
+                    if resp.resent && e.status() == Status::InvalidGrant {
+                        let used = match grant_of(what) {
+                            Some("code") => "the server may have used the code then: start the authorization again",
+                            Some("refresh token") => "the server may have rotated the refresh token then: obtain a new token with a grant",
+                            _ => "the server may have processed the first",
+                        };
+                        return Err(e.with_note(&format!(
+                            "this request was sent twice, as its first sending met a reused connection that closed without answering; {used}"
+                        )));
+                    }
+                    return Err(e);
+                }
                 Err(e) if e.status() == Status::Network => (e, None),
                 Err(e) => return Err(e),
             };
