@@ -46,6 +46,8 @@ declare module './native' {
   }
 }
 
+// ---- statuses: begin
+// Generated from tpauth::Status::ALL by scripts/gen-headers.sh (tests/header.rs). Do not edit by hand.
 /** The C ABI's tp_status numbers. */
 export declare const Status: Readonly<{
   OK: 0
@@ -98,6 +100,7 @@ export declare class AccessDeniedError extends TpauthError {}
 export declare class NoTokenError extends TpauthError {}
 export declare class StoreError extends TpauthError {}
 export declare class InternalError extends TpauthError {}
+// ---- statuses: end
 
 /** The structural part of an axios instance that `useTpauth` uses. */
 export interface AxiosLike {

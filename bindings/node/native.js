@@ -324,10 +324,11 @@ if (!nativeBinding) {
   throw new Error(`Failed to load native binding`)
 }
 
-const { __registerErrorFactory, Auth, Token, ApiResponse, newState, newPkce, parseCodeRedirect, parseImplicitRedirect, version } = nativeBinding
+const { __registerErrorFactory, Auth, __statuses, Token, ApiResponse, newState, newPkce, parseCodeRedirect, parseImplicitRedirect, version } = nativeBinding
 
 module.exports.__registerErrorFactory = __registerErrorFactory
 module.exports.Auth = Auth
+module.exports.__statuses = __statuses
 module.exports.Token = Token
 module.exports.ApiResponse = ApiResponse
 module.exports.newState = newState
