@@ -75,6 +75,12 @@ fi
 if [ -d "$DIST_OUT/go" ]; then
 mkdir -p "$DIST_OUT/go/lib/$go_dir"
 cp "$native/libtpauth.a" "$DIST_OUT/go/lib/$go_dir/"
+# As go.sh does for every folder cgo reads: a Go file, and a blank import, for `go mod vendor`.
+printf '// Package lib_windows_amd64 holds files cgo needs (%s); it exists so that `go mod vendor` copies them.\npackage lib_windows_amd64\n' \
+  "$go_dir" >"$DIST_OUT/go/lib/$go_dir/vendor.go"
+modpath=$(sed -n 's/^module //p' "$DIST_OUT/go/go.mod")
+grep -qF "\"$modpath/lib/$go_dir\"" "$DIST_OUT/go/vendor_folders.go" ||
+  sed -i "/^)\$/i\\	_ \"$modpath/lib/$go_dir\"" "$DIST_OUT/go/vendor_folders.go"
 cat > "$DIST_OUT/go/link_windows_amd64.go" <<'GO'
 //go:build windows && amd64
 
