@@ -163,6 +163,20 @@ PY
   echo "$dir/netstandard.dll"
 }
 
+# rcodesign (crates.io apple-codesign, which no registry serves prebuilt), to verify the macOS code
+# signatures: built once into target/tools/rcodesign (~N minutes on 2 cores; kept between runs, so
+# CI builds it at most once per machine). Needs cargo (call it before Rust leaves PATH). Prints its path.
+RCODESIGN_VERSION=0.29.0
+rcodesign_path() {
+  local root=$DIST_ROOT/target/tools/rcodesign
+  if [ ! -x "$root/bin/rcodesign" ] || ! "$root/bin/rcodesign" --version 2>/dev/null | grep -q "$RCODESIGN_VERSION"; then
+    echo "dist: building rcodesign $RCODESIGN_VERSION (cargo install apple-codesign, once, into target/tools/)" >&2
+    cargo install --quiet --locked apple-codesign --version "$RCODESIGN_VERSION" --root "$root" \
+      --target-dir "$DIST_ROOT/target/tools/rcodesign-build" --bin rcodesign >&2 || return 1
+  fi
+  echo "$root/bin/rcodesign"
+}
+
 # llvm's Mach-O tools (Debian's llvm installs llvm-otool outside PATH).
 llvm_tools_path() { PATH="$PATH:$(llvm-config --bindir 2>/dev/null || echo /usr/lib/llvm-14/bin)"; export PATH; }
 
