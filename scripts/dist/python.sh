@@ -31,7 +31,8 @@ for t in "${DIST_TARGETS[@]}"; do
         -m bindings/python/Cargo.toml -o "$out") >"$log" 2>&1; then
       cat "$log" >&2; echo "dist/python: maturin build for $t failed" >&2; exit 1
     fi
-    wheel=$(ls "$out"/trustpilot_auth-"$(tpauth_version)"-cp39-abi3-"${compat}_$([ "$arch" = aarch64 ] && echo arm64 || echo "$arch")".whl 2>/dev/null | head -n1)
+    mac_arch=$arch; [ "$arch" = aarch64 ] && mac_arch=arm64
+    wheel=$(ls "$out/trustpilot_auth-$(tpauth_version)-cp39-abi3-${compat}_$mac_arch.whl" 2>/dev/null | head -n1)
     [ -n "$wheel" ] || { ls "$out" >&2; echo "dist/python: no ${compat} wheel for $t" >&2; exit 1; }
     echo "dist: wheel $(basename "$wheel") ($((SECONDS - start)) s, $(stat -c %s "$wheel") B)" >&2
     continue

@@ -54,7 +54,7 @@ cli() {
   local port; coproc TPCLI { exec "$P/bin/tpauth" mock --port 0 --exit-on-stdin-eof; }
   read -r -t 30 port <&"${TPCLI[0]}" || return 1
   curl -fsS "http://127.0.0.1:$port/_mock/stats" | grep -q token_requests; local rc=$?
-  exec {TPCLI[1]}>&-
+  kill "$TPCLI_PID" 2>/dev/null; wait "$TPCLI_PID" 2>/dev/null
   return $rc
 }
 check "bin/tpauth: static, and its mock answers (tpauth mock --port 0)" cli

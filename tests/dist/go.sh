@@ -44,7 +44,7 @@ check "the program links no libtpauth.so" bash -c "! ldd '$WORK/app/check' | gre
 check_run "go: linux/amd64 program, password grant + API call" "$WORK/app/check"
 vendored() {
   rm -rf "$WORK/vapp" && cp -r "$WORK/app" "$WORK/vapp" && cd "$WORK/vapp" && rm -f check check-* &&
-  GOFLAGS= go mod vendor && ls "vendor/$module/include/tpauth.h" "vendor/$module/lib/linux-amd64/libtpauth.a" &&
+  GOFLAGS='' go mod vendor && ls "vendor/$module/include/tpauth.h" "vendor/$module/lib/linux-amd64/libtpauth.a" &&
   GOFLAGS=-mod=vendor go build -o check .
 }
 check "go mod vendor, then go build -mod=vendor: include/ and lib/<platform>/ are vendored" vendored

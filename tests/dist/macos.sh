@@ -121,7 +121,7 @@ done
 # two frameworks, made from the symbols Go asks for. The library adds none of its own (the C
 # checks above).
 go_darwin() {
-  local arch=$1 zt=$2 min=$3 app=$WORK/goapp-$1 stubs=$WORK/frameworks-$1 out sym fw
+  local arch=$1 zt=$2 min=$3 app=$WORK/goapp-$1 stubs=$WORK/frameworks-$1 out fw
   cp -r "$DIST_OUT/go" "$WORK/gomod-$arch" && mkdir -p "$app" "$stubs" && cp "$DIST_ROOT/tests/dist/programs/main.go" "$app/" || return 1
   local modpath; modpath=$(sed -n 's/^module //p' "$WORK/gomod-$arch/go.mod")
   printf 'module distcheck\n\ngo 1.21\n\nrequire %s v%s\n\nreplace %s => %s\n' "$modpath" "$VERSION" "$modpath" "$WORK/gomod-$arch" >"$app/go.mod"

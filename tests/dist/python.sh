@@ -60,7 +60,7 @@ cli() {
   coproc CLI { exec "$WORK/venv/bin/tpauth" mock --port 0 --exit-on-stdin-eof; }
   read -r -t 30 port <&"${CLI[0]}" || { echo "tpauth mock printed no port"; return 1; }
   out=$(TRUSTPILOT_API_BASE_URL=http://127.0.0.1:$port "$WORK/venv/bin/python" -c 'import tpauth; a = tpauth.Auth.from_env(); print(a.request("GET", "/v1/private/x").status)')
-  exec {CLI[1]}>&-
+  kill "$CLI_PID" 2>/dev/null; wait "$CLI_PID" 2>/dev/null
   echo "$out"; [ "$out" = 200 ]
 }
 check "pip-installed tpauth command: tpauth mock, then a grant + API call against it" cli
