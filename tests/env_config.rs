@@ -131,7 +131,8 @@ fn a_variable_that_names_no_option_is_a_logged_warning() {
         assert!(warnings[0].1.contains("TRUSTPILOT_TOKENCACHE"), "{logged:?}");
         assert!(!warnings[0].1.contains("secret-path-value"), "the value is never logged: {logged:?}");
         // Known names are not reported.
-        let (_, logged) = grant_with(via, &[CREDENTIALS[0], CREDENTIALS[1], CREDENTIALS[2], (base.0, &base.1), ("TRUSTPILOT_API_HOST", "h")]);
+        let (_, logged) =
+            grant_with(via, &[CREDENTIALS[0], CREDENTIALS[1], CREDENTIALS[2], (base.0, &base.1), ("TRUSTPILOT_API_HOST", "h")]);
         assert!(logged.iter().all(|(_, m)| !m.contains("names no tpauth option")), "{logged:?}");
     }
 }

@@ -119,8 +119,8 @@ mod tests {
 
     #[test]
     fn api_base_url_is_read_by_its_own_name() {
-        let cfg = Config::from_lookup(lookup_in(&[CREDENTIALS[0], CREDENTIALS[1], ("TRUSTPILOT_API_BASE_URL", "https://mock.example")]))
-            .unwrap();
+        let cfg =
+            Config::from_lookup(lookup_in(&[CREDENTIALS[0], CREDENTIALS[1], ("TRUSTPILOT_API_BASE_URL", "https://mock.example")])).unwrap();
         assert_eq!(cfg.api_base_url(), "https://mock.example");
     }
 
@@ -134,8 +134,8 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(cfg.api_base_url(), "https://mock.example");
-        let cfg = Config::from_lookup(lookup_in(&[CREDENTIALS[0], CREDENTIALS[1], ("TRUSTPILOT_API_HOST", "api.elsewhere.example")]))
-            .unwrap();
+        let cfg =
+            Config::from_lookup(lookup_in(&[CREDENTIALS[0], CREDENTIALS[1], ("TRUSTPILOT_API_HOST", "api.elsewhere.example")])).unwrap();
         assert_eq!(cfg.api_base_url(), "https://api.elsewhere.example");
     }
 
