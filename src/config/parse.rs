@@ -93,15 +93,26 @@ impl Config {
                 cfg.set(option, &value).map_err(|e| e.context(&format!("environment variable {var}")))?;
             }
         }
-        for name in unknown_variables() {
-            if get(&name).is_some() {
-                crate::log::log_event!(
-                    Warn,
-                    "environment variable {name} names no tpauth option and is ignored (the options are TRUSTPILOT_<KEY> for each key of tp_option_name, plus TRUSTPILOT_API_KEY, TRUSTPILOT_API_SECRET and TRUSTPILOT_API_HOST)"
-                );
-            }
+        for warning in Self::environment_warnings(&lookup) {
+            crate::log::log_event!(Warn, "{warning}");
         }
         Ok(cfg)
+    }
+
+    /// The warnings [`Config::from_lookup`] reports through the log callback: one per
+    /// `TRUSTPILOT_*` variable of the process environment that names no option and that `lookup`
+    /// also sees (the variable's name, never its value). For bindings whose language has its own
+    /// warning channel (Python's `logging`, Node's `process.emitWarning`).
+    pub fn environment_warnings(lookup: impl Fn(&str) -> Option<String>) -> Vec<String> {
+        unknown_variables()
+            .into_iter()
+            .filter(|name| lookup(name).is_some_and(|v| !v.is_empty()))
+            .map(|name| {
+                format!(
+                    "environment variable {name} names no tpauth option and is ignored (the options are TRUSTPILOT_<KEY> for each option key, plus TRUSTPILOT_API_KEY, TRUSTPILOT_API_SECRET and TRUSTPILOT_API_HOST)"
+                )
+            })
+            .collect()
     }
 }
 
