@@ -171,7 +171,7 @@ rcodesign_path() {
   local root=$DIST_ROOT/target/tools/rcodesign
   if [ ! -x "$root/bin/rcodesign" ] || ! "$root/bin/rcodesign" --version 2>/dev/null | grep -q "$RCODESIGN_VERSION"; then
     echo "dist: building rcodesign $RCODESIGN_VERSION (cargo install apple-codesign, once, into target/tools/)" >&2
-    cargo install --quiet --locked apple-codesign --version "$RCODESIGN_VERSION" --root "$root" \
+    cargo install --quiet --locked --no-default-features apple-codesign --version "$RCODESIGN_VERSION" --root "$root" \
       --target-dir "$DIST_ROOT/target/tools/rcodesign-build" --bin rcodesign >&2 || return 1
   fi
   echo "$root/bin/rcodesign"

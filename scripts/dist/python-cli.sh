@@ -5,24 +5,16 @@
 # and rewrites the wheel's RECORD. With the wheel's console script (pyproject.toml's
 # [project.scripts], tpauth/_cli.py), `pip install trustpilot-auth` then `tpauth mock` works.
 # Runs after native.sh and python.sh (scripts/dist.sh orders parts by name after the fixed ones).
+# `python-cli.sh WHEEL PROGRAM NAME` adds one program as tpauth/_bin/NAME (windows.sh: tpauth.exe).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$DIST_ROOT"
-n=0
-for t in "${DIST_TARGETS[@]}"; do
-  compat=$(wheel_compat "$t") || continue
-  prog=$DIST_NATIVE/$t/tpauth
-  [ -x "$prog" ] || { echo "dist/python-cli: $prog missing (scripts/dist/native.sh)" >&2; exit 1; }
-  arch=${t%%-*}
-  is_darwin "$t" && [ "$arch" = aarch64 ] && arch=arm64
-  case $compat in manylinux2014) tag=manylinux_2_17_${arch}.manylinux2014_${arch} ;; *) tag=${compat}_${arch} ;; esac
-  for wheel in "$DIST_OUT"/python/trustpilot_auth-*-"$tag".whl; do
-    [ -f "$wheel" ] || { echo "dist/python-cli: no wheel for $t (*-$tag.whl)" >&2; exit 1; }
-    python3 - "$wheel" "$prog" <<'PY'
+
+add_program() {  # add_program WHEEL PROGRAM NAME
+  python3 - "$1" "$2" "tpauth/_bin/$3" <<'PY'
 import base64, hashlib, os, sys, zipfile
-wheel, prog = sys.argv[1:3]
+wheel, prog, name = sys.argv[1:4]
 data = open(prog, "rb").read()
-name = "tpauth/_bin/tpauth"
 with zipfile.ZipFile(wheel) as z:
     items = [(i, z.read(i.filename)) for i in z.infolist() if i.filename != name]
 record = next(i.filename for i, _ in items if i.filename.endswith(".dist-info/RECORD"))
@@ -39,6 +31,24 @@ with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr(i, "\n".join(lines) + "\n" if i.filename == record else d)
 os.replace(tmp, wheel)
 PY
+}
+
+if [ $# -eq 3 ]; then
+  add_program "$@"
+  echo "dist: $(basename "$1") + tpauth/_bin/$3 ($(stat -c %s "$2") B)" >&2
+  exit 0
+fi
+n=0
+for t in "${DIST_TARGETS[@]}"; do
+  compat=$(wheel_compat "$t") || continue
+  prog=$DIST_NATIVE/$t/tpauth
+  [ -x "$prog" ] || { echo "dist/python-cli: $prog missing (scripts/dist/native.sh)" >&2; exit 1; }
+  arch=${t%%-*}
+  is_darwin "$t" && [ "$arch" = aarch64 ] && arch=arm64
+  case $compat in manylinux2014) tag=manylinux_2_17_${arch}.manylinux2014_${arch} ;; *) tag=${compat}_${arch} ;; esac
+  for wheel in "$DIST_OUT"/python/trustpilot_auth-*-"$tag".whl; do
+    [ -f "$wheel" ] || { echo "dist/python-cli: no wheel for $t (*-$tag.whl)" >&2; exit 1; }
+    add_program "$wheel" "$prog" tpauth
     n=$((n + 1))
     echo "dist: $(basename "$wheel") + tpauth/_bin/tpauth ($t, $(stat -c %s "$prog") B)" >&2
   done
