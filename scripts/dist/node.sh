@@ -21,6 +21,7 @@ source scripts/ensure-rust.sh
 source scripts/ensure-apt.sh
 ensure_apt node nodejs
 ensure_apt npm npm
+ensure_apt llvm-strip llvm
 
 VERSION=$(tpauth_version)
 OUT=$DIST_OUT/node
@@ -65,9 +66,11 @@ for t in "${TARGETS[@]}"; do
       flags=""
       # A .node is a shared library: musl's static C runtime (Rust's default there) cannot make one.
       case $t in *-musl) flags="-C target-feature=-crt-static" ;; esac
-      RUSTFLAGS="$flags" CARGO_PROFILE_RELEASE_STRIP=symbols cargo zigbuild --quiet --release -p tpauth-node \
+      # The flags and profile of scripts/dist/native.sh (stripped afterwards, not by a profile
+      # setting), so the core's dependencies built there for this target are reused, not rebuilt.
+      RUSTFLAGS="$flags" cargo zigbuild --quiet --release --locked -p tpauth-node \
         --target "$(zig_target "$t")" --target-dir "$DIST_BUILD"
-      cp "$DIST_BUILD/$t/release/libtpauth_node.so" "$pkg/tpauth.$plat.node" ;;
+      llvm-strip --strip-unneeded -o "$pkg/tpauth.$plat.node" "$DIST_BUILD/$t/release/libtpauth_node.so" ;;
   esac
   for f in LICENSE-MIT LICENSE-APACHE; do [ -f "$ROOT/$f" ] && cp "$ROOT/$f" "$pkg/"; done
   # The licences in `files`; create-npm-dir gives every -gnu package "libc": ["glibc"], which on
