@@ -30,8 +30,8 @@ if [ -d "$DIST_OUT" ]; then
     [ -e "$w" ] || continue; n=$((n + 1))
     b=$(basename "$w"); b=${b#trustpilot_auth-}; b=${b%.tar.gz}; same "dist/python/$(basename "$w") (file name)" "${b%%-*}" 2>/dev/null || true
   done
-  # One abi3 wheel per release platform (the four Linux targets and Windows) and the sdist.
-  want=(manylinux2014_x86_64 manylinux2014_aarch64 musllinux_1_2_x86_64 musllinux_1_2_aarch64 win_amd64)
+  # One abi3 wheel per release platform (four Linux, two macOS, Windows) and the sdist.
+  want=(manylinux2014_x86_64 manylinux2014_aarch64 musllinux_1_2_x86_64 musllinux_1_2_aarch64 macosx_11_0_arm64 macosx_10_13_x86_64 win_amd64)
   missing=""
   for t in "${want[@]}"; do compgen -G "$DIST_OUT/python/*$t*.whl" >/dev/null || missing="$missing $t"; done
   if [ $n -eq $((${#want[@]} + 1)) ] && [ -z "$missing" ]; then ok "dist/python: ${#want[@]} wheels (${want[*]}) + 1 sdist"
