@@ -108,6 +108,10 @@ is_darwin() { case $1 in *-apple-darwin) return 0 ;; *) return 1 ;; esac; }
 #     remains, and if one did the link would fail on the undefined symbol)
 #   -liconv (std names it; nothing uses it: an undefined symbol would fail the link the same way)
 # zig signs arm64 output ad hoc as it links; nothing edits the binary afterwards.
+# TPAUTH_ZIG_UNDEFINED_OK=1 lets undefined symbols through (-undefined dynamic_lookup): only for
+# the CLI's build, where cargo also links the library's cdylib crate type without LTO (a unit whose
+# crate types include rlib gets none), a throwaway whose dead Security references would fail the
+# link; the program itself is LTO'd, and tests/dist/macos.sh checks it references no framework.
 darwin_env() {
   local t=$1 zt u U dir
   zt=$(zig_cc_target "$t") || return 1
@@ -126,6 +130,7 @@ darwin_env() {
     echo '    *) set -- "$@" "$a" ;;'
     echo '  esac'
     echo 'done'
+    echo '[ -n "${TPAUTH_ZIG_UNDEFINED_OK:-}" ] && set -- "$@" -Wl,-undefined,dynamic_lookup'
     echo "exec \"$DIST_VENV/bin/zig\" cc -target $zt \"\$@\""
   } >"$dir/cc-$t.tmp"
   chmod +x "$dir/cc-$t.tmp" && mv "$dir/cc-$t.tmp" "$dir/cc-$t"

@@ -55,7 +55,9 @@ for t in "${targets[@]}"; do
   if is_darwin "$t"; then
     cp "$built/libtpauth.dylib" "$out/libtpauth.dylib"
     llvm-strip --strip-debug -o "$out/libtpauth.a" "$built/libtpauth.a" 2>/dev/null || cp "$built/libtpauth.a" "$out/libtpauth.a"
-    CARGO_TARGET_DIR="$DIST_BUILD" cargo_for "$t" build --quiet --release --locked -p tpauth --features cli --bin tpauth
+    # (cargo links the library's crate types for the program too, the cdylib without LTO: see
+    # lib.sh's TPAUTH_ZIG_UNDEFINED_OK; the library shipped is the one copied above)
+    TPAUTH_ZIG_UNDEFINED_OK=1 CARGO_TARGET_DIR="$DIST_BUILD" cargo_for "$t" build --quiet --release --locked -p tpauth --features cli --bin tpauth
     cp "$built/tpauth" "$out/tpauth"
   else
     llvm-strip --strip-unneeded -o "$out/libtpauth.so" "$built/libtpauth.so"
