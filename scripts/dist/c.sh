@@ -11,6 +11,8 @@
 #   bin/tpauth                   the command (token, mock, demo): static musl on Linux, so the glibc
 #                                and musl tarballs of an architecture hold the same one
 #   README.md                    the user's README (scripts/dist/c-README.md): install, a program, pkg-config
+# and, per Linux architecture, the command alone for containers (static musl, no dependency):
+#   dist/c/tpauth-cli-<version>-<arch>-linux-musl   (COPY it into any image, even FROM scratch)
 #   share/doc/tpauth/            README.md, CHANGELOG.md, LICENSE-MIT, LICENSE-APACHE
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -58,4 +60,12 @@ for t in "${DIST_TARGETS[@]}"; do
   dist_docs "$stage/share/doc/tpauth"
   tar -C "$(dirname "$stage")" --owner=0 --group=0 --numeric-owner -czf "$out/$name.tar.gz" "$name"
   echo "dist: $name.tar.gz $(stat -c %s "$out/$name.tar.gz") B" >&2
+done
+
+# The command alone, one static program per Linux architecture (the one inside the tarballs).
+for m in x86_64-unknown-linux-musl aarch64-unknown-linux-musl; do
+  prog=$DIST_NATIVE/cli/$m/tpauth
+  [ -x "$prog" ] || continue
+  cp "$prog" "$out/tpauth-cli-$version-${m%%-*}-linux-musl"
+  echo "dist: tpauth-cli-$version-${m%%-*}-linux-musl $(stat -c %s "$prog") B (static)" >&2
 done

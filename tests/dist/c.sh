@@ -115,4 +115,15 @@ for t in x86_64-unknown-linux-musl aarch64-unknown-linux-musl; do
     aarch64-*) check_run "c ($t, static) under qemu-aarch64-static: password grant + API call" qemu-aarch64-static "$WORK/check-$t" ;;
   esac
 done
+# The command alone, for containers: one static program per Linux architecture.
+cli_alone() {
+  local a f
+  for a in x86_64 aarch64; do
+    f=$DIST_OUT/c/tpauth-cli-$VERSION-$a-linux-musl
+    file "$f" | grep -q 'statically linked' || { file "$f"; return 1; }
+  done
+  "$DIST_OUT/c/tpauth-cli-$VERSION-x86_64-linux-musl" --help | grep -q '^usage: tpauth' &&
+    qemu-aarch64-static "$DIST_OUT/c/tpauth-cli-$VERSION-aarch64-linux-musl" --help | grep -q '^usage: tpauth'
+}
+check "dist/c/tpauth-cli-$VERSION-{x86_64,aarch64}-linux-musl: static, and they run (aarch64 under qemu)" cli_alone
 dist_end
