@@ -33,15 +33,15 @@ INSTALL_NAME=@rpath/libtpauth.0.$MINOR.dylib
 # one std static). Anything else of ours exported fails.
 EXTRA_EXPORTS='^(__mh_dylib_header|___dso_handle|_rust_eh_personality|__RNvNtCs[A-Za-z0-9_]+_3std9panicking11EMPTY_PANIC)$'
 
-# macho FILE ARCH MINOS KIND: the checks every Mach-O gets (KIND: dylib, bundle, program).
+# macho FILE ARCH MINOS KIND: the checks every Mach-O gets (KIND, for the messages: dylib, module, program).
 macho() {
   local f=$1 arch=$2 minos=$3 kind=$4 cpu loads have_min undef
   [ -f "$f" ] || { echo "missing $f"; return 1; }
   cpu=$(llvm-otool -hv "$f" | awk 'NR > 2 { print $2 }' | head -n1)
   case $arch in arm64) [ "$cpu" = ARM64 ] ;; x86_64) [ "$cpu" = X86_64 ] ;; esac || { echo "cputype $cpu, not $arch"; return 1; }
-  loads=$(llvm-otool -L "$f" | tail -n +2 | awk '{ print $1 }')
-  [ "$kind" = dylib ] && loads=$(tail -n +2 <<<"$loads")  # the first is its own LC_ID_DYLIB
-  echo "loads:" $loads
+  # The libraries it loads (LC_LOAD_DYLIB and friends; not its own LC_ID_DYLIB).
+  loads=$(llvm-otool -l "$f" | awk '/cmd LC_(LOAD|LOAD_WEAK|REEXPORT|LAZY_LOAD)_DYLIB$/ { l = 1; next } l && $1 == "name" { print $2; l = 0 }')
+  echo "$kind loads:" $loads
   if grep -Ev '^/usr/lib/(libSystem\.B|libiconv\.2)\.dylib$' <<<"$loads" | grep .; then echo "loads more than libSystem (above)"; return 1; fi
   have_min=$(llvm-otool -l "$f" | awk '/LC_BUILD_VERSION/ { b = 1 } b && $1 == "minos" { print $2; exit }')
   [ "$have_min" = "$minos" ] || { echo "LC_BUILD_VERSION minos '$have_min', not $minos"; return 1; }
@@ -90,7 +90,7 @@ for t in aarch64-apple-darwin x86_64-apple-darwin; do
   whl=$(ls "$DIST_OUT"/python/trustpilot_auth-"$VERSION"-cp39-abi3-macosx_"${min/./_}"_"$arch".whl 2>/dev/null)
   mkdir -p "$WORK/whl-$t" && [ -n "$whl" ] && unzip -q "$whl" -d "$WORK/whl-$t"
   check "wheel macosx_${min/./_}_$arch: the abi3 module ($arch, libSystem only, minos $min, signature)" bash -c \
-    "f=\$(ls '$WORK/whl-$t'/tpauth/_tpauth*.so) && $(declare -f macho); RCODESIGN='$RCODESIGN' macho \"\$f\" $arch $min bundle"
+    "f=\$(ls '$WORK/whl-$t'/tpauth/_tpauth*.so) && $(declare -f macho); RCODESIGN='$RCODESIGN' macho \"\$f\" $arch $min module"
   check "wheel macosx_${min/./_}_$arch: tpauth/_bin/tpauth ($arch program, minos $min, signature)" macho "$WORK/whl-$t/tpauth/_bin/tpauth" "$arch" "$min" program
 
   # --- npm
@@ -101,7 +101,7 @@ for t in aarch64-apple-darwin x86_64-apple-darwin; do
       if (p.name !== 'trustpilot-auth-$napi' || p.version !== '$VERSION') throw new Error(p.name + ' ' + p.version);
       if (JSON.stringify(p.os) !== '[\"darwin\"]' || JSON.stringify(p.cpu) !== '[\"${arch/x86_64/x64}\"]') throw new Error('os/cpu ' + p.os + ' ' + p.cpu);
       if (p.main !== 'tpauth.$napi.node') throw new Error('main ' + p.main);" &&
-    macho "$WORK/npm-$t/package/tpauth.$napi.node" "$arch" "$min" bundle
+    macho "$WORK/npm-$t/package/tpauth.$napi.node" "$arch" "$min" module
   }
   check "npm trustpilot-auth-$napi: package.json (os darwin, cpu), tpauth.$napi.node ($arch, libSystem only, minos $min, signature)" npm_pkg
 
