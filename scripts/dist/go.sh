@@ -91,7 +91,7 @@ done
   echo 'package tpauth'
   echo
   echo 'import ('
-  for d in "${vendored[@]}"; do echo "	_ \"$module/$d\""; done
+  printf '%s\n' "${vendored[@]}" | sort | while read -r d; do echo "	_ \"$module/$d\""; done  # gofmt's order
   echo ')'
 } >"$out/vendor_folders.go"
 gofmt -l "$out" | grep . && { echo "dist/go: generated files need gofmt" >&2; exit 1; }
