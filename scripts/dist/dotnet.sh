@@ -51,7 +51,7 @@ mcs -langversion:7.2 -target:library -optimize+ -warnaserror+ -nologo -nostdlib 
     rid=$(dotnet_rid "$t") || continue
     case $rid in linux-musl-*) continue ;; esac  # Mono's os="linux" cannot tell musl apart
     case $rid in linux-*) os=linux ;; osx-*) os=osx ;; win-*) os=windows ;; esac
-    case $rid in *-x64) cpu=x86-64 ;; *-arm64) cpu=arm64 ;; esac
+    case $rid in *-x64) cpu=x86-64 ;; *-arm64) cpu=armv8 ;; esac  # Mono's names for the CPUs
     echo "  <dllmap dll=\"tpauth\" os=\"$os\" cpu=\"$cpu\" target=\"runtimes/$rid/native/$(native_shared_name "$t")\" />"
   done
   echo '</configuration>'
