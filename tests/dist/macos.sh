@@ -7,8 +7,8 @@
 #   lib/osx-*/libtpauth.dylib, the nupkg's runtimes/osx-*/native/libtpauth.dylib, the Go module's
 #   lib/darwin-*/libtpauth.a;
 # for each Mach-O: its architecture; its load commands (only /usr/lib/libSystem.B.dylib, and
-# libiconv if Rust asked for it); LC_BUILD_VERSION's minos equal to the package's tag (11.0 arm64,
-# 10.13 x86_64); for the dylibs, the install name @rpath/libtpauth.0.<minor>.dylib and the exports
+# libiconv if Rust asked for it); the minimum macOS equal to the package's tag (LC_BUILD_VERSION's
+# minos 11.0 on arm64; LC_VERSION_MIN_MACOSX 10.13 on x86_64, the command for a target below 10.14); for the dylibs, the install name @rpath/libtpauth.0.<minor>.dylib and the exports
 # (tp_* and nothing of ours else: see EXTRA_EXPORTS); no reference to the Security or CoreFoundation
 # frameworks; on arm64, a valid ad-hoc code signature (rcodesign verify) on every linked image.
 # And real Mach-O programs linked from the packages, as a Mac user would (zig as the compiler and
@@ -33,6 +33,13 @@ INSTALL_NAME=@rpath/libtpauth.0.$MINOR.dylib
 # one std static). Anything else of ours exported fails.
 EXTRA_EXPORTS='^(__mh_dylib_header|___dso_handle|_rust_eh_personality|__RNvNtCs[A-Za-z0-9_]+_3std9panicking11EMPTY_PANIC)$'
 
+# The minimum macOS a Mach-O states: LC_BUILD_VERSION's minos, or, below 10.14 (x86_64's 10.13),
+# LC_VERSION_MIN_MACOSX's version, the command the linker writes there (as Apple's ld does: a
+# 10.13 loader predates LC_BUILD_VERSION).
+min_os() {
+  llvm-otool -l "$1" | awk '/cmd LC_BUILD_VERSION$/ { b = 1 } /cmd LC_VERSION_MIN_MACOSX$/ { v = 1 }
+    b && $1 == "minos" { print $2; exit } v && $1 == "version" { print $2; exit }'
+}
 # macho FILE ARCH MINOS KIND: the checks every Mach-O gets (KIND, for the messages: dylib, module, program).
 macho() {
   local f=$1 arch=$2 minos=$3 kind=$4 cpu loads have_min undef
@@ -43,8 +50,8 @@ macho() {
   loads=$(llvm-otool -l "$f" | awk '/cmd LC_(LOAD|LOAD_WEAK|REEXPORT|LAZY_LOAD)_DYLIB$/ { l = 1; next } l && $1 == "name" { print $2; l = 0 }')
   echo "$kind loads:" $loads
   if grep -Ev '^/usr/lib/(libSystem\.B|libiconv\.2)\.dylib$' <<<"$loads" | grep .; then echo "loads more than libSystem (above)"; return 1; fi
-  have_min=$(llvm-otool -l "$f" | awk '/LC_BUILD_VERSION/ { b = 1 } b && $1 == "minos" { print $2; exit }')
-  [ "$have_min" = "$minos" ] || { echo "LC_BUILD_VERSION minos '$have_min', not $minos"; return 1; }
+  have_min=$(min_os "$f")
+  [ "$have_min" = "$minos" ] || { echo "minimum macOS '$have_min', not $minos"; return 1; }
   undef=$(llvm-nm -u "$f" | grep -E '^_(Sec|kSec|CF|kCF)' | head -5)
   [ -z "$undef" ] || { echo "references the Security/CoreFoundation frameworks: $undef"; return 1; }
   if [ "$arch" = arm64 ]; then
@@ -80,7 +87,7 @@ for t in aarch64-apple-darwin x86_64-apple-darwin; do
      llvm-otool -L '$WORK/check-$t' | grep -q '$INSTALL_NAME' && llvm-otool -l '$WORK/check-$t' | grep -A2 LC_RPATH | grep -q '$P/lib'"
   check "the program against the dylib: $arch, libSystem + libtpauth only, minos $min" bash -c \
     "llvm-otool -L '$WORK/check-$t' | tail -n +2 | awk '{print \$1}' | grep -Ev '^(/usr/lib/libSystem.B.dylib|$INSTALL_NAME)$' | grep . && exit 1;
-     llvm-otool -l '$WORK/check-$t' | awk '/LC_BUILD_VERSION/ { b = 1 } b && \$1 == \"minos\" { print \$2; exit }' | grep -qx '$min'"
+     $(declare -f min_os); min_os '$WORK/check-$t' | grep -qx '$min'"
   check "zig cc -target $zt check.c lib/libtpauth.a \$(pkg-config --static --libs-only-l): libSystem only" bash -c \
     "PKG_CONFIG_PATH='$P/lib/pkgconfig' && export PKG_CONFIG_PATH && zig cc -target $zt -o '$WORK/check-static-$t' '$DIST_ROOT/tests/dist/programs/check.c' \$(pkg-config --cflags tpauth) '$P/lib/libtpauth.a' \$(pkg-config --static --libs-only-l tpauth | sed 's/-ltpauth//') &&
      ! llvm-otool -L '$WORK/check-static-$t' | grep -q libtpauth && llvm-nm '$WORK/check-static-$t' | grep -q ' _tp_password_grant$'"
