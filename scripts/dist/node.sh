@@ -60,7 +60,9 @@ for t in "${TARGETS[@]}"; do
       cargo build --quiet --release --locked -p tpauth-node --target "$t"
       x86_64-w64-mingw32-strip --strip-unneeded -o "$pkg/tpauth.$plat.node" "$ROOT/target/$t/release/tpauth_node.dll" ;;
     *-apple-darwin)
-      (darwin_env "$t" && cargo build --quiet --release --locked -p tpauth-node --target "$t" --target-dir "$DIST_BUILD")
+      # (TPAUTH_ZIG_UNDEFINED_OK: cargo links the core's cdylib crate type too, without LTO, as for
+      # the CLI in native.sh; the .node is LTO'd, and tests/dist/macos.sh checks it references no framework)
+      (darwin_env "$t" && TPAUTH_ZIG_UNDEFINED_OK=1 cargo build --quiet --release --locked -p tpauth-node --target "$t" --target-dir "$DIST_BUILD")
       cp "$DIST_BUILD/$t/release/libtpauth_node.dylib" "$pkg/tpauth.$plat.node" ;;
     *)
       flags=""

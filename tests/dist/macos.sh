@@ -123,42 +123,54 @@ for t in aarch64-apple-darwin x86_64-apple-darwin; do
 done
 
 # A Go program from the module, as a Mac user builds it (here with zig for the C compiler and
-# linker). Go's own runtime on darwin imports CoreFoundation and Security (crypto/x509 and friends:
-# every Go program on a Mac does); zig has no Apple SDK, so the link is given text stubs of those
-# two frameworks, made from the symbols Go asks for. The library adds none of its own (the C
-# checks above).
+# linker). Go's own runtime on darwin links CoreFoundation, Security and libresolv (crypto/x509,
+# net: every Go program on a Mac does); zig has no Apple SDK, so the link is given text stubs of
+# those, first empty, then holding the symbols the first link reported missing. The library adds
+# none of its own (the C checks above).
+# tbd STUBS INSTALL_NAME FILE ARCH SYMBOL...: a text stub (tbd v4) exporting the symbols.
+tbd() {
+  local file=$1 install=$2 arch=$3; shift 3
+  mkdir -p "$(dirname "$file")"
+  {
+    echo '--- !tapi-tbd'
+    echo 'tbd-version: 4'
+    echo "targets: [ ${arch}-macos ]"
+    echo "install-name: '$install'"
+    echo 'exports:'
+    echo "  - targets: [ ${arch}-macos ]"
+    echo "    symbols: [ $(printf '%s, ' "$@" _tpauth_stub_placeholder | sed 's/, $//') ]"
+    echo '...'
+  } >"$file"
+}
 go_darwin() {
-  local arch=$1 zt=$2 min=$3 app=$WORK/goapp-$1 stubs=$WORK/frameworks-$1 out fw
-  cp -r "$DIST_OUT/go" "$WORK/gomod-$arch" && mkdir -p "$app" "$stubs" && cp "$DIST_ROOT/tests/dist/programs/main.go" "$app/" || return 1
+  local arch=$1 zt=$2 app=$WORK/goapp-$1 stubs=$WORK/sdk-stubs-$1 out tarch=$1
+  [ "$arch" = amd64 ] && tarch=x86_64
+  cp -r "$DIST_OUT/go" "$WORK/gomod-$arch" && mkdir -p "$app" && cp "$DIST_ROOT/tests/dist/programs/main.go" "$app/" || return 1
   local modpath; modpath=$(sed -n 's/^module //p' "$WORK/gomod-$arch/go.mod")
   printf 'module distcheck\n\ngo 1.21\n\nrequire %s v%s\n\nreplace %s => %s\n' "$modpath" "$VERSION" "$modpath" "$WORK/gomod-$arch" >"$app/go.mod"
-  build() {
-    (cd "$app" && GOOS=darwin GOARCH=$arch CGO_ENABLED=1 CC="zig cc -target $zt -F$stubs" GOTOOLCHAIN=local GOFLAGS=-mod=mod GOPROXY=off \
-      GOCACHE="$WORK/gocache" GOPATH="$WORK/gopath" "$GO" build -o check-darwin .)
+  stub_all() {  # stub_all SYMBOL...: the three stubs, each with the symbols of its own
+    local cf=() sec=() res=() s
+    for s in "$@"; do case $s in _CF* | _kCF* | ___CF*) cf+=("$s") ;; _Sec* | _kSec*) sec+=("$s") ;; *) res+=("$s") ;; esac; done
+    tbd "$stubs/CoreFoundation.framework/CoreFoundation.tbd" /System/Library/Frameworks/CoreFoundation.framework/Versions/A/CoreFoundation "$tarch" "${cf[@]}"
+    tbd "$stubs/Security.framework/Security.tbd" /System/Library/Frameworks/Security.framework/Versions/A/Security "$tarch" "${sec[@]}"
+    tbd "$stubs/lib/libresolv.tbd" /usr/lib/libresolv.9.dylib "$tarch" "${res[@]}"
   }
+  build() {
+    # -ldflags=-w: with DWARF, Go's linker runs the host's strip on the Mach-O (GNU strip here
+    # cannot read it; on a Mac that is Apple's, run before the signature is made).
+    (cd "$app" && GOOS=darwin GOARCH=$arch CGO_ENABLED=1 CC="zig cc -target $zt -F$stubs -L$stubs/lib" GOTOOLCHAIN=local GOFLAGS=-mod=mod GOPROXY=off \
+      GOCACHE="$WORK/gocache" GOPATH="$WORK/gopath" "$GO" build -ldflags=-w -o check-darwin .)
+  }
+  stub_all
   out=$(build 2>&1) && return 0
-  for fw in CoreFoundation Security; do
-    mkdir -p "$stubs/$fw.framework"
-    {
-      echo '--- !tapi-tbd'
-      echo 'tbd-version: 4'
-      echo "targets: [ ${arch}-macos ]"
-      echo "install-name: /System/Library/Frameworks/$fw.framework/Versions/A/$fw"
-      echo 'exports:'
-      echo "  - targets: [ ${arch}-macos ]"
-      echo '    symbols: ['
-      grep -o "undefined symbol: _[A-Za-z0-9_]*" <<<"$out" | awk '{ print $3 }' | sort -u |
-        if [ "$fw" = Security ]; then grep -E '^_(Sec|kSec)'; else grep -E '^_(CF|kCF)'; fi | sed 's/.*/      &,/'
-      echo '    ]'
-      echo '...'
-    } >"$stubs/$fw.framework/$fw.tbd"
-  done
-  out=$(build 2>&1) || { echo "$out" | tail -20; return 1; }
+  # shellcheck disable=SC2046  # one symbol per word
+  stub_all $(grep -o "undefined symbol: _[A-Za-z0-9_]*" <<<"$out" | awk '{ print $3 }' | sort -u)
+  out=$(build 2>&1) || { echo "$out" | grep -v '^ *note:' | tail -20; return 1; }
 }
 for arch in arm64 amd64; do
   t=aarch64-apple-darwin; [ $arch = amd64 ] && t=x86_64-apple-darwin
-  zt=$(zig_cc_target "$t"); min=$(macos_min "$t")
-  check "go: GOOS=darwin GOARCH=$arch CGO_ENABLED=1 CC='zig cc -target $zt' go build, from the module" go_darwin "$arch" "$zt" "$min"
+  zt=$(zig_cc_target "$t")
+  check "go: GOOS=darwin GOARCH=$arch CGO_ENABLED=1 CC='zig cc -target $zt' go build, from the module" go_darwin "$arch" "$zt"
   # (its minos is Go's own floor for darwin, not the library's)
   check "the Go program: Mach-O ${arch/amd64/x86_64}, libtpauth linked in statically (tp_password_grant)" bash -c \
     "f='$WORK/goapp-$arch/check-darwin' && llvm-otool -hv \"\$f\" | grep -q '$( [ "$arch" = arm64 ] && echo ARM64 || echo X86_64)' &&
