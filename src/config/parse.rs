@@ -68,6 +68,12 @@ impl Config {
     /// `TRUSTPILOT_<KEY>` for every option key (e.g. `TRUSTPILOT_TOKEN_CACHE`, and
     /// `TRUSTPILOT_API_BASE_URL`, which wins over `TRUSTPILOT_API_HOST`). A `TRUSTPILOT_*`
     /// variable that names no option is reported through the log callback (a warning).
+    ///
+    /// ```no_run
+    /// // TRUSTPILOT_API_KEY=… TRUSTPILOT_API_SECRET=… TRUSTPILOT_USERNAME=… TRUSTPILOT_PASSWORD=…
+    /// let auth = tpauth::Auth::new(&tpauth::Config::from_env()?)?;
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn from_env() -> Result<Config> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -76,6 +82,17 @@ impl Config {
     /// for runtimes whose environment is not the process's). The unknown `TRUSTPILOT_*` names are
     /// taken from the process environment (a lookup can only answer names it is asked), and each
     /// one `lookup` also sees is reported through the log callback.
+    ///
+    /// ```
+    /// let vars = std::collections::HashMap::from([
+    ///     ("TRUSTPILOT_API_KEY", "API_KEY"),
+    ///     ("TRUSTPILOT_API_SECRET", "API_SECRET"),
+    ///     ("TRUSTPILOT_API_HOST", "api.example.com"),
+    /// ]);
+    /// let cfg = tpauth::Config::from_lookup(|name| vars.get(name).map(|v| v.to_string()))?;
+    /// assert_eq!(cfg.api_base_url(), "https://api.example.com");
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config> {
         let get = |name: &str| lookup(name).filter(|v| !v.is_empty());
         let key = get("TRUSTPILOT_API_KEY").ok_or_else(|| Error::invalid_argument("environment: TRUSTPILOT_API_KEY is not set"))?;
