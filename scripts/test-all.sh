@@ -80,6 +80,7 @@ rust_suite() {
   cargo test --quiet -p tpauth --features cli || return 1
   cargo test --quiet -p tpauth-mock || return 1
   scripts/abi-check.sh || return 1
+  scripts/actionlint.sh || return 1
   scripts/rust-crates.sh || return 1
   deny_check || return 1
   scripts/shellcheck.sh

@@ -183,12 +183,12 @@ pub(crate) struct Http {
     max_response_bytes: u64,
 }
 
-/// The roots every client trusts: the system's trust store, read and converted once per process
+/// The roots every client trusts: the system's trust store (src/roots.rs), read and converted once per process
 /// (reading /etc/ssl/certs takes milliseconds, and a copy per client would cost ~170 KB each).
 fn system_roots() -> &'static Arc<Vec<ureq::tls::Certificate<'static>>> {
     static ROOTS: OnceLock<Arc<Vec<ureq::tls::Certificate<'static>>>> = OnceLock::new();
     ROOTS.get_or_init(|| {
-        let native = rustls_native_certs::load_native_certs().certs;
+        let native = crate::roots::system_roots();
         Arc::new(native.iter().map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned()).collect())
     })
 }

@@ -109,6 +109,7 @@ pub mod log;
 mod pkce;
 mod redirect;
 mod response;
+mod roots;
 mod secret;
 mod token;
 mod url;

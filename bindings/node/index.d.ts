@@ -1,3 +1,7 @@
+// The declarations use Node's types (Buffer, fetch's RequestInit and Response, ...): referenced
+// here, so a project whose tsconfig lists other `types` (or none) still compiles. They come from
+// @types/node (an optional peer dependency: TypeScript users have it).
+/// <reference types="node" />
 // trustpilot-auth: the native classes and functions are declared in native.d.ts, generated from
 // src/lib.rs by `napi build`; this file adds what index.js defines in JavaScript.
 

@@ -318,6 +318,13 @@ impl Auth {
             apply(&mut cfg, &opts)?;
             tpauth::Auth::new(&cfg)
         })?;
+        // The core's warnings about TRUSTPILOT_* variables that name no option, as Node warnings
+        // (process.emitWarning: printed once to stderr, or to a 'warning' listener).
+        for warning in tpauth::Config::environment_warnings(|name| std::env::var(name).ok()) {
+            let process: JsObject = env.get_global()?.get_named_property("process")?;
+            let emit: JsFunction = process.get_named_property("emitWarning")?;
+            emit.call(Some(&process), &[env.create_string(&warning)?.into_unknown(), env.create_string("TpauthWarning")?.into_unknown()])?;
+        }
         Ok(Auth { inner, fresh: RefCell::new(None) })
     }
 
@@ -336,6 +343,13 @@ impl Auth {
             apply(&mut cfg, &opts)?;
             tpauth::Auth::new(&cfg)
         })?;
+        // The core's warnings about TRUSTPILOT_* variables that name no option, as Node warnings
+        // (process.emitWarning: printed once to stderr, or to a 'warning' listener).
+        for warning in tpauth::Config::environment_warnings(|name| std::env::var(name).ok()) {
+            let process: JsObject = env.get_global()?.get_named_property("process")?;
+            let emit: JsFunction = process.get_named_property("emitWarning")?;
+            emit.call(Some(&process), &[env.create_string(&warning)?.into_unknown(), env.create_string("TpauthWarning")?.into_unknown()])?;
+        }
         Ok(Auth { inner, fresh: RefCell::new(None) })
     }
 

@@ -213,6 +213,11 @@ impl Auth {
     fn from_env(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Auth> {
         check_option_keys("from_env", options)?;
         let mut cfg = quick(py, "Config::from_env", tpauth::Config::from_env)?;
+        // The core's warnings about TRUSTPILOT_* variables that name no option, to the logger
+        // "tpauth" (Python has no handle on the core's log callback).
+        for warning in tpauth::Config::environment_warnings(|name| std::env::var(name).ok()) {
+            py.import("logging")?.call_method1("getLogger", ("tpauth",))?.call_method1("warning", (warning,))?;
+        }
         apply_options("from_env", &mut cfg, &[], options, py)?;
         Auth::build(py, &cfg)
     }

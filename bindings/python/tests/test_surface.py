@@ -138,6 +138,25 @@ def test_from_env(mock: Mock, monkeypatch: pytest.MonkeyPatch) -> None:
         tpauth.Auth.from_env()
 
 
+def test_from_env_api_base_url_wins_and_unknown_names_warn(
+    mock: Mock, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    for k, v in {"TRUSTPILOT_API_KEY": KEY, "TRUSTPILOT_API_SECRET": SECRET, "TRUSTPILOT_USERNAME": USER,
+                 "TRUSTPILOT_PASSWORD": PASSWORD, "TRUSTPILOT_ALLOW_INSECURE_HTTP": "true"}.items():
+        monkeypatch.setenv(k, v)
+    # The option's own name wins over the official client's (here a closed port).
+    monkeypatch.setenv("TRUSTPILOT_API_HOST", "http://127.0.0.1:9")
+    monkeypatch.setenv("TRUSTPILOT_API_BASE_URL", mock.base)
+    monkeypatch.setenv("TRUSTPILOT_TOKENCACHE", "/tmp/value-never-logged")
+    with caplog.at_level("WARNING", logger="tpauth"):
+        auth = tpauth.Auth.from_env()
+    assert auth.api_base_url == mock.base
+    assert auth.request("GET", "/v1/x").status == 200
+    warnings = [r.getMessage() for r in caplog.records if r.name == "tpauth"]
+    assert len(warnings) == 1 and "TRUSTPILOT_TOKENCACHE" in warnings[0], warnings
+    assert "value-never-logged" not in warnings[0]
+
+
 def test_token_json_roundtrip_and_pickle(mock: Mock, auth: tpauth.Auth) -> None:
     tok = auth.get_token()
     s = tok.to_json()
