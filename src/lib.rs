@@ -21,6 +21,7 @@
 
 mod auth;
 pub mod cache;
+mod clock;
 mod config;
 mod error;
 #[cfg(feature = "ffi")]

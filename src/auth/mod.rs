@@ -28,7 +28,7 @@ use crate::log::log_event;
 use crate::redirect::{build_authorize_url_with, check_redirect_uri, ResponseType};
 use crate::response::Response;
 use crate::secret::Secret;
-use crate::token::{now_ms, Token};
+use crate::token::Token;
 use crate::url::redact_url;
 use endpoint::{GrantRequest, REFRESH_PATH, REVOKE_PATH, TOKEN_PATH};
 use managed::Managed;
@@ -129,7 +129,7 @@ impl Auth {
     /// a renewal in progress and never does I/O: for bindings that answer a cached token without
     /// leaving their event loop.
     pub fn current_token_if_fresh(&self) -> Option<Token> {
-        self.inner.managed.fresh(now_ms())
+        self.inner.managed.fresh(&*self.inner)
     }
 
     // ---- grants ---------------------------------------------------------------------------
