@@ -2,10 +2,10 @@
 
 use super::config::tp_config;
 use super::response::tp_response;
-use super::token::tp_token;
+use super::token::{token_into_raw, tp_token};
 use super::{
-    arg_opt_str, arg_out, arg_ref, arg_str, borrow, ffi_status, ffi_value, free_raw, into_raw, string_into_raw, tp_error, tp_status,
-    write_out, Castable, OwnershipBox,
+    arc_borrow, arg_lent, arg_opt_str, arg_out, arg_ref, arg_str, borrow, ffi_status, ffi_value, free_raw, into_raw, string_into_raw,
+    tp_error, tp_status, write_out, Castable, OwnershipBox,
 };
 use crate::error::Error;
 use crate::{Auth, ResponseType};
@@ -51,7 +51,7 @@ pub unsafe extern "C" fn tp_auth_free(auth: *mut tp_auth) {
 /// Give a token to C through `out` (checked non-NULL by the caller's arg_out!).
 fn token_out(out: *mut *mut tp_token, token: crate::Token) {
     // SAFETY: out checked non-NULL by the caller.
-    unsafe { write_out(out, into_raw(tp_token::new(token))) };
+    unsafe { write_out(out, token_into_raw(token)) };
 }
 
 /// The password grant: POST accesstoken with grant_type=password. The token also becomes the
@@ -247,8 +247,8 @@ pub unsafe extern "C" fn tp_authorize_url_pkce(
 pub unsafe extern "C" fn tp_token_renew_at_ms(auth: *const tp_auth, t: *const tp_token) -> i64 {
     ffi_value!(-1, {
         // SAFETY: NULL or live handles (the C ABI's contract).
-        match unsafe { (borrow(auth), borrow(t)) } {
-            (Some(a), Some(t)) => a.inner.renew_at_ms(&t.inner),
+        match unsafe { (borrow(auth), arc_borrow(t)) } {
+            (Some(a), Some(t)) => a.inner.renew_at_ms(&t),
             _ => -1,
         }
     })
@@ -332,8 +332,8 @@ pub unsafe extern "C" fn tp_invalidate_token(auth: *mut tp_auth, access_token: *
 pub unsafe extern "C" fn tp_set_token(auth: *mut tp_auth, token: *const tp_token, err: *mut *mut tp_error) -> tp_status {
     ffi_status!(err, {
         let auth = arg_ref!(auth);
-        let token = arg_ref!(token);
-        auth.inner.set_token(&token.inner)
+        let token = arg_lent!(token);
+        auth.inner.set_token(&token)
     })
 }
 
