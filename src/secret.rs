@@ -2,6 +2,7 @@
 //! `[redacted]` and its memory is zeroed on drop. Each is stored NUL-terminated, so that the C ABI
 //! lends a token's strings out as they are (`src/ffi/token.rs`), without a copy.
 
+#[cfg(feature = "ffi")]
 use std::ffi::CStr;
 use std::fmt;
 use zeroize::Zeroize;
@@ -33,6 +34,7 @@ impl Secret {
     }
 
     /// The value as a C string, borrowed from this secret.
+    #[cfg(feature = "ffi")]
     pub(crate) fn expose_c(&self) -> &CStr {
         // The storage ends with the only NUL it holds (`new` refuses any other).
         CStr::from_bytes_with_nul(self.value.as_bytes()).unwrap_or_default()
@@ -59,8 +61,11 @@ mod tests {
     fn the_value_and_its_c_string_are_the_same_bytes() {
         let s = Secret::new("tok-1").unwrap();
         assert_eq!(s.expose(), "tok-1");
-        assert_eq!(s.expose_c().to_bytes(), b"tok-1");
-        assert_eq!(s.expose_c().as_ptr().cast::<u8>(), s.expose().as_ptr(), "lent without a copy");
+        #[cfg(feature = "ffi")]
+        {
+            assert_eq!(s.expose_c().to_bytes(), b"tok-1");
+            assert_eq!(s.expose_c().as_ptr().cast::<u8>(), s.expose().as_ptr(), "lent without a copy");
+        }
         assert_eq!(Secret::new("").unwrap().expose(), "");
         assert!(Secret::new("a\0b").is_none());
     }

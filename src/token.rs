@@ -5,6 +5,7 @@
 use crate::error::{Error, Result, Status};
 use crate::secret::Secret;
 use serde_json::{Map, Value};
+#[cfg(feature = "ffi")]
 use std::ffi::CStr;
 use std::fmt;
 use std::sync::Arc;
@@ -329,31 +330,37 @@ impl Token {
     }
 
     /// The shared allocation, for the C ABI (one strong count).
+    #[cfg(feature = "ffi")]
     pub(crate) fn into_arc(self) -> Arc<TokenData> {
         self.0
     }
 
     /// A handle on a shared allocation (taking over one strong count).
+    #[cfg(feature = "ffi")]
     pub(crate) fn from_arc(data: Arc<TokenData>) -> Token {
         Token(data)
     }
 
     /// The access token as a C string, borrowed from the token (no copy).
+    #[cfg(feature = "ffi")]
     pub(crate) fn access_token_c(&self) -> &CStr {
         self.0.access_token.expose_c()
     }
 
     /// The refresh token as a C string, when there is one.
+    #[cfg(feature = "ffi")]
     pub(crate) fn refresh_token_c(&self) -> Option<&CStr> {
         self.0.refresh_token.as_ref().map(Secret::expose_c)
     }
 
     /// `token_type` as a C string, when sent.
+    #[cfg(feature = "ffi")]
     pub(crate) fn token_type_c(&self) -> Option<&CStr> {
         self.0.token_type.as_ref().map(Secret::expose_c)
     }
 
     /// The server's response body as a C string.
+    #[cfg(feature = "ffi")]
     pub(crate) fn raw_json_c(&self) -> &CStr {
         self.0.raw_json.expose_c()
     }
