@@ -23,7 +23,7 @@
  * tp_request_bytes, tp_token_received_at, tp_response_header_count, tp_response_header_at,
  * tp_lookup_fn, tp_config_from_lookup, tp_option_count, tp_option_name, tp_api_headers,
  * tp_token_new, tp_auth_api_key, tp_auth_business_user_id, tp_prepare_api_call,
- * TP_PREPARE_NO_RENEW.
+ * TP_PREPARE_NO_RENEW, tp_caller_header_kept, tp_option_shown.
  */
 
 #ifndef TPAUTH_H
@@ -326,6 +326,23 @@ size_t tp_option_count(void);
 const char *tp_option_name(size_t i);
 
 /**
+ * How the value of an option may be shown (a log line, a binding's printed configuration): the
+ * secrets (api_secret, password) as "[redacted]" (an empty value as empty), the URLs
+ * (api_base_url, authorize_url, token_cache, proxy) without their userinfo
+ * ("redis://:pw@cache/0" gives "redis://***@cache/0"), any other value as it is. key is an
+ * option key or "api_key" / "api_secret". Bindings print their configuration through this, so
+ * that what counts as a secret is decided here only. Addition to the contract.
+ *
+ * On success *shown_out receives a string the caller frees with tp_string_free. Errors:
+ * TP_ERR_INVALID_ARGUMENT when key, value or shown_out is NULL, a string is not UTF-8, or key is
+ * no option. Thread-safe.
+ */
+tp_status tp_option_shown(const char *key,
+                          const char *value,
+                          char **shown_out,
+                          tp_error **err);
+
+/**
  * Free a configuration. NULL is ignored. Clients made from it stay valid.
  */
 void tp_config_free(tp_config *cfg);
@@ -534,6 +551,19 @@ tp_status tp_prepare_api_call(tp_auth *auth,
                               char **url_out,
                               char **headers_out,
                               tp_error **err);
+
+/**
+ * Whether a request's own header named name (in any letter case) is kept rather than replaced by
+ * tp_prepare_api_call's line of that name: the merge rule as data, for an adapter that keeps the
+ * header lines of one token and sets them on many requests without calling in (Go's Transport).
+ * Such an adapter asks tp_prepare_api_call with caller_headers NULL (every line); then, for each
+ * line, when this is true and the request carries that header with a value, it keeps the
+ * request's and leaves the line out; otherwise the line replaces the request's header of that
+ * name. tp_prepare_api_call applies the same rule to the caller_headers it is given. True for
+ * "x-business-user-id" only today; false when name is NULL or not UTF-8. Addition to the
+ * contract.
+ */
+bool tp_caller_header_kept(const char *name);
 
 /**
  * The managed token: the current token while it is valid (no I/O, no waiting), else one

@@ -35,8 +35,8 @@ mod secret;
 mod token;
 mod url;
 
-pub use auth::{ApiCall, Auth, Renew, CALLERS_OWN_HEADER};
-pub use config::{ClientAuth, Config, Grant, RefreshEndpoint, OPTION_KEYS};
+pub use auth::{caller_header_kept, ApiCall, Auth, Renew, CALLERS_OWN_HEADER};
+pub use config::{shown_option_value, ClientAuth, Config, Grant, RefreshEndpoint, OPTION_KEYS};
 pub use error::{Error, Result, Status};
 pub use pkce::{new_pkce, pkce_challenge, Pkce};
 pub use redirect::{new_state, parse_code_redirect, parse_implicit_redirect, ResponseType};

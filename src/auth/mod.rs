@@ -33,7 +33,7 @@ use crate::url::redact_url;
 use endpoint::{GrantRequest, REFRESH_PATH, REVOKE_PATH, TOKEN_PATH};
 use managed::Managed;
 
-pub use api_call::{ApiCall, Renew, CALLERS_OWN_HEADER};
+pub use api_call::{caller_header_kept, ApiCall, Renew, CALLERS_OWN_HEADER};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 use zeroize::Zeroizing;

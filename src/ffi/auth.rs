@@ -352,6 +352,23 @@ pub unsafe extern "C" fn tp_prepare_api_call(
     })
 }
 
+/// Whether a request's own header named name (in any letter case) is kept rather than replaced by
+/// tp_prepare_api_call's line of that name: the merge rule as data, for an adapter that keeps the
+/// header lines of one token and sets them on many requests without calling in (Go's Transport).
+/// Such an adapter asks tp_prepare_api_call with caller_headers NULL (every line); then, for each
+/// line, when this is true and the request carries that header with a value, it keeps the
+/// request's and leaves the line out; otherwise the line replaces the request's header of that
+/// name. tp_prepare_api_call applies the same rule to the caller_headers it is given. True for
+/// "x-business-user-id" only today; false when name is NULL or not UTF-8. Addition to the
+/// contract.
+#[no_mangle]
+pub unsafe extern "C" fn tp_caller_header_kept(name: *const c_char) -> bool {
+    ffi_value!(false, {
+        // SAFETY: NULL or a NUL-terminated string (the C ABI's contract).
+        unsafe { super::c_str_arg(name, "name") }.is_ok_and(crate::caller_header_kept)
+    })
+}
+
 /// The managed token: the current token while it is valid (no I/O, no waiting), else one
 /// refresh or grant (option grant) made for all concurrent callers at once, and, with
 /// token_cache, for all processes sharing the cache.
