@@ -33,6 +33,8 @@ type Client struct {
 
 	flightMu sync.Mutex
 	flight   *flight // the renewal in progress on the Go side, nil when none
+
+	origins originVerdicts // the host rule's verdict per origin (apicall.go)
 }
 
 // New creates a client from cfg (which it copies).
@@ -80,6 +82,13 @@ func (c *Client) Close() error {
 		runtime.SetFinalizer(c, nil)
 	}
 	return nil
+}
+
+// closed reports whether Close has run.
+func (c *Client) closed() bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.handle == nil
 }
 
 // acquire read-locks the client and returns its handle, or an error when it is closed. The

@@ -51,6 +51,7 @@ type fastToken struct {
 	renewAt  int64 // unix ms: from then on, ask the core
 	expiryMs int64 // unix ms: the token is no longer valid (math.MaxInt64: unknown)
 	timer    *time.Timer
+	headers  atomic.Pointer[headerSet] // the core's API-call header lines for tok, once asked for
 }
 
 // fastSlot holds the copy Token() serves. It is an object of its own so that the timer that
