@@ -171,8 +171,8 @@ static OPTION_NAMES_C: std::sync::LazyLock<Vec<Box<[u8]>>> =
 
 /// How the value of an option may be shown (a log line, a binding's printed configuration): the
 /// secrets (api_secret, password) as "[redacted]" (an empty value as empty), the URLs
-/// (api_base_url, authorize_url, token_cache, proxy) without their userinfo
-/// ("redis://:pw@cache/0" gives "redis://***@cache/0"), any other value as it is. key is an
+/// (api_base_url, authorize_url, token_cache, proxy) with their userinfo replaced by "***" (the
+/// password of a token_cache redis URL never shows), any other value as it is. key is an
 /// option key or "api_key" / "api_secret". Bindings print their configuration through this, so
 /// that what counts as a secret is decided here only. Addition to the contract.
 ///
