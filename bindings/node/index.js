@@ -95,6 +95,27 @@ Object.defineProperty(Token.prototype, 'toJSON', {
     return { tokenType: this.tokenType, expiresIn: this.expiresIn, expiresAt: this.expiresAt, accessToken: '[redacted]' }
   },
 })
+// ---- Token's strings: one JavaScript string per token ---------------------------------------------
+
+// A token is immutable, so each string getter crosses into the native module once per token (one
+// copy out of the core); later reads answer that same string from a slot on the object. The slot
+// is a non-enumerable symbol: spread, Object.assign and JSON.stringify never copy it.
+for (const name of ['accessToken', 'refreshToken', 'tokenType', 'rawJson']) {
+  const fromCore = Object.getOwnPropertyDescriptor(Token.prototype, name).get
+  const slot = Symbol(name)
+  Object.defineProperty(Token.prototype, name, {
+    configurable: true,
+    enumerable: false,
+    get() {
+      const cached = this[slot] // the core answers a string or null, never undefined
+      if (cached !== undefined) return cached
+      const value = fromCore.call(this)
+      Object.defineProperty(this, slot, { value })
+      return value
+    },
+  })
+}
+
 Object.defineProperty(Auth.prototype, custom, {
   value: function (depth, options) {
     return `Auth ${inspect({ apiKey: this.apiKey, apiBaseUrl: this.apiBaseUrl, businessUserId: this.businessUserId }, options)}`
