@@ -30,7 +30,8 @@ pub(crate) fn coarse_lag_ms() -> i64 {
         let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
         // SAFETY: valid, writable timespecs.
         let ok = unsafe {
-            libc::clock_getres(libc::CLOCK_MONOTONIC_COARSE, &mut res) == 0 && libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut now) == 0
+            libc::clock_getres(libc::CLOCK_MONOTONIC_COARSE, &mut res) == 0
+                && libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut now) == 0
         };
         if !ok {
             // No coarse clock: coarse_ms reads 0 for ever, so a lag this large makes every

@@ -25,7 +25,9 @@ fn s(p: *const c_char) -> String {
 fn client() -> *mut tp_auth {
     let mut cfg: *mut tp_config = ptr::null_mut();
     assert_eq!(unsafe { tp_config_new(c"key".as_ptr(), c"secret".as_ptr(), &mut cfg, ptr::null_mut()) }, tp_status::TP_OK);
-    for (k, v) in [(c"api_base_url", c"http://127.0.0.1:9"), (c"allow_insecure_http", c"true"), (c"grant", c"none"), (c"business_user_id", c"bu-1")] {
+    for (k, v) in
+        [(c"api_base_url", c"http://127.0.0.1:9"), (c"allow_insecure_http", c"true"), (c"grant", c"none"), (c"business_user_id", c"bu-1")]
+    {
         assert_eq!(unsafe { tp_config_set(cfg, k.as_ptr(), v.as_ptr(), ptr::null_mut()) }, tp_status::TP_OK);
     }
     let mut auth: *mut tp_auth = ptr::null_mut();
@@ -159,5 +161,8 @@ fn options_are_shown_without_their_secrets() {
     assert_eq!(shown(c"no_such_option", c"x"), Err(tp_status::TP_ERR_INVALID_ARGUMENT));
     let mut out: *mut c_char = ptr::null_mut();
     assert_eq!(unsafe { tp_option_shown(ptr::null(), c"x".as_ptr(), &mut out, ptr::null_mut()) }, tp_status::TP_ERR_INVALID_ARGUMENT);
-    assert_eq!(unsafe { tp_option_shown(c"grant".as_ptr(), c"x".as_ptr(), ptr::null_mut(), ptr::null_mut()) }, tp_status::TP_ERR_INVALID_ARGUMENT);
+    assert_eq!(
+        unsafe { tp_option_shown(c"grant".as_ptr(), c"x".as_ptr(), ptr::null_mut(), ptr::null_mut()) },
+        tp_status::TP_ERR_INVALID_ARGUMENT
+    );
 }
