@@ -327,7 +327,7 @@ const char *tp_option_name(size_t i);
 
 /**
  * How the value of an option may be shown (a log line, a binding's printed configuration): the
- * secrets (api_secret, password) as "[redacted]" (an empty value as empty), the URLs
+ * secrets (api_secret, password) as `[redacted]` (an empty value as empty), the URLs
  * (api_base_url, authorize_url, token_cache, proxy) with their userinfo replaced by "***" (the
  * password of a token_cache redis URL never shows), any other value as it is. key is an
  * option key or "api_key" / "api_secret". Bindings print their configuration through this, so
