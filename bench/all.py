@@ -116,7 +116,7 @@ def main() -> None:
     rows: List[List[str]] = []
 
     def row(surface: str, what: str, tp: Optional[float], peer: Optional[float], peer_name: str, note: str = "") -> None:
-        ratio = f"{peer / tp:,.1f}×" if tp and peer else "—"
+        ratio = "—" if not (tp and peer) else f"{peer / tp:,.1f}×" if peer >= tp else f"{peer / tp:.2f}×"
         rows.append([surface, what, ns(tp) + note, ns(peer), ratio, peer_name])
 
     c_note = ""
