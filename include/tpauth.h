@@ -570,15 +570,19 @@ bool tp_caller_header_kept(const char *name);
  * refresh or grant (option grant) made for all concurrent callers at once, and, with
  * token_cache, for all processes sharing the cache.
  *
- * On success *out receives a token the caller frees with tp_token_free. Errors:
- * TP_ERR_NO_TOKEN (no current token and grant=none, or no username/password for the password
+ * On success *out receives a token the caller frees with tp_token_free. The cached path hands
+ * out the client's own token, not a copy: calls that get the same token may get the same
+ * pointer, and each call's pointer is still freed once (every call takes a reference of its
+ * own). Errors: TP_ERR_NO_TOKEN (no current token and grant=none, or no username/password for the password
  * grant), TP_ERR_STORE (the token cache cannot be used: unreadable, unwritable, or a file or
  * folder another user could have planted or written, left untouched; the message says which and
  * how to fix it), TP_ERR_TIMEOUT (another process held the token cache's lock longer than the
  * shorter of timeout_ms and cache_lock_ttl_ms; no token was requested), and those of the grants.
  * Thread-safe.
  */
-tp_status tp_get_token(tp_auth *auth, tp_token **out, tp_error **err);
+tp_status tp_get_token(tp_auth *auth,
+                       tp_token **out,
+                       tp_error **err);
 
 /**
  * Report that the API refused access_token (HTTP 401): the client drops its current token
