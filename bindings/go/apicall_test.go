@@ -159,7 +159,7 @@ func TestTransportWaitsForTheCoresRenewalThroughTheContext(t *testing.T) {
 		t.Fatal(err)
 	}
 	mockPost(t, "/_mock/expire", nil) // the API now refuses that token
-	faultMock(t, map[string]interface{}{"kind": "slow", "delay_ms": 5000, "count": 1})
+	faultMock(t, map[string]interface{}{"kind": "slow", "delay_ms": 3000, "count": 1})
 	var renewed atomic.Bool
 	go func() {
 		_, _ = c.Request("GET", "/v1/private/business-units/x", nil, "") // 401, then the slow renewal
