@@ -38,3 +38,25 @@ test('the strings kept on a token are copied by neither spread nor JSON.stringif
   for (const s of shown) for (const secret of secrets) assert.ok(!s.includes(secret), s)
   assert.deepEqual(Object.keys(tok), [])
 })
+
+test('getToken() follows every call that changes the current token', async () => {
+  const auth = new tp.Auth(opts(mock))
+  await auth.getToken()
+  const first = await auth.getToken()
+  // setToken: the set token, at once.
+  const mine = tp.Token.fromJson(JSON.stringify({ access_token: 'set-by-hand', expires_in: 3600 }))
+  await auth.setToken(mine)
+  assert.equal((await auth.getToken()).accessToken, 'set-by-hand')
+  // A grant: its token.
+  const granted = await auth.passwordGrant(opts(mock).username, opts(mock).password)
+  assert.equal((await auth.getToken()).accessToken, granted.accessToken)
+  // The API forgets every token; request() meets the 401 and renews inside the core.
+  await mock.expire()
+  const resp = await auth.request('GET', '/v1/private/business-units/x')
+  assert.equal(resp.status, 200)
+  const renewed = await auth.getToken()
+  assert.notEqual(renewed.accessToken, granted.accessToken)
+  assert.notEqual(renewed.accessToken, first.accessToken)
+  const req = await mock.lastApiRequest()
+  assert.equal(req.headers.find(([k]) => k.toLowerCase() === 'authorization')[1], 'Bearer ' + renewed.accessToken)
+})
