@@ -2,8 +2,8 @@
 
 Reads what the per-surface benchmarks of this run wrote (bench/results/latest.json from
 bench/proof/proof.py, go.json, node.json, python.json), runs the ones that print a JSON object
-(C: bench/c/cached_token, C++: bench/cpp, PHP: bench/php, .NET: bench/dotnet, Java: bench/java when
-it exists) against a mock of their own, and puts in front of bench/results/latest.md one table:
+(C: bench/c/cached_token, C++: bench/cpp, PHP: bench/php, .NET: bench/dotnet) against a mock of
+their own, reads Java's bench/results/java.json (bench/java, JMH) when that benchmark exists, and puts in front of bench/results/latest.md one table:
 per surface, the cached token, one authorized request, import or cold start, and the per-request
 cost of the HTTP adapter, each with its peer, plus the machine and its load. Writes
 bench/results/all.json too. Figures, not assertions: the machine is shared, compare within a run.
@@ -86,7 +86,6 @@ def main() -> None:
         cpp = run_json([str(Path(a.bin) / "cached_token_cpp")], env)
         php = run_json(["php", "-d", "ffi.enable=true", "bench/php/bench.php", base], env)
         dotnet = run_json(["bench/dotnet/run.sh", base], env)
-        java = run_json(["bench/java/run.sh", "--json", base], env) if (REPO / "bench" / "java" / "run.sh").exists() else None
     finally:
         mock.stdin.close()  # type: ignore[union-attr]
         mock.wait(timeout=10)
@@ -94,6 +93,7 @@ def main() -> None:
     go = load("go.json") or {}
     node = load("node.json") or {}
     py = load("python.json") or {}
+    java = load("java.json") if (REPO / "bench" / "java" / "run.sh").exists() else None
 
     def go_ns(bench: str, client: str, key: str = "ns_per_op") -> Optional[float]:
         for r in go.get("results", []):
@@ -147,9 +147,13 @@ def main() -> None:
     row("Node", "cold start to the first token", None if "coldMs" not in tp_node else tp_node["coldMs"] * 1e6,
         None if "coldMs" not in peer_node else peer_node["coldMs"] * 1e6, "npm trustpilot 4.0.1")
     if java:
-        row("Java", "cached token", java.get("tpauth_cached_ns"), java.get("peer_cached_ns"), str(java.get("peer", "")))
-        if "tpauth_get_us" in java:
-            row("Java", "authorized GET, keep-alive (mock)", java["tpauth_get_us"] * 1e3, java.get("peer_get_us", 0) * 1e3, str(java.get("peer", "")))
+        jmh = {r["name"]: r["score"] * (1000 if r["unit"] == "us/op" else 1) for r in java.get("results", [])}
+        row("Java", "cached token (`getToken()`)", jmh.get("getToken_1thread"), jmh.get("volatileReadPlusJnaCall_1thread"),
+            "a volatile read plus one JNA call")
+        row("Java", "authorized GET, keep-alive (mock)", jmh.get("get_mock_tpauthInterceptor"), jmh.get("get_mock_staticHeader"),
+            "OkHttp with a static header")
+        row("Java", "OkHttp interceptor's own cost per request (no I/O)", jmh.get("get_noIo_tpauthInterceptor"),
+            jmh.get("get_noIo_staticHeader"), "OkHttp with a static header (the whole call, no I/O)")
 
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip() or "tpauth"
@@ -167,7 +171,7 @@ def main() -> None:
     latest.write_text("\n".join(md) + "\n" + rest)
     (RESULTS / "all.json").write_text(json.dumps({"meta": {"when": when, "machine": machine(), "load_start": load_start,
                                                            "load_end": os.getloadavg()[0]},
-                                                  "rows": rows, "c": c, "cpp": cpp, "php": php, "dotnet": dotnet, "java": java},
+                                                  "rows": rows, "c": c, "cpp": cpp, "php": php, "dotnet": dotnet},
                                                  indent=1) + "\n")
     print("\n".join(md))
 

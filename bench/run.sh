@@ -48,10 +48,10 @@ if [ "$all" = 1 ]; then
   g++ -std=c++17 -O2 -Wall -Wextra -Werror -I"$ROOT/include" -o "$BIN/cached_token_cpp" bench/cpp/cached_token.cpp "$LIB" \
     -Wl,-rpath,"$ROOT/target/release"
   ensure_apt php php-cli
-  for b in bench/c/run.sh bench/go/run.sh; do
+  for b in bench/c/run.sh bench/go/run.sh bench/java/run.sh; do
     [ -x "$b" ] || continue
     echo; echo "=== $b ==="
-    "$b" || echo "($b failed)"
+    if [ "$b" = bench/java/run.sh ]; then "$b" "${quick[@]}" || echo "($b failed)"; else "$b" || echo "($b failed)"; fi
   done
   echo; echo "=== bench/python/bench_get_token.py ==="
   "$py" bench/python/bench_get_token.py || echo "(bench_get_token.py failed)"
