@@ -203,12 +203,6 @@ impl Inner {
         self.post_form("revoke", &self.revoke_url, vec![("token", rt)], true)?;
         log_event!(Info, "revoke: the refresh token was revoked");
         self.managed.forget_revoked(rt);
-        if let Some(cache) = &self.cache {
-            let _guard = cache.lock(&self.cache_key)?;
-            if cache.load(&self.cache_key)?.is_some_and(|t| t.refresh_token() == Some(rt)) {
-                cache.remove(&self.cache_key)?;
-            }
-        }
-        Ok(())
+        self.forget_in_cache(rt)
     }
 }
