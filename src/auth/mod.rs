@@ -106,7 +106,8 @@ impl Auth {
             Grant::Password => cfg.password.as_ref().map(Secret::expose).unwrap_or_default(),
             _ => "",
         };
-        let cache_key = cache::identity_keys(&cfg.api_base_url, &cfg.api_key, &format!("{grant:?}"), &who, cfg.api_secret.expose(), password);
+        let cache_key =
+            cache::identity_keys(&cfg.api_base_url, &cfg.api_key, &format!("{grant:?}"), &who, cfg.api_secret.expose(), password);
         let base = &cfg.api_base_url;
         Ok(Auth {
             inner: Arc::new(Inner {

@@ -4,9 +4,9 @@
 //! stays in this client's memory). The single flight around it is [`super::managed`].
 
 use super::endpoint::GrantRequest;
-use crate::cache::CacheLock;
 use super::managed::Renewal;
 use super::{lock, Inner};
+use crate::cache::CacheLock;
 use crate::config::Grant;
 use crate::error::{Error, Result, Status};
 use crate::log::log_event;
@@ -53,7 +53,11 @@ impl Inner {
             match cache.lock(&self.cache_key).and_then(|mut guard| guard.store(token)) {
                 Ok(None) => {}
                 // A renewal elsewhere stored a newer token in between: this one stays current here.
-                Ok(Some(_)) => log_event!(Info, "token cache {}: a newer token was stored meanwhile; the new token stays in this client only", cache.describe()),
+                Ok(Some(_)) => log_event!(
+                    Info,
+                    "token cache {}: a newer token was stored meanwhile; the new token stays in this client only",
+                    cache.describe()
+                ),
                 Err(e) => log_event!(Error, "token cache: the new token could not be written: {}", e.message()),
             }
         }
@@ -128,6 +132,12 @@ impl Inner {
                 "token cache {}: the renewal this process waited for failed in another process; answering its error without a token request",
                 cache.describe()
             );
+            if let (Status::RateLimited, Some(wait)) = (e.status(), e.retry_after()) {
+                // The 429's cooldown holds here too, as if this process had been answered it.
+                let wait = wait.min(std::time::Duration::from_millis(self.cfg.max_retry_wait_ms.max(1000)));
+                let now = std::time::Instant::now();
+                *lock(&self.cooldown_until) = Some(now.checked_add(wait).unwrap_or(now));
+            }
             return Err(e);
         }
         let mut refresh_token = mine_rt;
@@ -169,7 +179,10 @@ impl Inner {
     /// (`invalid_grant`), the entry is dropped and the usual renewal follows.
     fn move_legacy(&self, old: &Token, guard: &mut dyn CacheLock) -> Result<Option<Token>> {
         let Some(rt) = old.refresh_token() else { return Ok(None) };
-        log_event!(Info, "token cache: found the previous release's entry; renewing with its refresh token to move it (its access token is not used)");
+        log_event!(
+            Info,
+            "token cache: found the previous release's entry; renewing with its refresh token to move it (its access token is not used)"
+        );
         match self.token_request(&GrantRequest::Refresh { refresh_token: rt }, Some(rt)) {
             Ok(t) => {
                 guard.remove_legacy()?;

@@ -242,7 +242,8 @@ mod tests {
         let without = Token::from_json(&serde_json::json!({"format": TOKEN_FORMAT, "raw": raw, "received_at_ms": 0}).to_string()).unwrap();
         assert_eq!(keep_until_ms(&without, 5000), Some(60_000));
         let raw = r#"{"access_token":"a","refresh_token":"r"}"#;
-        let no_expiry = Token::from_json(&serde_json::json!({"format": TOKEN_FORMAT, "raw": raw, "received_at_ms": 0}).to_string()).unwrap();
+        let no_expiry =
+            Token::from_json(&serde_json::json!({"format": TOKEN_FORMAT, "raw": raw, "received_at_ms": 0}).to_string()).unwrap();
         assert_eq!(keep_until_ms(&no_expiry, 5000), None);
     }
 

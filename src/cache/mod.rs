@@ -160,8 +160,11 @@ pub(crate) fn default_fallback_path() -> Result<std::path::PathBuf> {
     #[cfg(windows)]
     let dir = env("LOCALAPPDATA").map(|b| b.join("tpauth"));
     #[cfg(not(windows))]
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let dir = env("XDG_RUNTIME_DIR").map(|b| b.join("tpauth")).or_else(|| Some(std::env::temp_dir().join(format!("tpauth-{}", unsafe { libc::geteuid() }))));
+    let dir = env("XDG_RUNTIME_DIR").map(|b| b.join("tpauth")).or_else(|| {
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let uid = unsafe { libc::geteuid() };
+        Some(std::env::temp_dir().join(format!("tpauth-{uid}")))
+    });
     let Some(dir) = dir else {
         return Err(Error::invalid_argument("option cache_fallback_file: no LOCALAPPDATA to put it in; give a path, or none"));
     };

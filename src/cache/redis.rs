@@ -137,7 +137,9 @@ impl RedisCache {
     /// is used once it answers).
     pub fn open(spec: &str, cfg: &Config) -> Result<RedisCache> {
         let target = Target::parse(spec, cfg.allow_insecure_redis)?;
-        for (option, file) in [("cache_password_file", &cfg.cache_password_file), ("cache_sentinel_password_file", &cfg.cache_sentinel_password_file)] {
+        for (option, file) in
+            [("cache_password_file", &cfg.cache_password_file), ("cache_sentinel_password_file", &cfg.cache_sentinel_password_file)]
+        {
             if let Some(path) = file {
                 connection::read_password_file(option, path).map_err(Error::invalid_argument)?;
             }
@@ -229,7 +231,16 @@ impl RedisCache {
         let expected = expected.map_or(-1, |g| i64::try_from(g).unwrap_or(i64::MAX));
         let ttl = ttl_ms.unwrap_or(0);
         match self.shared.with("write", move |c| {
-            cmd("EVAL").arg(STORE).arg(2).arg(&key).arg(format!("{key}:failure")).arg(expected).arg(text.as_bytes()).arg(ttl).arg(MAX_ENTRY_BYTES).query::<Vec<Value>>(c)
+            cmd("EVAL")
+                .arg(STORE)
+                .arg(2)
+                .arg(&key)
+                .arg(format!("{key}:failure"))
+                .arg(expected)
+                .arg(text.as_bytes())
+                .arg(ttl)
+                .arg(MAX_ENTRY_BYTES)
+                .query::<Vec<Value>>(c)
         }) {
             Done::Skipped => Done::Skipped,
             Done::Ok(v) => match v.as_slice() {
@@ -252,7 +263,12 @@ impl RedisCache {
             // Redis lock gives.
             Err(e) if e.status() == Status::Timeout => Err(e),
             Err(e) => {
-                log_event!(Error, "token cache {}: the fallback file cannot be used ({}); this process keeps its own token", self.shared.shown, e.message());
+                log_event!(
+                    Error,
+                    "token cache {}: the fallback file cannot be used ({}); this process keeps its own token",
+                    self.shared.shown,
+                    e.message()
+                );
                 Ok(Backend::Nothing)
             }
         }
@@ -425,13 +441,15 @@ impl RedisGuard<'_> {
                 self.warn_corrupt(why);
                 None
             }
-            Done::Ok(Stored::Bytes(b)) => match std::str::from_utf8(&b).map_err(|_| "not UTF-8").and_then(|s| entry::parse_redis_entry(s, now_ms())) {
-                Ok(e) => Some(e),
-                Err(why) => {
-                    self.warn_corrupt(why);
-                    None
+            Done::Ok(Stored::Bytes(b)) => {
+                match std::str::from_utf8(&b).map_err(|_| "not UTF-8").and_then(|s| entry::parse_redis_entry(s, now_ms())) {
+                    Ok(e) => Some(e),
+                    Err(why) => {
+                        self.warn_corrupt(why);
+                        None
+                    }
                 }
-            },
+            }
         };
         self.read = stored.as_ref().map_or(Read::Absent, |e| Read::Generation(e.generation));
         let known = cache.known().get(&ek).cloned();
@@ -587,7 +605,8 @@ impl CacheLock for RedisGuard<'_> {
         // A tombstone, not a deletion: a host that still remembers the revoked token must not
         // write it back as if a failover had lost it.
         let generation = g.saturating_add(1);
-        if let Done::Ok(None) = cache.compare_and_set(&ek, Some(g), entry::render_redis_entry(generation, None), Some(cache.refresh_ttl_ms)) {
+        if let Done::Ok(None) = cache.compare_and_set(&ek, Some(g), entry::render_redis_entry(generation, None), Some(cache.refresh_ttl_ms))
+        {
             self.read = Read::Generation(generation);
             cache.known().insert(ek, RedisEntry { generation, token: None });
         }

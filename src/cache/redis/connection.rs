@@ -101,7 +101,9 @@ struct State {
 
 /// A reply the server sent (WRONGTYPE, NOPERM, OOM…): the connection itself is fine.
 fn is_reply_error(e: &RedisError) -> bool {
-    matches!(e.kind(), ErrorKind::Server(_) | ErrorKind::Extension | ErrorKind::UnexpectedReturnType) && !is_auth_error(e) && !needs_new_node(e)
+    matches!(e.kind(), ErrorKind::Server(_) | ErrorKind::Extension | ErrorKind::UnexpectedReturnType)
+        && !is_auth_error(e)
+        && !needs_new_node(e)
 }
 
 /// The node is no longer the master (a Sentinel failover demoted it): reconnect, which asks the
@@ -422,10 +424,17 @@ impl Shared {
                             st.idle = Some((c, pid));
                         }
                     }
-                    log_event!(Warn, "token cache {}: {what}: Redis answered an error ({}); skipping the cache for this step", self.shown, self.reason(&e));
+                    log_event!(
+                        Warn,
+                        "token cache {}: {what}: Redis answered an error ({}); skipping the cache for this step",
+                        self.shown,
+                        self.reason(&e)
+                    );
                     return Done::Skipped;
                 }
-                Helper::Answer(_, Err(e)) if attempt == 0 && reused && (e.is_connection_dropped() || needs_new_node(&e) || is_auth_error(&e)) => {
+                Helper::Answer(_, Err(e))
+                    if attempt == 0 && reused && (e.is_connection_dropped() || needs_new_node(&e) || is_auth_error(&e)) =>
+                {
                     // A connection Redis closed, a demoted master, or a password rotated since
                     // this connection was made: one new connection at once (files read again).
                     log_event!(Debug, "token cache {}: {what}: reconnecting ({})", self.shown, self.reason(&e));

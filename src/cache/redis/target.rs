@@ -47,7 +47,9 @@ impl Target {
         let scheme = scheme.to_ascii_lowercase();
         // Until the userinfo is known, show nothing after the scheme that could be a password.
         let early = crate::url::redact_url(spec);
-        let bad = |shown: &str, why: &str| Error::invalid_argument(format!("option token_cache: {shown:?} is not a usable Redis URL ({why}); {EXPECTED}"));
+        let bad = |shown: &str, why: &str| {
+            Error::invalid_argument(format!("option token_cache: {shown:?} is not a usable Redis URL ({why}); {EXPECTED}"))
+        };
         let (tls, topology_kind) = match scheme.as_str() {
             "redis" => (false, 0),
             "rediss" => (true, 0),
@@ -67,10 +69,14 @@ impl Target {
             None => (after, ""),
         };
         let authority = hostlist;
-        let shown = format!("{scheme}://{}{hostlist}{}", if userinfo.is_some() { "***@" } else { "" }, path.split(['?', '#']).next().unwrap_or(""));
+        let shown =
+            format!("{scheme}://{}{hostlist}{}", if userinfo.is_some() { "***@" } else { "" }, path.split(['?', '#']).next().unwrap_or(""));
         if rest.contains(['?', '#']) {
             // Before the userinfo is trusted to end at '@': a '?' or '#' may sit inside a password.
-            return Err(bad(&early, "a query or fragment: tpauth takes none (the redis crate's #insecure would turn certificate checks off)"));
+            return Err(bad(
+                &early,
+                "a query or fragment: tpauth takes none (the redis crate's #insecure would turn certificate checks off)",
+            ));
         }
         if !authority.is_ascii() || hostlist.contains('%') || path.contains('%') && topology_kind != 2 {
             return Err(bad(&shown, "non-ASCII or a %-escape in the host: percent-encode the password, write the host in punycode"));
@@ -99,7 +105,9 @@ impl Target {
             return Err(bad(&shown, "several hosts: for a Cluster use redis+cluster://, for Sentinels redis+sentinel://…/MASTER"));
         }
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        let parse_db = |s: &str| s.parse::<i64>().ok().filter(|d| (0..=1_000_000).contains(d)).ok_or_else(|| bad(&shown, "the database is not a number"));
+        let parse_db = |s: &str| {
+            s.parse::<i64>().ok().filter(|d| (0..=1_000_000).contains(d)).ok_or_else(|| bad(&shown, "the database is not a number"))
+        };
         let (topology, db) = match (topology_kind, segments.as_slice()) {
             (0, []) => (Topology::Single, 0),
             (0, [db]) => (Topology::Single, parse_db(db)?),
@@ -151,7 +159,9 @@ fn parse_host_port(s: &str, default_port: u16) -> std::result::Result<(String, u
     }
     let port = match port {
         None => default_port,
-        Some(p) => p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(|| format!("the port of {host} is not a number from 1 to 65535"))?,
+        Some(p) => {
+            p.parse::<u16>().ok().filter(|p| *p != 0).ok_or_else(|| format!("the port of {host} is not a number from 1 to 65535"))?
+        }
     };
     Ok((host.to_owned(), port))
 }
