@@ -1,10 +1,13 @@
 //! Token caches shared beyond one process (`token_cache`). The managed token talks to the
-//! [`TokenCache`] trait: lock → re-read → renew → write → unlock, so that N processes (or hosts)
-//! whose token expired make one token request between them and a rotated refresh token is never
-//! lost.
+//! [`TokenCache`] trait: lock → re-read → renew → write → unlock, all through the [`CacheLock`] the
+//! lock returns, so that N processes (or hosts) whose token expired make one token request between
+//! them, a rotated refresh token is never lost, and a failed renewal is answered to those that
+//! waited for it rather than repeated.
 //!
 //! The option's value picks the backend: a path or a `file:` URL is a [`FileCache`] (every process
-//! on one host); a `redis://` or `rediss://` URL is a [`RedisCache`] (every host of a fleet).
+//! on one host); a Redis URL (`redis://`, `rediss://`, `redis+cluster://`, `redis+sentinel://`…) is
+//! a [`RedisCache`] (every host of a fleet). The rules both follow (which entries they keep, the
+//! key bound to the secret, the move of the previous layout's entries) are in docs/caches.md.
 
 pub mod entry;
 mod file;
@@ -39,7 +42,7 @@ pub trait CacheLock {
     fn store(&mut self, token: &Token) -> Result<Option<Token>>;
     /// The entry no longer holds `refresh_token` (it was revoked).
     fn forget(&mut self, refresh_token: &str) -> Result<()>;
-    /// The entry the previous release wrote under [`CacheKey::legacy`], if any. Never to be served:
+    /// The entry the previous release wrote under the legacy key, if any. Never to be served:
     /// it is not bound to the secret.
     fn load_legacy(&mut self) -> Result<Option<Token>>;
     /// Remove the legacy entry (moved, or its refresh token refused).

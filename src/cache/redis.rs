@@ -243,6 +243,7 @@ impl RedisCache {
                 .query::<Vec<Value>>(c)
         }) {
             Done::Skipped => Done::Skipped,
+            Done::Refused => Done::Refused,
             Done::Ok(v) => match v.as_slice() {
                 [Value::Int(1)] => Done::Ok(None),
                 [Value::Int(0), Value::BulkString(b)] => {
@@ -366,6 +367,7 @@ impl TokenCache for RedisCache {
         let start = Instant::now();
         let mut pause = POLL_FIRST;
         let mut waiting = false;
+        shared.rediscover();
         let backend = loop {
             let (k, v) = (lk.clone(), value.clone());
             let got = shared.with("lock", move |c| {
@@ -378,7 +380,15 @@ impl TokenCache for RedisCache {
                 Ok(holder.as_deref() == Some(v.as_str()))
             });
             match got {
-                Done::Skipped => break self.fallback_backend(key)?,
+                // Unreachable while another host held the lock: most likely a failover, after
+                // which the holder's lock and write reappear. Renewing beside it (from the
+                // fallback) would spend the refresh token it is using: keep waiting, within the
+                // same limit.
+                Done::Skipped if waiting && start.elapsed() < self.lock_wait => {
+                    std::thread::sleep(jittered(pause).min(self.lock_wait.saturating_sub(start.elapsed())));
+                    pause = (pause * 2).min(POLL_MAX);
+                }
+                Done::Skipped | Done::Refused => break self.fallback_backend(key)?,
                 Done::Ok(true) => {
                     if waiting {
                         log_event!(Debug, "token cache {}: got the lock after {} ms", shared.shown, start.elapsed().as_millis());
@@ -436,6 +446,7 @@ impl RedisGuard<'_> {
         let ek = entry_key(&self.key.current);
         let stored = match cache.read("read", &ek) {
             Done::Skipped => return Done::Skipped,
+            Done::Refused => return Done::Refused,
             Done::Ok(Stored::Absent) => None,
             Done::Ok(Stored::Foreign(why)) => {
                 self.warn_corrupt(why);
@@ -483,7 +494,7 @@ impl RedisGuard<'_> {
                         cache.known().insert(ek, newer.clone());
                         return Done::Ok(newer.token);
                     }
-                    Done::Ok(Some(None)) => {}
+                    Done::Ok(Some(None)) | Done::Refused => {}
                     Done::Skipped => return Done::Skipped,
                 }
             }
@@ -529,6 +540,7 @@ impl CacheLock for RedisGuard<'_> {
             Backend::Nothing => Ok(None),
             Backend::Redis { .. } => match self.load_redis() {
                 Done::Ok(t) => Ok(t),
+                Done::Refused => Ok(None),
                 Done::Skipped => {
                     self.degrade()?;
                     self.load()
@@ -562,30 +574,46 @@ impl CacheLock for RedisGuard<'_> {
         };
         let known = cache.known().get(&ek).map(|k| k.generation);
         let generation = read.max(known).map_or(1, |g| g.saturating_add(1));
-        match cache.compare_and_set(&ek, read, entry::render_redis_entry(generation, Some(token)), ttl) {
-            Done::Ok(None) => {
-                self.read = Read::Generation(generation);
-                cache.known().insert(ek, RedisEntry { generation, token: Some(token.clone()) });
-                Ok(None)
-            }
-            Done::Ok(Some(newer)) => {
-                log_event!(
-                    Warn,
-                    "token cache {}: another host stored a newer token while this one renewed (its lock had expired, or a failover dropped it); using the stored token",
-                    cache.shared.shown
-                );
-                match newer {
-                    Some(n) => {
-                        self.read = Read::Generation(n.generation);
-                        cache.known().insert(ek, n.clone());
-                        Ok(n.token)
-                    }
-                    None => Ok(None),
+        let text = entry::render_redis_entry(generation, Some(token));
+        // This holder has the renewed token and the others wait for it: while Redis is briefly
+        // unreachable (a failover), keep trying for up to the lock's TTL before writing it to the
+        // host's fallback file only.
+        let deadline = Instant::now() + cache.shared.lock_ttl;
+        let mut pause = POLL_MAX;
+        loop {
+            match cache.compare_and_set(&ek, read, text.clone(), ttl) {
+                Done::Ok(None) => {
+                    self.read = Read::Generation(generation);
+                    cache.known().insert(ek, RedisEntry { generation, token: Some(token.clone()) });
+                    return Ok(None);
                 }
-            }
-            Done::Skipped => {
-                self.degrade()?;
-                self.store(token)
+                Done::Ok(Some(newer)) => {
+                    log_event!(
+                        Warn,
+                        "token cache {}: another host stored a newer token while this one renewed (its lock had expired, or a failover dropped it); using the stored token",
+                        cache.shared.shown
+                    );
+                    return match newer {
+                        Some(n) => {
+                            self.read = Read::Generation(n.generation);
+                            cache.known().insert(ek, n.clone());
+                            Ok(n.token)
+                        }
+                        None => Ok(None),
+                    };
+                }
+                Done::Skipped if Instant::now() < deadline => {
+                    std::thread::sleep(pause.min(deadline.saturating_duration_since(Instant::now())));
+                    pause = (pause * 2).min(Duration::from_secs(1));
+                }
+                Done::Refused => return Ok(None),
+                Done::Skipped => {
+                    // Remembered as newer than anything Redis holds: written back to Redis by
+                    // this process's next read there.
+                    cache.known().insert(ek, RedisEntry { generation, token: Some(token.clone()) });
+                    self.degrade()?;
+                    return self.store(token);
+                }
             }
         }
     }

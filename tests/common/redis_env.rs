@@ -68,8 +68,12 @@ impl RedisServer {
         self.stop();
         let bin = env("TPAUTH_TEST_REDIS_SERVER");
         let port = self.port.to_string();
+        // Its own folder: a redis-server loads any dump.rdb it finds in its directory.
+        let dir = std::env::temp_dir().join(format!("tpauth-redis-private-{}", self.port));
+        std::fs::create_dir_all(&dir).unwrap();
         let child = Command::new(bin)
             .args(["--bind", "127.0.0.1", "--port", &port, "--save", "", "--appendonly", "no", "--requirepass", &self.password])
+            .args(["--dir", dir.to_str().unwrap()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -93,34 +97,99 @@ impl RedisServer {
 impl Drop for RedisServer {
     fn drop(&mut self) {
         self.stop();
+        let _ = std::fs::remove_dir_all(std::env::temp_dir().join(format!("tpauth-redis-private-{}", self.port)));
     }
 }
 
 /// One "host": this test binary re-run as a separate process, executing only the ignored `worker`
-/// test with `vars` as its instructions.
-pub fn spawn_worker(vars: &[(&str, String)]) -> Child {
+/// test with `vars` as its instructions; its stdout is read as it comes.
+pub struct Host {
+    child: Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+pub fn spawn_host(vars: &[(&str, String)]) -> Host {
     let exe = std::env::current_exe().unwrap();
     let mut cmd = Command::new(exe);
     cmd.args(["worker", "--exact", "--ignored", "--nocapture", "--test-threads=1", "-q"]);
     for (k, v) in vars {
         cmd.env(k, v);
     }
-    cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("spawn a worker process")
-}
-
-/// Wait for a worker; its exit status and the `RESULT key=value …` line it printed.
-pub fn finish_worker(child: Child) -> (bool, std::collections::HashMap<String, i64>) {
-    let out = child.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut fields = std::collections::HashMap::new();
-    for line in text.lines().filter(|l| l.starts_with("RESULT ")) {
-        for kv in line["RESULT ".len()..].split_whitespace() {
-            if let Some((k, v)) = kv.split_once('=') {
-                fields.insert(k.to_owned(), v.parse().unwrap_or(-1));
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("spawn a worker process");
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
             }
         }
+    });
+    Host { child, lines: rx, seen: Vec::new() }
+}
+
+impl Host {
+    /// Whether the host printed a line starting with `prefix` (reading what arrived so far).
+    pub fn printed(&mut self, prefix: &str) -> bool {
+        while let Ok(l) = self.lines.try_recv() {
+            self.seen.push(l);
+        }
+        self.seen.iter().any(|l| l.starts_with(prefix))
     }
-    (out.status.success(), fields)
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+    }
+
+    /// Wait for the host to end: its exit status, the `RESULT key=value …` fields it printed, and
+    /// the numbers of its `LAT` lines (microseconds).
+    pub fn finish(mut self) -> (bool, std::collections::HashMap<String, i64>, Vec<u64>) {
+        let ok = self.child.wait().unwrap().success();
+        for l in self.lines.iter() {
+            self.seen.push(l);
+        }
+        let mut fields = std::collections::HashMap::new();
+        let mut lat = Vec::new();
+        for line in &self.seen {
+            if let Some(rest) = line.strip_prefix("RESULT ") {
+                for kv in rest.split_whitespace() {
+                    if let Some((k, v)) = kv.split_once('=') {
+                        fields.insert(k.to_owned(), v.parse().unwrap_or(-1));
+                    }
+                }
+            } else if let Some(n) = line.strip_prefix("LAT ") {
+                lat.extend(n.split_whitespace().filter_map(|x| x.parse::<u64>().ok()));
+            }
+        }
+        (ok, fields, lat)
+    }
+}
+
+/// Wait (up to 60 s) until `cond` holds, checking every 10 ms; `what` names it in the failure.
+pub fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The cache key of an identity, as the library derives it (the contract names the Redis keys
+/// `tpauth:{<cache key>}`): SHA-256 over the API base URL, the API key, the grant, the user and
+/// HMAC-SHA256(api_secret, password or ""), each followed by a newline, in hex.
+pub fn identity_key(api_base_url: &str, api_key: &str, grant: &str, user: &str, secret: &str, password: &str) -> String {
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let mac = ring::hmac::sign(&ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret.as_bytes()), password.as_bytes());
+    let binding = hex(mac.as_ref());
+    hex(ring::digest::digest(&ring::digest::SHA256, format!("{api_base_url}\n{api_key}\n{grant}\n{user}\n{binding}\n").as_bytes()).as_ref())
+}
+
+/// The key the previous release used (no secret in it).
+pub fn legacy_identity_key(api_base_url: &str, api_key: &str, grant: &str, user: &str) -> String {
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    hex(ring::digest::digest(&ring::digest::SHA256, format!("{api_base_url}\n{api_key}\n{grant}\n{user}\n").as_bytes()).as_ref())
 }
 
 // ---- Cluster and Sentinel, started per test ----------------------------------------------------
@@ -226,10 +295,21 @@ fn server_args(port: u16, password: &str, tls: Option<&TlsFiles>) -> Vec<String>
     a
 }
 
+/// A process that dies with the test thread that started it (even when the test binary is
+/// killed), so that no server outlives an interrupted run.
+fn tied_to_this_thread(cmd: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: prctl is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        })
+    }
+}
+
 fn spawn_server(args: &[String], log: &str) -> Child {
-    Command::new(env("TPAUTH_TEST_REDIS_SERVER"))
-        .args(args)
-        .args(["--logfile", log])
+    tied_to_this_thread(Command::new(env("TPAUTH_TEST_REDIS_SERVER")).args(args).args(["--logfile", log]))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -271,7 +351,21 @@ pub fn redis_cli(port: u16, password: &str, tls: Option<&TlsFiles>, args: &[&str
     if let Some(t) = tls {
         cmd.args(["--tls", "--cacert", &t.ca]);
     }
-    let out = cmd.args(args).stdin(Stdio::null()).output().expect("run redis-cli");
+    let child = tied_to_this_thread(cmd.args(args)).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("run redis-cli");
+    let pid = child.id();
+    // A cluster that never forms leaves `--cluster create` waiting forever: 60 s is plenty.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let out = match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(out) => out.expect("redis-cli"),
+        Err(_) => {
+            // SAFETY: kill(2) on the pid of our own child.
+            unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+            panic!("redis-cli {args:?} did not finish in 60 s");
+        }
+    };
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "redis-cli {args:?}: {text}{}", String::from_utf8_lossy(&out.stderr));
     text
@@ -306,6 +400,8 @@ impl Cluster {
                 .map(String::from),
             );
             args.extend(["--dir".into(), dir.path("")]);
+            // The bus port named outright: with TLS the server's own port is 0.
+            args.extend(["--cluster-port".into(), (port + 10000).to_string()]);
             if tls.is_some() {
                 args.extend(["--tls-cluster".into(), "yes".into()]);
             }
@@ -475,6 +571,8 @@ impl SentinelSet {
         let start = |name: &str, extra: &[String]| {
             let port = free_port();
             let mut args = server_args(port, &password, None);
+            // A replica writes the snapshot it receives to its folder: never the working directory.
+            args.extend(["--dir".into(), dir.path("")]);
             args.extend(extra.iter().cloned());
             let child = spawn_server(&args, &dir.path(&format!("{name}.log")));
             let p = Proc { port, child: Some(child) };
@@ -498,7 +596,7 @@ impl SentinelSet {
                 ),
             )
             .unwrap();
-            let child = Command::new(env("TPAUTH_TEST_REDIS_SERVER"))
+            let child = tied_to_this_thread(&mut Command::new(env("TPAUTH_TEST_REDIS_SERVER")))
                 .args([conf.as_str(), "--sentinel", "--logfile", &dir.path(&format!("sentinel-{i}.log"))])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())

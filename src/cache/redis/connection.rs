@@ -112,9 +112,14 @@ fn needs_new_node(e: &RedisError) -> bool {
     matches!(e.code(), Some("READONLY" | "MASTERDOWN"))
 }
 
-/// The server refused the user or password.
+/// The server refused the user or password (a Cluster reports it inside its "failed to connect
+/// to each node" error, as text).
 pub(super) fn is_auth_error(e: &RedisError) -> bool {
-    e.kind() == ErrorKind::AuthenticationFailed || matches!(e.code(), Some("WRONGPASS" | "NOAUTH")) || e.to_string().contains("WRONGPASS")
+    let text = e.to_string();
+    e.kind() == ErrorKind::AuthenticationFailed
+        || matches!(e.code(), Some("WRONGPASS" | "NOAUTH"))
+        || text.contains("WRONGPASS")
+        || text.contains("Password authentication failed")
 }
 
 /// The server's certificate is not trusted (rustls's "invalid peer certificate: …").
@@ -164,13 +169,16 @@ fn config_error(what: String) -> RedisError {
     RedisError::from((ErrorKind::InvalidClientConfig, "configuration", what))
 }
 
-/// What became of one operation.
+/// What became of one operation (anything but `Ok` is already logged).
 pub(super) enum Done<T> {
     /// Redis answered.
     Ok(T),
-    /// Unavailable, refused, timed out or answered an error: the caller goes on without Redis for
-    /// this step (already logged).
+    /// Unavailable, refused the credentials or timed out: the caller goes on without Redis (the
+    /// host's fallback) until the reconnect backoff has passed.
     Skipped,
+    /// Redis answered an error (WRONGTYPE, NOPERM…): retrying will not help; the caller goes on
+    /// without Redis for this step.
+    Refused,
 }
 
 impl Shared {
@@ -343,6 +351,16 @@ impl Shared {
         }
     }
 
+    /// Before a renewal takes the lock: with Sentinels, forget the connection, so that the next
+    /// operation asks them for the master again. After a failover the old master accepts writes
+    /// until the Sentinels demote it (up to their 10 s INFO period), and writes made there are
+    /// lost; a renewal starts on the master the Sentinels name now.
+    pub(super) fn rediscover(&self) {
+        if matches!(self.target.topology, Topology::Sentinel { .. }) {
+            self.state().idle = None;
+        }
+    }
+
     /// Redis could not be reached (or refused us): no I/O until the backoff has passed.
     fn unavailable(&self, what: &str, e: &RedisError) {
         let mut st = self.state();
@@ -430,7 +448,7 @@ impl Shared {
                         self.shown,
                         self.reason(&e)
                     );
-                    return Done::Skipped;
+                    return Done::Refused;
                 }
                 Helper::Answer(_, Err(e))
                     if attempt == 0 && reused && (e.is_connection_dropped() || needs_new_node(&e) || is_auth_error(&e)) =>
