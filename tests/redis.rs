@@ -328,7 +328,12 @@ fn redis_stopped_mid_run_and_restarted_fails_no_call() {
     mock.configure(json!({"expires_in": 2})).unwrap();
     let dir = temp_dir("restart");
     let fallback = dir.join("fallback.json");
-    let opts = [("token_cache", url.as_str()), ("refresh_leeway_s", "1"), ("cache_timeout_ms", "300"), ("cache_fallback_file", fallback.to_str().unwrap())];
+    let opts = [
+        ("token_cache", url.as_str()),
+        ("refresh_leeway_s", "1"),
+        ("cache_timeout_ms", "300"),
+        ("cache_fallback_file", fallback.to_str().unwrap()),
+    ];
     let auths: Vec<Auth> = (0..2).map(|_| password_client(&mock, &opts)).collect();
     // Redis is down from 1.5 s to 4 s; the reconnect backoff (0.5, 1, 2 s by then) brings it back
     // by ~5.5 s, and the renewals (every second) after that write to it again before 8 s.
@@ -579,7 +584,8 @@ fn read_command(conn: &mut std::net::TcpStream, buf: &mut Vec<u8>, chunk: &mut [
 }
 
 fn parse_command(b: &[u8]) -> Option<(Vec<Vec<u8>>, usize)> {
-    let line = |at: usize| b[at..].windows(2).position(|w| w == b"\r\n").map(|p| (std::str::from_utf8(&b[at + 1..at + p]).ok(), at + p + 2));
+    let line =
+        |at: usize| b[at..].windows(2).position(|w| w == b"\r\n").map(|p| (std::str::from_utf8(&b[at + 1..at + p]).ok(), at + p + 2));
     let (n, mut at) = line(0)?;
     let n: usize = n?.parse().ok()?;
     let mut parts = Vec::new();
@@ -630,11 +636,15 @@ fn oversize_worker() {
         line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap()
     };
     let mut cfg = tpauth::Config::new(KEY, SECRET).unwrap();
-    for (k, v) in [("api_base_url", var("W_MOCK")), ("allow_insecure_http", "true".into()), ("username", USER.into()), ("password", PASSWORD.into())] {
+    for (k, v) in
+        [("api_base_url", var("W_MOCK")), ("allow_insecure_http", "true".into()), ("username", USER.into()), ("password", PASSWORD.into())]
+    {
         cfg.set(k, &v).unwrap();
     }
     cfg.set("token_cache", &var("W_CACHE")).unwrap();
     cfg.set("cache_fallback_file", "none").unwrap();
+    // Time enough to read all of it, were it sent: the limit must be the size bound, not the clock.
+    cfg.set("cache_timeout_ms", "30000").unwrap();
     let auth = Auth::new(&cfg).unwrap();
     let before = hwm();
     auth.get_token().unwrap();
@@ -680,7 +690,9 @@ fn a_wrong_secret_finds_no_cached_token_in_redis() {
     let owner = password_client(&mock, &[("token_cache", &url)]);
     let tok = owner.get_token().unwrap();
     let mut cfg = tpauth::Config::new(KEY, "not-the-secret").unwrap();
-    for (k, v) in [("api_base_url", mock.url()), ("allow_insecure_http", "true".into()), ("username", USER.into()), ("password", PASSWORD.into())] {
+    for (k, v) in
+        [("api_base_url", mock.url()), ("allow_insecure_http", "true".into()), ("username", USER.into()), ("password", PASSWORD.into())]
+    {
         cfg.set(k, &v).unwrap();
     }
     cfg.set("token_cache", &url).unwrap();
@@ -702,7 +714,9 @@ fn the_previous_layouts_entry_is_moved_through_a_refresh_never_served() {
     let mut c = raw(&url);
     redis::cmd("SET").arg(&legacy).arg(old.to_json()).query::<()>(&mut c).unwrap();
     let mut cfg = tpauth::Config::new(KEY, "not-the-secret").unwrap();
-    for (k, v) in [("api_base_url", mock.url()), ("allow_insecure_http", "true".into()), ("grant", "none".into()), ("token_cache", url.clone())] {
+    for (k, v) in
+        [("api_base_url", mock.url()), ("allow_insecure_http", "true".into()), ("grant", "none".into()), ("token_cache", url.clone())]
+    {
         cfg.set(k, &v).unwrap();
     }
     let err = Auth::new(&cfg).unwrap().get_token().unwrap_err();
@@ -802,7 +816,7 @@ fn an_entry_lost_by_a_failover_is_written_back_by_its_writer() {
     let gen1: String = redis::cmd("GET").arg(&key).query(&mut raw(&url)).unwrap();
     a.invalidate_token(t1.access_token()).unwrap();
     let t2 = a.get_token().unwrap(); // generation 2; T1's refresh token is rotated away
-    // The promoted replica never received generation 2.
+                                     // The promoted replica never received generation 2.
     redis::cmd("SET").arg(&key).arg(&gen1).query::<()>(&mut raw(&url)).unwrap();
     mock.fault(Fault::new(FaultKind::ServiceUnavailable));
     a.invalidate_token(t2.access_token()).unwrap();
@@ -885,7 +899,13 @@ fn cluster_slot_migrated_mid_run_fails_no_call() {
 
 /// `count` hosts of `threads` threads, and the port of the master of the identity's slot once
 /// a renewal holds the lock there and every other host waits for it (replicated: `WAIT`).
-fn hosts_waiting_on_a_slow_renewal(mock: &MockServer, url: &str, count: usize, threads: usize, lock_master: impl Fn(&str) -> u16) -> (Vec<Host>, u16) {
+fn hosts_waiting_on_a_slow_renewal(
+    mock: &MockServer,
+    url: &str,
+    count: usize,
+    threads: usize,
+    lock_master: impl Fn(&str) -> u16,
+) -> (Vec<Host>, u16) {
     // The first token lives 4 s (renewed 2 s ahead); the renewal's answer then takes 3 s.
     mock.configure(json!({"expires_in_schedule": [4, 3600]})).unwrap();
     let start = now_ms() + 1500;
@@ -894,7 +914,9 @@ fn hosts_waiting_on_a_slow_renewal(mock: &MockServer, url: &str, count: usize, t
     mock.fault(Fault::new(FaultKind::Slow).delay_ms(3000));
     let lock = format!("{}:lock", entry_key_of(mock));
     let port = lock_master(&lock);
-    wait_until("every other host waits for the renewal's lock", || hosts.iter_mut().map(|h| h.printed("WAITING")).filter(|w| *w).count() >= count - 1);
+    wait_until("every other host waits for the renewal's lock", || {
+        hosts.iter_mut().map(|h| h.printed("WAITING")).filter(|w| *w).count() >= count - 1
+    });
     (hosts, port)
 }
 
@@ -934,7 +956,11 @@ fn assert_next_refresh_succeeds(mock: &MockServer, url: &str) {
     let before = mock.stats();
     c.get_token().unwrap();
     let after = mock.stats();
-    assert_eq!((after.grants.refresh_token - before.grants.refresh_token, after.token_requests - before.token_requests), (1, 1), "{after:?}");
+    assert_eq!(
+        (after.grants.refresh_token - before.grants.refresh_token, after.token_requests - before.token_requests),
+        (1, 1),
+        "{after:?}"
+    );
 }
 
 /// TLS between every node and client, and an ACL user with only the commands tpauth needs. Its
@@ -951,8 +977,26 @@ fn cluster_with_tls_and_an_acl_user_follows_a_password_rotation() {
     let (pw1, pw2) = ("acl-pass-one-1", "acl-pass-two-2");
     std::fs::write(&pw_file, format!("{pw1}\n")).unwrap();
     let acl = [
-        "ACL", "SETUSER", "tpauth-app", "on", &format!(">{pw1}"), "resetkeys", "~tpauth:*", "resetchannels", "-@all", "+get", "+set", "+del", "+eval",
-        "+evalsha", "+pexpire", "+strlen", "+ping", "+cluster|slots", "+asking", "+readonly",
+        "ACL",
+        "SETUSER",
+        "tpauth-app",
+        "on",
+        &format!(">{pw1}"),
+        "resetkeys",
+        "~tpauth:*",
+        "resetchannels",
+        "-@all",
+        "+get",
+        "+set",
+        "+del",
+        "+eval",
+        "+evalsha",
+        "+pexpire",
+        "+strlen",
+        "+ping",
+        "+cluster|slots",
+        "+asking",
+        "+readonly",
     ];
     cluster.on_every_node(&acl);
     let url = cluster.url("tpauth-app");
@@ -985,7 +1029,8 @@ fn cluster_with_tls_and_an_acl_user_follows_a_password_rotation() {
     assert_eq!(cluster.keys("tpauth:*").len(), 1);
     // A wrong password in the file: a Store error at creation, naming the URL, no password.
     std::fs::write(&pw_file, "wrong-pass-3\n").unwrap();
-    let err = Auth::new(&config(&mock, &opts.iter().copied().chain([("username", USER), ("password", PASSWORD)]).collect::<Vec<_>>())).unwrap_err();
+    let err = Auth::new(&config(&mock, &opts.iter().copied().chain([("username", USER), ("password", PASSWORD)]).collect::<Vec<_>>()))
+        .unwrap_err();
     assert_eq!(err.status(), Status::Store, "{err}");
     assert!(err.message().contains("refused the credentials") && err.message().contains("rediss+cluster://***@127.0.0.1:"), "{err}");
     assert_no_secret(&format!("{err}\n{}", logs()), &[pw1, pw2, "wrong-pass-3", &cluster.password]);
@@ -1018,7 +1063,8 @@ fn cluster_fifty_hosts_through_ten_expiries() {
     let s = mock.stats();
     assert!(s.token_requests <= 12, "50 hosts, 10 expiries: {s:?}");
     lat.sort_unstable();
-    let pct = |p: f64| lat.get(((lat.len() as f64 * p).ceil() as usize).saturating_sub(1).min(lat.len().saturating_sub(1))).copied().unwrap_or(0);
+    let pct =
+        |p: f64| lat.get(((lat.len() as f64 * p).ceil() as usize).saturating_sub(1).min(lat.len().saturating_sub(1))).copied().unwrap_or(0);
     println!(
         "SCALE 50 hosts x 2 threads, 10 expiries: {} token requests; get_token at the expiry instants ({} calls): p50 {} us, p99 {} us, max {} us",
         s.token_requests,
@@ -1052,7 +1098,9 @@ fn sentinel_failover_during_a_renewal_continues_on_the_new_master() {
     mock.fault(Fault::new(FaultKind::Slow).delay_ms(3000));
     let lock = format!("{}:lock", entry_key_of(&mock));
     let master = set.current_master();
-    wait_until("a renewal holds the lock", || !redis::cmd("KEYS").arg(&lock).query::<Vec<String>>(&mut node_conn(master, &set.password, None)).unwrap().is_empty());
+    wait_until("a renewal holds the lock", || {
+        !redis::cmd("KEYS").arg(&lock).query::<Vec<String>>(&mut node_conn(master, &set.password, None)).unwrap().is_empty()
+    });
     wait_until("the other hosts wait for it", || hosts.iter_mut().map(|h| h.printed("WAITING")).filter(|w| *w).count() >= 2);
     let acked: i64 = redis::cmd("WAIT").arg(1).arg(2000).query(&mut node_conn(master, &set.password, None)).unwrap();
     assert_eq!(acked, 1);
@@ -1067,7 +1115,8 @@ fn sentinel_failover_during_a_renewal_continues_on_the_new_master() {
     let value: String = redis::cmd("GET").arg(entry_key_of(&mock)).query(&mut node_conn(new_master, &set.password, None)).unwrap();
     let newest = Token::from_json(serde_json::from_str::<Value>(&value).unwrap()["token"].as_str().unwrap()).unwrap();
     assert!(newest.expires_in() >= 3600, "the last renewal's token is on the new master");
-    let c = password_client(&mock, &[("token_cache", &url), ("cache_fallback_file", "none"), ("cache_sentinel_password_file", &sentinel_pw)]);
+    let c =
+        password_client(&mock, &[("token_cache", &url), ("cache_fallback_file", "none"), ("cache_sentinel_password_file", &sentinel_pw)]);
     assert_eq!(c.get_token().unwrap().access_token(), newest.access_token());
     c.invalidate_token(newest.access_token()).unwrap();
     let before = mock.stats();

@@ -351,7 +351,12 @@ pub fn redis_cli(port: u16, password: &str, tls: Option<&TlsFiles>, args: &[&str
     if let Some(t) = tls {
         cmd.args(["--tls", "--cacert", &t.ca]);
     }
-    let child = tied_to_this_thread(cmd.args(args)).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("run redis-cli");
+    let child = tied_to_this_thread(cmd.args(args))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run redis-cli");
     let pid = child.id();
     // A cluster that never forms leaves `--cluster create` waiting forever: 60 s is plenty.
     let (tx, rx) = std::sync::mpsc::channel();
