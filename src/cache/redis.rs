@@ -10,7 +10,8 @@
 //! - **How long an entry lives** ([`super::entry::keep_until_ms`]): while its access token lives
 //!   and, when it holds a refresh token, `cache_refresh_ttl_s` longer; a revoked one is replaced by
 //!   a tombstone (`"token":null`) for that long.
-//! - **Single flight.** `lock` is `SET <lock> <128 random bits> NX PX cache_lock_ttl_ms`; waiters
+//! - **Single flight.** `lock` is `SET <lock> <128 random bits> NX PX cache_lock_ttl_ms` (in a
+//!   script that answers a number, whatever the key holds); waiters
 //!   poll (5 ms → 100 ms, jittered) for at most the shorter of `timeout_ms` and
 //!   `cache_lock_ttl_ms`, then get `Timeout` and make no token request. A watchdog extends a held
 //!   lock every third of its TTL (compare-and-`PEXPIRE`), so a slow token request keeps it; a
@@ -55,6 +56,11 @@ use zeroize::Zeroizing;
 /// How often a waiter first asks for the lock again; doubled up to [`POLL_MAX`].
 const POLL_FIRST: Duration = Duration::from_millis(5);
 const POLL_MAX: Duration = Duration::from_millis(100);
+/// Take the lock (1), or find it already ours (1: a SET whose answer was lost and was retried), or
+/// held by another (0). A script, so that the answer is a number whatever the key holds.
+const TAKE: &str = "if redis.call('set', KEYS[1], ARGV[1], 'nx', 'px', ARGV[2]) then return 1 end \
+    if redis.call('get', KEYS[1]) == ARGV[1] then return 1 end \
+    return 0";
 /// Extend the lock's TTL if we still hold it.
 const EXTEND: &str = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
 /// Delete the key if it still holds ARGV[1] (the lock we hold, the legacy entry we moved).
@@ -370,15 +376,7 @@ impl TokenCache for RedisCache {
         shared.rediscover();
         let backend = loop {
             let (k, v) = (lk.clone(), value.clone());
-            let got = shared.with("lock", move |c| {
-                let set: Option<String> = cmd("SET").arg(&k).arg(&v).arg("NX").arg("PX").arg(ttl_ms).query(c)?;
-                if set.is_some() {
-                    return Ok(true);
-                }
-                // A SET whose answer was lost and then retried finds its own value.
-                let holder: Option<String> = cmd("GET").arg(&k).query(c)?;
-                Ok(holder.as_deref() == Some(v.as_str()))
-            });
+            let got = shared.with("lock", move |c| Ok(cmd("EVAL").arg(TAKE).arg(1).arg(&k).arg(&v).arg(ttl_ms).query::<i64>(c)? == 1));
             match got {
                 // Unreachable while another host held the lock: most likely a failover, after
                 // which the holder's lock and write reappear. Renewing beside it (from the
