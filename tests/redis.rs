@@ -153,11 +153,15 @@ fn hammer(auths: &[Auth], threads: usize, end_ms: i64, tolerate: &[Status], no_a
 #[ignore = "a host process the multi-host tests spawn (run through them)"]
 fn worker() {
     let var = |n: &str| std::env::var(n).unwrap_or_else(|_| panic!("{n}: this test is a worker process; run the Redis tests instead"));
-    tpauth::log::set_logger(Some(Box::new(|_, msg| {
+    let verbose = std::env::var("TPAUTH_TEST_WORKER_LOG").is_ok();
+    tpauth::log::set_logger(Some(Box::new(move |level, msg| {
         if msg.contains("holds the lock") {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "WAITING");
             let _ = out.flush();
+        }
+        if verbose {
+            eprintln!("[host {} {}ms] {level:?} {msg}", std::process::id(), now_ms() % 100_000);
         }
     })));
     let mut cfg = tpauth::Config::new(KEY, SECRET).unwrap();
@@ -897,27 +901,22 @@ fn cluster_slot_migrated_mid_run_fails_no_call() {
     assert_eq!(on_new, vec![key], "the entry lives on the new master");
 }
 
-/// `count` hosts of `threads` threads, and the port of the master of the identity's slot once
-/// a renewal holds the lock there and every other host waits for it (replicated: `WAIT`).
-fn hosts_waiting_on_a_slow_renewal(
-    mock: &MockServer,
-    url: &str,
-    count: usize,
-    threads: usize,
-    lock_master: impl Fn(&str) -> u16,
-) -> (Vec<Host>, u16) {
-    // The first token lives 4 s (renewed 2 s ahead); the renewal's answer then takes 3 s.
-    mock.configure(json!({"expires_in_schedule": [4, 3600]})).unwrap();
+/// `count` hosts of `threads` threads whose first token lives 4 s (renewed 2 s ahead), the
+/// renewal's answer taking 3 s: returns once that renewal holds the lock (its request reached the
+/// mock) and every other host has said it waits for it.
+fn hosts_waiting_on_a_slow_renewal(mock: &MockServer, url: &str, opts: &str, count: usize, threads: usize) -> Vec<Host> {
+    mock.configure(json!({"expires_in_schedule": [4, 4, 3600]})).unwrap();
     let start = now_ms() + 1500;
-    let mut hosts: Vec<_> = (0..count).map(|_| spawn_host(&worker_vars(mock, url, "refresh_leeway_s=2", threads, start, 0))).collect();
+    let mut hosts: Vec<_> = (0..count).map(|_| spawn_host(&worker_vars(mock, url, opts, threads, start, 0))).collect();
     wait_until("the first token", || mock.stats().grants.password >= 1);
     mock.fault(Fault::new(FaultKind::Slow).delay_ms(3000));
-    let lock = format!("{}:lock", entry_key_of(mock));
-    let port = lock_master(&lock);
+    // Waits for the first token's lock were said already: count only the ones said from now on.
+    let before: Vec<usize> = hosts.iter_mut().map(|h| h.count("WAITING")).collect();
+    wait_until("the renewal's request reached the mock", || mock.stats().token_requests >= 2);
     wait_until("every other host waits for the renewal's lock", || {
-        hosts.iter_mut().map(|h| h.printed("WAITING")).filter(|w| *w).count() >= count - 1
+        hosts.iter_mut().zip(&before).map(|(h, b)| h.count("WAITING") > *b).filter(|w| *w).count() >= count - 1
     });
-    (hosts, port)
+    hosts
 }
 
 /// The master of the identity's slot dies (SIGKILL) while a renewal holds the lock there: its
@@ -929,12 +928,11 @@ fn cluster_master_killed_during_a_renewal_loses_no_refresh_token() {
     let mut cluster = Cluster::start(false);
     let url = cluster.url(&format!(":{}", cluster.password));
     let mock = MockServer::start().unwrap();
-    let (hosts, master) = hosts_waiting_on_a_slow_renewal(&mock, &url, 3, 4, |lock| {
-        let slot = cluster.keyslot(lock);
-        let (port, _) = cluster.master_of(slot);
-        wait_until("the lock is held", || !redis::cmd("KEYS").arg(lock).query::<Vec<String>>(&mut cluster.conn(port)).unwrap().is_empty());
-        port
-    });
+    let hosts = hosts_waiting_on_a_slow_renewal(&mock, &url, "refresh_leeway_s=2", 3, 4);
+    let lock = format!("{}:lock", entry_key_of(&mock));
+    let (master, _) = cluster.master_of(cluster.keyslot(&lock));
+    let held: Vec<String> = redis::cmd("KEYS").arg(&lock).query(&mut cluster.conn(master)).unwrap();
+    assert_eq!(held, vec![lock], "the renewal holds the lock on the slot's master");
     let acked: i64 = redis::cmd("WAIT").arg(1).arg(2000).query(&mut cluster.conn(master)).unwrap();
     assert_eq!(acked, 1, "the replica has the lock and the entry");
     cluster.kill(master);
@@ -942,7 +940,11 @@ fn cluster_master_killed_during_a_renewal_loses_no_refresh_token() {
         assert!(ok, "a host failed across the failover: {fields:?}");
     }
     let s = mock.stats();
-    assert_eq!((s.token_requests, s.grants.refresh_token), (2, 1), "the first grant and the one slow renewal: {s:?}");
+    assert_eq!(
+        (s.token_requests, s.grants.password, s.grants.refresh_token),
+        (3, 1, 2),
+        "the first grant, the slow renewal, the next renewal: every one a success: {s:?}"
+    );
     assert_next_refresh_succeeds(&mock, &url);
 }
 
@@ -1091,17 +1093,11 @@ fn sentinel_failover_during_a_renewal_continues_on_the_new_master() {
     let sentinel_pw = set.sentinel_password_file();
     // Every host reads the Sentinels' password from the file.
     let opts = format!("refresh_leeway_s=2,cache_sentinel_password_file={sentinel_pw}");
-    mock.configure(json!({"expires_in_schedule": [4, 4, 3600]})).unwrap();
-    let start = now_ms() + 1500;
-    let mut hosts: Vec<_> = (0..3).map(|_| spawn_host(&worker_vars(&mock, &url, &opts, 4, start, 0))).collect();
-    wait_until("the first token", || mock.stats().grants.password >= 1);
-    mock.fault(Fault::new(FaultKind::Slow).delay_ms(3000));
+    let hosts = hosts_waiting_on_a_slow_renewal(&mock, &url, &opts, 3, 4);
     let lock = format!("{}:lock", entry_key_of(&mock));
     let master = set.current_master();
-    wait_until("a renewal holds the lock", || {
-        !redis::cmd("KEYS").arg(&lock).query::<Vec<String>>(&mut node_conn(master, &set.password, None)).unwrap().is_empty()
-    });
-    wait_until("the other hosts wait for it", || hosts.iter_mut().map(|h| h.printed("WAITING")).filter(|w| *w).count() >= 2);
+    let held: Vec<String> = redis::cmd("KEYS").arg(&lock).query(&mut node_conn(master, &set.password, None)).unwrap();
+    assert_eq!(held, vec![lock], "the renewal holds the lock on the master");
     let acked: i64 = redis::cmd("WAIT").arg(1).arg(2000).query(&mut node_conn(master, &set.password, None)).unwrap();
     assert_eq!(acked, 1);
     let new_master = set.failover();

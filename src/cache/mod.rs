@@ -158,6 +158,7 @@ fn hex(bytes: &[u8]) -> String {
 /// file in a folder of the user's own under the runtime folder: `$XDG_RUNTIME_DIR/tpauth/`
 /// (systemd's per-user tmpfs, 0700), else `$TMPDIR/tpauth-<uid>/` created 0700 (the file
 /// cache's checks refuse it if another user made it first); `%LOCALAPPDATA%\tpauth\` on Windows.
+#[cfg(feature = "redis")]
 pub(crate) fn default_fallback_path() -> Result<std::path::PathBuf> {
     let env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(std::path::PathBuf::from);
     #[cfg(windows)]

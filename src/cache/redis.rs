@@ -215,39 +215,37 @@ impl RedisCache {
 
     /// Read `key` through the [`READ`] script.
     fn read(&self, what: &str, key: &str) -> Done<Stored> {
-        let key = key.to_owned();
-        self.shared.with(what, move |c| {
-            let v: Value = cmd("EVAL").arg(READ).arg(1).arg(&key).arg(MAX_ENTRY_BYTES).query(c)?;
-            Ok(match v {
+        let mut c = cmd("EVAL");
+        c.arg(READ).arg(1).arg(key).arg(MAX_ENTRY_BYTES);
+        match self.shared.with::<Value>(what, c) {
+            Done::Ok(v) => Done::Ok(match v {
                 Value::Nil => Stored::Absent,
                 Value::Int(-1) => Stored::Foreign("larger than 4 MiB"),
                 Value::Int(_) => Stored::Foreign("not a string"),
                 Value::BulkString(b) => Stored::Bytes(Zeroizing::new(b)),
                 _ => Stored::Foreign("an unexpected answer"),
-            })
-        })
+            }),
+            Done::Skipped => Done::Skipped,
+            Done::Refused => Done::Refused,
+        }
     }
 
     /// The fenced write of `text` (generation `generation`) under `key`, if the stored generation
     /// is not newer than `expected`. `Ok(None)`: written; `Ok(Some(entry))`: a newer entry is
     /// there (`None` inside when it is unreadable).
     fn compare_and_set(&self, key: &str, expected: Option<u64>, text: String, ttl_ms: Option<i64>) -> Done<Option<Option<RedisEntry>>> {
-        let key = key.to_owned();
         let text = Zeroizing::new(text);
         let expected = expected.map_or(-1, |g| i64::try_from(g).unwrap_or(i64::MAX));
-        let ttl = ttl_ms.unwrap_or(0);
-        match self.shared.with("write", move |c| {
-            cmd("EVAL")
-                .arg(STORE)
-                .arg(2)
-                .arg(&key)
-                .arg(format!("{key}:failure"))
-                .arg(expected)
-                .arg(text.as_bytes())
-                .arg(ttl)
-                .arg(MAX_ENTRY_BYTES)
-                .query::<Vec<Value>>(c)
-        }) {
+        let mut c = cmd("EVAL");
+        c.arg(STORE)
+            .arg(2)
+            .arg(key)
+            .arg(format!("{key}:failure"))
+            .arg(expected)
+            .arg(text.as_bytes())
+            .arg(ttl_ms.unwrap_or(0))
+            .arg(MAX_ENTRY_BYTES);
+        match self.shared.with::<Vec<Value>>("write", c) {
             Done::Skipped => Done::Skipped,
             Done::Refused => Done::Refused,
             Done::Ok(v) => match v.as_slice() {
@@ -336,7 +334,9 @@ impl RedisLock {
             .spawn(move || {
                 while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
                     let (k, v) = (k.clone(), v.clone());
-                    let kept = s.with("extend the lock", move |c| cmd("EVAL").arg(EXTEND).arg(1).arg(&k).arg(&v).arg(ttl_ms).query::<i64>(c));
+                    let mut c = cmd("EVAL");
+                    c.arg(EXTEND).arg(1).arg(&k).arg(&v).arg(ttl_ms);
+                    let kept = s.with::<i64>("extend the lock", c);
                     if matches!(kept, Done::Ok(0)) {
                         log_event!(
                             Warn,
@@ -360,7 +360,9 @@ impl Drop for RedisLock {
         }
         let (k, v) = (self.key.clone(), self.value.clone());
         // Unavailable: the lock expires by its TTL. 0: it already expired; not ours to delete.
-        let _ = self.shared.with("release the lock", move |c| cmd("EVAL").arg(COMPARE_AND_DELETE).arg(1).arg(&k).arg(&v).query::<i64>(c));
+        let mut c = cmd("EVAL");
+        c.arg(COMPARE_AND_DELETE).arg(1).arg(k).arg(v);
+        let _ = self.shared.with::<i64>("release the lock", c);
     }
 }
 
@@ -376,7 +378,13 @@ impl TokenCache for RedisCache {
         shared.rediscover();
         let backend = loop {
             let (k, v) = (lk.clone(), value.clone());
-            let got = shared.with("lock", move |c| Ok(cmd("EVAL").arg(TAKE).arg(1).arg(&k).arg(&v).arg(ttl_ms).query::<i64>(c)? == 1));
+            let mut c = cmd("EVAL");
+            c.arg(TAKE).arg(1).arg(&k).arg(&v).arg(ttl_ms);
+            let got = match shared.with::<i64>("lock", c) {
+                Done::Ok(n) => Done::Ok(n == 1),
+                Done::Skipped => Done::Skipped,
+                Done::Refused => Done::Refused,
+            };
             match got {
                 // Unreachable while another host held the lock: most likely a failover, after
                 // which the holder's lock and write reappear. Renewing beside it (from the
@@ -516,7 +524,9 @@ impl CacheLock for RedisGuard<'_> {
         let text = entry::render_failure(error, now_ms());
         // Only the callers waiting now need it: they wait at most the lock wait.
         let ttl_ms = (self.cache.lock_wait.as_millis() as u64).max(1000) * 2;
-        let _ = self.cache.shared.with("record the failure", move |c| cmd("SET").arg(&k).arg(&text).arg("PX").arg(ttl_ms).query::<()>(c));
+        let mut c = cmd("SET");
+        c.arg(&k).arg(&text).arg("PX").arg(ttl_ms);
+        let _ = self.cache.shared.with::<()>("record the failure", c);
         Ok(())
     }
 
@@ -662,10 +672,9 @@ impl CacheLock for RedisGuard<'_> {
             Backend::Redis { .. } => {}
         }
         if let Some(raw) = self.legacy_raw.take() {
-            let k = legacy_entry_key(&self.key.legacy);
-            let _ = self.cache.shared.with("remove the previous layout's entry", move |c| {
-                cmd("EVAL").arg(COMPARE_AND_DELETE).arg(1).arg(&k).arg(raw.as_slice()).query::<i64>(c)
-            });
+            let mut c = cmd("EVAL");
+            c.arg(COMPARE_AND_DELETE).arg(1).arg(legacy_entry_key(&self.key.legacy)).arg(raw.as_slice());
+            let _ = self.cache.shared.with::<i64>("remove the previous layout's entry", c);
         }
         Ok(())
     }

@@ -139,6 +139,12 @@ impl Host {
         self.seen.iter().any(|l| l.starts_with(prefix))
     }
 
+    /// How many lines starting with `prefix` the host printed so far.
+    pub fn count(&mut self, prefix: &str) -> usize {
+        self.printed(prefix);
+        self.seen.iter().filter(|l| l.starts_with(prefix)).count()
+    }
+
     pub fn kill(&mut self) {
         let _ = self.child.kill();
     }

@@ -20,11 +20,15 @@
 use super::target::{Target, Topology};
 use crate::error::{Error, Result};
 use crate::log::log_event;
+#[cfg(feature = "redis-cluster")]
 use ::redis::cluster::{ClusterClientBuilder, ClusterConnection};
+#[cfg(feature = "redis-sentinel")]
 use ::redis::sentinel::{SentinelClientBuilder, SentinelServerType};
+#[cfg(any(feature = "redis-cluster", feature = "redis-sentinel"))]
+use ::redis::TlsMode;
 use ::redis::{
-    Client, Connection, ConnectionAddr, ConnectionLike, ErrorKind, IntoConnectionInfo, RedisConnectionInfo, RedisError, RedisResult,
-    TlsCertificates, TlsMode,
+    Client, Cmd, Connection, ConnectionAddr, ConnectionLike, ErrorKind, FromRedisValue, IntoConnectionInfo, RedisConnectionInfo,
+    RedisError, RedisResult, TlsCertificates, Value,
 };
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -44,6 +48,7 @@ pub(super) enum Conn {
     /// One server, or the master Sentinels named.
     Node(Connection),
     /// A Cluster: one connection per node, commands routed by their key's slot.
+    #[cfg(feature = "redis-cluster")]
     Cluster(Box<ClusterConnection>),
 }
 
@@ -51,6 +56,7 @@ impl Conn {
     pub(super) fn like(&mut self) -> &mut dyn ConnectionLike {
         match self {
             Conn::Node(c) => c,
+            #[cfg(feature = "redis-cluster")]
             Conn::Cluster(c) => &mut **c,
         }
     }
@@ -62,6 +68,7 @@ impl Conn {
                 c.set_read_timeout(Some(d))?;
                 c.set_write_timeout(Some(d))
             }
+            #[cfg(feature = "redis-cluster")]
             Conn::Cluster(c) => {
                 c.set_read_timeout(Some(d))?;
                 c.set_write_timeout(Some(d))
@@ -76,6 +83,7 @@ pub(super) struct Shared {
     /// The system's roots plus `ca_file`, for TLS (PEM); `None` for the system's roots alone.
     roots: Option<Vec<u8>>,
     password_file: Option<String>,
+    #[cfg_attr(not(feature = "redis-sentinel"), allow(dead_code))]
     sentinel_password_file: Option<String>,
     /// The URL without user and password, for messages.
     pub(super) shown: String,
@@ -242,6 +250,7 @@ impl Shared {
         }
     }
 
+    #[cfg_attr(not(feature = "redis-sentinel"), allow(dead_code))]
     fn sentinel_password(&self) -> RedisResult<Option<Zeroizing<String>>> {
         match &self.sentinel_password_file {
             Some(path) => {
@@ -287,65 +296,84 @@ impl Shared {
                 };
                 Ok(Conn::Node(client.get_connection_with_timeout(self.timeout)?))
             }
-            Topology::Cluster => {
-                let seeds: Vec<ConnectionAddr> = t.hosts.iter().map(|(h, p)| self.addr(h, *p)).collect();
-                // Few, short retries: a MOVED or ASK during a slot migration, a TRYAGAIN or
-                // CLUSTERDOWN during a failover; the caller's deadline bounds the rest.
-                let mut b = ClusterClientBuilder::new(seeds)
-                    .connection_timeout(self.timeout)
-                    .response_timeout(self.timeout)
-                    .retries(3)
-                    .min_retry_wait(10)
-                    .max_retry_wait(200);
-                if t.tls {
-                    b = b.tls(TlsMode::Secure);
-                    if let Some(certs) = self.certs() {
-                        b = b.certs(certs);
-                    }
-                }
-                if let Some(u) = &t.username {
-                    b = b.username(u);
-                }
-                if let Some(p) = &password {
-                    b = b.password(p.as_str());
-                }
-                Ok(Conn::Cluster(Box::new(b.build()?.get_connection()?)))
-            }
-            Topology::Sentinel { master } => {
-                let sentinels: Vec<ConnectionAddr> = t.hosts.iter().map(|(h, p)| self.addr(h, *p)).collect();
-                let mut b = SentinelClientBuilder::new(sentinels, master, SentinelServerType::Master)?.set_client_to_redis_db(t.db);
-                if t.tls {
-                    b = b.set_client_to_redis_tls_mode(TlsMode::Secure).set_client_to_sentinel_tls_mode(TlsMode::Secure);
-                    if let Some(certs) = self.certs() {
-                        b = b.set_client_to_redis_certificates(certs.clone()).set_client_to_sentinel_certificates(certs);
-                    }
-                }
-                if let Some(u) = &t.username {
-                    b = b.set_client_to_redis_username(u);
-                }
-                if let Some(p) = &password {
-                    b = b.set_client_to_redis_password(p.as_str());
-                }
-                if let Some(p) = self.sentinel_password()? {
-                    b = b.set_client_to_sentinel_password(p.as_str());
-                }
-                let client = b.build()?.get_client()?;
-                Ok(Conn::Node(client.get_connection_with_timeout(self.timeout)?))
+            Topology::Cluster => self.connect_cluster(password),
+            Topology::Sentinel { master } => self.connect_sentinel(master, password),
+        }
+    }
+
+    #[cfg(feature = "redis-cluster")]
+    fn connect_cluster(&self, password: Option<Zeroizing<String>>) -> RedisResult<Conn> {
+        let t = &self.target;
+        let seeds: Vec<ConnectionAddr> = t.hosts.iter().map(|(h, p)| self.addr(h, *p)).collect();
+        // Few, short retries: a MOVED or ASK during a slot migration, a TRYAGAIN or CLUSTERDOWN
+        // during a failover; the caller's deadline bounds the rest.
+        let mut b = ClusterClientBuilder::new(seeds)
+            .connection_timeout(self.timeout)
+            .response_timeout(self.timeout)
+            .retries(3)
+            .min_retry_wait(10)
+            .max_retry_wait(200);
+        if t.tls {
+            b = b.tls(TlsMode::Secure);
+            if let Some(certs) = self.certs() {
+                b = b.certs(certs);
             }
         }
+        if let Some(u) = &t.username {
+            b = b.username(u);
+        }
+        if let Some(p) = &password {
+            b = b.password(p.as_str());
+        }
+        Ok(Conn::Cluster(Box::new(b.build()?.get_connection()?)))
+    }
+
+    #[cfg(feature = "redis-sentinel")]
+    fn connect_sentinel(&self, master: &str, password: Option<Zeroizing<String>>) -> RedisResult<Conn> {
+        let t = &self.target;
+        let sentinels: Vec<ConnectionAddr> = t.hosts.iter().map(|(h, p)| self.addr(h, *p)).collect();
+        let mut b = SentinelClientBuilder::new(sentinels, master, SentinelServerType::Master)?.set_client_to_redis_db(t.db);
+        if t.tls {
+            b = b.set_client_to_redis_tls_mode(TlsMode::Secure).set_client_to_sentinel_tls_mode(TlsMode::Secure);
+            if let Some(certs) = self.certs() {
+                b = b.set_client_to_redis_certificates(certs.clone()).set_client_to_sentinel_certificates(certs);
+            }
+        }
+        if let Some(u) = &t.username {
+            b = b.set_client_to_redis_username(u);
+        }
+        if let Some(p) = &password {
+            b = b.set_client_to_redis_password(p.as_str());
+        }
+        if let Some(p) = self.sentinel_password()? {
+            b = b.set_client_to_sentinel_password(p.as_str());
+        }
+        let client = b.build()?.get_client()?;
+        Ok(Conn::Node(client.get_connection_with_timeout(self.timeout)?))
+    }
+
+    // Builds without a topology refuse its URL when the cache is opened (target.rs).
+    #[cfg(not(feature = "redis-cluster"))]
+    fn connect_cluster(&self, _: Option<Zeroizing<String>>) -> RedisResult<Conn> {
+        Err(config_error("this build has no Redis Cluster support".into()))
+    }
+
+    #[cfg(not(feature = "redis-sentinel"))]
+    fn connect_sentinel(&self, _: &str, _: Option<Zeroizing<String>>) -> RedisResult<Conn> {
+        Err(config_error("this build has no Redis Sentinel support".into()))
     }
 
     /// Connect now, on a helper thread, within `cache_timeout_ms`: `Err` with what went wrong
     /// (refused, untrusted, unreachable, timed out). For `RedisCache::open`, which tells a refused
     /// password apart from an unreachable server; the connection is kept for the next operation.
     pub(super) fn connect_now(self: &Arc<Self>) -> std::result::Result<(), RedisError> {
-        match self.run_on_helper(None, |_| Ok(()), self.timeout * 2) {
-            Helper::Answer(Some(conn), Ok(())) => {
+        match self.run_on_helper(None, None, self.timeout * 2) {
+            Helper::Answer(Some(conn), Ok(_)) => {
                 self.state().idle = Some((conn, std::process::id()));
                 Ok(())
             }
             Helper::Answer(_, Err(e)) => Err(e),
-            Helper::Answer(None, Ok(())) => Ok(()),
+            Helper::Answer(None, Ok(_)) => Ok(()),
             Helper::Late => Err(RedisError::from(std::io::Error::new(std::io::ErrorKind::TimedOut, "timed out"))),
             Helper::Busy => Err(RedisError::from((ErrorKind::Client, "too many operations in flight"))),
         }
@@ -396,14 +424,31 @@ impl Shared {
         }
     }
 
-    /// Run `op` on a connection (the idle one, or a new one), on a helper thread the caller waits
-    /// for at most `cache_timeout_ms` (twice that when it has to connect first).
-    pub(super) fn with<T: Send + 'static>(
-        self: &Arc<Self>,
-        what: &str,
-        op: impl Fn(&mut dyn ConnectionLike) -> RedisResult<T> + Send + Sync + 'static,
-    ) -> Done<T> {
-        let op = Arc::new(op);
+    /// Run `command` on a connection (the idle one, or a new one), on a helper thread the caller
+    /// waits for at most `cache_timeout_ms` (twice that when it has to connect first), and read its
+    /// answer as a `T` (an answer of another shape counts as an error answer). One command per
+    /// operation: every operation of the cache is one command or one script.
+    pub(super) fn with<T: FromRedisValue>(self: &Arc<Self>, what: &str, command: Cmd) -> Done<T> {
+        match self.run(what, command) {
+            Done::Ok(v) => match ::redis::from_redis_value::<T>(v) {
+                Ok(t) => Done::Ok(t),
+                // Never the answer itself in the message: it may hold a token.
+                Err(_) => {
+                    log_event!(
+                        Warn,
+                        "token cache {}: {what}: Redis answered with an unexpected type; skipping the cache for this step",
+                        self.shown
+                    );
+                    Done::Refused
+                }
+            },
+            Done::Skipped => Done::Skipped,
+            Done::Refused => Done::Refused,
+        }
+    }
+
+    fn run(self: &Arc<Self>, what: &str, command: Cmd) -> Done<Value> {
+        let command = Arc::new(command);
         let pid = std::process::id();
         // One retry on a fresh connection when the idle one turns out dead (a restart, an idle
         // timeout) or no longer master.
@@ -420,8 +465,7 @@ impl Shared {
             };
             let reused = idle.is_some();
             let wait = if reused { self.timeout } else { self.timeout * 2 };
-            let op2 = op.clone();
-            match self.run_on_helper(idle, move |c| op2(c), wait) {
+            match self.run_on_helper(idle, Some(command.clone()), wait) {
                 Helper::Answer(conn, Ok(v)) => {
                     let mut st = self.state();
                     if st.down {
@@ -480,13 +524,9 @@ impl Shared {
         Done::Skipped
     }
 
-    /// Run `op` on a helper thread with `conn` (or a new connection), waiting at most `wait`.
-    fn run_on_helper<T: Send + 'static>(
-        self: &Arc<Self>,
-        conn: Option<Conn>,
-        op: impl FnOnce(&mut dyn ConnectionLike) -> RedisResult<T> + Send + 'static,
-        wait: Duration,
-    ) -> Helper<T> {
+    /// Run `command` (none: just connect) on a helper thread with `conn` (or a new connection),
+    /// waiting at most `wait`.
+    fn run_on_helper(self: &Arc<Self>, conn: Option<Conn>, command: Option<Arc<Cmd>>, wait: Duration) -> Helper {
         if self.in_flight.fetch_add(1, Ordering::SeqCst) >= MAX_IN_FLIGHT {
             self.in_flight.fetch_sub(1, Ordering::SeqCst);
             return Helper::Busy;
@@ -508,7 +548,10 @@ impl Shared {
                 // The socket timeouts shrink to the time left, so that a silent server frees this
                 // thread soon after the caller stopped waiting.
                 conn.set_timeouts(left)?;
-                let r = op(conn.like());
+                let r = match &command {
+                    Some(c) => c.query::<Value>(conn.like()),
+                    None => Ok(Value::Nil),
+                };
                 Ok((conn, r))
             })();
             let _ = tx.send(answer);
@@ -534,9 +577,9 @@ impl Shared {
 }
 
 /// What a helper thread gave back in time.
-enum Helper<T> {
-    /// The connection (if still usable) and the operation's result.
-    Answer(Option<Conn>, RedisResult<T>),
+enum Helper {
+    /// The connection (if still usable) and the command's answer.
+    Answer(Option<Conn>, RedisResult<Value>),
     /// No answer before the deadline: the helper keeps (then drops) the connection.
     Late,
     /// Too many helpers alive.

@@ -50,6 +50,17 @@ impl Target {
         let bad = |shown: &str, why: &str| {
             Error::invalid_argument(format!("option token_cache: {shown:?} is not a usable Redis URL ({why}); {EXPECTED}"))
         };
+        let missing = |feature: &str| {
+            Error::invalid_argument(format!(
+                "option token_cache: {early:?}: this build of tpauth has no support for this Redis topology (cargo feature \"{feature}\")"
+            ))
+        };
+        if scheme.ends_with("+cluster") && !cfg!(feature = "redis-cluster") {
+            return Err(missing("redis-cluster"));
+        }
+        if scheme.ends_with("+sentinel") && !cfg!(feature = "redis-sentinel") {
+            return Err(missing("redis-sentinel"));
+        }
         let (tls, topology_kind) = match scheme.as_str() {
             "redis" => (false, 0),
             "rediss" => (true, 0),
