@@ -1016,10 +1016,12 @@ fn cluster_with_tls_and_an_acl_user_follows_a_password_rotation() {
     let h = std::thread::scope(|s| {
         let run = s.spawn(|| hammer(&auths, 4, 0, &[], true));
         wait_until("the first renewal", || mock.stats().grants.refresh_token >= 1);
-        // Rotate: the new password first in the file, then on the server, then drop the
-        // connections made with the old one.
+        // Rotate as a managed service does: the new password accepted beside the old one, the
+        // file updated, the connections made with the old one dropped, the old one removed. Every
+        // connection from here on is made with the file's new content.
+        cluster.on_every_node(&["ACL", "SETUSER", "tpauth-app", &format!(">{pw2}")]);
         std::fs::write(&pw_file, format!("{pw2}\n")).unwrap();
-        cluster.on_every_node(&["ACL", "SETUSER", "tpauth-app", &format!(">{pw2}"), &format!("<{pw1}")]);
+        cluster.on_every_node(&["ACL", "SETUSER", "tpauth-app", &format!("<{pw1}")]);
         cluster.on_every_node(&["CLIENT", "KILL", "USER", "tpauth-app"]);
         run.join().unwrap()
     });
