@@ -6,7 +6,7 @@
 use super::endpoint::GrantRequest;
 use super::managed::Renewal;
 use super::{lock, Inner};
-use crate::cache::CacheLock;
+use crate::cache::{CacheLock, Locked};
 use crate::config::Grant;
 use crate::error::{Error, Result, Status};
 use crate::log::log_event;
@@ -118,7 +118,13 @@ impl Inner {
             return self.renew_with(mine_rt.as_deref().map(String::as_str), None);
         };
         let started = now_ms();
-        let mut guard = cache.lock(&self.cache_key)?;
+        let mut guard = match cache.lock_or_use(&self.cache_key, &|t| self.servable(t))? {
+            Locked::Held(g) => g,
+            Locked::Stored(t) => {
+                log_event!(Info, "token cache {}: using the token another process renewed", cache.describe());
+                return Ok(t);
+            }
+        };
         let cached = guard.load()?;
         if let Some(c) = &cached {
             if self.servable(c) {

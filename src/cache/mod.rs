@@ -56,11 +56,25 @@ pub trait CacheLock {
     fn failure_since(&mut self, since_ms: i64) -> Result<Option<Error>>;
 }
 
+/// What [`TokenCache::lock_or_use`] got: the lock, or a usable token another process stored
+/// while this one waited.
+pub enum Locked<'a> {
+    Held(Box<dyn CacheLock + 'a>),
+    Stored(Token),
+}
+
 /// A token cache shared by several processes (or hosts).
 pub trait TokenCache: Send + Sync {
     /// Take the exclusive lock of `key`, waiting for its holder at most the shorter of
     /// `timeout_ms` and `cache_lock_ttl_ms` (then `Timeout`, and no token request).
     fn lock(&self, key: &CacheKey) -> Result<Box<dyn CacheLock + '_>>;
+    /// As [`TokenCache::lock`], but while another holds the lock, a token in the entry that
+    /// `usable` accepts (the holder's renewal, just stored) is returned at once: many waiters then
+    /// do not pass through the lock one after another only to read it.
+    fn lock_or_use(&self, key: &CacheKey, usable: &dyn Fn(&Token) -> bool) -> Result<Locked<'_>> {
+        let _ = usable;
+        Ok(Locked::Held(self.lock(key)?))
+    }
     /// Where the cache is, for messages (never with a password).
     fn describe(&self) -> String;
 }

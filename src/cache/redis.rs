@@ -39,7 +39,7 @@ mod target;
 
 use super::entry::{self, RedisEntry, MAX_ENTRY_BYTES};
 use super::file::FileLock;
-use super::{CacheKey, CacheLock, FileCache, TokenCache};
+use super::{CacheKey, CacheLock, FileCache, Locked, TokenCache};
 use crate::config::Config;
 use crate::error::{Error, Result, Status};
 use crate::log::log_event;
@@ -56,10 +56,14 @@ use zeroize::Zeroizing;
 /// How often a waiter first asks for the lock again; doubled up to [`POLL_MAX`].
 const POLL_FIRST: Duration = Duration::from_millis(5);
 const POLL_MAX: Duration = Duration::from_millis(100);
-/// Take the lock (1), or find it already ours (1: a SET whose answer was lost and was retried), or
-/// held by another (0). A script, so that the answer is a number whatever the key holds.
+/// Take the lock KEYS[1] (1), or find it already ours (1: a SET whose answer was lost and was
+/// retried), or held by another: then the entry KEYS[2] when it is a string of at most ARGV[3]
+/// bytes (a waiter uses a token the holder just stored without taking the lock), else 0. Never
+/// the lock's value, whatever the key holds.
 const TAKE: &str = "if redis.call('set', KEYS[1], ARGV[1], 'nx', 'px', ARGV[2]) then return 1 end \
     if redis.call('get', KEYS[1]) == ARGV[1] then return 1 end \
+    local ok, n = pcall(redis.call, 'strlen', KEYS[2]) \
+    if ok and n > 0 and n <= tonumber(ARGV[3]) then return redis.call('get', KEYS[2]) end \
     return 0";
 /// Extend the lock's TTL if we still hold it.
 const EXTEND: &str = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
@@ -368,8 +372,16 @@ impl Drop for RedisLock {
 
 impl TokenCache for RedisCache {
     fn lock(&self, key: &CacheKey) -> Result<Box<dyn CacheLock + '_>> {
+        match self.lock_or_use(key, &|_| false)? {
+            Locked::Held(g) => Ok(g),
+            Locked::Stored(_) => unreachable!("no token is usable"),
+        }
+    }
+
+    fn lock_or_use(&self, key: &CacheKey, usable: &dyn Fn(&Token) -> bool) -> Result<Locked<'_>> {
         let shared = &self.shared;
         let lk = lock_key(&key.current);
+        let ek = entry_key(&key.current);
         let value = crate::redirect::new_state();
         let ttl_ms = shared.lock_ttl.as_millis() as u64;
         let start = Instant::now();
@@ -377,11 +389,34 @@ impl TokenCache for RedisCache {
         let mut waiting = false;
         shared.rediscover();
         let backend = loop {
-            let (k, v) = (lk.clone(), value.clone());
             let mut c = cmd("EVAL");
-            c.arg(TAKE).arg(1).arg(&k).arg(&v).arg(ttl_ms);
-            let got = match shared.with::<i64>("lock", c) {
-                Done::Ok(n) => Done::Ok(n == 1),
+            c.arg(TAKE).arg(2).arg(&lk).arg(&ek).arg(&value).arg(ttl_ms).arg(MAX_ENTRY_BYTES);
+            let got = match shared.with::<Value>("lock", c) {
+                Done::Ok(Value::Int(1)) => Done::Ok(true),
+                Done::Ok(Value::BulkString(raw)) => {
+                    // Held by another; the entry as it is now.
+                    let raw = Zeroizing::new(raw);
+                    let stored = std::str::from_utf8(&raw).ok().and_then(|s| entry::parse_redis_entry(s, now_ms()).ok());
+                    if let Some(RedisEntry { token: Some(t), generation }) = stored {
+                        if usable(&t) {
+                            if waiting {
+                                log_event!(
+                                    Debug,
+                                    "token cache {}: used the token stored while waiting {} ms",
+                                    shared.shown,
+                                    start.elapsed().as_millis()
+                                );
+                            }
+                            let mut known = self.known();
+                            if known.get(&ek).is_none_or(|k| k.generation <= generation) {
+                                known.insert(ek, RedisEntry { generation, token: Some(t.clone()) });
+                            }
+                            return Ok(Locked::Stored(t));
+                        }
+                    }
+                    Done::Ok(false)
+                }
+                Done::Ok(_) => Done::Ok(false),
                 Done::Skipped => Done::Skipped,
                 Done::Refused => Done::Refused,
             };
@@ -423,7 +458,7 @@ impl TokenCache for RedisCache {
                 }
             }
         };
-        Ok(Box::new(RedisGuard { cache: self, key: key.clone(), backend, read: Read::NotYet, legacy_raw: None }))
+        Ok(Locked::Held(Box::new(RedisGuard { cache: self, key: key.clone(), backend, read: Read::NotYet, legacy_raw: None })))
     }
 
     fn describe(&self) -> String {
