@@ -6,7 +6,15 @@ use crate::token::Token;
 use crate::url::{decode_pairs, encode_pairs, is_loopback_host, scheme_host};
 use base64::Engine as _;
 
-/// What the authorize page should send back.
+/// What the authorize page should send back: [`Auth::authorize_url`](crate::Auth::authorize_url)'s
+/// `response_type`.
+///
+/// ```
+/// use tpauth::ResponseType;
+/// assert_eq!(ResponseType::parse("code")?, ResponseType::Code);
+/// assert_eq!(ResponseType::Token.as_str(), "token");
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ResponseType {
     /// An authorization code, in the redirect's query (then exchanged by the server side).
@@ -16,7 +24,11 @@ pub enum ResponseType {
 }
 
 impl ResponseType {
-    /// `"code"` or `"token"`.
+    /// `"code"` or `"token"`, as the authorize URL carries it.
+    ///
+    /// ```
+    /// assert_eq!(tpauth::ResponseType::Code.as_str(), "code");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             ResponseType::Code => "code",
@@ -24,7 +36,14 @@ impl ResponseType {
         }
     }
 
-    /// Parse `"code"` or `"token"`.
+    /// Parse `"code"` or `"token"`; anything else is `InvalidArgument`.
+    ///
+    /// ```
+    /// use tpauth::{ResponseType, Status};
+    /// assert_eq!(ResponseType::parse("token")?, ResponseType::Token);
+    /// assert_eq!(ResponseType::parse("id_token").unwrap_err().status(), Status::InvalidArgument);
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn parse(s: &str) -> Result<ResponseType> {
         match s {
             "code" => Ok(ResponseType::Code),
@@ -34,7 +53,15 @@ impl ResponseType {
     }
 }
 
-/// 128 random bits from the OS, URL-safe base64 without padding (22 characters).
+/// A fresh OAuth `state`: 128 random bits from the OS, URL-safe base64 without padding (22
+/// characters). Keep it with the user's session, put it in the authorize URL and check the
+/// redirect against it.
+///
+/// ```
+/// let state = tpauth::new_state();
+/// assert_eq!(state.len(), 22);
+/// assert_ne!(state, tpauth::new_state());
+/// ```
 pub fn new_state() -> String {
     let mut bytes = [0u8; 16];
     // getrandom only fails when the OS has no entropy source at all; fall back to the clock and
@@ -158,11 +185,12 @@ fn check_params(params: &[(String, String)], expected_state: Option<&str>) -> Re
     let state = get(params, "state");
     if let Some(expected) = expected_state {
         if state != Some(expected) {
-            let what = if state.is_none() { "carries no state" } else { "carries a different state" };
-            return Err(Error::new(
-                Status::StateMismatch,
-                format!("the redirect {what} than the one this authorization started with: it may be forged; start the flow again"),
-            ));
+            let what = if state.is_none() {
+                "carries no state, although this authorization started with one"
+            } else {
+                "carries another state than the one this authorization started with"
+            };
+            return Err(Error::new(Status::StateMismatch, format!("the redirect {what}: it may be forged; start the flow again")));
         }
     }
     if let Some(error) = get(params, "error") {
@@ -182,7 +210,19 @@ fn check_params(params: &[(String, String)], expected_state: Option<&str>) -> Re
 /// The authorization code from a code-flow redirect (`…?code=…&state=…`). With `expected_state`,
 /// the redirect's `state` must equal it. A duplicated OAuth parameter or a `%00` is
 /// `InvalidArgument` (see `split_redirect`); `error`/`error_description` are repeated cleaned
-/// and capped (64 and 200 characters).
+/// and capped (64 and 200 characters). A different `state` is `StateMismatch`; `error=...`
+/// (the user declined) is `AccessDenied`.
+///
+/// ```
+/// use tpauth::{parse_code_redirect, Status};
+/// let code = parse_code_redirect("https://app.example/cb?code=abc123&state=s1", Some("s1"))?;
+/// assert_eq!(code, "abc123");
+/// let wrong = parse_code_redirect("https://app.example/cb?code=abc123&state=s2", Some("s1"));
+/// assert_eq!(wrong.unwrap_err().status(), Status::StateMismatch);
+/// let declined = parse_code_redirect("https://app.example/cb?error=access_denied&state=s1", Some("s1"));
+/// assert_eq!(declined.unwrap_err().status(), Status::AccessDenied);
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 pub fn parse_code_redirect(redirect_url: &str, expected_state: Option<&str>) -> Result<String> {
     let (query, fragment) = split_redirect(redirect_url)?;
     if has_oauth_params(&fragment) {
@@ -198,6 +238,16 @@ pub fn parse_code_redirect(redirect_url: &str, expected_state: Option<&str>) -> 
 }
 
 /// The token from an implicit-flow redirect (`…#access_token=…&token_type=bearer&expires_in=…&state=…`).
+/// With `expected_state`, the redirect's `state` must equal it (else `StateMismatch`).
+///
+/// ```
+/// let url = "https://app.example/cb#access_token=AT&token_type=bearer&expires_in=3600&state=s1";
+/// let token = tpauth::parse_implicit_redirect(url, Some("s1"))?;
+/// assert_eq!(token.access_token(), "AT");
+/// assert_eq!(token.expires_in(), 3600);
+/// assert_eq!(token.refresh_token(), None);
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 pub fn parse_implicit_redirect(redirect_url: &str, expected_state: Option<&str>) -> Result<Token> {
     let (query, fragment) = split_redirect(redirect_url)?;
     if has_oauth_params(&query) {
@@ -225,7 +275,17 @@ mod tests {
         assert_eq!(parse_code_redirect("https://x/cb?code=abc&state=s1", Some("s1")).unwrap(), "abc");
         assert_eq!(parse_code_redirect("https://x/cb?code=abc", None).unwrap(), "abc");
         assert_eq!(parse_code_redirect("https://x/cb?state=s1", Some("s1")).unwrap_err().status(), Status::InvalidArgument);
-        assert_eq!(parse_code_redirect("https://x/cb?code=a&state=s2", Some("s1")).unwrap_err().status(), Status::StateMismatch);
+        let other = parse_code_redirect("https://x/cb?code=a&state=s2", Some("s1")).unwrap_err();
+        assert_eq!(other.status(), Status::StateMismatch);
+        assert_eq!(
+            other.message(),
+            "the redirect carries another state than the one this authorization started with: it may be forged; start the flow again"
+        );
+        let none = parse_code_redirect("https://x/cb?code=a", Some("s1")).unwrap_err();
+        assert_eq!(
+            none.message(),
+            "the redirect carries no state, although this authorization started with one: it may be forged; start the flow again"
+        );
         let denied = parse_code_redirect("https://x/cb?error=access_denied&state=s1", Some("s1")).unwrap_err();
         assert_eq!(denied.status(), Status::AccessDenied);
         assert_eq!(denied.oauth_code(), Some("access_denied"));
@@ -294,6 +354,11 @@ mod tests {
         assert!(check_redirect_uri("http://app/cb", true).is_err());
         assert!(check_redirect_uri("http://127.0.0.1:9/cb", true).is_ok());
         assert!(check_redirect_uri("http://127.0.0.1:9/cb", false).is_err());
+        // A browser delivers the code to evil.example (it ends the authority at the backslash).
+        for uri in ["http://evil.example\\@127.0.0.1/cb", "http://evil.example\\@localhost:9/cb", "http://evil.example\\@[::1]/cb"] {
+            let e = check_redirect_uri(uri, true).unwrap_err();
+            assert_eq!(e.status(), Status::InvalidArgument, "{uri}");
+        }
         assert_eq!(new_state().len(), 22);
         assert_ne!(new_state(), new_state());
     }

@@ -78,15 +78,15 @@ impl Inner {
 
     /// One renewal (the caller holds the managed token's renewal lock): under the cache lock,
     /// re-read the cache, then refresh, then fall back to the configured grant; write the result
-    /// before unlocking. `mine` is the token being replaced.
-    fn renew_now(&self, mine: Option<&Token>) -> Result<Token> {
+    /// before unlocking. `replacing` is the current token, the one being replaced.
+    fn renew_now(&self, replacing: Option<&Token>) -> Result<Token> {
         // A token of another identity (an explicit grant for another user) is renewed with its own
         // refresh token and kept out of the cache; once that fails, the configured identity takes
         // over (without that token's refresh token).
-        if let Some(m) = mine.filter(|m| self.is_foreign(m)) {
+        if let Some(m) = replacing.filter(|m| self.is_foreign(m)) {
             if let Some(rt) = m.refresh_token() {
                 log_event!(Info, "managed token: renewing a token of another identity with its refresh token (not cached)");
-                match self.token_request(&GrantRequest::Refresh { refresh_token: rt }, Some(rt)) {
+                match self.endpoint.token_request(&GrantRequest::Refresh { refresh_token: rt }, Some(rt)) {
                     Ok(t) => {
                         *lock(&self.foreign) = Secret::new(t.access_token());
                         return Ok(t);
@@ -104,7 +104,7 @@ impl Inner {
             *lock(&self.foreign) = None;
             return Ok(t);
         }
-        self.renew_shared(mine)
+        self.renew_shared(replacing)
     }
 
     /// [`Inner::renew_now`] for the configured identity: under the cache's lock, re-read it (a
@@ -140,9 +140,7 @@ impl Inner {
             );
             if let (Status::RateLimited, Some(wait)) = (e.status(), e.retry_after()) {
                 // The 429's cooldown holds here too, as if this process had been answered it.
-                let wait = wait.min(std::time::Duration::from_millis(self.cfg.max_retry_wait_ms.max(1000)));
-                let now = std::time::Instant::now();
-                *lock(&self.cooldown_until) = Some(now.checked_add(wait).unwrap_or(now));
+                self.endpoint.cool_down(wait);
             }
             return Err(e);
         }
@@ -189,7 +187,7 @@ impl Inner {
             Info,
             "token cache: found the previous release's entry; renewing with its refresh token to move it (its access token is not used)"
         );
-        match self.token_request(&GrantRequest::Refresh { refresh_token: rt }, Some(rt)) {
+        match self.endpoint.token_request(&GrantRequest::Refresh { refresh_token: rt }, Some(rt)) {
             Ok(t) => {
                 guard.remove_legacy()?;
                 Ok(Some(t))
@@ -227,7 +225,7 @@ impl Inner {
         let mut refused: Option<Error> = None;
         if let Some(rt) = refresh_token {
             log_event!(Info, "managed token: renewing with the refresh token");
-            match self.token_request(&GrantRequest::Refresh { refresh_token: rt }, Some(rt)) {
+            match self.endpoint.token_request(&GrantRequest::Refresh { refresh_token: rt }, Some(rt)) {
                 Ok(t) => return Ok(t),
                 Err(e) if e.status() == Status::InvalidGrant => {
                     log_event!(Warn, "managed token: the refresh token was refused (invalid_grant)");
@@ -245,7 +243,7 @@ impl Inner {
                                     "token cache {}: retrying with the refresh token another process stored",
                                     cache.describe()
                                 );
-                                match self.token_request(&GrantRequest::Refresh { refresh_token: other }, Some(other)) {
+                                match self.endpoint.token_request(&GrantRequest::Refresh { refresh_token: other }, Some(other)) {
                                     Ok(t) => return Ok(t),
                                     Err(e) if e.status() == Status::InvalidGrant => {}
                                     Err(e) => return Err(e),
@@ -262,7 +260,7 @@ impl Inner {
             Grant::Password => match (&cfg.username, &cfg.password) {
                 (Some(u), Some(p)) => {
                     log_event!(Info, "managed token: requesting a new token with the password grant");
-                    self.token_request(&GrantRequest::Password { username: u, password: p.expose() }, None)
+                    self.endpoint.token_request(&GrantRequest::Password { username: u, password: p.expose() }, None)
                 }
                 _ => Err(Error::new(
                     Status::NoToken,
@@ -271,7 +269,7 @@ impl Inner {
             },
             Grant::ClientCredentials => {
                 log_event!(Info, "managed token: requesting a new token with the client credentials grant");
-                self.token_request(&GrantRequest::ClientCredentials, None)
+                self.endpoint.token_request(&GrantRequest::ClientCredentials, None)
             }
             Grant::None => {
                 let why = if refused.is_some() { "the refresh token was refused (invalid_grant)" } else { "no usable refresh token" };

@@ -2,7 +2,7 @@
 // UTF-8 marshalling helpers. Everything here is internal: the public surface is Auth, Token,
 // Response and TpauthException.
 //
-// Conventions (API.md section 2):
+// Conventions (docs/contract.md, section 2):
 // - input strings are NUL-terminated UTF-8: passed as byte[] built by Native.Utf8 (null -> NULL);
 // - a returned `char *` is owned by us: taken as IntPtr, copied (UTF-8), then tp_string_free'd;
 // - a returned `const char *` is borrowed from its handle: copied, never freed;
@@ -98,6 +98,7 @@ namespace Tpauth
         /// stale libtpauth lacks functions or behaves otherwise).</summary>
         static Native()
         {
+            NativeLoader.Init(); // the package's runtimes/<rid>/native/ where the runtime would not look
             string? problem = VersionMismatch(CopyString(tp_version()) ?? "");
             if (problem != null) throw new DllNotFoundException(problem);
         }
@@ -175,6 +176,10 @@ namespace Tpauth
         internal static extern int tp_check_token_url(AuthHandle auth, byte[]? url, out ErrorHandle err);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int tp_api_headers(AuthHandle auth, byte[]? method, byte[]? urlOrPath, out IntPtr headers, out ErrorHandle err);
+        /// <summary>tp_prepare_api_call's flag: never renew; "renewal needed" is TP_OK with headers NULL.</summary>
+        internal const uint TP_PREPARE_NO_RENEW = 1;
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int tp_prepare_api_call(AuthHandle auth, byte[]? method, byte[]? urlOrPath, byte[]? callerHeaders, uint flags, out IntPtr url, out IntPtr headers, out ErrorHandle err);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int tp_parse_code_redirect(byte[]? redirectUrl, byte[]? expectedState, out IntPtr code, out ErrorHandle err);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
