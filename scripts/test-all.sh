@@ -43,7 +43,7 @@ ensure_apt make make
 ensure_apt pkg-config pkg-config
 
 suites=("${@:-${all[@]}}")
-passed=0; failed=0; failed_names=()
+passed=0; failed=0; failed_names=(); timings=()
 
 run_suite() {
   local name=$1; shift
@@ -52,8 +52,10 @@ run_suite() {
   local start=$SECONDS
   if "$@"; then
     passed=$((passed + 1)); echo "=== suite $name: ok ($((SECONDS - start)) s) ==="
+    timings+=("$name $((SECONDS - start))s")
   else
     failed=$((failed + 1)); failed_names+=("$name"); echo "=== suite $name: FAILED ($((SECONDS - start)) s) ==="
+    timings+=("$name FAILED $((SECONDS - start))s")
   fi
 }
 
@@ -102,7 +104,9 @@ for s in "${suites[@]}"; do
 done
 
 echo "=== building the native library and CLI ==="
+build_start=$SECONDS
 scripts/build-native.sh || { echo "native build failed"; exit 1; }
+timings+=("native-build $((SECONDS - build_start))s")
 
 for s in "${suites[@]}"; do
   for line in "${SUITES[@]}"; do
@@ -113,6 +117,8 @@ for s in "${suites[@]}"; do
 done
 
 echo
+# Every suite's time on one line, last, where a CI log's tail keeps it (the 60-minute budget).
+echo "times: ${timings[*]} (total $SECONDS s)"
 [ ${#failed_names[@]} -gt 0 ] && echo "failed suites: ${failed_names[*]}"
 echo "suites: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
