@@ -2,6 +2,8 @@
 //! so headers and body never wait 40 ms on Nagle), both timeouts, the system trust store plus
 //! `ca_file`, a proxy, a response-size cap, https enforced, and CR/LF refused in header values.
 
+mod stream;
+
 use crate::config::Config;
 use crate::error::{Error, Result, Status};
 use crate::url::{check_url, is_loopback_host, redact_url, scheme_host};

@@ -31,11 +31,12 @@ mod pkce;
 mod redirect;
 mod response;
 mod secret;
+pub mod service;
 mod token;
 mod url;
 
-pub use auth::Auth;
-pub use config::{ClientAuth, Config, Grant, RefreshEndpoint, OPTION_KEYS};
+pub use auth::{Auth, Forwarded, TokenRequestStats};
+pub use config::{ClientAuth, Config, Grant, RefreshEndpoint, TokenSource, OPTION_KEYS};
 pub use error::{Error, Result, Status};
 pub use pkce::{new_pkce, pkce_challenge, Pkce};
 pub use redirect::{new_state, parse_code_redirect, parse_implicit_redirect, ResponseType};

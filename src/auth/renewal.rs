@@ -65,6 +65,9 @@ impl Inner {
     /// re-read the cache, then refresh, then fall back to the configured grant; write the result
     /// before unlocking. `mine` is the token being replaced.
     fn renew_now(&self, mine: Option<&Token>) -> Result<Token> {
+        if let Some(service) = &self.service {
+            return self.renew_from_service(service, mine);
+        }
         // A token of another identity (an explicit grant for another user) is renewed with its own
         // refresh token and kept out of the cache; once that fails, the configured identity takes
         // over (without that token's refresh token).

@@ -276,6 +276,10 @@ impl TokenCache for RedisCache {
     fn describe(&self) -> String {
         self.shared.shown.clone()
     }
+
+    fn is_up(&self) -> bool {
+        !self.shared.state().down
+    }
 }
 
 #[cfg(test)]
