@@ -81,7 +81,14 @@ fn sixty_four_concurrent_invalidations_of_one_token_make_one_renewal() {
                     let (svc, barrier, body, target) = (svc.clone(), barrier.clone(), body.clone(), target.clone());
                     s.spawn(move || {
                         barrier.wait();
-                        access(&request(&svc, &target, "POST", "/v1/token/invalidate", &[("Content-Type", "application/json")], Some(body.as_bytes())))
+                        access(&request(
+                            &svc,
+                            &target,
+                            "POST",
+                            "/v1/token/invalidate",
+                            &[("Content-Type", "application/json")],
+                            Some(body.as_bytes()),
+                        ))
                     })
                 })
                 .collect();
@@ -566,7 +573,8 @@ fn with_redis_down_the_service_goes_on() {
     let redis = format!("redis://{}/0", closed.local_addr().unwrap());
     drop(closed);
     let dir = temp_dir("redis");
-    let svc = try_start(&mock.url(), &dir, false, &[], &[("TRUSTPILOT_TOKEN_CACHE", &redis), ("TRUSTPILOT_CACHE_TIMEOUT_MS", "200")]).unwrap();
+    let svc =
+        try_start(&mock.url(), &dir, false, &[], &[("TRUSTPILOT_TOKEN_CACHE", &redis), ("TRUSTPILOT_CACHE_TIMEOUT_MS", "200")]).unwrap();
     let t = svc.unix();
     let a = access(&svc.get(&t, "/v1/token"));
     assert_eq!(access(&svc.get(&t, "/v1/token")), a);
@@ -603,11 +611,15 @@ fn a_client_that_disconnects_mid_body_costs_nothing() {
     let t = svc.unix();
     for _ in 0..20 {
         let mut c = t.connect();
-        c.write_all(b"POST /v1/proxy/v1/x HTTP/1.1\r\nHost: localhost\r\nX-Tpauth-Request: true\r\nContent-Length: 100000\r\n\r\n").unwrap();
+        c.write_all(b"POST /v1/proxy/v1/x HTTP/1.1\r\nHost: localhost\r\nX-Tpauth-Request: true\r\nContent-Length: 100000\r\n\r\n")
+            .unwrap();
         c.write_all(&[b'x'; 1000]).unwrap();
         drop(c);
         let mut c = t.connect();
-        c.write_all(b"POST /v1/token/invalidate HTTP/1.1\r\nHost: localhost\r\nX-Tpauth-Request: true\r\nContent-Length: 500\r\n\r\n{\"acc").unwrap();
+        c.write_all(
+            b"POST /v1/token/invalidate HTTP/1.1\r\nHost: localhost\r\nX-Tpauth-Request: true\r\nContent-Length: 500\r\n\r\n{\"acc",
+        )
+        .unwrap();
         drop(c);
     }
     // And one that leaves in the middle of a 2 MB answer.
@@ -754,8 +766,9 @@ fn the_core_takes_its_token_from_the_service_and_invalidates_through_it() {
     let svc = start(&mock.url(), &dir, true, &[]);
     let bearer = vec![("token_source_secret_file", dir.join("bearer").display().to_string())];
     // Sixteen "processes" (clients of their own) over both transports.
-    let clients: Vec<tpauth::Auth> =
-        (0..16).map(|i| if i % 2 == 0 { source_client(&svc.unix(), &mock, &[]) } else { source_client(&svc.tcp(), &mock, &bearer) }).collect();
+    let clients: Vec<tpauth::Auth> = (0..16)
+        .map(|i| if i % 2 == 0 { source_client(&svc.unix(), &mock, &[]) } else { source_client(&svc.tcp(), &mock, &bearer) })
+        .collect();
     let token = access(&svc.get(&svc.unix(), "/v1/token"));
     for c in &clients {
         assert_eq!(c.get_token().unwrap().access_token(), token);
@@ -815,12 +828,8 @@ fn metrics_carry_every_name_the_contract_fixes() {
     ] {
         assert!(text.contains(line), "{line} missing:\n{text}");
     }
-    let shown: i64 = text
-        .lines()
-        .find_map(|l| l.strip_prefix("tpauth_token_expiry_timestamp_seconds{identity=\"default\"} "))
-        .unwrap()
-        .parse()
-        .unwrap();
+    let shown: i64 =
+        text.lines().find_map(|l| l.strip_prefix("tpauth_token_expiry_timestamp_seconds{identity=\"default\"} ")).unwrap().parse().unwrap();
     assert!((shown - expiry).abs() <= 2, "{shown} vs {expiry}");
     assert_eq!(svc.get(&t, "/readyz").status, 200);
     let h = svc.get(&t, "/healthz");
