@@ -300,14 +300,31 @@ fn a_peer_whose_uid_or_gid_is_not_allowed_is_refused() {
 
 // ---- start-up refusals ---------------------------------------------------------------------------
 
+/// `tpauth serve ARGS` that must refuse to start: its exit code and stderr. A service that starts
+/// instead is stopped after 10 s, and its code is -1.
 fn serve_fails(mock: &MockServer, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    let dir = temp_dir("fails");
+    let err_path = dir.join("stderr");
     let mut cmd = tpauth();
     mock_env(&mut cmd, &mock.url());
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = cmd.arg("serve").args(args).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    let err = std::fs::File::create(&err_path).unwrap();
+    let mut child = cmd.arg("serve").args(args).stdout(std::process::Stdio::null()).stderr(err).spawn().unwrap();
+    let began = Instant::now();
+    let code = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code().unwrap_or(-1);
+        }
+        if began.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            let _ = child.wait();
+            break -1;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    (code, std::fs::read_to_string(&err_path).unwrap_or_default())
 }
 
 #[test]
