@@ -405,6 +405,14 @@ fn the_socket_is_0660_and_a_folder_it_creates_0750() {
     let mut cmd = tpauth();
     mock_env(&mut cmd, &mock.url());
     cmd.arg("serve").arg("--listen").arg(format!("unix:{}", sock.display()));
+    // A strict umask (077) must not take the group's bits from the folder or the socket.
+    // SAFETY: umask is async-signal-safe and only sets the child's file mode mask.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            libc::umask(0o077);
+            Ok(())
+        });
+    }
     let svc = Service::spawn(cmd, &dir, 1, None).unwrap();
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&sock), 0o660);
@@ -711,6 +719,7 @@ fn systemd_socket_activation_and_ready_notification() {
             cmd.pre_exec(move || if libc::dup2(fd, 3) == 3 { Ok(()) } else { Err(std::io::Error::last_os_error()) });
         }
         let svc = Service::spawn(cmd, &dir, 1, None).unwrap();
+        assert_eq!(svc.targets[0].spec(), format!("unix:{}", path.display()), "it serves the inherited socket");
         drop(listener);
         let mut buf = [0u8; 256];
         let n = notify.recv(&mut buf).unwrap();

@@ -59,10 +59,21 @@ impl Target {
         }
     }
 
+    /// A connection whose reads give up after a minute: a service that never answers fails the
+    /// test instead of hanging it.
     pub fn connect(&self) -> Box<dyn Conn> {
+        let limit = Some(Duration::from_secs(60));
         match self {
-            Target::Unix(p) => Box::new(UnixStream::connect(p).unwrap_or_else(|e| panic!("connect {}: {e}", p.display()))),
-            Target::Tcp(a) => Box::new(TcpStream::connect(a).unwrap()),
+            Target::Unix(p) => {
+                let s = UnixStream::connect(p).unwrap_or_else(|e| panic!("connect {}: {e}", p.display()));
+                s.set_read_timeout(limit).unwrap();
+                Box::new(s)
+            }
+            Target::Tcp(a) => {
+                let s = TcpStream::connect(a).unwrap();
+                s.set_read_timeout(limit).unwrap();
+                Box::new(s)
+            }
         }
     }
 

@@ -126,8 +126,8 @@ pub fn token(token: &Token, identity: &str, raw: bool) -> Option<Answer> {
     if raw {
         return Some(text(200, Bytes::copy_from_slice(token.access_token().as_bytes())));
     }
-    let access = serde_json::Value::from(token.access_token()).to_string();
-    let name = serde_json::Value::from(identity).to_string();
+    let access = serde_json::to_string(token.access_token()).unwrap_or_default();
+    let name = serde_json::to_string(identity).unwrap_or_default();
     let body = if at >= 0 {
         format!(
             "{{\"access_token\":{access},\"token_type\":\"Bearer\",\"expires_in\":{},\"expires_at\":\"{}\",\"identity\":{name}}}",
@@ -137,7 +137,9 @@ pub fn token(token: &Token, identity: &str, raw: bool) -> Option<Answer> {
     } else {
         format!("{{\"access_token\":{access},\"token_type\":\"Bearer\",\"expires_in\":null,\"expires_at\":null,\"identity\":{name}}}")
     };
-    Some(with_type(200, "application/json", zeroize::Zeroizing::new(body).as_bytes().to_vec()))
+    // Not wiped after use: hyper copies the answer into its own write buffer, which nobody wipes;
+    // the token is on its way to the caller anyway.
+    Some(with_type(200, "application/json", body))
 }
 
 #[cfg(test)]

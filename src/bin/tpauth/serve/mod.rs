@@ -273,8 +273,14 @@ async fn accept_loop(
     let mut builder = http1::Builder::new();
     builder.timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT).keep_alive(true);
     loop {
-        let Ok(slot) = slots.clone().acquire_owned().await else {
-            return;
+        // A free slot first (at MAX_CONNECTIONS, new connections wait in the backlog), but never
+        // past a stop: a full service must still shut down.
+        let slot = tokio::select! {
+            _ = stop.changed() => return,
+            s = slots.clone().acquire_owned() => match s {
+                Ok(s) => s,
+                Err(_) => return,
+            },
         };
         let accepted = tokio::select! {
             _ = stop.changed() => return,
