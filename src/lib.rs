@@ -35,7 +35,7 @@ pub mod service;
 mod token;
 mod url;
 
-pub use auth::{Auth, Forwarded, TokenRequestStats};
+pub use auth::{ApiCall, Auth, Forwarded, Renew, TokenRequestStats, CALLERS_OWN_HEADER};
 pub use config::{ClientAuth, Config, Grant, RefreshEndpoint, TokenSource, OPTION_KEYS};
 pub use error::{Error, Result, Status};
 pub use pkce::{new_pkce, pkce_challenge, Pkce};
