@@ -14,8 +14,20 @@ use crate::url::parse_base_url;
 use parse::{boolean, no_control, number, positive};
 use std::fmt;
 
-/// What the managed token falls back to when it has no usable refresh token.
+/// What the managed token falls back to when it has no usable refresh token: option `grant`
+/// ([`Config::effective_grant`]).
+///
+/// ```
+/// let mut cfg = tpauth::Config::new("API_KEY", "API_SECRET")?;
+/// assert_eq!(cfg.effective_grant(), tpauth::Grant::ClientCredentials);
+/// cfg.set("username", "me@example.com")?;
+/// assert_eq!(cfg.effective_grant(), tpauth::Grant::Password);
+/// cfg.set("grant", "none")?;
+/// assert_eq!(cfg.effective_grant(), tpauth::Grant::None);
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Grant {
     /// The password grant with the configured `username`/`password`.
     Password,
@@ -25,8 +37,15 @@ pub enum Grant {
     None,
 }
 
-/// Which endpoint a refresh goes to.
+/// Which endpoint a refresh goes to: option `refresh_endpoint` (`refresh` or `accesstoken`).
+///
+/// ```
+/// let mut cfg = tpauth::Config::new("API_KEY", "API_SECRET")?;
+/// cfg.set("refresh_endpoint", "accesstoken")?; // POST …/accesstoken with grant_type=refresh_token
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RefreshEndpoint {
     /// `…/refresh` (the default).
     Refresh,
@@ -35,8 +54,15 @@ pub enum RefreshEndpoint {
 }
 
 /// How the client authenticates to the token endpoints (token, refresh, revoke): option
-/// `client_auth`.
+/// `client_auth` (`basic`, `basic_form` or `post`).
+///
+/// ```
+/// let mut cfg = tpauth::Config::new("API_KEY", "API_SECRET")?;
+/// cfg.set("client_auth", "basic_form")?; // RFC 6749 §2.3.1: form-encode key and secret first
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ClientAuth {
     /// `basic` (the default): `Authorization: Basic base64(KEY:SECRET)` of the raw bytes, what
     /// Trustpilot documents. A server that decodes the value per RFC 6749 §2.3.1 refuses a key
@@ -112,7 +138,15 @@ impl fmt::Display for TokenSource {
     }
 }
 
-/// Every option key `Config::set` accepts, in the contract's order.
+/// Every option key [`Config::set`] accepts, in the contract's order. The C ABI
+/// (`tp_option_name`), the environment names (`TRUSTPILOT_<KEY>`) and every binding take the
+/// list from here.
+///
+/// ```
+/// assert!(tpauth::OPTION_KEYS.contains(&"token_cache"));
+/// let env_names: Vec<String> = tpauth::OPTION_KEYS.iter().map(|k| format!("TRUSTPILOT_{}", k.to_uppercase())).collect();
+/// assert!(env_names.contains(&"TRUSTPILOT_BUSINESS_USER_ID".to_string()));
+/// ```
 pub const OPTION_KEYS: &[&str] = &[
     "api_base_url",
     "authorize_url",
@@ -145,6 +179,14 @@ pub const OPTION_KEYS: &[&str] = &[
 ];
 
 /// Key, secret and options. Build it, then hand it to [`crate::Auth::new`] (which copies it).
+/// Its `Debug` shows no secret.
+///
+/// ```
+/// let mut cfg = tpauth::Config::new("API_KEY", "API_SECRET")?;
+/// cfg.set("business_user_id", "5f1e…")?; // sent as x-business-user-id on API calls
+/// let auth = tpauth::Auth::new(&cfg)?;
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Config {
     pub(crate) api_key: String,
@@ -205,7 +247,14 @@ impl fmt::Debug for Config {
 
 impl Config {
     /// A configuration with the API key and secret of a Trustpilot application and every option
-    /// at its default.
+    /// at its default. An empty key, or a control character in it, is `InvalidArgument`.
+    ///
+    /// ```
+    /// let cfg = tpauth::Config::new("API_KEY", "API_SECRET")?;
+    /// assert_eq!(cfg.api_base_url(), "https://api.trustpilot.com");
+    /// assert!(tpauth::Config::new("", "API_SECRET").is_err());
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn new(api_key: &str, api_secret: &str) -> Result<Config> {
         if api_key.is_empty() {
             return Err(Error::invalid_argument("api_key must not be empty"));
@@ -245,7 +294,7 @@ impl Config {
             // answers in about a millisecond; 1 s bounds what a dead or unreachable Redis costs a
             // renewal (once per reconnect backoff) without giving up on a merely busy one.
             cache_timeout_ms: 1_000,
-            // A redirect_uri must be https (API.md); a native app's loopback listener (RFC 8252
+            // A redirect_uri must be https (the contract, docs/contract.md); a native app's loopback listener (RFC 8252
             // §7.3, http://127.0.0.1:PORT/callback) is an explicit opt-in.
             allow_loopback_redirect_uri: false,
             token_hosts: Vec::new(),
@@ -256,22 +305,50 @@ impl Config {
         })
     }
 
-    /// The API key.
+    /// The API key (sent as `apikey` and as the OAuth `client_id`; not a secret).
+    ///
+    /// ```
+    /// assert_eq!(tpauth::Config::new("API_KEY", "API_SECRET")?.api_key(), "API_KEY");
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn api_key(&self) -> &str {
         &self.api_key
     }
 
-    /// The base URL of the token endpoints and the API.
+    /// The base URL of the token endpoints and the API (option `api_base_url`, without a
+    /// trailing slash).
+    ///
+    /// ```
+    /// let mut cfg = tpauth::Config::new("API_KEY", "API_SECRET")?;
+    /// cfg.set("api_base_url", "https://api.example.com/")?;
+    /// assert_eq!(cfg.api_base_url(), "https://api.example.com");
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn api_base_url(&self) -> &str {
         &self.api_base_url
     }
 
     /// The `username` option, when set.
+    ///
+    /// ```
+    /// let mut cfg = tpauth::Config::new("API_KEY", "API_SECRET")?;
+    /// assert_eq!(cfg.username(), None);
+    /// cfg.set("username", "me@example.com")?;
+    /// assert_eq!(cfg.username(), Some("me@example.com"));
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn username(&self) -> Option<&str> {
         self.username.as_deref()
     }
 
     /// The `business_user_id` option (sent as `x-business-user-id`), when set.
+    ///
+    /// ```
+    /// let mut cfg = tpauth::Config::new("API_KEY", "API_SECRET")?;
+    /// cfg.set("business_user_id", "bu-1")?;
+    /// assert_eq!(cfg.business_user_id(), Some("bu-1"));
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn business_user_id(&self) -> Option<&str> {
         self.business_user_id.as_deref()
     }
@@ -293,11 +370,29 @@ impl Config {
 
     /// The grant the managed token falls back to: the `grant` option, else `password` when a
     /// username is set, else `client_credentials`.
+    ///
+    /// ```
+    /// let mut cfg = tpauth::Config::new("API_KEY", "API_SECRET")?;
+    /// cfg.set("username", "me@example.com")?;
+    /// assert_eq!(cfg.effective_grant(), tpauth::Grant::Password);
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn effective_grant(&self) -> Grant {
         self.grant.unwrap_or(if self.username.is_some() { Grant::Password } else { Grant::ClientCredentials })
     }
 
-    /// Set one option (see [`OPTION_KEYS`]); every value is a string, as in the C ABI.
+    /// Set one option (see [`OPTION_KEYS`]); every value is a string, as in the C ABI. The value
+    /// is checked now: an unknown key or a bad value is `InvalidArgument` naming the option.
+    ///
+    /// ```
+    /// let mut cfg = tpauth::Config::new("API_KEY", "API_SECRET")?;
+    /// cfg.set("username", "me@example.com")?;
+    /// cfg.set("password", "p&ss=w+rd")?;
+    /// cfg.set("max_retries", "5")?;
+    /// let e = cfg.set("max_retrys", "5").unwrap_err();
+    /// assert!(e.message().starts_with("unknown option \"max_retrys\""));
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
         if value.contains('\0') {
             return Err(Error::invalid_argument(format!("option {key}: value must not contain NUL")));

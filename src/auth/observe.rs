@@ -8,7 +8,7 @@ impl Auth {
     /// Token requests this client has sent to Trustpilot's token endpoints, by grant type, and the
     /// 429 answers it got. A client whose tokens come from a token service sends none.
     pub fn token_request_stats(&self) -> TokenRequestStats {
-        self.inner.stats.snapshot()
+        self.inner.endpoint.stats.snapshot()
     }
 
     /// [`Auth::invalidate_token`], telling whether `access_token` was the current token (and is

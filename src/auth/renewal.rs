@@ -63,18 +63,18 @@ impl Inner {
 
     /// One renewal (the caller holds the managed token's renewal lock): under the cache lock,
     /// re-read the cache, then refresh, then fall back to the configured grant; write the result
-    /// before unlocking. `mine` is the token being replaced.
-    fn renew_now(&self, mine: Option<&Token>) -> Result<Token> {
+    /// before unlocking. `replacing` is the current token, the one being replaced.
+    fn renew_now(&self, replacing: Option<&Token>) -> Result<Token> {
         if let Some(service) = &self.service {
-            return self.renew_from_service(service, mine);
+            return self.renew_from_service(service, replacing);
         }
         // A token of another identity (an explicit grant for another user) is renewed with its own
         // refresh token and kept out of the cache; once that fails, the configured identity takes
         // over (without that token's refresh token).
-        if let Some(m) = mine.filter(|m| self.is_foreign(m)) {
+        if let Some(m) = replacing.filter(|m| self.is_foreign(m)) {
             if let Some(rt) = m.refresh_token() {
                 log_event!(Info, "managed token: renewing a token of another identity with its refresh token (not cached)");
-                match self.token_request(&GrantRequest::Refresh { refresh_token: rt }, Some(rt)) {
+                match self.endpoint.token_request(&GrantRequest::Refresh { refresh_token: rt }, Some(rt)) {
                     Ok(t) => {
                         *lock(&self.foreign) = Secret::new(t.access_token());
                         return Ok(t);
@@ -92,20 +92,20 @@ impl Inner {
             *lock(&self.foreign) = None;
             return Ok(t);
         }
-        self.renew_shared(mine)
+        self.renew_shared(replacing)
     }
 
     /// [`Inner::renew_now`] for the configured identity.
-    fn renew_shared(&self, mine: Option<&Token>) -> Result<Token> {
+    fn renew_shared(&self, replacing: Option<&Token>) -> Result<Token> {
         let _guard = self.cache.as_ref().map(|c| c.lock(&self.cache_key)).transpose()?;
-        let mut refresh_token = mine.and_then(Token::refresh_token).map(|s| Zeroizing::new(s.to_owned()));
+        let mut refresh_token = replacing.and_then(Token::refresh_token).map(|s| Zeroizing::new(s.to_owned()));
         if let Some(cache) = &self.cache {
             if let Some(cached) = cache.load(&self.cache_key)? {
                 if self.servable(&cached) {
                     log_event!(Info, "token cache {}: using the token another process renewed", cache.describe());
                     return Ok(cached);
                 }
-                let newer = mine.is_none_or(|m| cached.received_at_ms() >= m.received_at_ms());
+                let newer = replacing.is_none_or(|m| cached.received_at_ms() >= m.received_at_ms());
                 if newer {
                     if let Some(rt) = cached.refresh_token() {
                         refresh_token = Some(Zeroizing::new(rt.to_owned()));
@@ -126,7 +126,7 @@ impl Inner {
         let mut refused: Option<Error> = None;
         if let Some(rt) = refresh_token {
             log_event!(Info, "managed token: renewing with the refresh token");
-            match self.token_request(&GrantRequest::Refresh { refresh_token: rt }, Some(rt)) {
+            match self.endpoint.token_request(&GrantRequest::Refresh { refresh_token: rt }, Some(rt)) {
                 Ok(t) => return Ok(t),
                 Err(e) if e.status() == Status::InvalidGrant => {
                     log_event!(Warn, "managed token: the refresh token was refused (invalid_grant)");
@@ -144,7 +144,7 @@ impl Inner {
                                     "token cache {}: retrying with the refresh token another process stored",
                                     cache.describe()
                                 );
-                                match self.token_request(&GrantRequest::Refresh { refresh_token: other }, Some(other)) {
+                                match self.endpoint.token_request(&GrantRequest::Refresh { refresh_token: other }, Some(other)) {
                                     Ok(t) => return Ok(t),
                                     Err(e) if e.status() == Status::InvalidGrant => {}
                                     Err(e) => return Err(e),
@@ -161,7 +161,7 @@ impl Inner {
             Grant::Password => match (&cfg.username, &cfg.password) {
                 (Some(u), Some(p)) => {
                     log_event!(Info, "managed token: requesting a new token with the password grant");
-                    self.token_request(&GrantRequest::Password { username: u, password: p.expose() }, None)
+                    self.endpoint.token_request(&GrantRequest::Password { username: u, password: p.expose() }, None)
                 }
                 _ => Err(Error::new(
                     Status::NoToken,
@@ -170,7 +170,7 @@ impl Inner {
             },
             Grant::ClientCredentials => {
                 log_event!(Info, "managed token: requesting a new token with the client credentials grant");
-                self.token_request(&GrantRequest::ClientCredentials, None)
+                self.endpoint.token_request(&GrantRequest::ClientCredentials, None)
             }
             Grant::None => {
                 let why = if refused.is_some() { "the refresh token was refused (invalid_grant)" } else { "no usable refresh token" };

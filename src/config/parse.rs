@@ -36,11 +36,28 @@ impl Config {
     /// A configuration from the environment: `TRUSTPILOT_API_KEY`, `TRUSTPILOT_API_SECRET`,
     /// `TRUSTPILOT_USERNAME`, `TRUSTPILOT_PASSWORD`, `TRUSTPILOT_API_HOST` (→ `api_base_url`) and
     /// `TRUSTPILOT_<KEY>` for every other option key (e.g. `TRUSTPILOT_TOKEN_CACHE`).
+    ///
+    /// ```no_run
+    /// // TRUSTPILOT_API_KEY=… TRUSTPILOT_API_SECRET=… TRUSTPILOT_USERNAME=… TRUSTPILOT_PASSWORD=…
+    /// let auth = tpauth::Auth::new(&tpauth::Config::from_env()?)?;
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn from_env() -> Result<Config> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// As [`Config::from_env`], reading variables through `lookup` (for tests and embedders).
+    ///
+    /// ```
+    /// let vars = std::collections::HashMap::from([
+    ///     ("TRUSTPILOT_API_KEY", "API_KEY"),
+    ///     ("TRUSTPILOT_API_SECRET", "API_SECRET"),
+    ///     ("TRUSTPILOT_API_HOST", "api.example.com"),
+    /// ]);
+    /// let cfg = tpauth::Config::from_lookup(|name| vars.get(name).map(|v| v.to_string()))?;
+    /// assert_eq!(cfg.api_base_url(), "https://api.example.com");
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config> {
         let get = |name: &str| lookup(name).filter(|v| !v.is_empty());
         let key = get("TRUSTPILOT_API_KEY").ok_or_else(|| Error::invalid_argument("environment: TRUSTPILOT_API_KEY is not set"))?;

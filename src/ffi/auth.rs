@@ -182,7 +182,7 @@ pub unsafe extern "C" fn tp_authorize_url(
 }
 
 /// As tp_authorization_code_grant, also sending code_verifier (PKCE, RFC 7636), the verifier of
-/// the challenge given to tp_authorize_url_pkce; NULL sends none. Addition to API.md.
+/// the challenge given to tp_authorize_url_pkce; NULL sends none.
 ///
 /// Errors as tp_authorization_code_grant; TP_ERR_INVALID_ARGUMENT also for a verifier that is not
 /// 43 to 128 characters of A-Z a-z 0-9 - . _ ~; TP_ERR_INVALID_GRANT when the server finds that
@@ -209,7 +209,7 @@ pub unsafe extern "C" fn tp_authorization_code_grant_pkce(
 
 /// As tp_authorize_url, adding code_challenge=...&code_challenge_method=S256 (PKCE, RFC 7636)
 /// when code_challenge is not NULL (from tp_new_pkce; response_type "code" only). With the scope
-/// option set, tp_authorize_url and this function add scope=.... Addition to API.md.
+/// option set, tp_authorize_url and this function add scope=....
 ///
 /// On success *url_out receives a string the caller frees with tp_string_free. Errors as
 /// tp_authorize_url; TP_ERR_INVALID_ARGUMENT also for a challenge that is not 43 base64url
@@ -242,7 +242,7 @@ pub unsafe extern "C" fn tp_authorize_url_pkce(
 /// refresh_leeway_s before its expiry, never earlier than half-way through its lifetime;
 /// INT64_MAX for a token without expiry; -1 when auth or t is NULL. A binding may keep its own
 /// copy of the token tp_get_token returned and serve it without calling in until then, provided
-/// it drops that copy when it invalidates, sets or obtains a token. Addition to API.md.
+/// it drops that copy when it invalidates, sets or obtains a token.
 #[no_mangle]
 pub unsafe extern "C" fn tp_token_renew_at_ms(auth: *const tp_auth, t: *const tp_token) -> i64 {
     ffi_value!(-1, {
@@ -434,7 +434,6 @@ fn request(
 ///
 /// Errors: TP_ERR_INVALID_ARGUMENT when auth or url is NULL or not UTF-8, or the host may not
 /// receive the token (the message names the host and the token_hosts option). Thread-safe.
-/// Addition to API.md.
 #[no_mangle]
 pub unsafe extern "C" fn tp_check_token_url(auth: *const tp_auth, url: *const c_char, err: *mut *mut tp_error) -> tp_status {
     ffi_status!(err, {
@@ -473,7 +472,7 @@ pub unsafe extern "C" fn tp_request(
 }
 
 /// As tp_request, with a body of body_len bytes that may contain NUL (binary uploads). body
-/// may be NULL only when body_len is 0 (then no body is sent). Addition to API.md.
+/// may be NULL only when body_len is 0 (then no body is sent).
 #[no_mangle]
 pub unsafe extern "C" fn tp_request_bytes(
     auth: *mut tp_auth,

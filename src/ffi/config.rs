@@ -16,7 +16,8 @@ impl Castable for tp_config {
 }
 
 /// A new configuration with the API key and secret of a Trustpilot application and every
-/// option at its default (see the options table of the README).
+/// option at its default (the API at api.trustpilot.com over https, a 30 s timeout, 3 retries, no
+/// token cache).
 ///
 /// On success *out receives a configuration the caller frees with tp_config_free. Errors:
 /// TP_ERR_INVALID_ARGUMENT when api_key, api_secret or out is NULL, a string is not UTF-8, or
@@ -58,9 +59,11 @@ pub unsafe extern "C" fn tp_config_from_env(out: *mut *mut tp_config, err: *mut 
     })
 }
 
-/// Set one option; every value is a string ("30000", "true"). The keys are the options table of
-/// the README (tp_option_count and tp_option_name list them). An empty value unsets an optional
-/// string option. token_hosts: see tp_check_token_url.
+/// Set one option; every value is a string ("30000", "true"). tp_option_count and tp_option_name
+/// list the keys at run time (api_base_url, username, password, grant, business_user_id,
+/// token_cache, timeout_ms, ...); an unknown key is refused with a message listing every key
+/// this library knows. The value is checked now, not at the first request. An empty value
+/// unsets an optional string option. token_hosts: see tp_check_token_url.
 ///
 /// client_auth, what each mode sends to the token, refresh and revoke endpoints: "basic" (the
 /// default, what Trustpilot documents): Authorization: Basic base64(KEY:SECRET) of the raw
@@ -99,14 +102,13 @@ pub unsafe extern "C" fn tp_config_set(
 /// (TRUSTPILOT_API_KEY, ...), valid during the call only; user_data is the pointer given to
 /// tp_config_from_lookup. Returns the value as a NUL-terminated UTF-8 string, or NULL when the
 /// variable is unset. The value must stay valid until the callback is called again or
-/// tp_config_from_lookup returns (tpauth copies it at once). Addition to API.md.
+/// tp_config_from_lookup returns (tpauth copies it at once).
 pub type tp_lookup_fn = Option<unsafe extern "C" fn(name: *const c_char, user_data: *mut c_void) -> *const c_char>;
 
 /// As tp_config_from_env, with every variable looked up through lookup instead of the process
 /// environment: for runtimes whose environment is not the C library's (PHP-FPM pool variables seen
 /// by getenv(), .NET's Environment, tests). The names looked up and their mapping to options are
-/// tp_config_from_env's; an unset or empty value leaves the option at its default. Addition to
-/// API.md.
+/// tp_config_from_env's; an unset or empty value leaves the option at its default.
 ///
 /// On success *out receives a configuration the caller frees with tp_config_free. Errors:
 /// TP_ERR_INVALID_ARGUMENT when lookup or out is NULL, the key or secret variable is unset, a
@@ -148,15 +150,14 @@ pub unsafe extern "C" fn tp_config_from_lookup(
     })
 }
 
-/// The number of option keys tp_config_set accepts (for bindings that list them). Addition to
-/// API.md.
+/// The number of option keys tp_config_set accepts (for bindings that list them).
 #[no_mangle]
 pub extern "C" fn tp_option_count() -> usize {
     crate::config::OPTION_KEYS.len()
 }
 
 /// The i-th option key ("api_base_url", ...), in the options table's order; NULL when i is not
-/// below tp_option_count(). Static: never free it. Addition to API.md.
+/// below tp_option_count(). Static: never free it.
 #[no_mangle]
 pub extern "C" fn tp_option_name(i: usize) -> *const c_char {
     ffi_value!(std::ptr::null(), { OPTION_NAMES_C.get(i).map_or(std::ptr::null(), |c| c.as_ptr().cast()) })

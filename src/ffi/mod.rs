@@ -1,6 +1,7 @@
 //! The C ABI (`include/tpauth.h`): a thin `extern "C"` skin over the safe core.
 //!
-//! Every entry point follows the same rules (API.md §2), enforced by the machinery of this module:
+//! Every entry point follows the same rules (the C ABI conventions of docs/contract.md, section 2),
+//! enforced by the machinery of this module:
 //!
 //! - `ffi_status!` wraps the body of every fallible function: a panic becomes
 //!   `TP_ERR_INTERNAL`, an [`Error`] becomes its status, and `*err` (when `err` is not NULL)
@@ -20,7 +21,7 @@
 //! NUL-terminated, handles are not used after their `_free`). It is stated once here and in
 //! `include/tpauth.h` rather than on each function.
 
-// The C names (tp_config, TP_OK, ...) are the ABI's, fixed by API.md.
+// The C names (tp_config, TP_OK, ...) are the ABI's, fixed by the contract (docs/contract.md).
 #![allow(non_camel_case_types)]
 // The safety contract is the C ABI's, stated once in the module docs and the header.
 #![allow(clippy::missing_safety_doc)]

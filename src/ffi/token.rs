@@ -99,7 +99,6 @@ pub unsafe extern "C" fn tp_token_expires_at(t: *const tp_token) -> i64 {
 }
 
 /// When the token was received, in Unix seconds by the local clock; -1 when t is NULL.
-/// Addition to API.md.
 #[no_mangle]
 pub unsafe extern "C" fn tp_token_received_at(t: *const tp_token) -> i64 {
     ffi_value!(-1, {
@@ -167,8 +166,7 @@ pub unsafe extern "C" fn tp_token_from_json(json: *const c_char, out: *mut *mut 
 /// expires_in is in seconds, -1 when unknown; received_at_ms is when the token was received, in
 /// Unix milliseconds (-1: now), so that tp_token_expires_at is received_at_ms / 1000 +
 /// expires_in. raw_json, the server's response (a JSON object), is kept verbatim when it
-/// already says what the fields say; otherwise the fields are written over it. Addition to
-/// API.md.
+/// already says what the fields say; otherwise the fields are written over it.
 ///
 /// On success *out receives a token the caller frees with tp_token_free. Errors:
 /// TP_ERR_INVALID_ARGUMENT when access_token or out is NULL, access_token is empty, a string is

@@ -22,11 +22,8 @@ scripts/build-native.sh
 LIB=${TPAUTH_LIB:-$REPO/target/release/libtpauth.so}
 BIN=${TPAUTH_BIN:-$REPO/target/release/tpauth}
 NATIVE_DIR=$(dirname "$LIB")
-VERSION=$(sed -n 's/^version = "\([0-9.]*\)".*/\1/p' Cargo.toml | head -1)
-MAJOR=${VERSION%%.*}
-MINOR=${VERSION#*.}; MINOR=${MINOR%%.*}
-# The SONAME build.rs sets: libtpauth.so.0.<minor> while below 1.0, else libtpauth.so.<major>.
-if [ "$MAJOR" = 0 ]; then SOVER=0.$MINOR; else SOVER=$MAJOR; fi
+source scripts/lib/version.sh
+VERSION=$TPAUTH_VERSION MAJOR=$TPAUTH_VERSION_MAJOR MINOR=$TPAUTH_VERSION_MINOR SOVER=$TPAUTH_SOVERSION
 
 TMP=$(mktemp -d /tmp/tpauth-install.XXXXXX)
 PREFIX=$TMP/prefix

@@ -20,7 +20,7 @@ namespace Tpauth
     /// </remarks>
     public sealed class Auth : IDisposable
     {
-        /// <summary>The option keys of API.md plus the library's additions, as the C library lists
+        /// <summary>Every option key, as the C library lists
         /// them (tp_option_name): tp_config_set accepts exactly these (values are strings, as in the C ABI).</summary>
         public static readonly IReadOnlyList<string> OptionKeys = LoadOptionKeys();
 
@@ -35,8 +35,8 @@ namespace Tpauth
         private readonly Native.AuthHandle _handle;
 
         /// <summary>
-        /// A client with the API key and secret of a Trustpilot application and options keyed as in
-        /// API.md (<c>api_base_url</c>, <c>username</c>, <c>password</c>, <c>token_cache</c>, ...).
+        /// A client with the API key and secret of a Trustpilot application and options keyed as
+        /// <see cref="OptionKeys"/> lists them (<c>api_base_url</c>, <c>username</c>, <c>password</c>, <c>token_cache</c>, ...).
         /// </summary>
         /// <exception cref="InvalidArgumentException">null or empty key, null secret, an unknown option
         /// key, a null or malformed option value.</exception>

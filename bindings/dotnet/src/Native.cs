@@ -2,7 +2,7 @@
 // UTF-8 marshalling helpers. Everything here is internal: the public surface is Auth, Token,
 // Response and TpauthException.
 //
-// Conventions (API.md section 2):
+// Conventions (docs/contract.md, section 2):
 // - input strings are NUL-terminated UTF-8: passed as byte[] built by Native.Utf8 (null -> NULL);
 // - a returned `char *` is owned by us: taken as IntPtr, copied (UTF-8), then tp_string_free'd;
 // - a returned `const char *` is borrowed from its handle: copied, never freed;

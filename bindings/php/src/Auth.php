@@ -26,8 +26,8 @@ final class Auth
     public const VERSION = '0.1.0';
 
     /**
-     * The option keys tp_config_set accepts (API.md's options table plus the library's additions),
-     * as the C library lists them (tp_option_name); values are strings, bools or ints.
+     * Every option key tp_config_set accepts, as the C library lists them (tp_option_name); values
+     * are strings, bools or ints.
      *
      * @return list<string>
      */
@@ -45,7 +45,7 @@ final class Auth
 
     /**
      * @param array<string, string|int|bool|\Stringable|null>|null $options option key => value
-     *        (API.md's options table: `api_base_url`, `username`, `password`, `token_cache`,
+     *        (the keys optionKeys() lists: `api_base_url`, `username`, `password`, `token_cache`,
      *        `allow_insecure_http`, ...). Bools become "true"/"false", ints their decimal string,
      *        null leaves the option at its default. An unknown key or a bad value throws
      *        `Tpauth\InvalidArgumentException`.

@@ -19,7 +19,7 @@ def test_unknown_keyword_is_a_type_error_naming_it(mock: Mock) -> None:
 
 
 def test_unknown_keyword_is_also_invalid_argument(mock: Mock) -> None:
-    # API.md §2: an unknown option gives TP_ERR_INVALID_ARGUMENT; in Python that is tpauth.InvalidArgument.
+    # The contract (docs/contract.md §2): an unknown option gives TP_ERR_INVALID_ARGUMENT; in Python that is tpauth.InvalidArgument.
     with pytest.raises(tpauth.InvalidArgument, match="bogus") as info:
         make_auth(mock, bogus=1)
     assert info.value.status == tpauth.Status.INVALID_ARGUMENT == 1
