@@ -77,6 +77,14 @@ pub enum ClientAuth {
 }
 
 /// Where the managed token comes from: option `token_source`.
+///
+/// ```
+/// use tpauth::TokenSource;
+/// assert_eq!(TokenSource::parse("direct")?, TokenSource::Direct);
+/// assert!(matches!(TokenSource::parse("serve:unix:/run/tpauth/tpauth.sock")?, TokenSource::Unix(_)));
+/// assert_eq!(TokenSource::parse("serve:tcp:[::1]:8200")?.to_string(), "serve:tcp:[::1]:8200");
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TokenSource {
     /// `direct` (the default): Trustpilot's token endpoints, with this process's key and secret.
@@ -91,6 +99,14 @@ pub enum TokenSource {
 impl TokenSource {
     /// Parse the option's value: `direct`, `serve:unix:/path` or `serve:tcp:IP:PORT` with a
     /// loopback IP literal (a host name could resolve elsewhere, and the bearer must stay local).
+    ///
+    /// ```
+    /// use tpauth::TokenSource;
+    /// assert!(TokenSource::parse("serve:tcp:127.0.0.1:8200").is_ok());
+    /// for refused in ["serve:tcp:10.0.0.5:8200", "serve:tcp:localhost:8200", "serve:unix:", "redis://x"] {
+    ///     assert_eq!(TokenSource::parse(refused).unwrap_err().status(), tpauth::Status::InvalidArgument);
+    /// }
+    /// ```
     pub fn parse(value: &str) -> Result<TokenSource> {
         let v = value.trim();
         if v.is_empty() || v == "direct" {
@@ -123,6 +139,12 @@ impl TokenSource {
     }
 
     /// Whether tokens come from a `tpauth serve`.
+    ///
+    /// ```
+    /// assert!(tpauth::TokenSource::parse("serve:unix:/tmp/tp.sock")?.is_service());
+    /// assert!(!tpauth::TokenSource::Direct.is_service());
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn is_service(&self) -> bool {
         !matches!(self, TokenSource::Direct)
     }
@@ -354,16 +376,40 @@ impl Config {
     }
 
     /// The size cap of a response body (option `max_response_bytes`).
+    ///
+    /// ```
+    /// let mut cfg = tpauth::Config::new("key", "secret")?;
+    /// assert_eq!(cfg.max_response_bytes(), 1 << 20);
+    /// cfg.set("max_response_bytes", "4194304")?;
+    /// assert_eq!(cfg.max_response_bytes(), 4 << 20);
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn max_response_bytes(&self) -> u64 {
         self.max_response_bytes
     }
 
     /// The bound of one request, in milliseconds (option `timeout_ms`).
+    ///
+    /// ```
+    /// let mut cfg = tpauth::Config::new("key", "secret")?;
+    /// assert_eq!(cfg.timeout_ms(), 30_000);
+    /// cfg.set("timeout_ms", "5000")?;
+    /// assert_eq!(cfg.timeout_ms(), 5_000);
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn timeout_ms(&self) -> u64 {
         self.timeout_ms
     }
 
     /// Where the managed token comes from (option `token_source`).
+    ///
+    /// ```
+    /// // No API secret in a process whose tokens come from tpauth serve.
+    /// let mut cfg = tpauth::Config::new("key", "")?;
+    /// cfg.set("token_source", "serve:unix:/run/tpauth/tpauth.sock")?;
+    /// assert!(cfg.token_source().is_service());
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn token_source(&self) -> &TokenSource {
         &self.token_source
     }

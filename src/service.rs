@@ -8,6 +8,20 @@
 //! carries `X-Tpauth-Request: true`; over TCP also `Authorization: Bearer <the secret file's
 //! content>`, read at each request (it may rotate) and sent to a loopback address only
 //! ([`TokenSource::parse`] refuses any other).
+//!
+//! A process that uses the service through its configuration needs nothing from this module: set
+//! the option and use [`crate::Auth`] as ever. [`ServiceClient`] is for a program that asks the
+//! service itself (`tpauth token` does):
+//!
+//! ```no_run
+//! use tpauth::{service::ServiceClient, TokenSource};
+//! use std::time::Duration;
+//! let source = TokenSource::parse("serve:unix:/run/tpauth/tpauth.sock")?;
+//! let service = ServiceClient::new(&source, None, Duration::from_secs(30), Duration::from_secs(10))?;
+//! let answer = service.get_token(None)?;
+//! println!("{} ({} s left)", answer.json, answer.token.expires_in());
+//! # Ok::<(), tpauth::Error>(())
+//! ```
 
 #[cfg(unix)]
 mod unix;
@@ -41,6 +55,15 @@ impl Resolver for LiteralResolver {
 }
 
 /// A connection (pool) to one `tpauth serve`.
+///
+/// ```no_run
+/// # use std::time::Duration;
+/// let source = tpauth::TokenSource::parse("serve:tcp:127.0.0.1:8200")?;
+/// // Over TCP the service's bearer is read from this file at every request.
+/// let service = tpauth::service::ServiceClient::new(&source, Some("/run/tpauth/bearer"), Duration::from_secs(30), Duration::from_secs(10))?;
+/// let token = service.get_token(Some("reports"))?.token;
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 pub struct ServiceClient {
     agent: ureq::Agent,
     /// `http://localhost` (Unix socket) or `http://127.0.0.1:PORT`.
@@ -58,6 +81,17 @@ impl std::fmt::Debug for ServiceClient {
 
 /// A token the service answered: the token (its `expires_in` counted from now) and the service's
 /// JSON, verbatim (`access_token`, `token_type`, `expires_in`, `expires_at`, `identity`).
+///
+/// ```no_run
+/// # use std::time::Duration;
+/// # let source = tpauth::TokenSource::parse("serve:unix:/run/tpauth/tpauth.sock")?;
+/// # let service = tpauth::service::ServiceClient::new(&source, None, Duration::from_secs(30), Duration::from_secs(10))?;
+/// let answer: tpauth::service::ServiceToken = service.get_token(None)?;
+/// let header = format!("Bearer {}", answer.token.access_token());
+/// let json: serde_json::Value = serde_json::from_str(&answer.json).unwrap();
+/// assert_eq!(json["token_type"], "Bearer");
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 pub struct ServiceToken {
     /// The token.
     pub token: Token,
@@ -68,7 +102,18 @@ pub struct ServiceToken {
 impl ServiceClient {
     /// A client of the service at `source` (which must be a service). `secret_file` is the TCP
     /// bearer's file (required over TCP); `timeout` bounds each request, `connect_timeout` its
-    /// connect.
+    /// connect. Nothing is sent yet; only a TCP service without `secret_file`, or a Unix socket
+    /// where there are none, is refused here.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// use tpauth::{service::ServiceClient, Status, TokenSource};
+    /// let (t, c) = (Duration::from_secs(30), Duration::from_secs(10));
+    /// let tcp = TokenSource::parse("serve:tcp:127.0.0.1:8200")?;
+    /// assert_eq!(ServiceClient::new(&tcp, None, t, c).unwrap_err().status(), Status::InvalidArgument);
+    /// assert!(ServiceClient::new(&tcp, Some("/run/tpauth/bearer"), t, c).is_ok());
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn new(source: &TokenSource, secret_file: Option<&str>, timeout: Duration, connect_timeout: Duration) -> Result<ServiceClient> {
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -124,17 +169,50 @@ impl ServiceClient {
     }
 
     /// Where the service is, for messages (`serve:unix:/path`).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let source = tpauth::TokenSource::parse("serve:unix:/run/tpauth/tpauth.sock")?;
+    /// let service = tpauth::service::ServiceClient::new(&source, None, Duration::from_secs(1), Duration::from_secs(1))?;
+    /// assert_eq!(service.describe(), "serve:unix:/run/tpauth/tpauth.sock");
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn describe(&self) -> String {
         self.source.to_string()
     }
 
-    /// The service's current token for `identity` (`None`: its default identity).
+    /// The service's current token for `identity` (`None`: its default identity). The service's
+    /// errors keep their status (`TP_ERR_RATE_LIMITED` with its `Retry-After`, …); no service at
+    /// the address is `TP_ERR_NETWORK`.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # let source = tpauth::TokenSource::parse("serve:unix:/run/tpauth/tpauth.sock")?;
+    /// # let service = tpauth::service::ServiceClient::new(&source, None, Duration::from_secs(30), Duration::from_secs(10))?;
+    /// match service.get_token(Some("shop")) {
+    ///     Ok(answer) => println!("{}", answer.token.access_token().len()),
+    ///     Err(e) if e.status() == tpauth::Status::RateLimited => println!("retry in {:?}", e.retry_after()),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn get_token(&self, identity: Option<&str>) -> Result<ServiceToken> {
         self.call("GET", &token_path(identity, ""), None)
     }
 
     /// Report that the API refused `access_token` (a 401): the service renews only if it is still
     /// its current token, then answers its current token.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # let source = tpauth::TokenSource::parse("serve:unix:/run/tpauth/tpauth.sock")?;
+    /// # let service = tpauth::service::ServiceClient::new(&source, None, Duration::from_secs(30), Duration::from_secs(10))?;
+    /// let token = service.get_token(None)?.token;
+    /// // … the API answered 401 to it:
+    /// let renewed = service.invalidate(None, token.access_token())?.token;
+    /// assert_ne!(renewed.access_token(), token.access_token());
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn invalidate(&self, identity: Option<&str>, access_token: &str) -> Result<ServiceToken> {
         let body = Zeroizing::new(serde_json::json!({ "access_token": access_token }).to_string());
         self.call("POST", &token_path(identity, "/invalidate"), Some(body.as_bytes()))

@@ -10,6 +10,16 @@ use crate::log::log_event;
 use crate::url::redact_url;
 
 /// A forwarded call's answer, its body not read yet ([`Auth::forward`]).
+///
+/// ```no_run
+/// # let auth = tpauth::Auth::new(&tpauth::Config::new("key", "secret")?)?;
+/// use std::io::Read;
+/// let mut answer: tpauth::Forwarded = auth.forward("GET", "/v1/private/business-units/x", &[], None)?;
+/// let mut first = [0u8; 4096];
+/// let n = answer.body.read(&mut first).map_err(|e| tpauth::Error::new(tpauth::Status::Network, e.to_string()))?;
+/// println!("{} {} bytes first; resent after a 401: {}", answer.status, n, answer.resent);
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 pub struct Forwarded {
     /// The API's HTTP status.
     pub status: u16,
@@ -29,6 +39,17 @@ impl Auth {
     /// caller's own `x-business-user-id` is kept. The body is sent as given (it is kept for the
     /// one resend after a 401). Errors are for what prevented an answer: the token (as
     /// [`Auth::get_token`]), the connection, a timeout.
+    ///
+    /// ```no_run
+    /// # let auth = tpauth::Auth::new(&tpauth::Config::new("key", "secret")?)?;
+    /// let headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+    /// let answer = auth.forward("POST", "/v1/private/business-units/x/invitations?dry=1", &headers, Some(br#"{"a":1}"#))?;
+    /// let mut out = std::io::stdout();
+    /// std::io::copy(&mut { answer.body }, &mut out).map_err(|e| tpauth::Error::new(tpauth::Status::Network, e.to_string()))?;
+    /// // Another host cannot be reached: the path must start with one '/'.
+    /// assert!(auth.forward("GET", "//evil.example/x", &[], None).is_err());
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn forward(&self, method: &str, path_and_query: &str, headers: &[(String, String)], body: Option<&[u8]>) -> Result<Forwarded> {
         if !path_and_query.starts_with('/') || path_and_query.starts_with("//") {
             return Err(Error::invalid_argument("forward: the path must start with a single '/'"));

@@ -36,6 +36,14 @@ impl RequestStats {
 }
 
 /// What a client has sent to Trustpilot's token endpoints since it was made ([`crate::Auth::token_request_stats`]).
+///
+/// ```
+/// let auth = tpauth::Auth::new(&tpauth::Config::new("key", "secret")?)?;
+/// let stats: tpauth::TokenRequestStats = auth.token_request_stats();
+/// assert!(stats.token_requests.iter().all(|(_, n)| *n == 0));
+/// assert_eq!(stats.token_requests.map(|(grant, _)| grant), ["password", "client_credentials", "authorization_code", "refresh_token"]);
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TokenRequestStats {
     /// Token requests sent (retries included), by `grant_type`: `password`, `client_credentials`,
