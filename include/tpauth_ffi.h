@@ -535,7 +535,9 @@ tp_status tp_set_token(tp_auth *auth,
  *     "host:port", comma-separated).
  *
  * Hosts are compared whole (no "same site" or suffix rule) and URLs that two parsers could read
- * differently (a backslash, an IP written in hex) are refused. No request is sent.
+ * differently (a backslash, an IP written in hex) are refused, as is every reference some reader
+ * takes for another host: a scheme without "//" ("https:host/x", "http:HOST:PORT/x"), "//host/x",
+ * "/\host/x", a backslash in a path, a scheme other than http(s). No request is sent.
  *
  * Errors: TP_ERR_INVALID_ARGUMENT when auth or url is NULL or not UTF-8, or the host may not
  * receive the token (the message names the host and the token_hosts option). Thread-safe.

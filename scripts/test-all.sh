@@ -58,6 +58,20 @@ run_suite() {
   fi
 }
 
+# The dependency policy (deny.toml): licences, bans and sources, offline. cargo-deny is built once
+# per machine, at the version pinned here, into ~/.cargo/bin (shared by every checkout). The RustSec
+# advisories need their database from GitHub: CI checks them in its own step.
+CARGO_DENY_VERSION=0.20.2
+deny_check() {
+  if [ "$(cargo deny --version 2>/dev/null)" != "cargo-deny $CARGO_DENY_VERSION" ]; then
+    echo "installing cargo-deny $CARGO_DENY_VERSION (once per machine)"
+    cargo install --quiet --locked cargo-deny --version "$CARGO_DENY_VERSION" || return 1
+  fi
+  # Every crate of the workspace's lock file must be on disk for an offline graph.
+  cargo fetch --locked --quiet || return 1
+  cargo deny --workspace --all-features --locked --offline check licenses bans sources
+}
+
 rust_suite() {
   if ! cargo fmt --all --check >/dev/null 2>&1; then
     echo "rustfmt: these files need cargo fmt:"; cargo fmt --all --check -- -l 2>&1 | head -20; return 1
@@ -67,7 +81,9 @@ rust_suite() {
   cargo test --quiet -p tpauth --features cli || return 1
   cargo test --quiet -p tpauth-mock || return 1
   scripts/abi-check.sh || return 1
+  scripts/actionlint.sh || return 1
   scripts/rust-crates.sh || return 1
+  deny_check || return 1
   scripts/shellcheck.sh
 }
 

@@ -231,6 +231,13 @@ impl Error {
         self
     }
 
+    /// Append a sentence to the message (no secret), e.g. what the caller should do now.
+    #[must_use]
+    pub(crate) fn with_note(mut self, note: &str) -> Error {
+        self.message = format!("{}; {note}", self.message);
+        self
+    }
+
     /// What kind of failure this is.
     ///
     /// ```no_run

@@ -109,6 +109,7 @@ pub mod log;
 mod pkce;
 mod redirect;
 mod response;
+mod roots;
 mod secret;
 pub mod service;
 mod token;
@@ -121,7 +122,7 @@ pub use pkce::{new_pkce, pkce_challenge, Pkce};
 pub use redirect::{new_state, parse_code_redirect, parse_implicit_redirect, ResponseType};
 pub use response::Response;
 pub use token::Token;
-pub use url::{form_urlencode, TRUSTPILOT_API_HOSTS};
+pub use url::{form_urlencode, redact_url, TRUSTPILOT_API_HOSTS};
 
 /// The library's version, `MAJOR.MINOR.PATCH` (the crate's, the C library's `tp_version()` and
 /// every binding's).

@@ -581,6 +581,7 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
 }
 
 /// SO_LINGER 0: the next close sends a RST instead of a FIN.
+#[cfg(unix)]
 fn set_linger_zero(stream: &TcpStream) {
     use std::os::fd::AsRawFd;
     let linger = libc::linger { l_onoff: 1, l_linger: 0 };
@@ -595,6 +596,11 @@ fn set_linger_zero(stream: &TcpStream) {
         );
     }
 }
+
+/// Elsewhere (the Windows build of the `tpauth` command) a reset fault ends the connection with
+/// a plain close: the mock's reset faults are exercised on Unix.
+#[cfg(not(unix))]
+fn set_linger_zero(_stream: &TcpStream) {}
 
 fn serve_connection(stream: TcpStream, shared: &Arc<Shared>) {
     let _ = stream.set_nodelay(true);

@@ -269,7 +269,6 @@ impl Auth {
     /// # Ok::<(), tpauth::Error>(())
     /// ```
     pub fn request(&self, method: &str, url_or_path: &str, body: Option<&[u8]>, content_type: Option<&str>) -> Result<Response> {
-        self.judge_url(url_or_path)?;
         for attempt in 0..2 {
             let call = self.prepare_api_call(method, url_or_path, &[], Renew::IfNeeded)?;
             let mut headers: Vec<(&str, &str)> = call.headers().unwrap_or_default().iter().map(|(k, v)| (*k, v.as_str())).collect();

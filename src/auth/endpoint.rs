@@ -44,6 +44,15 @@ impl GrantRequest<'_> {
     }
 }
 
+/// The single-use value a token request of this name sends, if any.
+fn grant_of(what: &str) -> Option<&'static str> {
+    match what {
+        "authorization code exchange" => Some("code"),
+        "refresh" => Some("refresh token"),
+        _ => None,
+    }
+}
+
 /// Trustpilot's token endpoints as one client uses them: where they are (`api_base_url`,
 /// `refresh_endpoint`), how the client authenticates to them (`client_auth`), and how hard it
 /// tries (`max_retries`, `max_retry_wait_ms`, the cooldown a 429 leaves, shared by every request
@@ -189,7 +198,22 @@ impl TokenEndpoint {
                     }
                     (e, ra)
                 }
-                Ok(resp) => return Err(response_error(what, &resp, &secrets)),
+                Ok(resp) => {
+                    let e = response_error(what, &resp, &secrets);
+                    // The request went out twice (a reused connection closed before answering the
+                    // first): a single-use value may have been used by the first.
+                    if resp.resent && e.status() == Status::InvalidGrant {
+                        let used = match grant_of(what) {
+                            Some("code") => "the server may have used the code then: start the authorization again",
+                            Some("refresh token") => "the server may have rotated the refresh token then: obtain a new token with a grant",
+                            _ => "the server may have processed the first",
+                        };
+                        return Err(e.with_note(&format!(
+                            "this request was sent twice, as its first sending met a reused connection that closed without answering; {used}"
+                        )));
+                    }
+                    return Err(e);
+                }
                 Err(e) if e.status() == Status::Network => (e, None),
                 Err(e) => return Err(e),
             };

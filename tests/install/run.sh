@@ -78,8 +78,9 @@ check "DESTDIR install: staged files, tpauth.pc with the real prefix, SONAME set
 export PKG_CONFIG_PATH=$LIBDIR/pkgconfig
 check "pkg-config --modversion tpauth = $VERSION" test "$(pkg-config --modversion tpauth)" = "$VERSION"
 # shellcheck disable=SC2046,SC2005 # echo $(...) collapses pkg-config's whitespace
-pc_flags() { [ "$(echo $(pkg-config --libs tpauth))" = "-L$LIBDIR -ltpauth" ] && [ "$(echo $(pkg-config --cflags tpauth))" = "-I$PREFIX/include" ]; }
-check "pkg-config --libs/--cflags point into the prefix" pc_flags
+# A prefix outside the loader's folders: Libs carries the rpath, so a program built with it runs.
+pc_flags() { [ "$(echo $(pkg-config --libs tpauth))" = "-L$LIBDIR -Wl,-rpath,$LIBDIR -ltpauth" ] && [ "$(echo $(pkg-config --cflags tpauth))" = "-I$PREFIX/include" ]; }
+check "pkg-config --libs/--cflags point into the prefix (with -Wl,-rpath,libdir: not a system folder)" pc_flags
 pc_static() { local l; l=$(pkg-config --static --libs tpauth); for x in -ltpauth -lpthread -ldl -lm; do [[ " $l " == *" $x "* ]] || return 1; done; }
 check "pkg-config --static adds Libs.private (-lpthread -ldl -lm ...)" pc_static
 

@@ -98,6 +98,7 @@ namespace Tpauth
         /// stale libtpauth lacks functions or behaves otherwise).</summary>
         static Native()
         {
+            NativeLoader.Init(); // the package's runtimes/<rid>/native/ where the runtime would not look
             string? problem = VersionMismatch(CopyString(tp_version()) ?? "");
             if (problem != null) throw new DllNotFoundException(problem);
         }

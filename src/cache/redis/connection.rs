@@ -59,7 +59,7 @@ pub(super) fn roots_pem(ca_file: &str) -> Result<Vec<u8>> {
     let extra = std::fs::read(ca_file).map_err(|e| Error::invalid_argument(format!("ca_file {ca_file:?}: cannot read it: {e}")))?;
     let mut pem = String::new();
     let mut check = rustls::RootCertStore::empty();
-    for der in rustls_native_certs::load_native_certs().certs {
+    for der in crate::roots::system_roots() {
         // Only what rustls accepts as a trust anchor: one odd system certificate must not make the
         // redis crate refuse the whole bundle.
         if check.add(der.clone()).is_err() {
