@@ -863,3 +863,67 @@ fn metrics_carry_every_name_the_contract_fixes() {
     assert_eq!(request(&svc, &t, "POST", "/healthz", &[], Some(b"")).status, 405);
     assert_eq!(svc.get(&t, "/nope").status, 404);
 }
+
+/// The proxy's call goes out once more on a new connection when the API closed the reused
+/// keep-alive connection as the request arrived (an idle timeout), as every other call does. A
+/// scripted server answers the first request of its first connection, closes that connection on
+/// the second without a byte, and answers on the next connection.
+#[test]
+fn a_forwarded_call_on_a_stale_keep_alive_connection_goes_out_again_once() {
+    use std::io::BufRead;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<(usize, String, String)>::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().enumerate() {
+            let Ok(stream) = stream else { return };
+            let log = log.clone();
+            std::thread::spawn(move || {
+                let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+                let mut writer = stream;
+                for i in 0.. {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let mut length = 0;
+                    loop {
+                        let mut h = String::new();
+                        reader.read_line(&mut h).unwrap();
+                        if h.trim().is_empty() {
+                            break;
+                        }
+                        if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                            length = v.trim().parse().unwrap();
+                        }
+                    }
+                    let mut body = vec![0u8; length];
+                    reader.read_exact(&mut body).unwrap();
+                    log.lock().unwrap().push((n, line.trim().to_owned(), String::from_utf8_lossy(&body).into_owned()));
+                    if n == 0 && i == 1 {
+                        return; // closes the connection: no byte of an answer
+                    }
+                    writer.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}").unwrap();
+                }
+            });
+        }
+    });
+    let mut cfg = tpauth::Config::new("key", "secret").unwrap();
+    cfg.set("api_base_url", &format!("http://127.0.0.1:{port}")).unwrap();
+    cfg.set("allow_insecure_http", "true").unwrap();
+    let auth = tpauth::Auth::new(&cfg).unwrap();
+    auth.set_token(&tpauth::Token::from_json(r#"{"access_token":"tok","expires_in":3600}"#).unwrap()).unwrap();
+    for path in ["/v1/first", "/v1/second"] {
+        let mut answer = auth.forward("POST", path, &[], Some(b"body")).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let mut text = String::new();
+        answer.body.read_to_string(&mut text).unwrap();
+        assert_eq!((answer.status, text.as_str()), (200, "{}"));
+    }
+    let seen = seen.lock().unwrap().clone();
+    let lines: Vec<(usize, &str, &str)> = seen.iter().map(|(n, l, b)| (*n, l.as_str(), b.as_str())).collect();
+    assert_eq!(
+        lines,
+        [(0, "POST /v1/first HTTP/1.1", "body"), (0, "POST /v1/second HTTP/1.1", "body"), (1, "POST /v1/second HTTP/1.1", "body")]
+    );
+}
