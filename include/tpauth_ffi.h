@@ -278,6 +278,23 @@ size_t tp_option_count(void);
 const char *tp_option_name(size_t i);
 
 /**
+ * How the value of an option may be shown (a log line, a binding's printed configuration): the
+ * secrets (api_secret, password) as `[redacted]` (an empty value as empty), the URLs
+ * (api_base_url, authorize_url, token_cache, proxy) with their userinfo replaced by "***" (the
+ * password of a token_cache redis URL never shows), any other value as it is. key is an
+ * option key or "api_key" / "api_secret". Bindings print their configuration through this, so
+ * that what counts as a secret is decided here only.
+ *
+ * On success *shown_out receives a string the caller frees with tp_string_free. Errors:
+ * TP_ERR_INVALID_ARGUMENT when key, value or shown_out is NULL, a string is not UTF-8, or key is
+ * no option. Thread-safe.
+ */
+tp_status tp_option_shown(const char *key,
+                          const char *value,
+                          char **shown_out,
+                          tp_error **err);
+
+/**
  * Free a configuration. NULL is ignored. Clients made from it stay valid.
  */
 void tp_config_free(tp_config *cfg);
@@ -488,19 +505,35 @@ tp_status tp_prepare_api_call(tp_auth *auth,
                               tp_error **err);
 
 /**
+ * Whether a request's own header named name (in any letter case) is kept rather than replaced by
+ * tp_prepare_api_call's line of that name: the merge rule as data, for an adapter that keeps the
+ * header lines of one token and sets them on many requests without calling in (Go's Transport).
+ * Such an adapter asks tp_prepare_api_call with caller_headers NULL (every line); then, for each
+ * line, when this is true and the request carries that header with a value, it keeps the
+ * request's and leaves the line out; otherwise the line replaces the request's header of that
+ * name. tp_prepare_api_call applies the same rule to the caller_headers it is given. True for
+ * "x-business-user-id" only today; false when name is NULL or not UTF-8.
+ */
+bool tp_caller_header_kept(const char *name);
+
+/**
  * The managed token: the current token while it is valid (no I/O, no waiting), else one
  * refresh or grant (option grant) made for all concurrent callers at once, and, with
  * token_cache, for all processes sharing the cache.
  *
- * On success *out receives a token the caller frees with tp_token_free. Errors:
- * TP_ERR_NO_TOKEN (no current token and grant=none, or no username/password for the password
+ * On success *out receives a token the caller frees with tp_token_free. The cached path hands
+ * out the client's own token, not a copy: calls that get the same token may get the same
+ * pointer, and each call's pointer is still freed once (every call takes a reference of its
+ * own). Errors: TP_ERR_NO_TOKEN (no current token and grant=none, or no username/password for the password
  * grant), TP_ERR_STORE (the token cache cannot be used: unreadable, unwritable, or a file or
  * folder another user could have planted or written, left untouched; the message says which and
  * how to fix it), TP_ERR_TIMEOUT (another process held the token cache's lock longer than the
  * shorter of timeout_ms and cache_lock_ttl_ms; no token was requested), and those of the grants.
  * Thread-safe.
  */
-tp_status tp_get_token(tp_auth *auth, tp_token **out, tp_error **err);
+tp_status tp_get_token(tp_auth *auth,
+                       tp_token **out,
+                       tp_error **err);
 
 /**
  * Report that the API refused access_token (HTTP 401): the client drops its current token

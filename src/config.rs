@@ -200,6 +200,27 @@ pub const OPTION_KEYS: &[&str] = &[
     "token_source_identity",
 ];
 
+/// How the value of option `key` may be shown (a log line, an error, a binding's printed
+/// configuration): the secrets (`api_secret`, `password`) as `[redacted]` (an empty value as
+/// empty), the URLs (`api_base_url`, `authorize_url`, `token_cache`, `proxy`) without their
+/// userinfo (`redis://:pw@cache/0` → `redis://***@cache/0`), any other value as it is.
+/// `api_key` and `api_secret` count as options here. `InvalidArgument` for any other key.
+///
+/// ```
+/// assert_eq!(tpauth::shown_option_value("token_cache", "redis://:s3cret@cache:6379/0").unwrap(), "redis://***@cache:6379/0");
+/// assert_eq!(tpauth::shown_option_value("password", "hunter2").unwrap(), "[redacted]");
+/// assert_eq!(tpauth::shown_option_value("grant", "password").unwrap(), "password");
+/// ```
+pub fn shown_option_value(key: &str, value: &str) -> Result<String> {
+    match key {
+        "api_secret" | "password" => Ok(if value.is_empty() { String::new() } else { "[redacted]".to_owned() }),
+        "api_base_url" | "authorize_url" | "token_cache" | "proxy" => Ok(crate::url::redact_url(value)),
+        "api_key" => Ok(value.to_owned()),
+        _ if OPTION_KEYS.contains(&key) => Ok(value.to_owned()),
+        _ => Err(Error::invalid_argument(format!("{key:?} is not an option"))),
+    }
+}
+
 /// Key, secret and options. Build it, then hand it to [`crate::Auth::new`] (which copies it).
 /// Its `Debug` shows no secret.
 ///

@@ -100,6 +100,7 @@ mod auth;
 // client uses is the `token_cache` option, and its format is the library's own business.
 #[doc(hidden)]
 pub mod cache;
+mod clock;
 mod config;
 mod error;
 #[cfg(feature = "ffi")]
@@ -115,8 +116,8 @@ pub mod service;
 mod token;
 mod url;
 
-pub use auth::{ApiCall, Auth, Forwarded, Renew, TokenRequestStats, CALLERS_OWN_HEADER};
-pub use config::{ClientAuth, Config, Grant, RefreshEndpoint, TokenSource, OPTION_KEYS};
+pub use auth::{caller_header_kept, ApiCall, Auth, Forwarded, Renew, TokenRequestStats, CALLERS_OWN_HEADER};
+pub use config::{shown_option_value, ClientAuth, Config, Grant, RefreshEndpoint, TokenSource, OPTION_KEYS};
 pub use error::{Error, Result, Status};
 pub use pkce::{new_pkce, pkce_challenge, Pkce};
 pub use redirect::{new_state, parse_code_redirect, parse_implicit_redirect, ResponseType};

@@ -5,6 +5,8 @@
 use crate::error::{Error, Result, Status};
 use crate::secret::Secret;
 use serde_json::{Map, Value};
+#[cfg(feature = "ffi")]
+use std::ffi::CStr;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -29,7 +31,9 @@ const PERSIST_FORMAT: &str = "tpauth-token-1";
 #[derive(Clone)]
 pub struct Token(Arc<TokenData>);
 
-struct TokenData {
+/// A token's fields: the allocation every handle of one token shares (the C ABI's `tp_token` is
+/// this allocation itself, lent out with `Arc::into_raw`: `src/ffi/token.rs`).
+pub(crate) struct TokenData {
     access_token: Secret,
     refresh_token: Option<Secret>,
     token_type: Option<Secret>,
@@ -430,6 +434,56 @@ impl Token {
     /// ```
     pub fn same_as(&self, other: &Token) -> bool {
         Arc::ptr_eq(&self.0, &other.0) || self.access_token() == other.access_token()
+    }
+
+    /// Whether two handles are clones of one token (one response, received once), not merely
+    /// equal: every field is then the same. A binding that wraps the managed token can keep its
+    /// wrapper while [`crate::Auth::get_token`] keeps answering the same token.
+    ///
+    /// ```
+    /// let t = tpauth::Token::from_json(r#"{"access_token":"a","expires_in":60}"#).unwrap();
+    /// let again = tpauth::Token::from_json(r#"{"access_token":"a","expires_in":60}"#).unwrap();
+    /// assert!(tpauth::Token::ptr_eq(&t, &t.clone()));
+    /// assert!(!tpauth::Token::ptr_eq(&t, &again) && t.same_as(&again));
+    /// ```
+    pub fn ptr_eq(a: &Token, b: &Token) -> bool {
+        Arc::ptr_eq(&a.0, &b.0)
+    }
+
+    /// The shared allocation, for the C ABI (one strong count).
+    #[cfg(feature = "ffi")]
+    pub(crate) fn into_arc(self) -> Arc<TokenData> {
+        self.0
+    }
+
+    /// A handle on a shared allocation (taking over one strong count).
+    #[cfg(feature = "ffi")]
+    pub(crate) fn from_arc(data: Arc<TokenData>) -> Token {
+        Token(data)
+    }
+
+    /// The access token as a C string, borrowed from the token (no copy).
+    #[cfg(feature = "ffi")]
+    pub(crate) fn access_token_c(&self) -> &CStr {
+        self.0.access_token.expose_c()
+    }
+
+    /// The refresh token as a C string, when there is one.
+    #[cfg(feature = "ffi")]
+    pub(crate) fn refresh_token_c(&self) -> Option<&CStr> {
+        self.0.refresh_token.as_ref().map(Secret::expose_c)
+    }
+
+    /// `token_type` as a C string, when sent.
+    #[cfg(feature = "ffi")]
+    pub(crate) fn token_type_c(&self) -> Option<&CStr> {
+        self.0.token_type.as_ref().map(Secret::expose_c)
+    }
+
+    /// The server's response body as a C string.
+    #[cfg(feature = "ffi")]
+    pub(crate) fn raw_json_c(&self) -> &CStr {
+        self.0.raw_json.expose_c()
     }
 }
 

@@ -52,6 +52,51 @@ native.__registerErrorFactory((status, message, httpStatus, oauthCode, retryAfte
   return new C(message, { status, httpStatus, oauthCode, retryAfter })
 })
 
+// ---- getToken: the fast path ---------------------------------------------------------------------
+
+// While the token is fresh, getToken() answers from JavaScript, without crossing into the native
+// module: the Promise of the core's last answer, until the instant the core renews that token
+// (__renewAtMs: the contract of tp_token_renew_at_ms, which lets a binding serve its copy until
+// then provided it drops the copy whenever it invalidates, sets or obtains a token). Every method
+// that may change the current token drops it, before and once more after its work; a copy taken
+// by a call that began before a drop is never stored after it (the generation).
+const kFast = Symbol('tpauth.fast')
+const kGeneration = Symbol('tpauth.generation')
+function dropFast(auth) {
+  auth[kFast] = undefined
+  auth[kGeneration] = (auth[kGeneration] || 0) + 1
+}
+const coreGetToken = Auth.prototype.getToken
+Object.defineProperty(Auth.prototype, 'getToken', {
+  writable: true,
+  configurable: true,
+  value: function getToken() {
+    const fast = this[kFast]
+    if (fast !== undefined && Date.now() < fast.renewAt) return fast.promise
+    const generation = this[kGeneration]
+    const promise = coreGetToken.call(this)
+    promise.then((token) => {
+      if (this[kGeneration] === generation) this[kFast] = { promise, renewAt: this.__renewAtMs(token) }
+    }, () => {})
+    return promise
+  },
+})
+for (const name of ['passwordGrant', 'clientCredentialsGrant', 'authorizationCodeGrant', 'refresh', 'revoke', 'invalidateToken',
+  'setToken', 'request']) {
+  const core = Auth.prototype[name]
+  Object.defineProperty(Auth.prototype, name, {
+    writable: true,
+    configurable: true,
+    value: { [name](...args) {
+      dropFast(this)
+      const done = () => dropFast(this)
+      const result = core.apply(this, args)
+      if (result && typeof result.then === 'function') result.then(done, done)
+      return result
+    } }[name],
+  })
+}
+
 // ---- util.inspect: never a secret ----------------------------------------------------------------
 
 const custom = inspect.custom
@@ -73,6 +118,27 @@ Object.defineProperty(Token.prototype, 'toJSON', {
     return { tokenType: this.tokenType, expiresIn: this.expiresIn, expiresAt: this.expiresAt, accessToken: '[redacted]' }
   },
 })
+// ---- Token's strings: one JavaScript string per token ---------------------------------------------
+
+// A token is immutable, so each string getter crosses into the native module once per token (one
+// copy out of the core); later reads answer that same string from a slot on the object. The slot
+// is a non-enumerable symbol: spread, Object.assign and JSON.stringify never copy it.
+for (const name of ['accessToken', 'refreshToken', 'tokenType', 'rawJson']) {
+  const fromCore = Object.getOwnPropertyDescriptor(Token.prototype, name).get
+  const slot = Symbol(name)
+  Object.defineProperty(Token.prototype, name, {
+    configurable: true,
+    enumerable: false,
+    get() {
+      const cached = this[slot] // the core answers a string or null, never undefined
+      if (cached !== undefined) return cached
+      const value = fromCore.call(this)
+      Object.defineProperty(this, slot, { value })
+      return value
+    },
+  })
+}
+
 Object.defineProperty(Auth.prototype, custom, {
   value: function (depth, options) {
     // apiBaseUrl as the core redacts it (userinfo as ***, no query or fragment).

@@ -92,6 +92,12 @@ export declare class Auth {
    */
   getToken(): Promise<Token>
   /**
+   * The instant (Unix ms) from which the core renews `token` rather than answer it
+   * (`Auth::renew_at_ms`): until then, `index.js` answers `getToken()` with the Promise of that
+   * token without calling in, dropping it whenever a call may change the current token.
+   */
+  __renewAtMs(token: Token): number
+  /**
    * Drop the current token if it is still `accessToken` (the one the API refused), so that the
    * next `getToken()` renews it once for every caller.
    */

@@ -26,6 +26,19 @@ use zeroize::Zeroize;
 /// ```
 pub const CALLERS_OWN_HEADER: &str = "x-business-user-id";
 
+/// Whether a request's own header `name` (in any letter case) is kept rather than replaced by the
+/// [`ApiCall`] header of that name, which is then left out: the merge rule of
+/// [`Auth::prepare_api_call`] as data, for an adapter that keeps one token's headers and sets them
+/// on many requests without asking again (Go's Transport). True for [`CALLERS_OWN_HEADER`] only.
+///
+/// ```
+/// assert!(tpauth::caller_header_kept("X-Business-User-Id"));
+/// assert!(!tpauth::caller_header_kept("Authorization"));
+/// ```
+pub fn caller_header_kept(name: &str) -> bool {
+    name.trim().eq_ignore_ascii_case(CALLERS_OWN_HEADER)
+}
+
 /// Whether [`Auth::prepare_api_call`] may renew the managed token.
 ///
 /// ```no_run
@@ -232,7 +245,7 @@ impl Auth {
         let cfg = &self.inner.cfg;
         let mut headers = vec![("Authorization", format!("Bearer {}", token.access_token())), ("apikey", cfg.api_key.clone())];
         if let Some(id) = &cfg.business_user_id {
-            if !caller_headers.iter().any(|h| h.trim().eq_ignore_ascii_case(CALLERS_OWN_HEADER)) {
+            if !caller_headers.iter().any(|h| caller_header_kept(h)) {
                 headers.push((CALLERS_OWN_HEADER, id.clone()));
             }
         }

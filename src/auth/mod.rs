@@ -35,12 +35,12 @@ use crate::error::{Error, Result, Status};
 use crate::http::Http;
 use crate::redirect::{build_authorize_url_with, check_redirect_uri, ResponseType};
 use crate::secret::Secret;
-use crate::token::{now_ms, Token};
+use crate::token::Token;
 use crate::url::redact_url;
 use endpoint::{GrantRequest, TokenEndpoint};
 use managed::Managed;
 
-pub use api_call::{ApiCall, Renew, CALLERS_OWN_HEADER};
+pub use api_call::{caller_header_kept, ApiCall, Renew, CALLERS_OWN_HEADER};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use zeroize::Zeroizing;
 
@@ -180,7 +180,7 @@ impl Auth {
     /// # Ok::<(), tpauth::Error>(())
     /// ```
     pub fn current_token_if_fresh(&self) -> Option<Token> {
-        self.inner.managed.fresh(now_ms())
+        self.inner.managed.fresh(&*self.inner)
     }
 
     // ---- grants ---------------------------------------------------------------------------

@@ -192,6 +192,14 @@ impl Renewal for Inner {
         now_ms()
     }
 
+    fn coarse_ms(&self) -> i64 {
+        crate::clock::coarse_ms()
+    }
+
+    fn coarse_lag_ms(&self) -> i64 {
+        crate::clock::coarse_lag_ms()
+    }
+
     fn renew(&self, current: Option<&Token>) -> Result<Token> {
         self.renew_now(current)
     }

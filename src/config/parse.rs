@@ -125,6 +125,13 @@ impl Config {
     /// `TRUSTPILOT_*` variable of the process environment that names no option and that `lookup`
     /// also sees (the variable's name, never its value). For bindings whose language has its own
     /// warning channel (Python's `logging`, Node's `process.emitWarning`).
+    ///
+    /// ```
+    /// // A binding hands in its own view of the environment and reports what comes back.
+    /// for warning in tpauth::Config::environment_warnings(|name| std::env::var(name).ok()) {
+    ///     eprintln!("warning: {warning}");
+    /// }
+    /// ```
     pub fn environment_warnings(lookup: impl Fn(&str) -> Option<String>) -> Vec<String> {
         unknown_variables()
             .into_iter()

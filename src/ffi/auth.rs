@@ -2,10 +2,10 @@
 
 use super::config::tp_config;
 use super::response::tp_response;
-use super::token::tp_token;
+use super::token::{token_into_raw, tp_token};
 use super::{
-    arg_opt_str, arg_out, arg_ref, arg_str, borrow, ffi_status, ffi_value, free_raw, into_raw, string_into_raw, tp_error, tp_status,
-    write_out, Castable, OwnershipBox,
+    arc_borrow, arg_lent, arg_opt_str, arg_out, arg_ref, arg_str, borrow, ffi_status, ffi_value, free_raw, into_raw, string_into_raw,
+    tp_error, tp_status, write_out, Castable, OwnershipBox,
 };
 use crate::error::Error;
 use crate::{Auth, Renew, ResponseType};
@@ -51,7 +51,7 @@ pub unsafe extern "C" fn tp_auth_free(auth: *mut tp_auth) {
 /// Give a token to C through `out` (checked non-NULL by the caller's arg_out!).
 fn token_out(out: *mut *mut tp_token, token: crate::Token) {
     // SAFETY: out checked non-NULL by the caller.
-    unsafe { write_out(out, into_raw(tp_token::new(token))) };
+    unsafe { write_out(out, token_into_raw(token)) };
 }
 
 /// The password grant: POST accesstoken with grant_type=password. The token also becomes the
@@ -247,8 +247,8 @@ pub unsafe extern "C" fn tp_authorize_url_pkce(
 pub unsafe extern "C" fn tp_token_renew_at_ms(auth: *const tp_auth, t: *const tp_token) -> i64 {
     ffi_value!(-1, {
         // SAFETY: NULL or live handles (the C ABI's contract).
-        match unsafe { (borrow(auth), borrow(t)) } {
-            (Some(a), Some(t)) => a.inner.renew_at_ms(&t.inner),
+        match unsafe { (borrow(auth), arc_borrow(t)) } {
+            (Some(a), Some(t)) => a.inner.renew_at_ms(&t),
             _ => -1,
         }
     })
@@ -352,12 +352,30 @@ pub unsafe extern "C" fn tp_prepare_api_call(
     })
 }
 
+/// Whether a request's own header named name (in any letter case) is kept rather than replaced by
+/// tp_prepare_api_call's line of that name: the merge rule as data, for an adapter that keeps the
+/// header lines of one token and sets them on many requests without calling in (Go's Transport).
+/// Such an adapter asks tp_prepare_api_call with caller_headers NULL (every line); then, for each
+/// line, when this is true and the request carries that header with a value, it keeps the
+/// request's and leaves the line out; otherwise the line replaces the request's header of that
+/// name. tp_prepare_api_call applies the same rule to the caller_headers it is given. True for
+/// "x-business-user-id" only today; false when name is NULL or not UTF-8.
+#[no_mangle]
+pub unsafe extern "C" fn tp_caller_header_kept(name: *const c_char) -> bool {
+    ffi_value!(false, {
+        // SAFETY: NULL or a NUL-terminated string (the C ABI's contract).
+        unsafe { super::c_str_arg(name, "name") }.is_ok_and(crate::caller_header_kept)
+    })
+}
+
 /// The managed token: the current token while it is valid (no I/O, no waiting), else one
 /// refresh or grant (option grant) made for all concurrent callers at once, and, with
 /// token_cache, for all processes sharing the cache.
 ///
-/// On success *out receives a token the caller frees with tp_token_free. Errors:
-/// TP_ERR_NO_TOKEN (no current token and grant=none, or no username/password for the password
+/// On success *out receives a token the caller frees with tp_token_free. The cached path hands
+/// out the client's own token, not a copy: calls that get the same token may get the same
+/// pointer, and each call's pointer is still freed once (every call takes a reference of its
+/// own). Errors: TP_ERR_NO_TOKEN (no current token and grant=none, or no username/password for the password
 /// grant), TP_ERR_STORE (the token cache cannot be used: unreadable, unwritable, or a file or
 /// folder another user could have planted or written, left untouched; the message says which and
 /// how to fix it), TP_ERR_TIMEOUT (another process held the token cache's lock longer than the
@@ -394,8 +412,8 @@ pub unsafe extern "C" fn tp_invalidate_token(auth: *mut tp_auth, access_token: *
 pub unsafe extern "C" fn tp_set_token(auth: *mut tp_auth, token: *const tp_token, err: *mut *mut tp_error) -> tp_status {
     ffi_status!(err, {
         let auth = arg_ref!(auth);
-        let token = arg_ref!(token);
-        auth.inner.set_token(&token.inner)
+        let token = arg_lent!(token);
+        auth.inner.set_token(&token)
     })
 }
 

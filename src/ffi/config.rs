@@ -1,6 +1,9 @@
 //! `tp_config`: the builder of key, secret and options.
 
-use super::{arg_mut, arg_out, arg_str, ffi_status, ffi_value, free_raw, into_raw, tp_error, tp_status, write_out, Castable, OwnershipBox};
+use super::{
+    arg_mut, arg_out, arg_str, ffi_status, ffi_value, free_raw, into_raw, string_into_raw, tp_error, tp_status, write_out, Castable,
+    OwnershipBox,
+};
 use crate::config::Config;
 use crate::error::Error;
 use std::ffi::{c_char, c_void, CStr};
@@ -166,6 +169,34 @@ pub extern "C" fn tp_option_name(i: usize) -> *const c_char {
 /// The option keys as NUL-terminated strings, built once from [`crate::config::OPTION_KEYS`].
 static OPTION_NAMES_C: std::sync::LazyLock<Vec<Box<[u8]>>> =
     std::sync::LazyLock::new(|| crate::config::OPTION_KEYS.iter().map(|k| format!("{k}\0").into_bytes().into_boxed_slice()).collect());
+
+/// How the value of an option may be shown (a log line, a binding's printed configuration): the
+/// secrets (api_secret, password) as `[redacted]` (an empty value as empty), the URLs
+/// (api_base_url, authorize_url, token_cache, proxy) with their userinfo replaced by "***" (the
+/// password of a token_cache redis URL never shows), any other value as it is. key is an
+/// option key or "api_key" / "api_secret". Bindings print their configuration through this, so
+/// that what counts as a secret is decided here only.
+///
+/// On success *shown_out receives a string the caller frees with tp_string_free. Errors:
+/// TP_ERR_INVALID_ARGUMENT when key, value or shown_out is NULL, a string is not UTF-8, or key is
+/// no option. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn tp_option_shown(
+    key: *const c_char,
+    value: *const c_char,
+    shown_out: *mut *mut c_char,
+    err: *mut *mut tp_error,
+) -> tp_status {
+    ffi_status!(err, {
+        let key = arg_str!(key);
+        let value = arg_str!(value);
+        arg_out!(shown_out);
+        let shown = crate::config::shown_option_value(key, value)?;
+        // SAFETY: shown_out checked non-NULL.
+        unsafe { write_out(shown_out, string_into_raw(shown)) };
+        Ok(())
+    })
+}
 
 /// Free a configuration. NULL is ignored. Clients made from it stay valid.
 #[no_mangle]

@@ -431,6 +431,14 @@ impl Auth {
         Ok(env.spawn(token_task(&self.inner, "getToken", |a| a.get_token()))?.promise_object())
     }
 
+    /// The instant (Unix ms) from which the core renews `token` rather than answer it
+    /// (`Auth::renew_at_ms`): until then, `index.js` answers `getToken()` with the Promise of that
+    /// token without calling in, dropping it whenever a call may change the current token.
+    #[napi(js_name = "__renewAtMs")]
+    pub fn renew_at_ms(&self, token: &Token) -> i64 {
+        self.inner.renew_at_ms(&token.inner)
+    }
+
     /// Drop the current token if it is still `accessToken` (the one the API refused), so that the
     /// next `getToken()` renews it once for every caller.
     #[napi(ts_return_type = "Promise<void>")]

@@ -105,6 +105,9 @@ struct Auth {
     api_key: String,
     api_base_url: String,
     business_user_id: Option<String>,
+    /// The `Token` object last returned for a fresh managed token, and that token: while the core
+    /// keeps answering the same token, `get_token()` returns this object again (no allocation).
+    fresh: std::sync::Mutex<Option<(tpauth::Token, Py<Token>)>>,
 }
 
 /// Refuse an unknown keyword before anything else is read (environment, network).
@@ -163,7 +166,25 @@ impl Auth {
             api_key: cfg.api_key().to_owned(),
             api_base_url: cfg.api_base_url().to_owned(),
             business_user_id: cfg.business_user_id().map(str::to_owned),
+            fresh: std::sync::Mutex::new(None),
         })
+    }
+
+    /// The managed token while it is fresh (no I/O and no waiting, so the GIL stays held), as the
+    /// `Token` object returned last when it is the same token.
+    fn fresh_token(&self, py: Python<'_>) -> PyResult<Option<Py<Token>>> {
+        let Some(t) = catch_unwind(AssertUnwindSafe(|| self.inner.current_token_if_fresh())).unwrap_or(None) else {
+            return Ok(None);
+        };
+        let mut last = self.fresh.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((known, obj)) = &*last {
+            if tpauth::Token::ptr_eq(known, &t) {
+                return Ok(Some(obj.clone_ref(py)));
+            }
+        }
+        let obj = Py::new(py, Token(t.clone()))?;
+        *last = Some((t, obj.clone_ref(py)));
+        Ok(Some(obj))
     }
 }
 
@@ -263,8 +284,15 @@ impl Auth {
         blocking(py, "revoke", || self.inner.revoke(refresh_token))
     }
 
-    fn get_token(&self, py: Python<'_>) -> PyResult<Token> {
-        blocking(py, "get_token", || self.inner.get_token()).map(Token)
+    fn get_token(&self, py: Python<'_>) -> PyResult<Py<Token>> {
+        if let Some(obj) = self.fresh_token(py)? {
+            return Ok(obj);
+        }
+        let t = blocking(py, "get_token", || self.inner.get_token())?;
+        let obj = Py::new(py, Token(t.clone()))?;
+        // The token this renewal made current is the one the next calls will find fresh.
+        *self.fresh.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((t, obj.clone_ref(py)));
+        Ok(obj)
     }
 
     /// The headers an API call `method url` carries, as the core decides them for every binding:
