@@ -198,6 +198,11 @@ pub const OPTION_KEYS: &[&str] = &[
     "token_source",
     "token_source_secret_file",
     "token_source_identity",
+    "cache_password_file",
+    "cache_sentinel_password_file",
+    "cache_refresh_ttl_s",
+    "cache_fallback_file",
+    "allow_insecure_redis",
 ];
 
 /// How the value of option `key` may be shown (a log line, an error, a binding's printed
@@ -268,6 +273,18 @@ pub struct Config {
     pub(crate) token_source_secret_file: Option<String>,
     /// The identity asked of the token service (`token_source_identity`); unset: its default.
     pub(crate) token_source_identity: Option<String>,
+    /// The Redis password is read from this file at every connect (rotated passwords, cloud IAM
+    /// tokens); it overrides a password in the `token_cache` URL.
+    pub(crate) cache_password_file: Option<String>,
+    /// The Sentinels' own password (`redis+sentinel://`), read at every connect.
+    pub(crate) cache_sentinel_password_file: Option<String>,
+    /// How long a cache entry holding a refresh token outlives its access token, in seconds.
+    pub(crate) cache_refresh_ttl_s: u64,
+    /// The per-host lock and cache while Redis is unreachable: `None` is the default path under
+    /// the runtime folder, `Some("none")` disables it.
+    pub(crate) cache_fallback_file: Option<String>,
+    /// Allow `redis://` (no TLS) to a host that is not a loopback address.
+    pub(crate) allow_insecure_redis: bool,
 }
 
 impl fmt::Debug for Config {
@@ -345,6 +362,13 @@ impl Config {
             token_source: TokenSource::Direct,
             token_source_secret_file: None,
             token_source_identity: None,
+            cache_password_file: None,
+            cache_sentinel_password_file: None,
+            // 30 days: a fleet idle for a weekend (or a month-end job) still finds the newest
+            // refresh token in the cache, instead of a host refreshing with an older, rotated one.
+            cache_refresh_ttl_s: 2_592_000,
+            cache_fallback_file: None,
+            allow_insecure_redis: false,
         })
     }
 
@@ -576,6 +600,26 @@ impl Config {
                 }
                 self.token_source_identity = opt(value);
             }
+            "cache_password_file" => {
+                no_control("option cache_password_file", value)?;
+                self.cache_password_file = opt(value);
+            }
+            "cache_sentinel_password_file" => {
+                no_control("option cache_sentinel_password_file", value)?;
+                self.cache_sentinel_password_file = opt(value);
+            }
+            "cache_refresh_ttl_s" => {
+                let v: u64 = number(key, value, "a number of seconds (1 to 315360000)")?;
+                if !(1..=315_360_000).contains(&v) {
+                    return Err(Error::invalid_argument(format!("option {key}: expected 1 to 315360000 seconds (10 years), got {v}")));
+                }
+                self.cache_refresh_ttl_s = v;
+            }
+            "cache_fallback_file" => {
+                no_control("option cache_fallback_file", value)?;
+                self.cache_fallback_file = opt(value);
+            }
+            "allow_insecure_redis" => self.allow_insecure_redis = boolean(key, value)?,
             _ => return Err(Error::invalid_argument(format!("unknown option {key:?} (known: {})", OPTION_KEYS.join(", ")))),
         }
         Ok(())
@@ -632,6 +676,11 @@ mod tests {
             ("token_source", "serve:unix:/run/tpauth/tpauth.sock", c.token_source.to_string()),
             ("token_source_secret_file", "/run/tpauth/bearer", format!("{:?}", c.token_source_secret_file)),
             ("token_source_identity", "shop", format!("{:?}", c.token_source_identity)),
+            ("cache_password_file", "/run/secrets/redis", format!("{:?}", c.cache_password_file)),
+            ("cache_sentinel_password_file", "/run/secrets/sentinel", format!("{:?}", c.cache_sentinel_password_file)),
+            ("cache_refresh_ttl_s", "86400", c.cache_refresh_ttl_s.to_string()),
+            ("cache_fallback_file", "none", format!("{:?}", c.cache_fallback_file)),
+            ("allow_insecure_redis", "true", c.allow_insecure_redis.to_string()),
         ]
     }
 

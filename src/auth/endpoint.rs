@@ -279,12 +279,6 @@ impl Inner {
     pub(super) fn revoke(&self, rt: &str) -> Result<()> {
         self.endpoint.revoke(rt)?;
         self.managed.forget_revoked(rt);
-        if let Some(cache) = &self.cache {
-            let _guard = cache.lock(&self.cache_key)?;
-            if cache.load(&self.cache_key)?.is_some_and(|t| t.refresh_token() == Some(rt)) {
-                cache.remove(&self.cache_key)?;
-            }
-        }
-        Ok(())
+        self.forget_in_cache(rt)
     }
 }

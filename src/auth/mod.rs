@@ -77,7 +77,7 @@ struct Inner {
     /// The managed token's state machine (single flight, renew-ahead, invalidation).
     managed: Managed,
     cache: Option<Box<dyn TokenCache>>,
-    cache_key: String,
+    cache_key: cache::CacheKey,
     /// The hosts that may receive the token (`check_token_url`).
     token_hosts: crate::url::TokenHosts,
     /// The access token of the current token when it belongs to another identity than the
@@ -139,7 +139,14 @@ impl Auth {
             Grant::Password => cfg.username.clone().unwrap_or_default(),
             _ => cfg.business_user_id.clone().unwrap_or_default(),
         };
-        let cache_key = cache::cache_key(&[&cfg.api_base_url, &cfg.api_key, &format!("{grant:?}"), &who]);
+        // Bound to the secret (and the password the grant uses): a process with the right key but
+        // a wrong secret finds no entry, as it would get invalid_client without the cache.
+        let password = match grant {
+            Grant::Password => cfg.password.as_ref().map(Secret::expose).unwrap_or_default(),
+            _ => "",
+        };
+        let cache_key =
+            cache::identity_keys(&cfg.api_base_url, &cfg.api_key, &format!("{grant:?}"), &who, cfg.api_secret.expose(), password);
         Ok(Auth {
             inner: Arc::new(Inner {
                 endpoint: TokenEndpoint::new(cfg, Arc::clone(&http)),
