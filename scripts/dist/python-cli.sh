@@ -45,8 +45,10 @@ for t in "${DIST_TARGETS[@]}"; do
   [ -x "$prog" ] || { echo "dist/python-cli: $prog missing (scripts/dist/native.sh)" >&2; exit 1; }
   arch=${t%%-*}
   is_darwin "$t" && [ "$arch" = aarch64 ] && arch=arm64
-  case $compat in manylinux2014) tag=manylinux_2_17_${arch}.manylinux2014_${arch} ;; *) tag=${compat}_${arch} ;; esac
-  for wheel in "$DIST_OUT"/python/trustpilot_auth-*-"$tag".whl; do
+  # maturin lists a manylinux2014 wheel's two names (PEP 600's manylinux_2_17 and the legacy one)
+  # in either order, depending on its version: match the legacy name wherever it stands.
+  case $compat in manylinux2014) tag="*manylinux2014_${arch}*" ;; *) tag=${compat}_${arch} ;; esac
+  for wheel in "$DIST_OUT"/python/trustpilot_auth-*-$tag.whl; do
     [ -f "$wheel" ] || { echo "dist/python-cli: no wheel for $t (*-$tag.whl)" >&2; exit 1; }
     add_program "$wheel" "$prog" tpauth
     n=$((n + 1))
