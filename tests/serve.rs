@@ -240,6 +240,13 @@ fn each_guard_refuses_its_request_with_403_and_names_the_rule() {
             h[0].1 = host.into();
             assert_eq!(send(h).status, 200, "{host}");
         }
+        // Two Host headers, the first a loopback one: refused (a proxy in front may route by
+        // either).
+        let mut h = base(&[]);
+        h.push(("Host", "evil.example".into()));
+        let a = send(h);
+        assert_eq!(a.status, 403, "{}", a.text());
+        assert!(a.json()["error_description"].as_str().unwrap().contains("more than one Host"), "{}", a.text());
     }
     assert_eq!(mock.stats().token_requests, 1);
 }
@@ -344,6 +351,33 @@ fn a_secret_given_with_o_is_refused_with_the_file_hint() {
     let file = format!("api_secret_file={}", dir.join("secret").display());
     let svc = try_start(&mock.url(), &dir, false, &["-o", &file], &[("TRUSTPILOT_API_SECRET", "")]).unwrap();
     assert_eq!(svc.get(&svc.unix(), "/v1/token").status, 200);
+}
+
+/// TRUSTPILOT_API_SECRET_FILE and TRUSTPILOT_PASSWORD_FILE hold the secrets (nothing in the
+/// environment itself), and the service does not report them as variables that name no option;
+/// a variable that truly names none still is.
+#[test]
+fn the_environments_secret_files_are_used_and_not_reported_as_unknown() {
+    let mock = MockServer::start().unwrap();
+    let dir = temp_dir("envfiles");
+    std::fs::write(dir.join("secret"), "mock-api-secret\n").unwrap();
+    std::fs::write(dir.join("pw"), "mock-password\n").unwrap();
+    let (secret, pw) = (dir.join("secret").display().to_string(), dir.join("pw").display().to_string());
+    let env = [
+        ("TRUSTPILOT_API_SECRET", ""),
+        ("TRUSTPILOT_PASSWORD", ""),
+        ("TRUSTPILOT_API_SECRET_FILE", &*secret),
+        ("TRUSTPILOT_PASSWORD_FILE", &*pw),
+        ("TRUSTPILOT_NO_SUCH_OPTION", "1"),
+    ];
+    let svc = try_start(&mock.url(), &dir, false, &[], &env).unwrap();
+    assert_eq!(svc.get(&svc.unix(), "/v1/token").status, 200);
+    assert_eq!(mock.stats().grants.password, 1);
+    // Every start-up line is on stderr before the address is on stdout.
+    let log = svc.stderr();
+    assert!(!log.contains("TRUSTPILOT_API_SECRET_FILE") && !log.contains("TRUSTPILOT_PASSWORD_FILE"), "{log}");
+    assert!(log.contains("TRUSTPILOT_NO_SUCH_OPTION names no tpauth option"), "{log}");
+    assert!(!log.contains("mock-api-secret") && !log.contains("mock-password"), "{log}");
 }
 
 #[test]
@@ -482,16 +516,22 @@ fn the_proxy_streams_a_two_megabyte_answer() {
 fn a_401_from_the_api_makes_one_renewal_and_one_resend() {
     let mock = MockServer::start().unwrap();
     let dir = temp_dir("p401");
-    let svc = start(&mock.url(), &dir, false, &[]);
-    let t = svc.unix();
-    let old = access(&svc.get(&t, "/v1/token"));
-    mock.expire_all();
-    let a = request(&svc, &t, "PUT", "/v1/proxy/v1/private/x", &[("Content-Type", "text/plain")], Some(b"resend me"));
-    assert_eq!(a.status, 200, "{}", a.text());
-    assert_eq!(a.json()["body"], "resend me", "the body goes again with the resend");
-    let s = mock.stats();
-    assert_eq!((s.token_requests, s.api_401, s.api_requests), (2, 1, 2), "{s:?}");
-    assert_ne!(access(&svc.get(&t, "/v1/token")), old);
+    let svc = start(&mock.url(), &dir, true, &[]);
+    for t in [svc.unix(), svc.tcp()] {
+        let old = access(&svc.get(&t, "/v1/token"));
+        let before = mock.stats();
+        mock.expire_all();
+        let a = request(&svc, &t, "PUT", "/v1/proxy/v1/private/x", &[("Content-Type", "text/plain")], Some(b"resend me"));
+        assert_eq!(a.status, 200, "{}", a.text());
+        assert_eq!(a.json()["body"], "resend me", "the body goes again with the resend");
+        let s = mock.stats();
+        assert_eq!(
+            (s.token_requests - before.token_requests, s.api_401 - before.api_401, s.api_requests - before.api_requests),
+            (1, 1, 2),
+            "{t:?}: {s:?}"
+        );
+        assert_ne!(access(&svc.get(&t, "/v1/token")), old);
+    }
 }
 
 #[test]
@@ -610,7 +650,7 @@ fn with_redis_down_the_service_goes_on() {
 }
 
 #[test]
-fn killed_and_restarted_it_serves_the_cached_token_within_a_second_without_a_token_request() {
+fn killed_and_restarted_it_serves_the_cached_token_at_once_with_trustpilot_stalled() {
     let mock = MockServer::start().unwrap();
     let dir = temp_dir("restart");
     let cache = dir.join("token-cache.json");
@@ -620,13 +660,18 @@ fn killed_and_restarted_it_serves_the_cached_token_within_a_second_without_a_tok
     svc.signal(libc::SIGKILL);
     assert!(svc.wait_exit(Duration::from_secs(5)).is_none(), "killed: no exit code");
     assert!(dir.join("tp.sock").exists(), "SIGKILL leaves the socket file behind");
+    // Trustpilot now stalls every token request for a minute: the restarted service can answer
+    // at once only from the cache, with nothing to wait for (the killed process's file lock died
+    // with it, and its socket file is replaced). A wall-clock bound would test the machine's load,
+    // not the service; the time is printed.
+    mock.fault(Fault::new(FaultKind::Slow).target(FaultTarget::Token).delay_ms(60_000).count(1_000));
     let began = Instant::now();
     let svc = try_start(&mock.url(), &dir, false, &[], &env).unwrap();
     let again = access(&svc.get(&svc.unix(), "/v1/token"));
-    let took = began.elapsed();
+    eprintln!("killed and restarted: the cached token served {} ms after the start", began.elapsed().as_millis());
     assert_eq!(again, token, "the cached token");
     assert_eq!(mock.stats().token_requests, 1, "no new token request");
-    assert!(took < Duration::from_secs(1), "back in {took:?}");
+    assert_eq!(svc.get(&svc.unix(), "/readyz").status, 200);
 }
 
 #[test]
@@ -684,6 +729,17 @@ fn sigterm_finishes_the_request_in_flight_removes_the_socket_and_exits_0() {
     c.read_to_end(&mut out).unwrap();
     assert_eq!(parse_answer(&out).status, 200, "the request in flight is finished");
     assert_eq!(svc.wait_exit(Duration::from_secs(10)), Some(0));
+    assert!(!dir.join("tp.sock").exists(), "the socket is removed");
+}
+
+#[test]
+fn sigint_stops_it_as_sigterm_does() {
+    let mock = MockServer::start().unwrap();
+    let dir = temp_dir("int");
+    let mut svc = start(&mock.url(), &dir, false, &[]);
+    assert_eq!(svc.get(&svc.unix(), "/v1/token").status, 200);
+    svc.signal(libc::SIGINT);
+    assert_eq!(svc.wait_exit(Duration::from_secs(30)), Some(0), "SIGINT: exit 0");
     assert!(!dir.join("tp.sock").exists(), "the socket is removed");
 }
 

@@ -8,8 +8,8 @@
 //!   preflight, which the service never answers;
 //! - `Origin`, `Sec-Fetch-Site`, `X-Forwarded-For` and `Forwarded` are refused: the request came
 //!   from a web page, or through a proxy that would lend the service to others;
-//! - `Host` must be `localhost`, `127.0.0.1` or `[::1]` (any port): a DNS-rebinding page reaches
-//!   loopback under its own name;
+//! - `Host` must be `localhost`, `127.0.0.1` or `[::1]` (any port), and given once: a
+//!   DNS-rebinding page reaches loopback under its own name;
 //! - over TCP, `Authorization: Bearer <--tcp-secret-file's content>`, the file read at each request.
 //!
 //! A refusal is 403 (401 for the bearer) with `{"error":"forbidden","error_description":"<rule>"}`.
@@ -92,10 +92,14 @@ impl Guard {
                 )));
             }
         }
-        match headers.get(hyper::header::HOST) {
-            Some(h) if loopback_host(h) => {}
-            Some(_) => return Err(refuse("the Host header must be localhost, 127.0.0.1 or [::1] (DNS rebinding)")),
-            None => return Err(refuse("the Host header is required (localhost, 127.0.0.1 or [::1])")),
+        // Exactly one Host: with two, a proxy in front may route by one while this check reads
+        // the other (RFC 9112 §3.2 makes it a bad request).
+        let mut hosts = headers.get_all(hyper::header::HOST).iter();
+        match (hosts.next(), hosts.next()) {
+            (Some(h), None) if loopback_host(h) => {}
+            (Some(_), Some(_)) => return Err(refuse("a request with more than one Host header is refused")),
+            (Some(_), None) => return Err(refuse("the Host header must be localhost, 127.0.0.1 or [::1] (DNS rebinding)")),
+            (None, _) => return Err(refuse("the Host header is required (localhost, 127.0.0.1 or [::1])")),
         }
         if matches!(peer, Peer::Tcp) {
             self.check_bearer(headers)?;

@@ -189,9 +189,12 @@ fn from_environment(overrides: &[(String, String)]) -> Result<Identities, String
         ),
     };
     let ctx = |e: tpauth::Error| format!("identity \"default\": {}", e.message());
+    // The service reads the two *_FILE variables itself (above): hidden from the library, which
+    // would otherwise warn that they name no option and are ignored.
     let mut cfg = Config::from_lookup(|n| match n {
         "TRUSTPILOT_API_KEY" => Some(key.clone()),
         "TRUSTPILOT_API_SECRET" => Some(secret.to_string()),
+        "TRUSTPILOT_API_SECRET_FILE" | "TRUSTPILOT_PASSWORD_FILE" => None,
         _ => std::env::var(n).ok(),
     })
     .map_err(ctx)?;
