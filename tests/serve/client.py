@@ -11,11 +11,12 @@ class UnixConnection(http.client.HTTPConnection):
     """HTTP/1.1 over a Unix socket (Host: localhost)."""
 
     def __init__(self, path: str) -> None:
-        super().__init__("localhost")
+        super().__init__("localhost", timeout=60)
         self.socket_path = path
 
     def connect(self) -> None:
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(self.timeout)
         s.connect(self.socket_path)
         self.sock = s
 
@@ -27,7 +28,7 @@ def main() -> int:
         conn: http.client.HTTPConnection = UnixConnection(target[len("unix:"):])
     else:
         host, port = target[len("tcp:"):].rsplit(":", 1)
-        conn = http.client.HTTPConnection(host, int(port))
+        conn = http.client.HTTPConnection(host, int(port), timeout=60)
         with open(sys.argv[2]) as f:
             headers["Authorization"] = "Bearer " + f.read().strip()
     conn.request("GET", "/v1/token", headers=headers)
