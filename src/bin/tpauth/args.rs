@@ -26,12 +26,15 @@ pub const fn switch(name: &'static str) -> Flag {
     Flag { name, value: false, repeat: false, short: None }
 }
 
-/// A flag that takes a value and may be repeated.
+/// A flag that takes a value and may be repeated. (Only `tpauth serve` has such flags, and it is
+/// built on Unix only.)
+#[cfg_attr(not(unix), allow(dead_code))]
 pub const fn many(name: &'static str) -> Flag {
     Flag { name, value: true, repeat: true, short: None }
 }
 
 /// A repeatable flag with a one-letter alias.
+#[cfg_attr(not(unix), allow(dead_code))]
 pub const fn many_short(name: &'static str, short: char) -> Flag {
     Flag { name, value: true, repeat: true, short: Some(short) }
 }
@@ -59,6 +62,7 @@ impl Parsed {
     }
 
     /// Every value of a repeatable flag, in the order given.
+    #[cfg_attr(not(unix), allow(dead_code))]
     pub fn all(&self, name: &str) -> &[String] {
         self.repeated.get(name).map_or(&[], Vec::as_slice)
     }
