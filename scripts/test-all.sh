@@ -27,6 +27,7 @@ SUITES=(
   "node     bindings/node/test.sh"
   "java     bindings/java/test.sh"
   "redis    tests/redis/run.sh"
+  "serve    tests/serve/run.sh"
   "dist     tests/dist/run.sh"
   "wine     tests/wine/run.sh"
 )

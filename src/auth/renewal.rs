@@ -80,6 +80,9 @@ impl Inner {
     /// re-read the cache, then refresh, then fall back to the configured grant; write the result
     /// before unlocking. `replacing` is the current token, the one being replaced.
     fn renew_now(&self, replacing: Option<&Token>) -> Result<Token> {
+        if let Some(service) = &self.service {
+            return self.renew_from_service(service, replacing);
+        }
         // A token of another identity (an explicit grant for another user) is renewed with its own
         // refresh token and kept out of the cache; once that fails, the configured identity takes
         // over (without that token's refresh token).

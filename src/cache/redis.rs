@@ -506,6 +506,10 @@ impl TokenCache for RedisCache {
     fn describe(&self) -> String {
         self.shared.shown.clone()
     }
+
+    fn is_up(&self) -> bool {
+        !self.shared.is_down()
+    }
 }
 
 impl RedisGuard<'_> {

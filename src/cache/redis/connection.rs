@@ -226,6 +226,11 @@ impl Shared {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Whether Redis was found unreachable and has not answered since (health reports).
+    pub(super) fn is_down(&self) -> bool {
+        self.state().down
+    }
+
     /// The redis crate's description of `e`, without any password.
     pub(super) fn reason(&self, e: &RedisError) -> String {
         if e.is_timeout() {
