@@ -9,6 +9,8 @@
 //! request kind, and how a code exchange the server may have processed is reported, is said at
 //! [`Http::send`].
 
+mod stream;
+
 use crate::config::Config;
 use crate::error::{Error, Result, Status};
 use crate::log::log_event;

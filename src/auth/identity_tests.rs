@@ -39,7 +39,7 @@ fn fake(managed: &Managed, answer: (Token, Identity), during: Option<(Token, Ide
 }
 
 fn current(m: &Managed) -> Option<(String, Identity)> {
-    m.current_token().map(|(t, w)| (t.access_token().to_owned(), w))
+    m.current().map(|(t, w)| (t.access_token().to_owned(), w))
 }
 
 #[test]

@@ -124,7 +124,7 @@ fn adopt(fake: &Fake, t: &Token) {
 
 /// The current token is paired with its own identity.
 fn assert_paired(fake: &Fake) {
-    let (t, identity) = fake.managed.current_token().expect("a current token");
+    let (t, identity) = fake.managed.current().expect("a current token");
     assert_eq!(identity, whose(&t), "{} is current as the identity of another token", t.access_token());
 }
 

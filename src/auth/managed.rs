@@ -390,10 +390,15 @@ impl Managed {
         Some(t.clone())
     }
 
+    /// The current token, usable or not.
+    pub(crate) fn current_token(&self) -> Option<Token> {
+        self.read().token.clone()
+    }
+
     /// The current token, usable or not, and whose identity it belongs to (one read: never
     /// another token's identity).
     #[cfg(test)]
-    pub(crate) fn current_token(&self) -> Option<(Token, Identity)> {
+    pub(crate) fn current(&self) -> Option<(Token, Identity)> {
         let cur = self.read();
         cur.token.clone().map(|t| (t, cur.whose))
     }

@@ -16,13 +16,20 @@
 mod api_call;
 mod classify;
 mod endpoint;
+mod forward;
 #[cfg(all(test, not(loom)))]
 mod identity_tests;
 #[cfg(all(test, loom))]
 mod loom_tests;
 mod managed;
+mod observe;
 mod renewal;
+mod source;
+mod stats;
 mod sync;
+
+pub use forward::Forwarded;
+pub use stats::TokenRequestStats;
 
 use crate::cache::{self, TokenCache};
 use crate::config::{Config, Grant};
@@ -75,6 +82,9 @@ struct Inner {
     cache_key: cache::CacheKey,
     /// The hosts that may receive the token (`check_token_url`).
     token_hosts: crate::url::TokenHosts,
+    /// The token service the managed token comes from (`token_source=serve:…`), instead of
+    /// Trustpilot's token endpoints (`source.rs`).
+    service: Option<crate::service::ServiceClient>,
 }
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -116,7 +126,12 @@ impl Auth {
         crate::url::check_url(&cfg.api_base_url, cfg.allow_insecure_http).map_err(|e| e.context("option api_base_url"))?;
         crate::url::check_url(&cfg.authorize_url, cfg.allow_insecure_http).map_err(|e| e.context("option authorize_url"))?;
         let http = Arc::new(Http::new(cfg)?);
-        let cache = cfg.token_cache.as_deref().map(|spec| cache::open(spec, cfg)).transpose()?;
+        let service = crate::service::ServiceClient::from_config(cfg)?;
+        // With a token service, the service's cache is the one that counts.
+        let cache = match (&service, cfg.token_cache.as_deref()) {
+            (None, Some(spec)) => Some(cache::open(spec, cfg)?),
+            _ => None,
+        };
         let grant = cfg.effective_grant();
         let who = match grant {
             Grant::Password => cfg.username.clone().unwrap_or_default(),
@@ -139,6 +154,7 @@ impl Auth {
                 cache,
                 cache_key,
                 token_hosts: crate::url::TokenHosts::new(&cfg.api_base_url, &cfg.token_hosts),
+                service,
             }),
         })
     }

@@ -73,6 +73,10 @@ impl Inner {
     /// before unlocking. `replacing` is the current token, the one being replaced, which belongs
     /// to `whose`; the token returned belongs to the identity returned with it.
     fn renew_now(&self, replacing: Option<&Token>, whose: Identity) -> Result<(Token, Identity)> {
+        if let Some(service) = &self.service {
+            // The service serves the configured identity's token (`token_source_identity`).
+            return Ok((self.renew_from_service(service, replacing)?, Identity::Configured));
+        }
         // A token of another identity (an explicit grant for another user) is renewed with its own
         // refresh token and kept out of the cache; once that fails, the configured identity takes
         // over (without that token's refresh token).
