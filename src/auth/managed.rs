@@ -72,6 +72,17 @@ pub(crate) enum Identity {
     Other,
 }
 
+impl Identity {
+    /// `Configured` when a token is the configured identity's, else `Other`.
+    pub(crate) fn configured_if(configured: bool) -> Identity {
+        if configured {
+            Identity::Configured
+        } else {
+            Identity::Other
+        }
+    }
+}
+
 /// The managed token of one client.
 pub(crate) struct Managed {
     current: RwLock<Current>,

@@ -206,12 +206,12 @@ impl Auth {
         non_empty("password", password)?;
         let t = self.inner.endpoint.token_request(&GrantRequest::Password { username, password }, None)?;
         let cfg = &self.inner.cfg;
-        let mine = match cfg.effective_grant() {
+        let whose = Identity::configured_if(match cfg.effective_grant() {
             Grant::Password => cfg.username.as_deref() == Some(username),
             Grant::None => cfg.username.as_deref().is_none_or(|u| u == username),
             Grant::ClientCredentials => false,
-        };
-        self.inner.adopt(&t, mine);
+        });
+        self.inner.adopt(&t, whose);
         Ok(t)
     }
 
@@ -228,8 +228,8 @@ impl Auth {
     /// ```
     pub fn client_credentials_grant(&self) -> Result<Token> {
         let t = self.inner.endpoint.token_request(&GrantRequest::ClientCredentials, None)?;
-        let mine = self.inner.cfg.effective_grant() == Grant::ClientCredentials || self.inner.open_identity();
-        self.inner.adopt(&t, mine);
+        let whose = Identity::configured_if(self.inner.cfg.effective_grant() == Grant::ClientCredentials || self.inner.open_identity());
+        self.inner.adopt(&t, whose);
         Ok(t)
     }
 
@@ -265,7 +265,7 @@ impl Auth {
         let t = self.inner.endpoint.token_request(&GrantRequest::AuthorizationCode { code, redirect_uri, code_verifier }, None)?;
         // Whose token it is, only the browser knew: shared only by a client without an identity
         // of its own (grant=none, no username).
-        self.inner.adopt(&t, self.inner.open_identity());
+        self.inner.adopt(&t, Identity::configured_if(self.inner.open_identity()));
         Ok(t)
     }
 
@@ -295,12 +295,12 @@ impl Auth {
         // The new token belongs to whoever the refresh token did: the current token's identity
         // when it is the current refresh token (read together with it), else unknown (shared only
         // by an open identity).
-        let mine = match &current {
-            Some((current_rt, whose)) if **current_rt == *rt => *whose == Identity::Configured,
-            _ => self.inner.open_identity(),
+        let whose = match &current {
+            Some((current_rt, whose)) if **current_rt == *rt => *whose,
+            _ => Identity::configured_if(self.inner.open_identity()),
         };
         let t = self.inner.endpoint.token_request(&GrantRequest::Refresh { refresh_token: &rt }, Some(&rt))?;
-        self.inner.adopt(&t, mine);
+        self.inner.adopt(&t, whose);
         Ok(t)
     }
 
@@ -372,7 +372,7 @@ impl Auth {
     /// # Ok::<(), tpauth::Error>(())
     /// ```
     pub fn set_token(&self, token: &Token) -> Result<()> {
-        self.inner.adopt(token, true);
+        self.inner.adopt(token, Identity::Configured);
         Ok(())
     }
 

@@ -28,13 +28,12 @@ impl Inner {
         self.cfg.effective_grant() == Grant::None && self.cfg.username.is_none()
     }
 
-    /// A token obtained outside the managed renewal (a grant, `set_token`) becomes current. When
-    /// it belongs to the configured identity (`mine`) it is written to the cache (a cache failure
-    /// does not lose the token: it is logged); otherwise it becomes current as another identity's
-    /// and is kept out of it.
-    pub(super) fn adopt(&self, token: &Token, mine: bool) {
-        self.managed.adopt(token, if mine { Identity::Configured } else { Identity::Other });
-        if !mine {
+    /// A token obtained outside the managed renewal (a grant, `set_token`) becomes current as
+    /// `whose`. The configured identity's is written to the cache (a cache failure does not lose
+    /// the token: it is logged); another identity's is kept out of it.
+    pub(super) fn adopt(&self, token: &Token, whose: Identity) {
+        self.managed.adopt(token, whose);
+        if whose == Identity::Other {
             log_event!(
                 Info,
                 "managed token: the new token belongs to another identity than the configured one; it is kept out of the token cache"
@@ -104,10 +103,10 @@ impl Inner {
     /// caller waited is answered, not repeated), renew with the newest refresh token known (the
     /// cache's, this client's, or once the previous release's entry's), write the result fenced,
     /// and adopt a newer one stored meanwhile.
-    fn renew_shared(&self, mine: Option<&Token>) -> Result<Token> {
-        let mine_rt = mine.and_then(Token::refresh_token).map(|s| Zeroizing::new(s.to_owned()));
+    fn renew_shared(&self, replacing: Option<&Token>) -> Result<Token> {
+        let replacing_rt = replacing.and_then(Token::refresh_token).map(|s| Zeroizing::new(s.to_owned()));
         let Some(cache) = &self.cache else {
-            return self.renew_with(mine_rt.as_deref().map(String::as_str), None);
+            return self.renew_with(replacing_rt.as_deref().map(String::as_str), None);
         };
         let started = now_ms();
         let mut guard = match cache.lock_or_use(&self.cache_key, &|t| self.servable(t))? {
@@ -136,8 +135,8 @@ impl Inner {
             }
             return Err(e);
         }
-        let mut refresh_token = mine_rt;
-        let newer = |t: &Token| mine.is_none_or(|m| m.refresh_token().is_none() || t.received_at_ms() >= m.received_at_ms());
+        let mut refresh_token = replacing_rt;
+        let newer = |t: &Token| replacing.is_none_or(|m| m.refresh_token().is_none() || t.received_at_ms() >= m.received_at_ms());
         match &cached {
             Some(c) if newer(c) => {
                 if let Some(rt) = c.refresh_token() {

@@ -11,9 +11,9 @@ use crate::service::ServiceClient;
 use crate::token::Token;
 
 impl Inner {
-    pub(super) fn renew_from_service(&self, service: &ServiceClient, mine: Option<&Token>) -> Result<Token> {
+    pub(super) fn renew_from_service(&self, service: &ServiceClient, replacing: Option<&Token>) -> Result<Token> {
         let identity = self.cfg.token_source_identity.as_deref();
-        let answer = match mine.filter(|m| self.managed.is_invalidated(m)) {
+        let answer = match replacing.filter(|m| self.managed.is_invalidated(m)) {
             Some(refused) => {
                 log_event!(Info, "managed token: the API refused the token; asking {} to renew it", service.describe());
                 service.invalidate(identity, refused.access_token())?
