@@ -176,6 +176,18 @@ fn usage_errors_exit_2_and_help_exits_0() {
 }
 
 #[test]
+fn help_into_a_closed_pipe_ends_quietly() {
+    // `tpauth --help | grep -q usage`: the reader is gone before the text is written.
+    for args in [&["--help"][..], &["--version"], &["token", "--help"], &["serve", "--help"]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = tpauth().args(args).stdout(writer).stderr(Stdio::piped()).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "tpauth {args:?}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).is_empty(), "tpauth {args:?} wrote to stderr: {}", text(&out.stderr));
+    }
+}
+
+#[test]
 fn demo_runs_every_flow() {
     let out = tpauth().arg("demo").output().unwrap();
     let stdout = text(&out.stdout);

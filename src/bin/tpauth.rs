@@ -134,14 +134,8 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     match first.as_str() {
-        "-h" | "--help" | "help" => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        "-V" | "--version" | "version" => {
-            println!("tpauth {}", tpauth::VERSION);
-            return ExitCode::SUCCESS;
-        }
+        "-h" | "--help" | "help" => return print_text(USAGE),
+        "-V" | "--version" | "version" => return print_text(&format!("tpauth {}", tpauth::VERSION)),
         // The mock server's command line is the mock crate's own (one parser, one usage text).
         "mock" => return ExitCode::from(u8::try_from(tpauth_mock::cli::run(argv[1..].iter().cloned())).unwrap_or(1)),
         _ => {}
@@ -158,8 +152,7 @@ fn main() -> ExitCode {
         }
     };
     if parsed.help {
-        println!("{}", cmd.help);
-        return ExitCode::SUCCESS;
+        return print_text(cmd.help);
     }
     match (cmd.run)(&parsed) {
         Ok(()) => ExitCode::SUCCESS,
@@ -180,6 +173,20 @@ fn main() -> ExitCode {
 
 fn auth_from_env() -> Result<Auth, Error> {
     Auth::new(&Config::from_env()?)
+}
+
+/// Help and version text. A reader that stops early (`tpauth --help | head -1`, `grep -q`) is no
+/// error: a closed pipe ends the output quietly, where println! would panic.
+fn print_text(s: &str) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{s}").and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tpauth: writing to stdout: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 fn print_line(s: &str) -> Result<(), Failure> {
