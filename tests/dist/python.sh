@@ -39,7 +39,8 @@ check "sdist: what a source build needs (core, pyo3 crate, Python package, licen
 wheels() {
   local a
   for a in manylinux2014_x86_64 manylinux2014_aarch64 musllinux_1_2_x86_64 musllinux_1_2_aarch64 macosx_11_0_arm64 macosx_10_13_x86_64; do
-    ls "$DIST_OUT"/python/trustpilot_auth-"$VERSION"-cp39-abi3-*"$a".whl || return 1
+    # (maturin lists a manylinux2014 wheel's two tags in either order: the tag anywhere in the name)
+    ls "$DIST_OUT"/python/trustpilot_auth-"$VERSION"-cp39-abi3-*"$a"*.whl || return 1
   done
   [ "$(tr -s ' \n' '  ' <"$DIST_ROOT/target/dist-reports/auditwheel.txt" | grep -o 'consistent with the following platform tag: "[a-z0-9_]*"' | sort -u | wc -l)" = 4 ]
 }
