@@ -6,9 +6,11 @@
 //!
 //! Every scenario asserts, in the fake renewal, that a token is replaced only when it is due,
 //! expired or invalidated, and that no token is replaced twice; and, in the callers, that no one
-//! is served a token that had expired when it asked, or the token it invalidated.
+//! is served a token that had expired when it asked, or the token it invalidated. The fake
+//! renewal also checks that it is handed the identity of the very token it replaces: the tokens of
+//! another identity are named `other-N`, the configured identity's `tok-N`.
 
-use super::managed::{Managed, Renewal};
+use super::managed::{Identity, Managed, Renewal};
 use crate::error::{Error, Result, Status};
 use crate::token::Token;
 use loom::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
@@ -24,8 +26,26 @@ const DUE_AT: i64 = 1_500;
 const EXPIRED_AT: i64 = 2_100;
 
 fn token(n: usize, received_at_ms: i64) -> Token {
-    let body = format!(r#"{{"access_token":"tok-{n}","refresh_token":"rt-{n}","expires_in":{LIFETIME_S}}}"#);
+    named("tok", n, received_at_ms)
+}
+
+/// A token of another identity than the configured one.
+fn other_token(n: usize, received_at_ms: i64) -> Token {
+    named("other", n, received_at_ms)
+}
+
+fn named(prefix: &str, n: usize, received_at_ms: i64) -> Token {
+    let body = format!(r#"{{"access_token":"{prefix}-{n}","refresh_token":"{prefix}-rt-{n}","expires_in":{LIFETIME_S}}}"#);
     Token::from_response_at(&body, None, received_at_ms).unwrap()
+}
+
+/// Whose identity a token of these tests belongs to, by its name.
+fn whose(t: &Token) -> Identity {
+    if t.access_token().starts_with("other-") {
+        Identity::Other
+    } else {
+        Identity::Configured
+    }
 }
 
 struct Fake {
@@ -39,6 +59,9 @@ struct Fake {
     replaced: StdMutex<Vec<String>>,
     /// The access tokens some caller invalidated.
     invalidated: StdMutex<Vec<String>>,
+    /// Whether another identity's refresh token is refused: its renewal then falls back to the
+    /// configured identity (as the client's does), else it stays that identity's.
+    other_refused: bool,
 }
 
 impl Renewal for Fake {
@@ -46,10 +69,11 @@ impl Renewal for Fake {
         self.clock.load(Ordering::SeqCst)
     }
 
-    fn renew(&self, current: Option<&Token>) -> Result<Token> {
+    fn renew(&self, current: Option<&Token>, identity: Identity) -> Result<(Token, Identity)> {
         let now = self.now_ms();
         let name = current.map_or_else(|| "none".to_owned(), |t| t.access_token().to_owned());
         if let Some(t) = current {
+            assert_eq!(identity, whose(t), "renewing {name} as the identity of another token");
             let refused = self.invalidated.lock().unwrap().contains(&name);
             assert!(
                 refused || self.managed.renew_due(t, now),
@@ -64,12 +88,22 @@ impl Renewal for Fake {
         let mut replaced = self.replaced.lock().unwrap();
         assert!(!replaced.contains(&name), "{name} was renewed twice (replaced so far: {replaced:?})");
         replaced.push(name);
-        Ok(token(self.issued.fetch_add(1, Ordering::SeqCst) + 1, now))
+        let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
+        if identity == Identity::Other && current.is_some() && !self.other_refused {
+            Ok((other_token(n, now), Identity::Other))
+        } else {
+            Ok((token(n, now), Identity::Configured))
+        }
     }
 }
 
 /// A client whose current token `tok-0` was received at 0 ms; the clock reads `now`.
 fn setup(now: i64, failures: usize) -> Arc<Fake> {
+    setup_with(now, failures, token(0, 0), false)
+}
+
+/// A client whose current token `first` (received at 0 ms) belongs to the identity its name says.
+fn setup_with(now: i64, failures: usize, first: Token, other_refused: bool) -> Arc<Fake> {
     let fake = Arc::new(Fake {
         managed: Managed::new(LEEWAY_S),
         clock: AtomicI64::new(now),
@@ -77,9 +111,21 @@ fn setup(now: i64, failures: usize) -> Arc<Fake> {
         issued: AtomicUsize::new(0),
         replaced: StdMutex::new(Vec::new()),
         invalidated: StdMutex::new(Vec::new()),
+        other_refused,
     });
-    fake.managed.adopt(&token(0, 0));
+    fake.managed.adopt(&first, whose(&first));
     fake
+}
+
+/// `set_token` or an explicit grant: `t` becomes current as the identity its name says.
+fn adopt(fake: &Fake, t: &Token) {
+    fake.managed.adopt(t, whose(t));
+}
+
+/// The current token is paired with its own identity.
+fn assert_paired(fake: &Fake) {
+    let (t, identity) = fake.managed.current().expect("a current token");
+    assert_eq!(identity, whose(&t), "{} is current as the identity of another token", t.access_token());
 }
 
 /// `get_token`, checking that the token served had not expired when the caller asked.
@@ -171,7 +217,7 @@ fn loom_set_token_racing_a_renewal() {
             thread::spawn(move || get(&fake).unwrap())
         };
         let set = token(99, DUE_AT);
-        fake.managed.adopt(&set);
+        adopt(&fake, &set);
         renewer.join().unwrap();
         assert!(replaced(&fake) <= 1, "at most the due token was renewed");
         // Whichever came last is current, valid and not due: no further renewal.
@@ -246,7 +292,7 @@ fn loom_set_token_racing_a_lock_free_read() {
             let fake = fake.clone();
             thread::spawn(move || get(&fake).unwrap())
         };
-        fake.managed.adopt(&token(99, FRESH_AT));
+        adopt(&fake, &token(99, FRESH_AT));
         assert_eq!(get(&fake).unwrap().access_token(), "tok-99", "served the token set_token replaced");
         let seen = reader.join().unwrap();
         assert!(seen.access_token() == "tok-0" || seen.access_token() == "tok-99", "{seen:?}");
@@ -276,5 +322,76 @@ fn loom_lock_free_reads_across_the_due_instant() {
         let now = get(&fake).unwrap();
         assert_eq!(now.access_token(), "tok-1");
         assert_eq!(replaced(&fake), 1);
+    });
+}
+
+// ---- whose identity the current token belongs to ------------------------------------------------
+
+/// After a race: the current token is paired with its own identity, and once everything expired
+/// its renewal is handed that identity (the fake renewal asserts it).
+fn assert_paired_then_renewed(fake: &Fake) {
+    assert_paired(fake);
+    fake.clock.store(10_000, Ordering::SeqCst);
+    get(fake).unwrap();
+    assert_paired(fake);
+}
+
+#[test]
+fn loom_set_token_of_another_identity_racing_one_of_the_configured_identity() {
+    model(|| {
+        let fake = setup(FRESH_AT, 0);
+        let other = {
+            let fake = fake.clone();
+            thread::spawn(move || adopt(&fake, &other_token(98, FRESH_AT)))
+        };
+        adopt(&fake, &token(99, FRESH_AT));
+        other.join().unwrap();
+        let now = get(&fake).unwrap();
+        assert!(now.access_token() == "other-98" || now.access_token() == "tok-99", "{now:?}");
+        assert_paired_then_renewed(&fake);
+    });
+}
+
+#[test]
+fn loom_set_token_of_another_identity_racing_the_renewal_of_another() {
+    model(|| {
+        let fake = setup_with(DUE_AT, 0, other_token(0, 0), false);
+        let renewer = {
+            let fake = fake.clone();
+            thread::spawn(move || get(&fake).unwrap())
+        };
+        adopt(&fake, &other_token(99, DUE_AT));
+        let seen = renewer.join().unwrap();
+        assert!(seen.access_token().starts_with("other-"), "another identity's renewal stays that identity's: {seen:?}");
+        assert_paired_then_renewed(&fake);
+    });
+}
+
+#[test]
+fn loom_set_token_of_another_identity_racing_the_fallback_to_the_configured_identity() {
+    model(|| {
+        // other-0's refresh token is refused: its renewal falls back to the configured identity.
+        let fake = setup_with(DUE_AT, 0, other_token(0, 0), true);
+        let renewer = {
+            let fake = fake.clone();
+            thread::spawn(move || get(&fake).unwrap())
+        };
+        adopt(&fake, &other_token(99, DUE_AT));
+        renewer.join().unwrap();
+        assert_paired_then_renewed(&fake);
+    });
+}
+
+#[test]
+fn loom_renewal_of_the_configured_identity_racing_set_token_of_another() {
+    model(|| {
+        let fake = setup(DUE_AT, 0);
+        let renewer = {
+            let fake = fake.clone();
+            thread::spawn(move || get(&fake).unwrap())
+        };
+        adopt(&fake, &other_token(99, DUE_AT));
+        renewer.join().unwrap();
+        assert_paired_then_renewed(&fake);
     });
 }

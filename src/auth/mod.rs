@@ -17,6 +17,8 @@ mod api_call;
 mod classify;
 mod endpoint;
 mod forward;
+#[cfg(all(test, not(loom)))]
+mod identity_tests;
 #[cfg(all(test, loom))]
 mod loom_tests;
 mod managed;
@@ -38,7 +40,7 @@ use crate::secret::Secret;
 use crate::token::Token;
 use crate::url::redact_url;
 use endpoint::{GrantRequest, TokenEndpoint};
-use managed::Managed;
+use managed::{Identity, Managed};
 
 pub use api_call::{caller_header_kept, ApiCall, Renew, CALLERS_OWN_HEADER};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -80,10 +82,6 @@ struct Inner {
     cache_key: cache::CacheKey,
     /// The hosts that may receive the token (`check_token_url`).
     token_hosts: crate::url::TokenHosts,
-    /// The access token of the current token when it belongs to another identity than the
-    /// configured one (an explicit grant for another user): it and its renewals stay out of the
-    /// shared token cache.
-    foreign: Mutex<Option<Secret>>,
     /// The token service the managed token comes from (`token_source=serve:…`), instead of
     /// Trustpilot's token endpoints (`source.rs`).
     service: Option<crate::service::ServiceClient>,
@@ -155,7 +153,6 @@ impl Auth {
                 managed: Managed::new(cfg.refresh_leeway_s),
                 cache,
                 cache_key,
-                foreign: Mutex::new(None),
                 token_hosts: crate::url::TokenHosts::new(&cfg.api_base_url, &cfg.token_hosts),
                 service,
             }),
@@ -284,19 +281,24 @@ impl Auth {
     /// # Ok::<(), tpauth::Error>(())
     /// ```
     pub fn refresh(&self, refresh_token: Option<&str>) -> Result<Token> {
+        // One read: the refresh token and the identity it belongs to are never of two tokens.
+        let current = self.inner.current_refresh_token().map(|(rt, whose)| (Zeroizing::new(rt), whose));
         let rt = match refresh_token {
             Some(rt) => {
                 non_empty("refresh_token", rt)?;
                 Zeroizing::new(rt.to_owned())
             }
-            None => Zeroizing::new(self.inner.current_refresh_token().ok_or_else(|| {
+            None => current.as_ref().map(|(rt, _)| rt.clone()).ok_or_else(|| {
                 Error::new(Status::NoToken, "refresh: there is no current refresh token (client-credentials and implicit tokens have none); pass one, or obtain a token with a grant first")
-            })?),
+            })?,
         };
         // The new token belongs to whoever the refresh token did: the current token's identity
-        // when it is the current refresh token, else unknown (shared only by an open identity).
-        let current = self.inner.current_refresh_token();
-        let mine = if current.as_deref() == Some(rt.as_str()) { !self.inner.current_is_foreign() } else { self.inner.open_identity() };
+        // when it is the current refresh token (read together with it), else unknown (shared only
+        // by an open identity).
+        let mine = match &current {
+            Some((current_rt, whose)) if **current_rt == *rt => *whose == Identity::Configured,
+            _ => self.inner.open_identity(),
+        };
         let t = self.inner.endpoint.token_request(&GrantRequest::Refresh { refresh_token: &rt }, Some(&rt))?;
         self.inner.adopt(&t, mine);
         Ok(t)
@@ -319,6 +321,7 @@ impl Auth {
             None => Zeroizing::new(
                 self.inner
                     .current_refresh_token()
+                    .map(|(rt, _)| rt)
                     .ok_or_else(|| Error::new(Status::NoToken, "revoke: there is no current refresh token; pass one"))?,
             ),
         };
