@@ -123,7 +123,9 @@ fi
 
 if [[ " $PARTS " == *" serve "* ]]; then
   echo "wine: building tpauth.exe for $WT"
+  exe_start=$SECONDS
   cargo build --quiet --release -p tpauth --features cli --bin tpauth --target "$WT"
+  echo "wine: tpauth.exe built ($((SECONDS - exe_start)) s)"
   cp "$WINLIB/tpauth.exe" "$OUT/"
   rm -rf "$OUT/serve"
   run serve.exe tests/wine/serve.sh "$OUT/tpauth.exe" "$ROOT/target/release/tpauth" "$OUT/serve"
