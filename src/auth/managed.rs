@@ -30,6 +30,11 @@ pub(crate) trait Renewal {
     /// is worth using). Called by one caller at a time, with no lock of [`Managed`] held but its
     /// renewal lock. The token returned becomes the current one.
     fn renew(&self, current: Option<&Token>) -> Result<Token>;
+    /// A caller found no token it may serve: it now renews, or waits for the renewal another
+    /// caller is making and is handed that renewal's outcome (token or error) without renewing
+    /// again. Called with no lock of [`Managed`] held, once the caller has judged the current
+    /// state (a renewal that completes from now on is one this caller waited for).
+    fn awaiting_renewal(&self) {}
 }
 
 /// The managed token of one client.
@@ -194,6 +199,7 @@ impl Managed {
             ));
         }
         // No valid token: one caller renews, the others wait for its outcome.
+        r.awaiting_renewal();
         let mut slot = self.lock_renew();
         self.renew_locked(r, &mut slot, seen, false)
     }
