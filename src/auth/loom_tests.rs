@@ -12,7 +12,7 @@ use super::managed::{Managed, Renewal};
 use crate::error::{Error, Result, Status};
 use crate::token::Token;
 use loom::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
-use loom::sync::Arc;
+use loom::sync::{Arc, Condvar, Mutex};
 use loom::thread;
 use std::sync::Mutex as StdMutex;
 
@@ -39,6 +39,14 @@ struct Fake {
     replaced: StdMutex<Vec<String>>,
     /// The access tokens some caller invalidated.
     invalidated: StdMutex<Vec<String>>,
+    /// Calls of `renew`, successful or not.
+    renewals: AtomicUsize,
+    /// Callers that found no token to serve and now renew or wait for the renewal (loom's lock:
+    /// the first renewal blocks on it, and loom schedules the callers it waits for).
+    awaiting: Mutex<usize>,
+    awaiting_changed: Condvar,
+    /// The first renewal returns only once this many callers await it (0: at once).
+    hold_until_awaited_by: usize,
 }
 
 impl Renewal for Fake {
@@ -46,7 +54,19 @@ impl Renewal for Fake {
         self.clock.load(Ordering::SeqCst)
     }
 
+    fn awaiting_renewal(&self) {
+        *self.awaiting.lock().unwrap() += 1;
+        self.awaiting_changed.notify_all();
+    }
+
     fn renew(&self, current: Option<&Token>) -> Result<Token> {
+        if self.renewals.fetch_add(1, Ordering::SeqCst) == 0 && self.hold_until_awaited_by > 0 {
+            // The token endpoint answers only once every caller awaits this renewal.
+            let mut awaiting = self.awaiting.lock().unwrap();
+            while *awaiting < self.hold_until_awaited_by {
+                awaiting = self.awaiting_changed.wait(awaiting).unwrap();
+            }
+        }
         let now = self.now_ms();
         let name = current.map_or_else(|| "none".to_owned(), |t| t.access_token().to_owned());
         if let Some(t) = current {
@@ -70,16 +90,26 @@ impl Renewal for Fake {
 
 /// A client whose current token `tok-0` was received at 0 ms; the clock reads `now`.
 fn setup(now: i64, failures: usize) -> Arc<Fake> {
-    let fake = Arc::new(Fake {
+    let fake = Arc::new(fake(now, failures, 0));
+    fake.managed.adopt(&token(0, 0));
+    fake
+}
+
+/// A client without a token; the clock reads `now`; its first renewal returns once
+/// `hold_until_awaited_by` callers await it.
+fn fake(now: i64, failures: usize, hold_until_awaited_by: usize) -> Fake {
+    Fake {
         managed: Managed::new(LEEWAY_S),
         clock: AtomicI64::new(now),
         failures: AtomicUsize::new(failures),
         issued: AtomicUsize::new(0),
         replaced: StdMutex::new(Vec::new()),
         invalidated: StdMutex::new(Vec::new()),
-    });
-    fake.managed.adopt(&token(0, 0));
-    fake
+        renewals: AtomicUsize::new(0),
+        awaiting: Mutex::new(0),
+        awaiting_changed: Condvar::new(),
+        hold_until_awaited_by,
+    }
 }
 
 /// `get_token`, checking that the token served had not expired when the caller asked.
@@ -205,5 +235,54 @@ fn loom_failed_early_renewal_then_expiry() {
             assert_eq!(r.unwrap().access_token(), "tok-1", "after the failure, one renewal serves everyone");
         }
         assert_eq!(replaced(&fake), 1);
+    });
+}
+
+/// `callers` callers ask at once while there is no token to serve. The first renewal fails, and
+/// returns only once every caller awaits it. Whoever renews, and in whichever order the
+/// others take the renewal lock afterwards: one renewal, and everyone gets its error (a caller
+/// that renewed again after waiting would be the stampede of an outage).
+fn callers_waiting_on_a_failing_renewal(fake: Fake, callers: usize) {
+    let fake = Arc::new(fake);
+    let others: Vec<_> = (1..callers)
+        .map(|_| {
+            let fake = fake.clone();
+            thread::spawn(move || fake.managed.get_token(&*fake))
+        })
+        .collect();
+    let mut outcomes = vec![fake.managed.get_token(&*fake)];
+    outcomes.extend(others.into_iter().map(|o| o.join().unwrap()));
+    assert_eq!(fake.renewals.load(Ordering::SeqCst), 1, "the callers that waited renewed again");
+    let failed = Error::new(Status::Http, "the fake token endpoint failed");
+    for o in outcomes {
+        match o {
+            Err(e) => assert_eq!(e, failed),
+            Ok(t) => panic!("a caller got {} instead of the error of the renewal it waited for", t.access_token()),
+        }
+    }
+}
+
+#[test]
+fn loom_callers_waiting_on_a_failing_renewal_of_an_expired_token_get_its_error() {
+    model(|| {
+        let f = fake(EXPIRED_AT, 1, 3);
+        f.managed.adopt(&token(0, 0));
+        callers_waiting_on_a_failing_renewal(f, 3);
+    });
+}
+
+#[test]
+fn loom_callers_waiting_on_a_failing_first_renewal_get_its_error() {
+    model(|| callers_waiting_on_a_failing_renewal(fake(0, 1, 2), 2));
+}
+
+#[test]
+fn loom_callers_waiting_on_a_failing_renewal_of_an_invalidated_token_get_its_error() {
+    model(|| {
+        let f = fake(DUE_AT, 1, 2);
+        f.managed.adopt(&token(0, 0));
+        f.invalidated.lock().unwrap().push("tok-0".into());
+        assert!(f.managed.invalidate("tok-0"));
+        callers_waiting_on_a_failing_renewal(f, 2);
     });
 }
