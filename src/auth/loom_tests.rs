@@ -47,6 +47,8 @@ struct Fake {
     awaiting_changed: Condvar,
     /// The first renewal returns only once this many callers await it (0: at once).
     hold_until_awaited_by: usize,
+    /// The clock once the first successful renewal returns: its answer came that late.
+    clock_after_first_renewal: Option<i64>,
 }
 
 impl Renewal for Fake {
@@ -84,7 +86,13 @@ impl Renewal for Fake {
         let mut replaced = self.replaced.lock().unwrap();
         assert!(!replaced.contains(&name), "{name} was renewed twice (replaced so far: {replaced:?})");
         replaced.push(name);
-        Ok(token(self.issued.fetch_add(1, Ordering::SeqCst) + 1, now))
+        let first = replaced.len() == 1;
+        drop(replaced);
+        let renewed = token(self.issued.fetch_add(1, Ordering::SeqCst) + 1, now);
+        if let Some(later) = self.clock_after_first_renewal.filter(|_| first) {
+            self.clock.store(later, Ordering::SeqCst);
+        }
+        Ok(renewed)
     }
 }
 
@@ -109,6 +117,7 @@ fn fake(now: i64, failures: usize, hold_until_awaited_by: usize) -> Fake {
         awaiting: Mutex::new(0),
         awaiting_changed: Condvar::new(),
         hold_until_awaited_by,
+        clock_after_first_renewal: None,
     }
 }
 
@@ -284,5 +293,30 @@ fn loom_callers_waiting_on_a_failing_renewal_of_an_invalidated_token_get_its_err
         f.invalidated.lock().unwrap().push("tok-0".into());
         assert!(f.managed.invalidate("tok-0"));
         callers_waiting_on_a_failing_renewal(f, 2);
+    });
+}
+
+/// The renewal's answer came so late that the new token is already due when the caller that
+/// waited for it looks (a short lifetime, a slow token endpoint). That caller serves it, valid as
+/// it is: it did not judge that token, and renewing it again at once would be a second renewal
+/// for one expiry (the next caller renews it ahead, once).
+#[test]
+fn loom_a_caller_that_waited_serves_the_renewed_token_even_when_already_due() {
+    model(|| {
+        let mut f = fake(EXPIRED_AT, 0, 2);
+        // tok-1, received at EXPIRED_AT, is due 1 s later and expires 2 s later.
+        f.clock_after_first_renewal = Some(EXPIRED_AT + 1_500);
+        f.managed.adopt(&token(0, 0));
+        let fake = Arc::new(f);
+        let other = {
+            let fake = fake.clone();
+            thread::spawn(move || get(&fake).unwrap())
+        };
+        let mine = get(&fake).unwrap();
+        let theirs = other.join().unwrap();
+        assert_eq!(replaced(&fake), 1, "the caller that waited renewed the token that replaced the one it judged");
+        for t in [mine, theirs] {
+            assert_eq!(t.access_token(), "tok-1");
+        }
     });
 }
