@@ -168,3 +168,23 @@ fn an_early_renewal_that_fails_serves_the_current_token_while_it_is_valid_and_th
     let e = renewing.join().unwrap().expect_err("an expired token was served");
     assert_eq!((e.status(), e.http_status()), (Status::Http, 503), "{e}");
 }
+
+#[test]
+fn a_token_set_while_a_renewal_is_in_flight_wins_over_the_renewals() {
+    let mock = MockServer::start().unwrap();
+    let auth = password_client(&mock, &[]);
+    let set = password_client(&mock, &[]).get_token().unwrap();
+    mock.fault(Fault::new(FaultKind::Slow).delay_ms(120_000));
+    let renewing = {
+        let auth = auth.clone();
+        std::thread::spawn(move || auth.get_token().unwrap())
+    };
+    until("the renewal reached the mock", || mock.stats().token_requests == 2);
+    auth.set_token(&set).unwrap();
+    mock.release();
+    // The renewal's token is older than the one set meanwhile: the set token stays current, and the
+    // caller of the renewal gets it too.
+    assert_eq!(renewing.join().unwrap().access_token(), set.access_token());
+    assert_eq!(auth.get_token().unwrap().access_token(), set.access_token());
+    assert_eq!(mock.stats().token_requests, 2);
+}
