@@ -188,3 +188,56 @@ fn a_token_set_while_a_renewal_is_in_flight_wins_over_the_renewals() {
     assert_eq!(auth.get_token().unwrap().access_token(), set.access_token());
     assert_eq!(mock.stats().token_requests, 2);
 }
+
+#[test]
+fn refresh_of_another_identitys_current_token_stays_out_of_the_shared_cache() {
+    let mock = MockServer::start().unwrap();
+    let dir = temp_dir("foreign-refresh");
+    let cache = dir.join("tokens.json");
+    let auth = password_client(&mock, &[("token_cache", cache.to_str().unwrap())]);
+    mock.configure(json!({"username": "other@example.com", "password": "other-pw"})).unwrap();
+    let other = auth.password_grant("other@example.com", "other-pw").unwrap();
+    // refresh(None) refreshes the current token, which belongs to the other user: so does its
+    // successor, kept out of the cache the configured user's processes share.
+    let refreshed = auth.refresh(None).unwrap();
+    assert_ne!(refreshed.access_token(), other.access_token());
+    let on_disk = std::fs::read_to_string(&cache).unwrap_or_default();
+    assert!(!on_disk.contains(refreshed.access_token()), "another user's refreshed token was written to the shared cache");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn revoking_while_callers_wait_on_a_failing_renewal_does_not_make_them_renew() {
+    let mock = MockServer::start().unwrap();
+    let auth = password_client(&mock, &[("max_retries", "0")]);
+    let refused = auth.get_token().unwrap();
+    auth.invalidate_token(refused.access_token()).unwrap();
+    // Two callers find no token to serve: one renews (its refresh is held, then fails), the other
+    // waits for it. Meanwhile the application revokes the refused token's refresh token.
+    mock.fault(Fault::new(FaultKind::ServiceUnavailable).delay_ms(120_000));
+    let renewer = {
+        let auth = auth.clone();
+        std::thread::spawn(move || auth.get_token())
+    };
+    until("the renewal reached the mock", || mock.stats().token_requests == 2);
+    let awaiting = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = awaiting.clone();
+    tpauth::log::set_logger(Some(Box::new(move |_, msg| {
+        if std::thread::current().name() == Some("waits") && msg.contains("no token to serve") {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    })));
+    let waiter = {
+        let auth = auth.clone();
+        std::thread::Builder::new().name("waits".into()).spawn(move || auth.get_token()).unwrap()
+    };
+    until("the second caller awaits the renewal", || awaiting.load(std::sync::atomic::Ordering::SeqCst));
+    tpauth::log::set_logger(None);
+    auth.revoke(refused.refresh_token()).unwrap();
+    mock.release();
+    let failed = renewer.join().unwrap().expect_err("the renewal failed");
+    assert_eq!(failed.http_status(), 503, "{failed}");
+    let waited = waiter.join().unwrap().expect_err("the waiter gets the renewal's error");
+    assert_eq!(waited, failed);
+    assert_eq!(mock.stats().token_requests, 2, "the waiter made no token request of its own");
+}
