@@ -241,3 +241,49 @@ fn revoking_while_callers_wait_on_a_failing_renewal_does_not_make_them_renew() {
     assert_eq!(waited, failed);
     assert_eq!(mock.stats().token_requests, 2, "the waiter made no token request of its own");
 }
+
+#[test]
+fn a_token_set_after_a_revoke_while_a_renewal_is_in_flight_stays_current() {
+    let mock = MockServer::start().unwrap();
+    let auth = password_client(&mock, &[("max_retries", "0")]);
+    let first = password_client(&mock, &[]).get_token().unwrap();
+    let expired = aged(&first, (first.expires_in() + 60) * 1000);
+    auth.set_token(&expired).unwrap();
+    // The renewal of the expired token is held by the mock; meanwhile the application revokes that
+    // token's refresh token, then sets a token of its own.
+    mock.fault(Fault::new(FaultKind::Slow).delay_ms(120_000));
+    let renewing = {
+        let auth = auth.clone();
+        std::thread::spawn(move || auth.get_token().unwrap())
+    };
+    until("the renewal reached the mock", || mock.stats().token_requests == 2);
+    auth.revoke(expired.refresh_token()).unwrap();
+    let set = password_client(&mock, &[]).get_token().unwrap();
+    auth.set_token(&set).unwrap();
+    mock.release();
+    // Whatever the renewal got, the token set meanwhile is newer: it stays current.
+    assert_eq!(renewing.join().unwrap().access_token(), set.access_token());
+    assert_eq!(auth.get_token().unwrap().access_token(), set.access_token());
+}
+
+#[test]
+fn a_token_set_after_an_invalidation_while_a_renewal_is_in_flight_stays_current() {
+    let mock = MockServer::start().unwrap();
+    let auth = password_client(&mock, &[("max_retries", "0")]);
+    let first = password_client(&mock, &[]).get_token().unwrap();
+    let expired = aged(&first, (first.expires_in() + 60) * 1000);
+    auth.set_token(&expired).unwrap();
+    mock.fault(Fault::new(FaultKind::Slow).delay_ms(120_000));
+    let renewing = {
+        let auth = auth.clone();
+        std::thread::spawn(move || auth.get_token().unwrap())
+    };
+    until("the renewal reached the mock", || mock.stats().token_requests == 2);
+    // The API refused the token being renewed; then the application sets a token of its own.
+    auth.invalidate_token(expired.access_token()).unwrap();
+    let set = password_client(&mock, &[]).get_token().unwrap();
+    auth.set_token(&set).unwrap();
+    mock.release();
+    assert_eq!(renewing.join().unwrap().access_token(), set.access_token());
+    assert_eq!(auth.get_token().unwrap().access_token(), set.access_token());
+}
