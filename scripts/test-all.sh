@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command: installs what is missing, builds the native library once, and runs every
 # suite in every language against mock servers it starts on 127.0.0.1. Exits non-zero if any
-# suite fails. Usage: scripts/test-all.sh [suite...]   (suites: rust loom c install faults miri fuzz python go php dotnet node redis dist wine)
+# suite fails. Usage: scripts/test-all.sh [suite...]   (suites: rust loom c install faults miri fuzz python go php dotnet node redis dist wine;
+# `mutants` only when named: mutation testing takes hours, see scripts/mutants.sh)
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 source scripts/ensure-rust.sh
@@ -66,6 +67,7 @@ for s in "${suites[@]}"; do
     node) run_suite node bindings/node/test.sh ;;
     dist) run_suite dist tests/dist/run.sh ;;
     wine) run_suite wine tests/wine/run.sh ;;
+    mutants) run_suite mutants scripts/mutants.sh ;;
     *) echo "unknown suite $s"; failed=$((failed + 1)); failed_names+=("$s") ;;
   esac
 done

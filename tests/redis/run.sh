@@ -70,6 +70,13 @@ fi
 export TPAUTH_TEST_REDIS_SERVER
 TPAUTH_TEST_REDIS_SERVER=$(command -v redis-server)
 
+# `run.sh --run COMMAND...` runs that command against these servers instead (scripts/mutants.sh).
+if [ "${1:-}" = --run ]; then
+  shift
+  "$@"
+  exit
+fi
+
 # One test at a time: the multi-host tests count token requests per token lifetime (1-2 s windows)
 # on a shared 2-core machine. They use databases 0-4 of the plain server.
 cargo test --quiet -p tpauth --test redis -- --test-threads=1
