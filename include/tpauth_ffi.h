@@ -430,19 +430,18 @@ int64_t tp_token_renew_at_ms(const tp_auth *auth, const tp_token *t);
 
 /**
  * The headers an API call to url_or_path carries, for HTTP stacks that send the request
- * themselves (Guzzle, PSR-18, HttpClient): "Authorization: Bearer TOKEN", "apikey: KEY" and, when
- * the business_user_id option is set, "x-business-user-id: ID", one "Name: value" per line,
- * lines separated by "\n" (no trailing newline). The host must pass tp_check_token_url (checked
- * first: a refused host gets no token); the token is the managed one (tp_get_token: this call
- * may renew it). method must be an HTTP method token; every method gets the same headers today.
- * Merge them into the request so: each replaces the request's header of that name (in any letter
- * case), except that a request's own x-business-user-id is kept (a call made for another business
- * user); every binding's adapter does so. On a 401, call tp_invalidate_token with the token sent,
- * then this again, and resend once. Addition to API.md (its "one function that, for a method and URL, gives the headers").
+ * themselves: tp_prepare_api_call's, for a request that sets none of its own, with renewal
+ * allowed. "Authorization: Bearer TOKEN", "apikey: KEY" and, when the business_user_id option is
+ * set, "x-business-user-id: ID", one "Name: value" per line, lines separated by "\n" (no trailing
+ * newline). The URL must pass tp_check_token_url (checked first: a refused URL gets no token);
+ * the token is the managed one (tp_get_token: this call may renew it). method must be an HTTP
+ * method token; every method gets the same headers today. Adapters should prefer
+ * tp_prepare_api_call, which also gives the URL to send to and keeps a request's own
+ * x-business-user-id.
  *
  * On success *headers_out receives a string the caller frees with tp_string_free (it holds the
  * token; tp_string_free wipes it). Errors: TP_ERR_INVALID_ARGUMENT (NULL argument, bad method, a
- * host that may not see the token), TP_ERR_PROTOCOL (a token unfit for a header), and those of
+ * URL that may not see the token), TP_ERR_PROTOCOL (a token unfit for a header), and those of
  * tp_get_token. Thread-safe.
  */
 tp_status tp_api_headers(tp_auth *auth,
@@ -450,6 +449,42 @@ tp_status tp_api_headers(tp_auth *auth,
                          const char *url_or_path,
                          char **headers_out,
                          tp_error **err);
+
+/**
+ * Everything an HTTP adapter needs for one API call with the managed token: the URL to send it
+ * to and the headers to set.
+ *
+ * url_or_path is a path ("/v1/private/...", joined to api_base_url) or an absolute http(s) URL,
+ * which must pass tp_check_token_url (checked first: a refused URL gets no token). Refused with
+ * TP_ERR_INVALID_ARGUMENT as naming another host to some reader: a scheme without "//"
+ * ("https:host/x", "https:/host/x", "http:HOST:PORT/x"), "//host/x", "/\host/x", "\\host\x", a
+ * backslash in a path, any scheme other than http(s). caller_headers names the headers the
+ * request already carries, separated by "\n" (NULL: none); flags is 0 or TP_PREPARE_NO_RENEW.
+ *
+ * On success *url_out receives the URL to send the request to (the joined path, or the absolute
+ * URL as it was judged: send this one, not the one given), and *headers_out the lines
+ * "Name: value" separated by "\n" (no trailing newline): "Authorization: Bearer TOKEN",
+ * "apikey: KEY" and, when the business_user_id option is set and caller_headers does not name
+ * x-business-user-id (in any letter case), "x-business-user-id: ID". Set each on the request,
+ * replacing its header of that name in any letter case. Both strings are freed with
+ * tp_string_free (which wipes the token). With TP_PREPARE_NO_RENEW and no fresh token (absent,
+ * invalidated, or due for renewal) the call returns TP_OK with *url_out set and *headers_out
+ * NULL: renew through your own cancellable path (tp_get_token), then call this again. Without
+ * the flag the token is the managed one (tp_get_token: this call may renew it).
+ *
+ * On a 401, call tp_invalidate_token with the token sent, then this again, and resend once.
+ * Errors: TP_ERR_INVALID_ARGUMENT (NULL auth, method, url_or_path or out parameter; bad method;
+ * unknown flags; a refused URL), TP_ERR_PROTOCOL (a token unfit for a header), and those of
+ * tp_get_token. Thread-safe.
+ */
+tp_status tp_prepare_api_call(tp_auth *auth,
+                              const char *method,
+                              const char *url_or_path,
+                              const char *caller_headers,
+                              uint32_t flags,
+                              char **url_out,
+                              char **headers_out,
+                              tp_error **err);
 
 /**
  * The managed token: the current token while it is valid (no I/O, no waiting), else one

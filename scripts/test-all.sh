@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: installs what is missing, builds the native library once, and runs every
 # suite in every language against mock servers it starts on 127.0.0.1. Exits non-zero if any
-# suite fails. Usage: scripts/test-all.sh [suite...]   (suites: rust loom c install faults miri fuzz python go php dotnet node redis dist wine;
+# suite fails. Usage: scripts/test-all.sh [suite...]   (suites: rust loom c install faults miri fuzz python go php dotnet node java redis dist wine;
 # `mutants` only when named: mutation testing takes hours, see scripts/mutants.sh)
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -11,7 +11,7 @@ ensure_apt cc gcc
 ensure_apt make make
 ensure_apt pkg-config pkg-config
 
-all=(rust loom c install faults miri fuzz python go php dotnet node redis dist wine)
+all=(rust loom c install faults miri fuzz python go php dotnet node java redis dist wine)
 suites=("${@:-${all[@]}}")
 passed=0; failed=0; failed_names=()
 
@@ -65,6 +65,7 @@ for s in "${suites[@]}"; do
     dotnet) run_suite dotnet bindings/dotnet/test.sh ;;
     redis) run_suite redis tests/redis/run.sh ;;
     node) run_suite node bindings/node/test.sh ;;
+    java) run_suite java bindings/java/test.sh ;;
     dist) run_suite dist tests/dist/run.sh ;;
     wine) run_suite wine tests/wine/run.sh ;;
     mutants) run_suite mutants scripts/mutants.sh ;;

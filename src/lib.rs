@@ -34,7 +34,7 @@ mod secret;
 mod token;
 mod url;
 
-pub use auth::Auth;
+pub use auth::{ApiCall, Auth, Renew, CALLERS_OWN_HEADER};
 pub use config::{ClientAuth, Config, Grant, RefreshEndpoint, OPTION_KEYS};
 pub use error::{Error, Result, Status};
 pub use pkce::{new_pkce, pkce_challenge, Pkce};

@@ -158,11 +158,12 @@ fn check_params(params: &[(String, String)], expected_state: Option<&str>) -> Re
     let state = get(params, "state");
     if let Some(expected) = expected_state {
         if state != Some(expected) {
-            let what = if state.is_none() { "carries no state" } else { "carries a different state" };
-            return Err(Error::new(
-                Status::StateMismatch,
-                format!("the redirect {what} than the one this authorization started with: it may be forged; start the flow again"),
-            ));
+            let what = if state.is_none() {
+                "carries no state, although this authorization started with one"
+            } else {
+                "carries another state than the one this authorization started with"
+            };
+            return Err(Error::new(Status::StateMismatch, format!("the redirect {what}: it may be forged; start the flow again")));
         }
     }
     if let Some(error) = get(params, "error") {
@@ -225,7 +226,17 @@ mod tests {
         assert_eq!(parse_code_redirect("https://x/cb?code=abc&state=s1", Some("s1")).unwrap(), "abc");
         assert_eq!(parse_code_redirect("https://x/cb?code=abc", None).unwrap(), "abc");
         assert_eq!(parse_code_redirect("https://x/cb?state=s1", Some("s1")).unwrap_err().status(), Status::InvalidArgument);
-        assert_eq!(parse_code_redirect("https://x/cb?code=a&state=s2", Some("s1")).unwrap_err().status(), Status::StateMismatch);
+        let other = parse_code_redirect("https://x/cb?code=a&state=s2", Some("s1")).unwrap_err();
+        assert_eq!(other.status(), Status::StateMismatch);
+        assert_eq!(
+            other.message(),
+            "the redirect carries another state than the one this authorization started with: it may be forged; start the flow again"
+        );
+        let none = parse_code_redirect("https://x/cb?code=a", Some("s1")).unwrap_err();
+        assert_eq!(
+            none.message(),
+            "the redirect carries no state, although this authorization started with one: it may be forged; start the flow again"
+        );
         let denied = parse_code_redirect("https://x/cb?error=access_denied&state=s1", Some("s1")).unwrap_err();
         assert_eq!(denied.status(), Status::AccessDenied);
         assert_eq!(denied.oauth_code(), Some("access_denied"));
@@ -294,6 +305,11 @@ mod tests {
         assert!(check_redirect_uri("http://app/cb", true).is_err());
         assert!(check_redirect_uri("http://127.0.0.1:9/cb", true).is_ok());
         assert!(check_redirect_uri("http://127.0.0.1:9/cb", false).is_err());
+        // A browser delivers the code to evil.example (it ends the authority at the backslash).
+        for uri in ["http://evil.example\\@127.0.0.1/cb", "http://evil.example\\@localhost:9/cb", "http://evil.example\\@[::1]/cb"] {
+            let e = check_redirect_uri(uri, true).unwrap_err();
+            assert_eq!(e.status(), Status::InvalidArgument, "{uri}");
+        }
         assert_eq!(new_state().len(), 22);
         assert_ne!(new_state(), new_state());
     }

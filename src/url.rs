@@ -58,41 +58,94 @@ fn normalise_host(h: &str) -> String {
     h.trim_end_matches('.').to_ascii_lowercase()
 }
 
+/// The start of an absolute URL: its scheme, its authority (`[userinfo@]host[:port]`) and what
+/// follows (path, query, fragment).
+///
+/// This is the one place that decides where an authority ends. Every parser agrees that it ends
+/// at the first `/`, `?` or `#`. In an http(s) URL (WHATWG's "special" schemes) a backslash ends
+/// it too for browsers, `fetch` and the `url` crate, which read `\` as `/`, while RFC 3986
+/// parsers (`http::Uri`, which ureq connects with) take it as part of the userinfo or refuse it:
+/// `http://evil.example\@127.0.0.1/cb` reaches `evil.example` in a browser and `127.0.0.1`
+/// elsewhere. Such a URL is refused (`None`) rather than read either way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Authority<'a> {
+    /// As written (compare it case-insensitively).
+    pub(crate) scheme: &'a str,
+    /// The userinfo before the last `@`, if there is an `@`.
+    pub(crate) userinfo: Option<&'a str>,
+    /// `host[:port]`, `[v6]` in brackets.
+    pub(crate) host_port: &'a str,
+    /// From the first `/`, `?` or `#` after the authority on (may be empty).
+    pub(crate) tail: &'a str,
+}
+
+/// The schemes whose URLs WHATWG parsers read with a backslash as a slash.
+const SPECIAL_SCHEMES: [&str; 6] = ["http", "https", "ws", "wss", "ftp", "file"];
+
+/// Whether `s` is a URL scheme (RFC 3986: a letter, then letters, digits, `+`, `-`, `.`).
+fn is_scheme(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_alphabetic()) && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+/// `url` cut at its authority (see [`Authority`]): `None` when it is not `scheme://…`, or when the
+/// authority of an http(s) URL ends at a backslash.
+pub(crate) fn split_authority(url: &str) -> Option<Authority<'_>> {
+    let (scheme, rest) = url.split_once("://")?;
+    if !is_scheme(scheme) {
+        return None;
+    }
+    let special = SPECIAL_SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(scheme));
+    let end = if special { rest.find(['/', '?', '#', '\\']) } else { rest.find(['/', '?', '#']) }.unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    if tail.starts_with('\\') {
+        return None;
+    }
+    let (userinfo, host_port) = match authority.rsplit_once('@') {
+        Some((user, host)) => (Some(user), host),
+        None => (None, authority),
+    };
+    Some(Authority { scheme, userinfo, host_port, tail })
+}
+
+impl Authority<'_> {
+    /// The host without its port (an IPv6 literal keeps its brackets); `None` when empty.
+    pub(crate) fn host(&self) -> Option<&str> {
+        let hp = self.host_port;
+        let host = if hp.starts_with('[') { hp.split_inclusive(']').next()? } else { hp.split(':').next()? };
+        (!host.is_empty()).then_some(host)
+    }
+}
+
 /// `url::Url::parse`, for URLs whose authority (between `://` and the path) is ASCII: `None`
 /// otherwise. The idna adapter is pinned ASCII-only (Cargo.toml): it cannot map a non-ASCII host
 /// (write it in punycode), and its debug assertions panic on some mixes of upper case and
 /// non-ASCII, which a caller's value must never reach.
 ///
 /// Host names are case-insensitive, so the host is lower-cased here and the adapter never sees
-/// upper case. That only holds if the authority cut here is the one the `url` crate reads, so URLs
-/// on which the two could disagree are refused (no URL anyone means needs them): the crate drops
-/// spaces and control characters, skips extra slashes after `http://`, and ends an authority at a
-/// backslash (fuzz/config_set found `http:///P%dcoe.`, whose host it read as `P%dcoe.`).
+/// upper case. That only holds if the authority cut here ([`split_authority`]) is the one the
+/// `url` crate reads, so URLs on which the two could disagree are refused (no URL anyone means
+/// needs them): the crate drops spaces and control characters, skips extra slashes after
+/// `http://`, and ends an authority at a backslash (fuzz/config_set found `http:///P%dcoe.`, whose
+/// host it read as `P%dcoe.`).
 fn parse_ascii_host(url: &str) -> Option<url::Url> {
     if url.bytes().any(|b| b <= b' ' || b == 0x7f) || !authority_is_plain_ascii(url) {
         return None;
     }
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-    let end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
-    if !scheme_ok || end == 0 || rest[end..].starts_with('\\') {
+    let a = split_authority(url)?;
+    if a.host_port.is_empty() && a.userinfo.is_none() {
         return None;
     }
-    let (authority, tail) = rest.split_at(end);
-    let (user, host) = authority.rsplit_once('@').map_or(("", authority), |(u, h)| (u, h));
-    let at = if user.is_empty() && !authority.contains('@') { "" } else { "@" };
-    url::Url::parse(&format!("{scheme}://{user}{at}{}{tail}", host.to_ascii_lowercase())).ok()
+    let (scheme, tail) = (a.scheme, a.tail);
+    let host = a.host_port.to_ascii_lowercase();
+    let user = a.userinfo.map(|u| format!("{u}@")).unwrap_or_default();
+    url::Url::parse(&format!("{scheme}://{user}{host}{tail}")).ok()
 }
 
-/// Whether the part of `url` between `://` and the path (the whole of it without `://`) is ASCII
-/// and its host holds no `%` escape (which the `url` crate decodes, possibly to non-ASCII): the
-/// only URLs handed to a parser that maps host names (the `url` crate, redis).
+/// Whether the authority of `url` ([`split_authority`]) is ASCII and its host holds no `%` escape
+/// (which the `url` crate decodes, possibly to non-ASCII): the only URLs handed to a parser that
+/// maps host names (the `url` crate, redis). `false` when `url` has no authority to judge.
 pub(crate) fn authority_is_plain_ascii(url: &str) -> bool {
-    let authority = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = authority.split(['/', '?', '#']).next().unwrap_or("");
-    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
-    authority.is_ascii() && !host.contains('%')
+    split_authority(url).is_some_and(|a| a.userinfo.is_none_or(str::is_ascii) && a.host_port.is_ascii() && !a.host_port.contains('%'))
 }
 
 /// The scheme, host and port an absolute http(s) URL reaches, read by the `url` crate and checked
@@ -230,17 +283,11 @@ pub(crate) fn is_loopback_host(host: &str) -> bool {
     }
 }
 
-/// The scheme and host of an absolute URL (`None` when it is not one).
+/// The scheme (lower case) and host of an absolute URL ([`split_authority`]): `None` when it is
+/// not one, has no host, or is an http(s) URL whose authority ends at a backslash.
 pub(crate) fn scheme_host(url: &str) -> Option<(String, String)> {
-    let (scheme, rest) = url.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host =
-        if hostport.starts_with('[') { hostport.split_inclusive(']').next()?.to_owned() } else { hostport.split(':').next()?.to_owned() };
-    if host.is_empty() {
-        return None;
-    }
-    Some((scheme.to_ascii_lowercase(), host))
+    let a = split_authority(url)?;
+    Some((a.scheme.to_ascii_lowercase(), a.host()?.to_owned()))
 }
 
 /// The value of a base-URL option (`api_base_url`, `authorize_url`): an absolute http(s) URL with
@@ -257,9 +304,17 @@ pub(crate) fn parse_base_url(key: &str, value: &str) -> Result<String> {
     }
 }
 
-/// `url_or_path` of an API call: a path (with or without its leading `/`) joined to `base` as
-/// `Some`, or `None` for an absolute http(s) URL, which the caller checks against the token-host
-/// allow-list. Refused: an empty value, spaces or control characters, another scheme.
+/// `url_or_path` of an API call, judged: a path joined to `base` as `Some`, or `None` for an
+/// absolute `http://` or `https://` URL, which the caller checks against the token-host
+/// allow-list and then sends as it is.
+///
+/// Accepted: an absolute http(s) URL (`scheme://…`), a path with exactly one leading `/`, and a
+/// relative path without a scheme (`v1/x`, joined as `/v1/x`: nothing can read it as another
+/// host). Refused, because some reader takes each for another host than `base`'s: a scheme
+/// without `//` (`https:evil.example/x` and `https:/evil.example/x` are `https://evil.example/x`
+/// to `fetch` and browsers; `http:HOST:PORT/x` too), a scheme-relative `//host/x` and its
+/// backslash spellings (`/\host/x`, `\\host\x`), a backslash anywhere in a path (WHATWG reads it
+/// as `/`), any scheme other than http(s), an empty value, spaces and control characters.
 pub(crate) fn join(base: &str, url_or_path: &str) -> Result<Option<String>> {
     if url_or_path.is_empty() {
         return Err(Error::invalid_argument("url_or_path is empty"));
@@ -267,15 +322,56 @@ pub(crate) fn join(base: &str, url_or_path: &str) -> Result<Option<String>> {
     if url_or_path.chars().any(|c| c.is_control() || c == ' ') {
         return Err(Error::invalid_argument("url_or_path must not contain spaces or control characters"));
     }
-    let absolute = url_or_path.split_once("://").filter(|(scheme, _)| !scheme.contains(['/', '?', '#']));
-    let Some((scheme, _)) = absolute else {
-        let sep = if url_or_path.starts_with('/') { "" } else { "/" };
-        return Ok(Some(format!("{base}{sep}{url_or_path}")));
-    };
-    if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
-        return Err(Error::invalid_argument(format!("url_or_path: {scheme}:// is not http(s); give a path or an https URL")));
+    let shown = || redact_reference(url_or_path);
+    let path_end = url_or_path.find(['?', '#']).unwrap_or(url_or_path.len());
+    let first_segment = url_or_path[..path_end].split('/').next().unwrap_or("");
+    if let Some((scheme, _)) = first_segment.split_once(':').filter(|(s, _)| is_scheme(s)) {
+        if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
+            return Err(Error::invalid_argument(format!(
+                "url_or_path: {:?} has the scheme {scheme}:, which is not http(s); give a path starting with / or an https:// URL",
+                shown()
+            )));
+        }
+        if !url_or_path[scheme.len() + 1..].starts_with("//") {
+            return Err(Error::invalid_argument(format!(
+                "url_or_path: {:?} has a scheme but no // after it, which fetch and browsers read as another host (https:host/x is https://host/x); write https://host/x, or a path starting with one /",
+                shown()
+            )));
+        }
+        return Ok(None);
     }
-    Ok(None)
+    if url_or_path[..path_end].contains('\\') {
+        return Err(Error::invalid_argument(format!(
+            "url_or_path: {:?} has a backslash in its path, which fetch and browsers read as / (\\\\host and /\\host name another host); write / instead",
+            shown()
+        )));
+    }
+    if url_or_path.starts_with("//") {
+        return Err(Error::invalid_argument(format!(
+            "url_or_path: {:?} starts with //, which names another host (a scheme-relative URL); give a path with one leading /, or an https:// URL",
+            shown()
+        )));
+    }
+    let sep = if url_or_path.starts_with('/') { "" } else { "/" };
+    Ok(Some(format!("{base}{sep}{url_or_path}")))
+}
+
+/// A URL or reference for messages: [`redact_url`] for `scheme://…`; otherwise (`https:host/x`,
+/// `//user:pw@host/x`) without its query and fragment, and with everything up to the last `@`
+/// hidden.
+fn redact_reference(s: &str) -> String {
+    if s.contains("://") {
+        return redact_url(s);
+    }
+    let head = &s[..s.find(['?', '#']).unwrap_or(s.len())];
+    match head.rsplit_once('@') {
+        Some((before, after)) => {
+            let scheme = before.split_once(':').filter(|(sc, _)| is_scheme(sc)).map_or("", |(sc, _)| sc);
+            let colon = if scheme.is_empty() { "" } else { ":" };
+            format!("{scheme}{colon}***@{after}")
+        }
+        None => head.to_owned(),
+    }
 }
 
 /// https, or http to a loopback host with `allow_insecure_http=true`.
@@ -314,10 +410,62 @@ mod tests {
             join(base, "/v1/redirect?to=https://evil.example").unwrap().as_deref(),
             Some("https://api.example.com/v1/redirect?to=https://evil.example")
         );
+        assert_eq!(join(base, "/v1/a:b?q=a\\b").unwrap().as_deref(), Some("https://api.example.com/v1/a:b?q=a\\b"));
         assert_eq!(join(base, "HTTPS://evil.example/x").unwrap(), None);
+        assert_eq!(join(base, "http://127.0.0.1:1/x").unwrap(), None);
         for bad in ["", "/v1/a b", "/v1/\n", "ftp://api.example.com/x"] {
             assert!(join(base, bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn references_that_name_another_host_are_refused() {
+        let base = "https://api.example.com";
+        for bad in [
+            "https:evil.example/x",
+            "HTTPS:evil.example/x",
+            "https:/evil.example/x",
+            "http:evil.example/x",
+            "//evil.example/x",
+            "///evil.example/x",
+            "/\\evil.example/x",
+            "\\\\evil.example\\x",
+            "\\/evil.example/x",
+            "/v1\\..\\x",
+            "http:127.0.0.1:8080/x",
+            "localhost:8080/x",
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "ws://api.example.com/x",
+        ] {
+            let e = join(base, bad).unwrap_err();
+            assert_eq!(e.status(), crate::Status::InvalidArgument, "{bad}");
+            assert!(e.message().starts_with("url_or_path"), "{bad}: {e}");
+        }
+        let e = join(base, "https:u:pw@evil.example/x?token=t").unwrap_err();
+        assert!(!e.message().contains("pw") && !e.message().contains("token=t"), "{e}");
+        assert!(join(base, "//u:pw@evil.example/x").unwrap_err().message().contains("***@evil.example/x"));
+    }
+
+    #[test]
+    fn one_authority_splitter_with_the_backslash_rule() {
+        let a = split_authority("https://u:p@Host.example:8443/p?q#f").unwrap();
+        assert_eq!(
+            (a.scheme, a.userinfo, a.host_port, a.tail, a.host()),
+            ("https", Some("u:p"), "Host.example:8443", "/p?q#f", Some("Host.example"))
+        );
+        assert_eq!(split_authority("http://[::1]:9/x").unwrap().host(), Some("[::1]"));
+        // Browsers end an http(s) authority at a backslash: refused, never read either way.
+        for url in ["http://evil.example\\@127.0.0.1/cb", "https://evil.example\\@api.example.com/x", "http://x\\y"] {
+            assert_eq!(split_authority(url), None, "{url}");
+            assert_eq!(scheme_host(url), None, "{url}");
+            assert_eq!(origin(url), None, "{url}");
+        }
+        // Not in other schemes (a Redis password may hold one).
+        assert_eq!(split_authority("redis://:p\\w@h:1/0").unwrap().host(), Some("h"));
+        assert_eq!(split_authority("no scheme"), None);
+        assert_eq!(split_authority("1http://h/"), None);
+        assert!(!authority_is_plain_ascii("/relative"));
     }
 
     #[test]

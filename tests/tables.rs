@@ -3,10 +3,10 @@
 //! or a C function fails here until it is carried over to every binding that lists it:
 //!
 //! - statuses: Python `_errors.py`, Go `error.go`, PHP `Status.php` (+ one exception class each),
-//!   .NET `Status.cs` and `TpauthException.cs`;
+//!   .NET `Status.cs` and `TpauthException.cs`; Java `Status.java` and `TpauthException.java`;
 //! - functions: .NET `Native.cs` declares each C function with the header's parameter count (or
-//!   the function is listed in `NOT_IN_DOTNET`, with why); Go (cgo) and PHP (FFI) read the header
-//!   itself, Python uses the Rust core;
+//!   the function is listed in `NOT_IN_DOTNET`, with why); Java's `Lib.java` likewise
+//!   (`NOT_IN_JAVA`); Go (cgo) and PHP (FFI) read the header itself, Python uses the Rust core;
 //! - options: the options table of `docs/options.md` documents every key of `tpauth::OPTION_KEYS`, and no
 //!   binding lists option keys of its own.
 
@@ -239,6 +239,56 @@ fn dotnet_dllimports_match_the_header() {
 }
 
 #[test]
+fn java_status_table_matches_the_header() {
+    let java = read("bindings/java/tpauth/src/main/java/io/github/tpauth/Status.java");
+    let exc = read("bindings/java/tpauth/src/main/java/io/github/tpauth/TpauthException.java");
+    let header = header_statuses();
+    for (name, code) in &header {
+        let s = short(name);
+        assert!(has_line(&java, &format!("{s}({code}),")) || has_line(&java, &format!("{s}({code});")), "Status.java: {s}({code}) missing");
+        if *code != 0 {
+            let class = format!("{}Exception", camel(s));
+            assert!(has_line(&exc, &format!("case {s}: return new {class}(")), "TpauthException.of lacks {s}");
+            let file = read(&format!("bindings/java/tpauth/src/main/java/io/github/tpauth/{class}.java"));
+            assert!(file.contains(&format!("public class {class} extends TpauthException")), "{class}.java must extend TpauthException");
+            assert!(file.contains(&format!("super(Status.{s}, ")), "{class}.java must carry Status.{s}");
+        }
+    }
+    let block = &java[java.find("public enum Status").unwrap()..];
+    let block = &block[..block.find("private final int code;").unwrap()];
+    let members = count_lines(block, |l| !l.starts_with("/**") && l.contains('(') && (l.ends_with("),") || l.ends_with(");")));
+    assert_eq!(members, header.len(), "Status.java has extra members");
+}
+
+/// C functions the Java binding does not bind, and why. Everything else must be in Lib.java.
+const NOT_IN_JAVA: &[(&str, &str)] =
+    &[("tp_config_from_env", "Auth.fromEnv uses tp_config_from_lookup over System.getenv (and any lookup a caller gives)")];
+
+#[test]
+fn java_natives_match_the_header() {
+    let lib = read("bindings/java/tpauth/src/main/java/io/github/tpauth/Lib.java");
+    let header = header_functions();
+    let mut declared = BTreeMap::new();
+    let flat = lib.split_whitespace().collect::<Vec<_>>().join(" ");
+    for part in flat.split("static native ").skip(1) {
+        let open = part.find('(').unwrap();
+        let name = part[..open].split(' ').next_back().unwrap().to_owned();
+        let params = &part[open + 1..part.find(");").unwrap()];
+        let n = if params.trim().is_empty() { 0 } else { params.split(',').count() };
+        assert!(declared.insert(name.clone(), n).is_none(), "Lib.java declares {name} twice");
+    }
+    for (name, n) in &declared {
+        let h = header.get(name).unwrap_or_else(|| panic!("Lib.java declares {name}, which include/tpauth.h does not have"));
+        assert_eq!(n, h, "Lib.java: {name} has {n} parameters, the header {h}");
+    }
+    for name in header.keys() {
+        if !declared.contains_key(name) && !NOT_IN_JAVA.iter().any(|(n, _)| n == name) {
+            panic!("{name} is in include/tpauth.h but not in bindings/java/.../Lib.java: bind it (or list it in NOT_IN_JAVA with why)");
+        }
+    }
+}
+
+#[test]
 fn docs_document_every_option_and_no_binding_lists_them() {
     let page = read("docs/options.md");
     for key in tpauth::OPTION_KEYS {
@@ -256,6 +306,7 @@ fn docs_document_every_option_and_no_binding_lists_them() {
         "bindings/go/config.go",
         "bindings/python/src/lib.rs",
         "bindings/python/tpauth/__init__.py",
+        "bindings/java/tpauth/src/main/java/io/github/tpauth/Auth.java",
     ];
     for f in sources {
         let text = read(f);
@@ -280,4 +331,8 @@ fn every_binding_checks_the_librarys_version_against_its_own() {
     assert!(read("bindings/dotnet/src/Native.cs").contains(&format!("internal const string BindingVersion = \"{v}\";")), "Native.cs");
     assert!(read("bindings/php/src/Internal/Native.php").contains("checkVersion(self::load())"));
     assert!(read("bindings/python/tpauth/__init__.py").contains("raise ImportError(_problem)"));
+    assert!(read("bindings/java/pom.xml").contains(&format!("<revision>{v}</revision>")), "bindings/java/pom.xml");
+    assert!(
+        read("bindings/java/tpauth/src/main/java/io/github/tpauth/Library.java").contains("versionMismatch(Marshal.read(Lib.tp_version())")
+    );
 }

@@ -6,12 +6,14 @@
 //! caller's result or error. With a token cache, the renewal happens under the cache's lock after
 //! re-reading it, so that processes sharing the cache make one token request between them.
 //!
-//! This file is the facade ([`Auth`]); the jobs behind it: `endpoint.rs` (the token endpoints on
+//! This file is the facade ([`Auth`]); the jobs behind it: `api_call.rs` (API calls: the URL a
+//! call goes to, the hosts that may see the token, the headers), `endpoint.rs` (the token endpoints on
 //! the wire: grants, client authentication, retries, backoff, Retry-After and the 429 cooldown),
 //! `classify.rs` (what an error answer means, and which of its text may be repeated),
 //! `managed.rs` (the single-flight state machine, loom-checked through `sync.rs` and
 //! `loom_tests.rs`) and `renewal.rs` (one renewal: the token cache, refresh, the configured grant).
 
+mod api_call;
 mod classify;
 mod endpoint;
 #[cfg(all(test, loom))]
@@ -24,14 +26,14 @@ use crate::cache::{self, TokenCache};
 use crate::config::{Config, Grant, RefreshEndpoint};
 use crate::error::{Error, Result, Status};
 use crate::http::Http;
-use crate::log::log_event;
 use crate::redirect::{build_authorize_url_with, check_redirect_uri, ResponseType};
-use crate::response::Response;
 use crate::secret::Secret;
 use crate::token::{now_ms, Token};
 use crate::url::redact_url;
 use endpoint::{GrantRequest, REFRESH_PATH, REVOKE_PATH, TOKEN_PATH};
 use managed::Managed;
+
+pub use api_call::{ApiCall, Renew, CALLERS_OWN_HEADER};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 use zeroize::Zeroizing;
@@ -292,90 +294,5 @@ impl Auth {
     /// copy of the current token without calling in (Go's fast path does).
     pub fn renew_at_ms(&self, token: &Token) -> i64 {
         self.inner.managed.renew_at_ms(token)
-    }
-
-    // ---- API calls -------------------------------------------------------------------------
-
-    /// Whether the token may be sent to `url`: `Ok` for a path (joined to `api_base_url`) and for
-    /// an absolute URL whose scheme is allowed (https; http only to a loopback host with
-    /// `allow_insecure_http=true`) and whose host and port are on the allow-list: the
-    /// `api_base_url` host and port, Trustpilot's API hosts on https port 443
-    /// ([`crate::TRUSTPILOT_API_HOSTS`]: `api.trustpilot.com`, `invitations-api.trustpilot.com`),
-    /// and the entries of the `token_hosts` option (`host` for the scheme's default port, or
-    /// `host:port`). Otherwise `InvalidArgument` naming the host and the `token_hosts` option.
-    /// [`Auth::request`] applies the same rule; HTTP adapters in the bindings call this before
-    /// attaching the token.
-    pub fn check_token_url(&self, url: &str) -> Result<()> {
-        self.inner.join(url).map(drop)
-    }
-
-    /// The headers an API call to `url_or_path` carries, for HTTP adapters that send the request
-    /// themselves (Guzzle, PSR-18, `HttpClient`): `Authorization: Bearer <managed token>`,
-    /// `apikey` and, when configured, `x-business-user-id`. Refuses a host that may not see the
-    /// token first ([`Auth::check_token_url`]), then gets the managed token ([`Auth::get_token`]:
-    /// it may renew). `method` is checked but every method gets the same headers today. On a 401
-    /// the adapter calls [`Auth::invalidate_token`] with the token it sent, then this again.
-    pub fn api_headers(&self, method: &str, url_or_path: &str) -> Result<Vec<(&'static str, String)>> {
-        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
-            return Err(Error::invalid_argument(format!("method: {method:?} is not an HTTP method token")));
-        }
-        self.check_token_url(url_or_path)?;
-        let token = self.get_token()?;
-        if token.access_token().chars().any(|c| c.is_control() || c == ' ') {
-            return Err(Error::new(Status::Protocol, "the access token contains spaces or control characters: it cannot go into a header"));
-        }
-        let cfg = &self.inner.cfg;
-        let mut headers = vec![("Authorization", format!("Bearer {}", token.access_token())), ("apikey", cfg.api_key.clone())];
-        if let Some(id) = &cfg.business_user_id {
-            headers.push(("x-business-user-id", id.clone()));
-        }
-        Ok(headers)
-    }
-
-    /// An API call with the managed token: `Authorization: Bearer`, `apikey` and (when set)
-    /// `x-business-user-id`. A path is joined to `api_base_url`. On 401 the token is invalidated,
-    /// renewed and the call retried once. Any HTTP answer is returned as a [`Response`] (a second
-    /// 401 included); errors are for what prevented an answer.
-    pub fn request(&self, method: &str, url_or_path: &str, body: Option<&[u8]>, content_type: Option<&str>) -> Result<Response> {
-        let url = self.inner.join(url_or_path)?;
-        let cfg = &self.inner.cfg;
-        for attempt in 0..2 {
-            let token = self.get_token()?;
-            let bearer = Zeroizing::new(format!("Bearer {}", token.access_token()));
-            let mut headers: Vec<(&str, &str)> = vec![("authorization", &bearer), ("apikey", &cfg.api_key)];
-            if let Some(id) = &cfg.business_user_id {
-                headers.push(("x-business-user-id", id));
-            }
-            if let Some(ct) = content_type {
-                headers.push(("content-type", ct));
-            }
-            let resp = self.inner.http.send(method, &url, &headers, body)?;
-            if resp.status == 401 && attempt == 0 {
-                log_event!(Info, "{method} {}: the API answered 401; renewing the token and retrying once", redact_url(&url));
-                self.invalidate_token(token.access_token())?;
-                continue;
-            }
-            return Ok(Response::new(resp.status, resp.headers, resp.body));
-        }
-        unreachable!("the loop returns on its second pass")
-    }
-}
-
-impl Inner {
-    fn check_url(&self, url: &str) -> Result<()> {
-        crate::url::check_url(url, self.cfg.allow_insecure_http).map_err(|e| e.context("url_or_path"))?;
-        self.token_hosts.check(url)
-    }
-
-    fn join(&self, url_or_path: &str) -> Result<String> {
-        match crate::url::join(&self.cfg.api_base_url, url_or_path)? {
-            Some(joined) => Ok(joined),
-            None => {
-                // The token and API key go only to the hosts of the allow-list, never to a URL
-                // that happens to reach this call.
-                self.check_url(url_or_path)?;
-                Ok(url_or_path.to_owned())
-            }
-        }
     }
 }

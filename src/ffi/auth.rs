@@ -8,7 +8,7 @@ use super::{
     write_out, Castable, OwnershipBox,
 };
 use crate::error::Error;
-use crate::{Auth, ResponseType};
+use crate::{Auth, Renew, ResponseType};
 use std::ffi::c_char;
 
 /// The client: options, connection pool and current token. Safe to share between threads and
@@ -255,19 +255,18 @@ pub unsafe extern "C" fn tp_token_renew_at_ms(auth: *const tp_auth, t: *const tp
 }
 
 /// The headers an API call to url_or_path carries, for HTTP stacks that send the request
-/// themselves (Guzzle, PSR-18, HttpClient): "Authorization: Bearer TOKEN", "apikey: KEY" and, when
-/// the business_user_id option is set, "x-business-user-id: ID", one "Name: value" per line,
-/// lines separated by "\n" (no trailing newline). The host must pass tp_check_token_url (checked
-/// first: a refused host gets no token); the token is the managed one (tp_get_token: this call
-/// may renew it). method must be an HTTP method token; every method gets the same headers today.
-/// Merge them into the request so: each replaces the request's header of that name (in any letter
-/// case), except that a request's own x-business-user-id is kept (a call made for another business
-/// user); every binding's adapter does so. On a 401, call tp_invalidate_token with the token sent,
-/// then this again, and resend once. Addition to API.md (its "one function that, for a method and URL, gives the headers").
+/// themselves: tp_prepare_api_call's, for a request that sets none of its own, with renewal
+/// allowed. "Authorization: Bearer TOKEN", "apikey: KEY" and, when the business_user_id option is
+/// set, "x-business-user-id: ID", one "Name: value" per line, lines separated by "\n" (no trailing
+/// newline). The URL must pass tp_check_token_url (checked first: a refused URL gets no token);
+/// the token is the managed one (tp_get_token: this call may renew it). method must be an HTTP
+/// method token; every method gets the same headers today. Adapters should prefer
+/// tp_prepare_api_call, which also gives the URL to send to and keeps a request's own
+/// x-business-user-id.
 ///
 /// On success *headers_out receives a string the caller frees with tp_string_free (it holds the
 /// token; tp_string_free wipes it). Errors: TP_ERR_INVALID_ARGUMENT (NULL argument, bad method, a
-/// host that may not see the token), TP_ERR_PROTOCOL (a token unfit for a header), and those of
+/// URL that may not see the token), TP_ERR_PROTOCOL (a token unfit for a header), and those of
 /// tp_get_token. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn tp_api_headers(
@@ -282,10 +281,73 @@ pub unsafe extern "C" fn tp_api_headers(
         let method = arg_str!(method);
         let url_or_path = arg_str!(url_or_path);
         arg_out!(headers_out);
-        let headers = auth.inner.api_headers(method, url_or_path)?;
-        let text = zeroize::Zeroizing::new(headers.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("\n"));
+        let call = auth.inner.prepare_api_call(method, url_or_path, &[], Renew::IfNeeded)?;
+        let text = zeroize::Zeroizing::new(call.header_lines().unwrap_or_default());
         // SAFETY: headers_out checked non-NULL.
         unsafe { write_out(headers_out, string_into_raw(text.as_str().to_owned())) };
+        Ok(())
+    })
+}
+
+/// tp_prepare_api_call's flags: never renew the token; when it is not fresh, answer "renewal
+/// needed" (TP_OK with *headers_out NULL) at once, without any request or waiting.
+pub const TP_PREPARE_NO_RENEW: u32 = 1;
+
+/// Everything an HTTP adapter needs for one API call with the managed token: the URL to send it
+/// to and the headers to set.
+///
+/// url_or_path is a path ("/v1/private/...", joined to api_base_url) or an absolute http(s) URL,
+/// which must pass tp_check_token_url (checked first: a refused URL gets no token). Refused with
+/// TP_ERR_INVALID_ARGUMENT as naming another host to some reader: a scheme without "//"
+/// ("https:host/x", "https:/host/x", "http:HOST:PORT/x"), "//host/x", "/\host/x", "\\host\x", a
+/// backslash in a path, any scheme other than http(s). caller_headers names the headers the
+/// request already carries, separated by "\n" (NULL: none); flags is 0 or TP_PREPARE_NO_RENEW.
+///
+/// On success *url_out receives the URL to send the request to (the joined path, or the absolute
+/// URL as it was judged: send this one, not the one given), and *headers_out the lines
+/// "Name: value" separated by "\n" (no trailing newline): "Authorization: Bearer TOKEN",
+/// "apikey: KEY" and, when the business_user_id option is set and caller_headers does not name
+/// x-business-user-id (in any letter case), "x-business-user-id: ID". Set each on the request,
+/// replacing its header of that name in any letter case. Both strings are freed with
+/// tp_string_free (which wipes the token). With TP_PREPARE_NO_RENEW and no fresh token (absent,
+/// invalidated, or due for renewal) the call returns TP_OK with *url_out set and *headers_out
+/// NULL: renew through your own cancellable path (tp_get_token), then call this again. Without
+/// the flag the token is the managed one (tp_get_token: this call may renew it).
+///
+/// On a 401, call tp_invalidate_token with the token sent, then this again, and resend once.
+/// Errors: TP_ERR_INVALID_ARGUMENT (NULL auth, method, url_or_path or out parameter; bad method;
+/// unknown flags; a refused URL), TP_ERR_PROTOCOL (a token unfit for a header), and those of
+/// tp_get_token. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn tp_prepare_api_call(
+    auth: *mut tp_auth,
+    method: *const c_char,
+    url_or_path: *const c_char,
+    caller_headers: *const c_char,
+    flags: u32,
+    url_out: *mut *mut c_char,
+    headers_out: *mut *mut c_char,
+    err: *mut *mut tp_error,
+) -> tp_status {
+    ffi_status!(err, {
+        let auth = arg_ref!(auth);
+        let method = arg_str!(method);
+        let url_or_path = arg_str!(url_or_path);
+        let caller_headers = arg_opt_str!(caller_headers);
+        arg_out!(url_out);
+        arg_out!(headers_out);
+        if flags & !TP_PREPARE_NO_RENEW != 0 {
+            return Err(Error::invalid_argument(format!("flags: {flags:#x} holds unknown bits; pass 0 or TP_PREPARE_NO_RENEW")));
+        }
+        let renew = if flags & TP_PREPARE_NO_RENEW != 0 { Renew::Never } else { Renew::IfNeeded };
+        let names: Vec<&str> = caller_headers.map_or_else(Vec::new, |h| h.split('\n').map(str::trim).filter(|n| !n.is_empty()).collect());
+        let call = auth.inner.prepare_api_call(method, url_or_path, &names, renew)?;
+        let headers = call.header_lines().map(zeroize::Zeroizing::new);
+        // SAFETY: url_out and headers_out checked non-NULL.
+        unsafe {
+            write_out(url_out, string_into_raw(call.url().to_owned()));
+            write_out(headers_out, headers.map_or(std::ptr::null_mut(), |h| string_into_raw(h.as_str().to_owned())));
+        }
         Ok(())
     })
 }

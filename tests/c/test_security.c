@@ -56,6 +56,107 @@ static void token_sent_to_another_local_port_is_refused(void) {
   tp_auth_free(auth);
 }
 
+/* ---- tp_prepare_api_call: the URL the core judged, the headers, never a foreign host ---------- */
+
+static void every_reference_to_another_host_is_refused_before_any_token(void) {
+  TEST("every_reference_to_another_host_is_refused_before_any_token");
+  mock_reset();
+  tp_auth *auth = new_auth(NULL);
+  /* Each names 127.0.0.1:1 (not the mock) to some reader: fetch reads "http:H:P/x" as http://H:P/x. */
+  const char *forms[] = {"http:127.0.0.1:1/x", "http:/127.0.0.1:1/x", "https:127.0.0.1:1/x", "https:/127.0.0.1:1/x",
+                         "//127.0.0.1:1/x",    "/\\127.0.0.1:1/x",    "\\\\127.0.0.1:1\\x",  "ftp://127.0.0.1:1/x",
+                         "http://evil.example\\@127.0.0.1:1/x"};
+  for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
+    char *url = (char *)"untouched", *headers = (char *)"untouched";
+    for (uint32_t flags = 0; flags <= TP_PREPARE_NO_RENEW; flags++) {
+      EXPECT_FAIL(TP_ERR_INVALID_ARGUMENT, "url_or_path",
+                  tp_prepare_api_call(auth, "GET", forms[i], NULL, flags, &url, &headers, &ERR));
+    }
+    CHECKF(strcmp(url, "untouched") == 0 && strcmp(headers, "untouched") == 0, "%s: out parameters written", forms[i]);
+    char *h = NULL;
+    EXPECT_FAIL(TP_ERR_INVALID_ARGUMENT, "url_or_path", tp_api_headers(auth, "GET", forms[i], &h, &ERR));
+    EXPECT_FAIL(TP_ERR_INVALID_ARGUMENT, "url_or_path", tp_check_token_url(auth, forms[i], &ERR));
+    tp_response *r = NULL;
+    EXPECT_FAIL(TP_ERR_INVALID_ARGUMENT, "url_or_path", tp_request(auth, "GET", forms[i], NULL, NULL, &r, &ERR));
+  }
+  CHECKF(mock_stat("token_requests") == 0, "no token is requested for a refused reference");
+  CHECK(mock_stat("requests") == 0);
+  tp_auth_free(auth);
+}
+
+static void prepared_call_gives_the_judged_url_and_keeps_the_callers_business_user(void) {
+  TEST("prepared_call_gives_the_judged_url_and_keeps_the_callers_business_user");
+  mock_reset();
+  tp_auth *auth = new_auth("business_user_id", "bu-9", NULL);
+  char *url = NULL, *headers = NULL, want[256];
+  EXPECT_OK(tp_prepare_api_call(auth, "GET", "/v1/private/x?a=b", NULL, 0, &url, &headers, &ERR));
+  snprintf(want, sizeof want, "%s/v1/private/x?a=b", base_url());
+  CHECK_STR(url, want);
+  tp_token *t = NULL;
+  EXPECT_OK(tp_get_token(auth, &t, &ERR));
+  snprintf(want, sizeof want, "Authorization: Bearer %s\napikey: mock-api-key\nx-business-user-id: bu-9",
+           t ? tp_token_access_token(t) : "");
+  CHECK_STR(headers, want);
+  /* tp_api_headers is the same core call, for a request without headers of its own */
+  char *plain = NULL;
+  EXPECT_OK(tp_api_headers(auth, "GET", "/v1/private/x", &plain, &ERR));
+  CHECK_STR(plain, want);
+  tp_string_free(plain);
+  tp_string_free(url);
+  tp_string_free(headers);
+  /* a request that carries its own x-business-user-id (any letter case) keeps it */
+  EXPECT_OK(tp_prepare_api_call(auth, "POST", "v1/y", "Accept\r\nX-Business-User-ID\n", 0, &url, &headers, &ERR));
+  snprintf(want, sizeof want, "%s/v1/y", base_url());
+  CHECK_STR(url, want);
+  snprintf(want, sizeof want, "Authorization: Bearer %s\napikey: mock-api-key", t ? tp_token_access_token(t) : "");
+  CHECK_STR(headers, want);
+  tp_string_free(url);
+  tp_string_free(headers);
+  /* an absolute URL on the allow-list is sent as judged */
+  char abs_url[128];
+  snprintf(abs_url, sizeof abs_url, "%s/v1/z", base_url());
+  EXPECT_OK(tp_prepare_api_call(auth, "GET", abs_url, NULL, 0, &url, &headers, &ERR));
+  CHECK_STR(url, abs_url);
+  tp_string_free(url);
+  tp_string_free(headers);
+  EXPECT_FAIL(TP_ERR_INVALID_ARGUMENT, "flags", tp_prepare_api_call(auth, "GET", "/v1/x", NULL, 2, &url, &headers, &ERR));
+  EXPECT_FAIL(TP_ERR_INVALID_ARGUMENT, "method", tp_prepare_api_call(auth, "BAD METHOD", "/v1/x", NULL, 0, &url, &headers, &ERR));
+  EXPECT_FAIL(TP_ERR_INVALID_ARGUMENT, "url_out is NULL", tp_prepare_api_call(auth, "GET", "/v1/x", NULL, 0, NULL, &headers, &ERR));
+  EXPECT_FAIL(TP_ERR_INVALID_ARGUMENT, "headers_out is NULL", tp_prepare_api_call(auth, "GET", "/v1/x", NULL, 0, &url, NULL, &ERR));
+  EXPECT_FAIL(TP_ERR_INVALID_ARGUMENT, "auth is NULL", tp_prepare_api_call(NULL, "GET", "/v1/x", NULL, 0, &url, &headers, &ERR));
+  CHECK(mock_stat("token_requests") == 1);
+  tp_token_free(t);
+  tp_auth_free(auth);
+}
+
+static void no_renew_answers_renewal_needed_without_any_request(void) {
+  TEST("no_renew_answers_renewal_needed_without_any_request");
+  mock_reset();
+  tp_auth *auth = new_auth(NULL);
+  char *url = NULL, *headers = (char *)"untouched", want[256];
+  EXPECT_OK(tp_prepare_api_call(auth, "GET", "/v1/x", NULL, TP_PREPARE_NO_RENEW, &url, &headers, &ERR));
+  CHECKF(headers == NULL, "no token yet: renewal needed (headers NULL)");
+  snprintf(want, sizeof want, "%s/v1/x", base_url());
+  CHECK_STR(url, want);
+  tp_string_free(url);
+  CHECKF(mock_stat("token_requests") == 0, "NO_RENEW requested a token");
+  tp_token *t = NULL;
+  EXPECT_OK(tp_get_token(auth, &t, &ERR));
+  EXPECT_OK(tp_prepare_api_call(auth, "GET", "/v1/x", NULL, TP_PREPARE_NO_RENEW, &url, &headers, &ERR));
+  snprintf(want, sizeof want, "Authorization: Bearer %s\napikey: mock-api-key", t ? tp_token_access_token(t) : "");
+  CHECK_STR(headers, want);
+  tp_string_free(url);
+  tp_string_free(headers);
+  EXPECT_OK(tp_invalidate_token(auth, t ? tp_token_access_token(t) : "x", &ERR));
+  headers = (char *)"untouched";
+  EXPECT_OK(tp_prepare_api_call(auth, "GET", "/v1/x", NULL, TP_PREPARE_NO_RENEW, &url, &headers, &ERR));
+  CHECKF(headers == NULL, "an invalidated token needs renewal");
+  tp_string_free(url);
+  CHECK(mock_stat("token_requests") == 1);
+  tp_token_free(t);
+  tp_auth_free(auth);
+}
+
 /* ---- a server that echoes the request --------------------------------------------------------- */
 
 static pthread_mutex_t g_log_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -175,6 +276,9 @@ int main(void) {
   note_secret("mock-password");
   token_sent_to_public_suffix_sibling_is_refused();
   token_sent_to_another_local_port_is_refused();
+  every_reference_to_another_host_is_refused_before_any_token();
+  prepared_call_gives_the_judged_url_and_keeps_the_callers_business_user();
+  no_renew_answers_renewal_needed_without_any_request();
   echoed_password_is_not_in_errors_or_logs();
   retry_after_u64_max_prints_nothing_and_is_rate_limited();
   big_429_is_rate_limited_with_retry_after();

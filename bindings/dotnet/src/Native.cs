@@ -175,6 +175,10 @@ namespace Tpauth
         internal static extern int tp_check_token_url(AuthHandle auth, byte[]? url, out ErrorHandle err);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int tp_api_headers(AuthHandle auth, byte[]? method, byte[]? urlOrPath, out IntPtr headers, out ErrorHandle err);
+        /// <summary>tp_prepare_api_call's flag: never renew; "renewal needed" is TP_OK with headers NULL.</summary>
+        internal const uint TP_PREPARE_NO_RENEW = 1;
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int tp_prepare_api_call(AuthHandle auth, byte[]? method, byte[]? urlOrPath, byte[]? callerHeaders, uint flags, out IntPtr url, out IntPtr headers, out ErrorHandle err);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int tp_parse_code_redirect(byte[]? redirectUrl, byte[]? expectedState, out IntPtr code, out ErrorHandle err);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
