@@ -21,10 +21,10 @@ fi
 # Each file and the integration tests that exercise it (tests/NAME.rs).
 declare -A TESTS=(
   [src/auth/managed.rs]="contention lifecycle log_callback flows managed_token"
-  [src/auth/renewal.rs]="contention lifecycle log_callback flows cache_attacks managed_token"
+  [src/auth/renewal.rs]="renewal contention lifecycle log_callback flows cache_attacks managed_token security"
   [src/auth/endpoint.rs]="flows fault_matrix lifecycle security pkce api_headers"
   [src/auth/classify.rs]="flows fault_matrix security"
-  [src/auth/mod.rs]="flows lifecycle security pkce api_headers tls managed_token"
+  [src/auth/mod.rs]="flows lifecycle security pkce api_headers tls managed_token renewal"
   [src/cache/mod.rs]="cache_attacks lifecycle"
   [src/cache/entry.rs]="cache_attacks lifecycle"
   [src/cache/file.rs]="cache_attacks lifecycle"
