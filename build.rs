@@ -28,16 +28,23 @@ fn main() {
 
 /// The shared library's SONAME, set at link time (no patchelf afterwards): `libtpauth.so.0.<minor>`
 /// while below 1.0, as cargo-c and rustls-ffi do (a 0.x minor release may break the ABI), then
-/// `libtpauth.so.<major>`. Only for ELF targets; it applies to this package's cdylib alone.
+/// `libtpauth.so.<major>`, for ELF targets; it applies to this package's cdylib alone.
+/// `scripts/lib/version.sh` states the same rule for the scripts and CMake (a build script cannot
+/// count on a shell), and `scripts/build-native.sh` fails when the linked name differs from it.
+///
+/// On macOS the same rule names the dylib's install name, `@rpath/libtpauth.0.<minor>.dylib`
+/// (`libtpauth.<major>.dylib` from 1.0), the name a program linked against it asks for at run time;
+/// it overrides rustc's `@rpath/libtpauth.dylib` (the linker keeps the last `-install_name`).
 fn soname() {
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
-    if !matches!(os.as_str(), "linux" | "android" | "freebsd" | "netbsd" | "openbsd" | "dragonfly") {
-        return;
-    }
     let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap_or_default();
     let minor = std::env::var("CARGO_PKG_VERSION_MINOR").unwrap_or_default();
-    let name = if major == "0" { format!("libtpauth.so.0.{minor}") } else { format!("libtpauth.so.{major}") };
-    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,{name}");
+    let version = if major == "0" { format!("0.{minor}") } else { major };
+    if matches!(os.as_str(), "linux" | "android" | "freebsd" | "netbsd" | "openbsd" | "dragonfly") {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libtpauth.so.{version}");
+    } else if os == "macos" {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-install_name,@rpath/libtpauth.{version}.dylib");
+    }
 }
 
 fn generate(manifest_dir: &Path) -> Result<String, String> {
@@ -49,9 +56,9 @@ fn generate(manifest_dir: &Path) -> Result<String, String> {
     String::from_utf8(buf).map(|text| plain_type_names(&text)).map_err(|e| e.to_string())
 }
 
-/// cbindgen's `style = "both"` gives the typedefs API.md shows (`typedef struct tp_config
+/// cbindgen's `style = "both"` gives the typedefs the contract shows (`typedef struct tp_config
 /// tp_config;`, `typedef enum tp_status {...} tp_status;`) but spells the types in declarations
-/// `struct tp_config *` and `enum tp_status`; use the typedef names there, as API.md does.
+/// `struct tp_config *` and `enum tp_status`; use the typedef names there, as docs/contract.md does.
 fn plain_type_names(header: &str) -> String {
     let plain = |s: &str| s.replace("struct tp_", "tp_").replace("enum tp_", "tp_");
     let mut out = String::with_capacity(header.len());

@@ -5,7 +5,8 @@
 # figures and ratios and writes bench/results/latest.json, latest.md and latest.png (and node.md,
 # node.json). Not a test and not part of the test command: numbers on a shared machine vary;
 # compare the ratios within one run. Takes a few minutes.
-# Usage: bench/run.sh [--quick] [--all]   (--all: also the older per-language benchmarks below)
+# Usage: bench/run.sh [--quick] [--all]   (--all: also every other surface (C++, Go, PHP, .NET, Java)
+# and one table of every surface next to its peer in front of bench/results/latest.md: bench/all.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -40,11 +41,20 @@ echo; echo "=== bench/node ==="
 bench/node/run.sh "${quick[@]}"
 
 if [ "$all" = 1 ]; then
-  for b in bench/c/run.sh bench/go/run.sh; do
+  # Every surface next to its peer: the per-language benchmarks write bench/results/*.json, then
+  # bench/all.py runs the C, C++, PHP, .NET (and Java, once bench/java exists) programs and puts one
+  # table in front of bench/results/latest.md.
+  ensure_apt g++ g++
+  g++ -std=c++17 -O2 -Wall -Wextra -Werror -I"$ROOT/include" -o "$BIN/cached_token_cpp" bench/cpp/cached_token.cpp "$LIB" \
+    -Wl,-rpath,"$ROOT/target/release"
+  ensure_apt php php-cli
+  for b in bench/c/run.sh bench/go/run.sh bench/java/run.sh; do
     [ -x "$b" ] || continue
     echo; echo "=== $b ==="
-    "$b" || echo "($b failed)"
+    if [ "$b" = bench/java/run.sh ]; then "$b" "${quick[@]}" || echo "($b failed)"; else "$b" || echo "($b failed)"; fi
   done
   echo; echo "=== bench/python/bench_get_token.py ==="
   "$py" bench/python/bench_get_token.py || echo "(bench_get_token.py failed)"
+  echo; echo "=== bench/all.py: every surface ==="
+  "$py" bench/all.py --bin "$BIN"
 fi

@@ -243,7 +243,7 @@ inline std::string take_string(char *raw) {
 
 }  // namespace detail
 
-/** Builder for a client: API key, secret and options (see API.md's option table). */
+/** Builder for a client: API key, secret and options (tp_option_name lists the keys). */
 class Config {
  public:
   Config(std::string_view api_key, std::string_view api_secret) {
@@ -260,7 +260,7 @@ class Config {
     for (const auto &kv : options) set(kv.first, kv.second);
   }
 
-  /** Reads TRUSTPILOT_API_KEY, TRUSTPILOT_API_SECRET, ... (API.md, tp_config_from_env). */
+  /** Reads TRUSTPILOT_API_KEY, TRUSTPILOT_API_SECRET, ... as tp_config_from_env does. */
   static Config from_env() {
     tp_config *out = nullptr;
     tp_error *err = nullptr;

@@ -60,7 +60,7 @@ typedef enum tp_status {
 } tp_status;
 
 /**
- * Log levels passed to the tp_set_log_callback callback. Addition to API.md.
+ * Log levels passed to the tp_set_log_callback callback.
  */
 typedef enum tp_log_level {
   /**
@@ -118,7 +118,7 @@ typedef struct tp_token tp_token;
  * (TRUSTPILOT_API_KEY, ...), valid during the call only; user_data is the pointer given to
  * tp_config_from_lookup. Returns the value as a NUL-terminated UTF-8 string, or NULL when the
  * variable is unset. The value must stay valid until the callback is called again or
- * tp_config_from_lookup returns (tpauth copies it at once). Addition to API.md.
+ * tp_config_from_lookup returns (tpauth copies it at once).
  */
 typedef const char *(*tp_lookup_fn)(const char *name, void *user_data);
 
@@ -203,7 +203,8 @@ void tp_error_free(tp_error *e);
 
 /**
  * A new configuration with the API key and secret of a Trustpilot application and every
- * option at its default (see the options table of the README).
+ * option at its default (the API at api.trustpilot.com over https, a 30 s timeout, 3 retries, no
+ * token cache).
  *
  * On success *out receives a configuration the caller frees with tp_config_free. Errors:
  * TP_ERR_INVALID_ARGUMENT when api_key, api_secret or out is NULL, a string is not UTF-8, or
@@ -227,9 +228,11 @@ tp_status tp_config_new(const char *api_key,
 tp_status tp_config_from_env(tp_config **out, tp_error **err);
 
 /**
- * Set one option; every value is a string ("30000", "true"). The keys are the options table of
- * the README (tp_option_count and tp_option_name list them). An empty value unsets an optional
- * string option. token_hosts: see tp_check_token_url.
+ * Set one option; every value is a string ("30000", "true"). tp_option_count and tp_option_name
+ * list the keys at run time (api_base_url, username, password, grant, business_user_id,
+ * token_cache, timeout_ms, ...); an unknown key is refused with a message listing every key
+ * this library knows. The value is checked now, not at the first request. An empty value
+ * unsets an optional string option. token_hosts: see tp_check_token_url.
  *
  * client_auth, what each mode sends to the token, refresh and revoke endpoints: "basic" (the
  * default, what Trustpilot documents): Authorization: Basic base64(KEY:SECRET) of the raw
@@ -251,8 +254,7 @@ tp_status tp_config_set(tp_config *cfg,
  * As tp_config_from_env, with every variable looked up through lookup instead of the process
  * environment: for runtimes whose environment is not the C library's (PHP-FPM pool variables seen
  * by getenv(), .NET's Environment, tests). The names looked up and their mapping to options are
- * tp_config_from_env's; an unset or empty value leaves the option at its default. Addition to
- * API.md.
+ * tp_config_from_env's; an unset or empty value leaves the option at its default.
  *
  * On success *out receives a configuration the caller frees with tp_config_free. Errors:
  * TP_ERR_INVALID_ARGUMENT when lookup or out is NULL, the key or secret variable is unset, a
@@ -265,16 +267,32 @@ tp_status tp_config_from_lookup(tp_lookup_fn lookup,
                                 tp_error **err);
 
 /**
- * The number of option keys tp_config_set accepts (for bindings that list them). Addition to
- * API.md.
+ * The number of option keys tp_config_set accepts (for bindings that list them).
  */
 size_t tp_option_count(void);
 
 /**
  * The i-th option key ("api_base_url", ...), in the options table's order; NULL when i is not
- * below tp_option_count(). Static: never free it. Addition to API.md.
+ * below tp_option_count(). Static: never free it.
  */
 const char *tp_option_name(size_t i);
+
+/**
+ * How the value of an option may be shown (a log line, a binding's printed configuration): the
+ * secrets (api_secret, password) as `[redacted]` (an empty value as empty), the URLs
+ * (api_base_url, authorize_url, token_cache, proxy) with their userinfo replaced by "***" (the
+ * password of a token_cache redis URL never shows), any other value as it is. key is an
+ * option key or "api_key" / "api_secret". Bindings print their configuration through this, so
+ * that what counts as a secret is decided here only.
+ *
+ * On success *shown_out receives a string the caller frees with tp_string_free. Errors:
+ * TP_ERR_INVALID_ARGUMENT when key, value or shown_out is NULL, a string is not UTF-8, or key is
+ * no option. Thread-safe.
+ */
+tp_status tp_option_shown(const char *key,
+                          const char *value,
+                          char **shown_out,
+                          tp_error **err);
 
 /**
  * Free a configuration. NULL is ignored. Clients made from it stay valid.
@@ -389,7 +407,7 @@ tp_status tp_authorize_url(const tp_auth *auth,
 
 /**
  * As tp_authorization_code_grant, also sending code_verifier (PKCE, RFC 7636), the verifier of
- * the challenge given to tp_authorize_url_pkce; NULL sends none. Addition to API.md.
+ * the challenge given to tp_authorize_url_pkce; NULL sends none.
  *
  * Errors as tp_authorization_code_grant; TP_ERR_INVALID_ARGUMENT also for a verifier that is not
  * 43 to 128 characters of A-Z a-z 0-9 - . _ ~; TP_ERR_INVALID_GRANT when the server finds that
@@ -405,7 +423,7 @@ tp_status tp_authorization_code_grant_pkce(tp_auth *auth,
 /**
  * As tp_authorize_url, adding code_challenge=...&code_challenge_method=S256 (PKCE, RFC 7636)
  * when code_challenge is not NULL (from tp_new_pkce; response_type "code" only). With the scope
- * option set, tp_authorize_url and this function add scope=.... Addition to API.md.
+ * option set, tp_authorize_url and this function add scope=....
  *
  * On success *url_out receives a string the caller frees with tp_string_free. Errors as
  * tp_authorize_url; TP_ERR_INVALID_ARGUMENT also for a challenge that is not 43 base64url
@@ -424,7 +442,7 @@ tp_status tp_authorize_url_pkce(const tp_auth *auth,
  * refresh_leeway_s before its expiry, never earlier than half-way through its lifetime;
  * INT64_MAX for a token without expiry; -1 when auth or t is NULL. A binding may keep its own
  * copy of the token tp_get_token returned and serve it without calling in until then, provided
- * it drops that copy when it invalidates, sets or obtains a token. Addition to API.md.
+ * it drops that copy when it invalidates, sets or obtains a token.
  */
 int64_t tp_token_renew_at_ms(const tp_auth *auth, const tp_token *t);
 
@@ -487,19 +505,35 @@ tp_status tp_prepare_api_call(tp_auth *auth,
                               tp_error **err);
 
 /**
+ * Whether a request's own header named name (in any letter case) is kept rather than replaced by
+ * tp_prepare_api_call's line of that name: the merge rule as data, for an adapter that keeps the
+ * header lines of one token and sets them on many requests without calling in (Go's Transport).
+ * Such an adapter asks tp_prepare_api_call with caller_headers NULL (every line); then, for each
+ * line, when this is true and the request carries that header with a value, it keeps the
+ * request's and leaves the line out; otherwise the line replaces the request's header of that
+ * name. tp_prepare_api_call applies the same rule to the caller_headers it is given. True for
+ * "x-business-user-id" only today; false when name is NULL or not UTF-8.
+ */
+bool tp_caller_header_kept(const char *name);
+
+/**
  * The managed token: the current token while it is valid (no I/O, no waiting), else one
  * refresh or grant (option grant) made for all concurrent callers at once, and, with
  * token_cache, for all processes sharing the cache.
  *
- * On success *out receives a token the caller frees with tp_token_free. Errors:
- * TP_ERR_NO_TOKEN (no current token and grant=none, or no username/password for the password
+ * On success *out receives a token the caller frees with tp_token_free. The cached path hands
+ * out the client's own token, not a copy: calls that get the same token may get the same
+ * pointer, and each call's pointer is still freed once (every call takes a reference of its
+ * own). Errors: TP_ERR_NO_TOKEN (no current token and grant=none, or no username/password for the password
  * grant), TP_ERR_STORE (the token cache cannot be used: unreadable, unwritable, or a file or
  * folder another user could have planted or written, left untouched; the message says which and
  * how to fix it), TP_ERR_TIMEOUT (another process held the token cache's lock longer than the
  * shorter of timeout_ms and cache_lock_ttl_ms; no token was requested), and those of the grants.
  * Thread-safe.
  */
-tp_status tp_get_token(tp_auth *auth, tp_token **out, tp_error **err);
+tp_status tp_get_token(tp_auth *auth,
+                       tp_token **out,
+                       tp_error **err);
 
 /**
  * Report that the API refused access_token (HTTP 401): the client drops its current token
@@ -534,11 +568,12 @@ tp_status tp_set_token(tp_auth *auth,
  *     "host:port", comma-separated).
  *
  * Hosts are compared whole (no "same site" or suffix rule) and URLs that two parsers could read
- * differently (a backslash, an IP written in hex) are refused. No request is sent.
+ * differently (a backslash, an IP written in hex) are refused, as is every reference some reader
+ * takes for another host: a scheme without "//" ("https:host/x", "http:HOST:PORT/x"), "//host/x",
+ * "/\host/x", a backslash in a path, a scheme other than http(s). No request is sent.
  *
  * Errors: TP_ERR_INVALID_ARGUMENT when auth or url is NULL or not UTF-8, or the host may not
  * receive the token (the message names the host and the token_hosts option). Thread-safe.
- * Addition to API.md.
  */
 tp_status tp_check_token_url(const tp_auth *auth,
                              const char *url,
@@ -567,7 +602,7 @@ tp_status tp_request(tp_auth *auth,
 
 /**
  * As tp_request, with a body of body_len bytes that may contain NUL (binary uploads). body
- * may be NULL only when body_len is 0 (then no body is sent). Addition to API.md.
+ * may be NULL only when body_len is 0 (then no body is sent).
  */
 tp_status tp_request_bytes(tp_auth *auth,
                            const char *method,
@@ -580,7 +615,6 @@ tp_status tp_request_bytes(tp_auth *auth,
 
 /**
  * The API key this client sends (the apikey header and the OAuth client_id; not a secret).
- * Addition to API.md.
  *
  * On success *key_out receives a string the caller frees with tp_string_free. Errors:
  * TP_ERR_INVALID_ARGUMENT when auth or key_out is NULL.
@@ -588,7 +622,7 @@ tp_status tp_request_bytes(tp_auth *auth,
 tp_status tp_auth_api_key(const tp_auth *auth, char **key_out, tp_error **err);
 
 /**
- * The business_user_id option this client sends as x-business-user-id. Addition to API.md.
+ * The business_user_id option this client sends as x-business-user-id.
  *
  * On success *id_out receives a string the caller frees with tp_string_free, or NULL when the
  * option is not set. Errors: TP_ERR_INVALID_ARGUMENT when auth or id_out is NULL.
@@ -661,7 +695,6 @@ int64_t tp_token_expires_at(const tp_token *t);
 
 /**
  * When the token was received, in Unix seconds by the local clock; -1 when t is NULL.
- * Addition to API.md.
  */
 int64_t tp_token_received_at(const tp_token *t);
 
@@ -702,8 +735,7 @@ tp_status tp_token_from_json(const char *json, tp_token **out, tp_error **err);
  * expires_in is in seconds, -1 when unknown; received_at_ms is when the token was received, in
  * Unix milliseconds (-1: now), so that tp_token_expires_at is received_at_ms / 1000 +
  * expires_in. raw_json, the server's response (a JSON object), is kept verbatim when it
- * already says what the fields say; otherwise the fields are written over it. Addition to
- * API.md.
+ * already says what the fields say; otherwise the fields are written over it.
  *
  * On success *out receives a token the caller frees with tp_token_free. Errors:
  * TP_ERR_INVALID_ARGUMENT when access_token or out is NULL, access_token is empty, a string is
@@ -745,14 +777,13 @@ const char *tp_response_header(const tp_response *r, const char *name);
 
 /**
  * The number of headers of the response (0 when r is NULL), for tp_response_header_at.
- * Addition to API.md.
  */
 size_t tp_response_header_count(const tp_response *r);
 
 /**
  * The index-th header (0-based, in the order received): its lower-cased name to *name_out and
  * its value to *value_out (either may be NULL), both borrowed from r. Returns false, writing
- * nothing, when r is NULL or index is out of range. Addition to API.md.
+ * nothing, when r is NULL or index is out of range.
  */
 bool tp_response_header_at(const tp_response *r,
                            size_t index,
@@ -768,6 +799,6 @@ void tp_response_free(tp_response *r);
  * Install a process-wide log callback that reports renewals, retries and token-cache events
  * (never a secret); cb NULL removes it. The callback may be called from any thread, also
  * concurrently, and must not call back into tpauth; a call already in progress may still
- * complete with the previous callback. Addition to API.md.
+ * complete with the previous callback.
  */
 void tp_set_log_callback(tp_log_callback cb, void *user_data);

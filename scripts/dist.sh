@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds every release artifact into dist/ from a clean checkout (docs/release.md):
-#   1. scripts/dist/native.sh: libtpauth per target into target/dist/<rust-target>/ (cargo-zigbuild;
-#      glibc 2.17 for -gnu), once, shared by every part;
-#   2. every packaging part scripts/dist/<part>.sh, each writing dist/<part>/: c, python, go, php,
-#      dotnet, then any other part that exists (e.g. node.sh), in name order.
+#   1. scripts/dist/native.sh: libtpauth and the tpauth command per target into
+#      target/dist/<rust-target>/ (Linux with cargo-zigbuild, glibc 2.17 for -gnu; macOS with zig
+#      at a versioned target, no Apple SDK), once, shared by every part;
+#   2. every packaging part scripts/dist/<part>.sh, each writing dist/<part>/: c, python (built in
+#      the background beside step 1), go, php, dotnet, then the others in name order: node,
+#      python-cli (the command into the wheels), windows (mingw-w64; adds to the others' outputs).
 # Usage: scripts/dist.sh [part...]   (native is built first whenever a part needs it)
 set -euo pipefail
 cd "$(dirname "$0")/.."

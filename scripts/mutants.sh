@@ -20,27 +20,31 @@ fi
 
 # Each file and the integration tests that exercise it (tests/NAME.rs).
 declare -A TESTS=(
-  [src/auth/managed.rs]="contention lifecycle log_callback flows managed_token"
-  [src/auth/renewal.rs]="renewal contention lifecycle log_callback flows cache_attacks managed_token security"
-  [src/auth/endpoint.rs]="flows fault_matrix lifecycle security pkce api_headers"
-  [src/auth/classify.rs]="flows fault_matrix security"
-  [src/auth/mod.rs]="flows lifecycle security pkce api_headers tls managed_token renewal"
-  [src/cache/mod.rs]="cache_attacks lifecycle cache_default"
-  [src/cache/entry.rs]="cache_attacks lifecycle"
-  [src/cache/file.rs]="cache_attacks lifecycle"
-  [src/cache/file/unix.rs]="cache_attacks lifecycle"
+  [src/auth/managed.rs]="contention lifecycle log_callback flows managed_token hot_path renewal"
+  [src/auth/renewal.rs]="renewal contention lifecycle log_callback flows cache_attacks managed_token security file_cache"
+  [src/auth/sync.rs]="contention lifecycle managed_token hot_path"
+  [src/auth/api_call.rs]="flows fault_matrix security api_headers keepalive rust_api"
+  [src/auth/endpoint.rs]="flows fault_matrix lifecycle security pkce api_headers keepalive"
+  [src/auth/classify.rs]="flows fault_matrix security rust_api"
+  [src/auth/mod.rs]="flows lifecycle security pkce api_headers tls managed_token renewal rust_api hot_path"
+  [src/cache/mod.rs]="cache_attacks lifecycle cache_default file_cache renewal"
+  [src/cache/entry.rs]="cache_attacks lifecycle file_cache"
+  [src/cache/file.rs]="cache_attacks lifecycle file_cache cache_default"
+  [src/cache/file/unix.rs]="cache_attacks lifecycle file_cache"
   [src/cache/redis.rs]="redis"
   [src/cache/redis/connection.rs]="redis"
+  [src/cache/redis/target.rs]="redis"
   [src/url.rs]="security flows api_headers"
   [src/url/form.rs]="flows pkce security"
   [src/redirect.rs]="flows pkce ffi_no_io"
-  [src/token.rs]="token_new flows lifecycle ffi_no_io managed_token"
+  [src/token.rs]="token_new flows lifecycle ffi_no_io managed_token hot_path"
 )
-# The files whose surviving mutants also meet the loom suite.
-LOOM_FILES=" src/auth/managed.rs "
-ORDER=(src/auth/managed.rs src/auth/renewal.rs src/auth/endpoint.rs src/auth/classify.rs src/auth/mod.rs
-  src/cache/mod.rs src/cache/entry.rs src/cache/file.rs src/cache/file/unix.rs src/cache/redis.rs
-  src/cache/redis/connection.rs src/url.rs src/url/form.rs src/redirect.rs src/token.rs)
+# The files whose surviving mutants also meet the loom suite (the state machine and its locks).
+LOOM_FILES=" src/auth/managed.rs src/auth/sync.rs "
+ORDER=(src/auth/managed.rs src/auth/sync.rs src/auth/renewal.rs src/auth/api_call.rs src/auth/endpoint.rs
+  src/auth/classify.rs src/auth/mod.rs src/cache/mod.rs src/cache/entry.rs src/cache/file.rs
+  src/cache/file/unix.rs src/cache/redis.rs src/cache/redis/connection.rs src/cache/redis/target.rs
+  src/url.rs src/url/form.rs src/redirect.rs src/token.rs)
 files=("${@:-${ORDER[@]}}")
 
 # Built once for every run (only this crate is rebuilt per mutant); no debug info: faster links.

@@ -1,18 +1,56 @@
 #!/usr/bin/env bash
 # The one test command: installs what is missing, builds the native library once, and runs every
 # suite in every language against mock servers it starts on 127.0.0.1. Exits non-zero if any
-# suite fails. Usage: scripts/test-all.sh [suite...]   (suites: rust loom c install faults miri fuzz python go php dotnet node java redis dist wine;
-# `mutants` only when named: mutation testing takes hours, see scripts/mutants.sh)
+# suite fails.
+#   scripts/test-all.sh             every suite but those of ONLY_WHEN_NAMED, in the order of SUITES
+#   scripts/test-all.sh rust c      only these
+#   scripts/test-all.sh --list      the suites' names, one a line
+# What each suite proves: docs/testing.md.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
+
+# Every suite: its name, then the command that runs it (a function below or a script). Adding a
+# suite is one line here; docs/testing.md says what it proves (tests/docs.rs checks every suite
+# has its row there).
+SUITES=(
+  "rust     rust_suite"
+  "loom     loom_suite"
+  "c        tests/c/run.sh"
+  "install  tests/install/run.sh"
+  "faults   tests/faults/run.sh"
+  "miri     tests/miri/run.sh"
+  "fuzz     fuzz/run.sh --ci"
+  "python   bindings/python/test.sh"
+  "go       bindings/go/test.sh"
+  "php      bindings/php/test.sh"
+  "dotnet   bindings/dotnet/test.sh"
+  "node     bindings/node/test.sh"
+  "java     bindings/java/test.sh"
+  "redis    tests/redis/run.sh"
+  "dist     tests/dist/run.sh"
+  "wine     tests/wine/run.sh"
+  "mutants  scripts/mutants.sh"
+)
+# Suites too slow for every run, run only when named: mutation testing rebuilds and reruns the
+# tests once per mutant (hours on 2 cores).
+ONLY_WHEN_NAMED=(mutants)
+all=()
+defaults=()
+for line in "${SUITES[@]}"; do
+  all+=("${line%% *}")
+  [[ " ${ONLY_WHEN_NAMED[*]} " == *" ${line%% *} "* ]] || defaults+=("${line%% *}")
+done
+
+if [ "${1:-}" = --list ]; then printf '%s\n' "${all[@]}"; exit 0; fi
+case ${1:-} in -h|--help) echo "usage: scripts/test-all.sh [--list] [suite...]   (suites: ${all[*]}; only when named: ${ONLY_WHEN_NAMED[*]})"; exit 0 ;; esac
+
 source scripts/ensure-rust.sh
 source scripts/ensure-apt.sh
 ensure_apt cc gcc
 ensure_apt make make
 ensure_apt pkg-config pkg-config
 
-all=(rust loom c install faults miri fuzz python go php dotnet node java redis dist wine)
-suites=("${@:-${all[@]}}")
+suites=("${@:-${defaults[@]}}")
 passed=0; failed=0; failed_names=()
 
 run_suite() {
@@ -27,6 +65,20 @@ run_suite() {
   fi
 }
 
+# The dependency policy (deny.toml): licences, bans and sources, offline. cargo-deny is built once
+# per machine, at the version pinned here, into ~/.cargo/bin (shared by every checkout). The RustSec
+# advisories need their database from GitHub: CI checks them in its own step.
+CARGO_DENY_VERSION=0.20.2
+deny_check() {
+  if [ "$(cargo deny --version 2>/dev/null)" != "cargo-deny $CARGO_DENY_VERSION" ]; then
+    echo "installing cargo-deny $CARGO_DENY_VERSION (once per machine)"
+    cargo install --quiet --locked cargo-deny --version "$CARGO_DENY_VERSION" || return 1
+  fi
+  # Every crate of the workspace's lock file must be on disk for an offline graph.
+  cargo fetch --locked --quiet || return 1
+  cargo deny --workspace --all-features --locked --offline check licenses bans sources
+}
+
 rust_suite() {
   if ! cargo fmt --all --check >/dev/null 2>&1; then
     echo "rustfmt: these files need cargo fmt:"; cargo fmt --all --check -- -l 2>&1 | head -20; return 1
@@ -36,6 +88,9 @@ rust_suite() {
   cargo test --quiet -p tpauth --features cli || return 1
   cargo test --quiet -p tpauth-mock || return 1
   scripts/abi-check.sh || return 1
+  scripts/actionlint.sh || return 1
+  scripts/rust-crates.sh || return 1
+  deny_check || return 1
   scripts/shellcheck.sh
 }
 
@@ -47,30 +102,22 @@ loom_suite() {
     cargo test --quiet --lib loom_
 }
 
+# Refuse an unknown name before the long native build.
+for s in "${suites[@]}"; do
+  if [[ " ${all[*]} " != *" $s "* ]]; then
+    echo "unknown suite '$s' (suites: ${all[*]})" >&2; exit 2
+  fi
+done
+
 echo "=== building the native library and CLI ==="
 scripts/build-native.sh || { echo "native build failed"; exit 1; }
 
 for s in "${suites[@]}"; do
-  case $s in
-    rust) run_suite rust rust_suite ;;
-    loom) run_suite loom loom_suite ;;
-    c) run_suite c tests/c/run.sh ;;
-    install) run_suite install tests/install/run.sh ;;
-    faults) run_suite faults tests/faults/run.sh ;;
-    miri) run_suite miri tests/miri/run.sh ;;
-    fuzz) run_suite fuzz fuzz/run.sh --ci ;;
-    python) run_suite python bindings/python/test.sh ;;
-    go) run_suite go bindings/go/test.sh ;;
-    php) run_suite php bindings/php/test.sh ;;
-    dotnet) run_suite dotnet bindings/dotnet/test.sh ;;
-    redis) run_suite redis tests/redis/run.sh ;;
-    node) run_suite node bindings/node/test.sh ;;
-    java) run_suite java bindings/java/test.sh ;;
-    dist) run_suite dist tests/dist/run.sh ;;
-    wine) run_suite wine tests/wine/run.sh ;;
-    mutants) run_suite mutants scripts/mutants.sh ;;
-    *) echo "unknown suite $s"; failed=$((failed + 1)); failed_names+=("$s") ;;
-  esac
+  for line in "${SUITES[@]}"; do
+    [ "${line%% *}" = "$s" ] || continue
+    read -r -a command <<<"${line#* }"
+    run_suite "$s" "${command[@]}"
+  done
 done
 
 echo

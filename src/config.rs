@@ -14,8 +14,20 @@ use crate::url::parse_base_url;
 use parse::{boolean, no_control, number, positive};
 use std::fmt;
 
-/// What the managed token falls back to when it has no usable refresh token.
+/// What the managed token falls back to when it has no usable refresh token: option `grant`
+/// ([`Config::effective_grant`]).
+///
+/// ```
+/// let mut cfg = tpauth::Config::new("API_KEY", "API_SECRET")?;
+/// assert_eq!(cfg.effective_grant(), tpauth::Grant::ClientCredentials);
+/// cfg.set("username", "me@example.com")?;
+/// assert_eq!(cfg.effective_grant(), tpauth::Grant::Password);
+/// cfg.set("grant", "none")?;
+/// assert_eq!(cfg.effective_grant(), tpauth::Grant::None);
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Grant {
     /// The password grant with the configured `username`/`password`.
     Password,
@@ -25,8 +37,15 @@ pub enum Grant {
     None,
 }
 
-/// Which endpoint a refresh goes to.
+/// Which endpoint a refresh goes to: option `refresh_endpoint` (`refresh` or `accesstoken`).
+///
+/// ```
+/// let mut cfg = tpauth::Config::new("API_KEY", "API_SECRET")?;
+/// cfg.set("refresh_endpoint", "accesstoken")?; // POST …/accesstoken with grant_type=refresh_token
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RefreshEndpoint {
     /// `…/refresh` (the default).
     Refresh,
@@ -35,8 +54,15 @@ pub enum RefreshEndpoint {
 }
 
 /// How the client authenticates to the token endpoints (token, refresh, revoke): option
-/// `client_auth`.
+/// `client_auth` (`basic`, `basic_form` or `post`).
+///
+/// ```
+/// let mut cfg = tpauth::Config::new("API_KEY", "API_SECRET")?;
+/// cfg.set("client_auth", "basic_form")?; // RFC 6749 §2.3.1: form-encode key and secret first
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ClientAuth {
     /// `basic` (the default): `Authorization: Basic base64(KEY:SECRET)` of the raw bytes, what
     /// Trustpilot documents. A server that decodes the value per RFC 6749 §2.3.1 refuses a key
@@ -50,7 +76,15 @@ pub enum ClientAuth {
     Post,
 }
 
-/// Every option key `Config::set` accepts, in the contract's order.
+/// Every option key [`Config::set`] accepts, in the contract's order. The C ABI
+/// (`tp_option_name`), the environment names (`TRUSTPILOT_<KEY>`) and every binding take the
+/// list from here.
+///
+/// ```
+/// assert!(tpauth::OPTION_KEYS.contains(&"token_cache"));
+/// let env_names: Vec<String> = tpauth::OPTION_KEYS.iter().map(|k| format!("TRUSTPILOT_{}", k.to_uppercase())).collect();
+/// assert!(env_names.contains(&"TRUSTPILOT_BUSINESS_USER_ID".to_string()));
+/// ```
 pub const OPTION_KEYS: &[&str] = &[
     "api_base_url",
     "authorize_url",
@@ -77,9 +111,43 @@ pub const OPTION_KEYS: &[&str] = &[
     "token_hosts",
     "scope",
     "user_agent_suffix",
+    "cache_password_file",
+    "cache_sentinel_password_file",
+    "cache_refresh_ttl_s",
+    "cache_fallback_file",
+    "allow_insecure_redis",
 ];
 
+/// How the value of option `key` may be shown (a log line, an error, a binding's printed
+/// configuration): the secrets (`api_secret`, `password`) as `[redacted]` (an empty value as
+/// empty), the URLs (`api_base_url`, `authorize_url`, `token_cache`, `proxy`) without their
+/// userinfo (`redis://:pw@cache/0` → `redis://***@cache/0`), any other value as it is.
+/// `api_key` and `api_secret` count as options here. `InvalidArgument` for any other key.
+///
+/// ```
+/// assert_eq!(tpauth::shown_option_value("token_cache", "redis://:s3cret@cache:6379/0").unwrap(), "redis://***@cache:6379/0");
+/// assert_eq!(tpauth::shown_option_value("password", "hunter2").unwrap(), "[redacted]");
+/// assert_eq!(tpauth::shown_option_value("grant", "password").unwrap(), "password");
+/// ```
+pub fn shown_option_value(key: &str, value: &str) -> Result<String> {
+    match key {
+        "api_secret" | "password" => Ok(if value.is_empty() { String::new() } else { "[redacted]".to_owned() }),
+        "api_base_url" | "authorize_url" | "token_cache" | "proxy" => Ok(crate::url::redact_url(value)),
+        "api_key" => Ok(value.to_owned()),
+        _ if OPTION_KEYS.contains(&key) => Ok(value.to_owned()),
+        _ => Err(Error::invalid_argument(format!("{key:?} is not an option"))),
+    }
+}
+
 /// Key, secret and options. Build it, then hand it to [`crate::Auth::new`] (which copies it).
+/// Its `Debug` shows no secret.
+///
+/// ```
+/// let mut cfg = tpauth::Config::new("API_KEY", "API_SECRET")?;
+/// cfg.set("business_user_id", "5f1e…")?; // sent as x-business-user-id on API calls
+/// let auth = tpauth::Auth::new(&cfg)?;
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Config {
     pub(crate) api_key: String,
@@ -111,6 +179,18 @@ pub struct Config {
     /// Sent as `scope` in the authorize URL and in the password, client-credentials and refresh
     /// requests when set (RFC 6749 §3.3); Trustpilot ignores it.
     pub(crate) scope: Option<String>,
+    /// The Redis password is read from this file at every connect (rotated passwords, cloud IAM
+    /// tokens); it overrides a password in the `token_cache` URL.
+    pub(crate) cache_password_file: Option<String>,
+    /// The Sentinels' own password (`redis+sentinel://`), read at every connect.
+    pub(crate) cache_sentinel_password_file: Option<String>,
+    /// How long a cache entry holding a refresh token outlives its access token, in seconds.
+    pub(crate) cache_refresh_ttl_s: u64,
+    /// The per-host lock and cache while Redis is unreachable: `None` is the default path under
+    /// the runtime folder, `Some("none")` disables it.
+    pub(crate) cache_fallback_file: Option<String>,
+    /// Allow `redis://` (no TLS) to a host that is not a loopback address.
+    pub(crate) allow_insecure_redis: bool,
 }
 
 impl fmt::Debug for Config {
@@ -132,7 +212,14 @@ impl fmt::Debug for Config {
 
 impl Config {
     /// A configuration with the API key and secret of a Trustpilot application and every option
-    /// at its default.
+    /// at its default. An empty key, or a control character in it, is `InvalidArgument`.
+    ///
+    /// ```
+    /// let cfg = tpauth::Config::new("API_KEY", "API_SECRET")?;
+    /// assert_eq!(cfg.api_base_url(), "https://api.trustpilot.com");
+    /// assert!(tpauth::Config::new("", "API_SECRET").is_err());
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn new(api_key: &str, api_secret: &str) -> Result<Config> {
         if api_key.is_empty() {
             return Err(Error::invalid_argument("api_key must not be empty"));
@@ -172,41 +259,94 @@ impl Config {
             // answers in about a millisecond; 1 s bounds what a dead or unreachable Redis costs a
             // renewal (once per reconnect backoff) without giving up on a merely busy one.
             cache_timeout_ms: 1_000,
-            // A redirect_uri must be https (API.md); a native app's loopback listener (RFC 8252
+            // A redirect_uri must be https (the contract, docs/contract.md); a native app's loopback listener (RFC 8252
             // §7.3, http://127.0.0.1:PORT/callback) is an explicit opt-in.
             allow_loopback_redirect_uri: false,
             token_hosts: Vec::new(),
             scope: None,
+            cache_password_file: None,
+            cache_sentinel_password_file: None,
+            // 30 days: a fleet idle for a weekend (or a month-end job) still finds the newest
+            // refresh token in the cache, instead of a host refreshing with an older, rotated one.
+            cache_refresh_ttl_s: 2_592_000,
+            cache_fallback_file: None,
+            allow_insecure_redis: false,
         })
     }
 
-    /// The API key.
+    /// The API key (sent as `apikey` and as the OAuth `client_id`; not a secret).
+    ///
+    /// ```
+    /// assert_eq!(tpauth::Config::new("API_KEY", "API_SECRET")?.api_key(), "API_KEY");
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn api_key(&self) -> &str {
         &self.api_key
     }
 
-    /// The base URL of the token endpoints and the API.
+    /// The base URL of the token endpoints and the API (option `api_base_url`, without a
+    /// trailing slash).
+    ///
+    /// ```
+    /// let mut cfg = tpauth::Config::new("API_KEY", "API_SECRET")?;
+    /// cfg.set("api_base_url", "https://api.example.com/")?;
+    /// assert_eq!(cfg.api_base_url(), "https://api.example.com");
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn api_base_url(&self) -> &str {
         &self.api_base_url
     }
 
     /// The `username` option, when set.
+    ///
+    /// ```
+    /// let mut cfg = tpauth::Config::new("API_KEY", "API_SECRET")?;
+    /// assert_eq!(cfg.username(), None);
+    /// cfg.set("username", "me@example.com")?;
+    /// assert_eq!(cfg.username(), Some("me@example.com"));
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn username(&self) -> Option<&str> {
         self.username.as_deref()
     }
 
     /// The `business_user_id` option (sent as `x-business-user-id`), when set.
+    ///
+    /// ```
+    /// let mut cfg = tpauth::Config::new("API_KEY", "API_SECRET")?;
+    /// cfg.set("business_user_id", "bu-1")?;
+    /// assert_eq!(cfg.business_user_id(), Some("bu-1"));
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn business_user_id(&self) -> Option<&str> {
         self.business_user_id.as_deref()
     }
 
     /// The grant the managed token falls back to: the `grant` option, else `password` when a
     /// username is set, else `client_credentials`.
+    ///
+    /// ```
+    /// let mut cfg = tpauth::Config::new("API_KEY", "API_SECRET")?;
+    /// cfg.set("username", "me@example.com")?;
+    /// assert_eq!(cfg.effective_grant(), tpauth::Grant::Password);
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn effective_grant(&self) -> Grant {
         self.grant.unwrap_or(if self.username.is_some() { Grant::Password } else { Grant::ClientCredentials })
     }
 
-    /// Set one option (see [`OPTION_KEYS`]); every value is a string, as in the C ABI.
+    /// Set one option (see [`OPTION_KEYS`]); every value is a string, as in the C ABI. The value
+    /// is checked now: an unknown key or a bad value is `InvalidArgument` naming the option.
+    ///
+    /// ```
+    /// let mut cfg = tpauth::Config::new("API_KEY", "API_SECRET")?;
+    /// cfg.set("username", "me@example.com")?;
+    /// cfg.set("password", "p&ss=w+rd")?;
+    /// cfg.set("max_retries", "5")?;
+    /// let e = cfg.set("max_retrys", "5").unwrap_err();
+    /// assert!(e.message().starts_with("unknown option \"max_retrys\""));
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
         if value.contains('\0') {
             return Err(Error::invalid_argument(format!("option {key}: value must not contain NUL")));
@@ -309,6 +449,26 @@ impl Config {
                 }
                 self.scope = opt(value.trim());
             }
+            "cache_password_file" => {
+                no_control("option cache_password_file", value)?;
+                self.cache_password_file = opt(value);
+            }
+            "cache_sentinel_password_file" => {
+                no_control("option cache_sentinel_password_file", value)?;
+                self.cache_sentinel_password_file = opt(value);
+            }
+            "cache_refresh_ttl_s" => {
+                let v: u64 = number(key, value, "a number of seconds (1 to 315360000)")?;
+                if !(1..=315_360_000).contains(&v) {
+                    return Err(Error::invalid_argument(format!("option {key}: expected 1 to 315360000 seconds (10 years), got {v}")));
+                }
+                self.cache_refresh_ttl_s = v;
+            }
+            "cache_fallback_file" => {
+                no_control("option cache_fallback_file", value)?;
+                self.cache_fallback_file = opt(value);
+            }
+            "allow_insecure_redis" => self.allow_insecure_redis = boolean(key, value)?,
             _ => return Err(Error::invalid_argument(format!("unknown option {key:?} (known: {})", OPTION_KEYS.join(", ")))),
         }
         Ok(())
@@ -362,6 +522,11 @@ mod tests {
             ("token_hosts", "api.example.com", format!("{:?}", c.token_hosts)),
             ("scope", "openid profile", format!("{:?}", c.scope)),
             ("user_agent_suffix", "my-app/2.1", c.user_agent.clone()),
+            ("cache_password_file", "/run/secrets/redis", format!("{:?}", c.cache_password_file)),
+            ("cache_sentinel_password_file", "/run/secrets/sentinel", format!("{:?}", c.cache_sentinel_password_file)),
+            ("cache_refresh_ttl_s", "86400", c.cache_refresh_ttl_s.to_string()),
+            ("cache_fallback_file", "none", format!("{:?}", c.cache_fallback_file)),
+            ("allow_insecure_redis", "true", c.allow_insecure_redis.to_string()),
         ]
     }
 

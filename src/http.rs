@@ -1,10 +1,19 @@
 //! HTTP over one ureq agent per client: keep-alive connection reuse, `TCP_NODELAY` (ureq's default,
 //! so headers and body never wait 40 ms on Nagle), both timeouts, the system trust store plus
 //! `ca_file`, a proxy, a response-size cap, https enforced, and CR/LF refused in header values.
+//!
+//! A request that fails on a reused keep-alive connection before any byte of the answer arrived is
+//! sent once more on a fresh connection, as curl, browsers and hyper do: a server or load balancer
+//! closes idle connections on its own schedule (node's http server after 5 s, most balancers after
+//! 60 s), and a request written at that moment meets a closed socket. Why that is safe for every
+//! request kind, and how a code exchange the server may have processed is reported, is said at
+//! [`Http::send`].
 
 use crate::config::Config;
 use crate::error::{Error, Result, Status};
+use crate::log::log_event;
 use crate::url::{check_url, is_loopback_host, redact_url, scheme_host};
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::io::ErrorKind;
 use std::net::{IpAddr, SocketAddr};
@@ -13,7 +22,7 @@ use std::time::{Duration, Instant};
 use ureq::http::Uri;
 use ureq::tls::{RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+use ureq::unversioned::transport::{Buffers, ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport};
 
 /// How long a resolved address is reused.
 const DNS_TTL: Duration = Duration::from_secs(60);
@@ -60,11 +69,103 @@ impl Resolver for CachingResolver {
     }
 }
 
+/// What became of the request this thread is sending (ureq runs a request on the caller's thread,
+/// from connecting to reading the answer's head).
+#[derive(Clone, Copy, Default)]
+struct Attempt {
+    /// A new connection was opened for it (else it went out on a pooled, reused one).
+    connected: bool,
+    /// At least one byte of the answer arrived.
+    answered: bool,
+}
+
+thread_local! {
+    static ATTEMPT: Cell<Attempt> = const { Cell::new(Attempt { connected: false, answered: false }) };
+}
+
+fn note_attempt(f: impl FnOnce(&mut Attempt)) {
+    ATTEMPT.with(|a| {
+        let mut v = a.get();
+        f(&mut v);
+        a.set(v);
+    });
+}
+
+/// ureq's connector chain, noting on the calling thread when it opens a connection.
+#[derive(Debug, Default)]
+struct Tracked(DefaultConnector);
+
+impl Connector for Tracked {
+    type Out = TrackedTransport;
+
+    fn connect(&self, details: &ConnectionDetails, chained: Option<()>) -> std::result::Result<Option<TrackedTransport>, ureq::Error> {
+        let transport = self.0.connect(details, chained)?;
+        if transport.is_some() {
+            note_attempt(|a| a.connected = true);
+        }
+        Ok(transport.map(TrackedTransport))
+    }
+}
+
+/// A connection that notes on the calling thread when an answer's first bytes arrive.
+#[derive(Debug)]
+struct TrackedTransport(Box<dyn Transport>);
+
+impl Transport for TrackedTransport {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        self.0.buffers()
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> std::result::Result<(), ureq::Error> {
+        self.0.transmit_output(amount, timeout)
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> std::result::Result<bool, ureq::Error> {
+        let outcome = self.0.await_input(timeout);
+        if !self.0.buffers().input().is_empty() {
+            note_attempt(|a| a.answered = true);
+        }
+        outcome
+    }
+
+    fn is_open(&mut self) -> bool {
+        self.0.is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        self.0.is_tls()
+    }
+}
+
+/// Whether a failed request met a stale keep-alive connection: it went out on a reused connection,
+/// no byte of an answer came back, and the failure is the connection's (reset, closed, broken
+/// pipe), not a timeout (a server that is slow may be working on the request).
+fn stale_connection(e: &ureq::Error, attempt: Attempt) -> bool {
+    if attempt.connected || attempt.answered {
+        return false;
+    }
+    match e {
+        ureq::Error::Io(io) => matches!(
+            io.kind(),
+            ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::BrokenPipe
+                | ErrorKind::UnexpectedEof
+                | ErrorKind::NotConnected
+        ),
+        ureq::Error::Protocol(_) => true,
+        _ => false,
+    }
+}
+
 /// One HTTP answer, body read (up to the cap).
 pub(crate) struct HttpResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// The request was sent twice: the first time on a reused connection that closed before any
+    /// byte of an answer. A single-use request (a code exchange) may have been processed then.
+    pub resent: bool,
 }
 
 impl HttpResponse {
@@ -82,12 +183,12 @@ pub(crate) struct Http {
     max_response_bytes: u64,
 }
 
-/// The roots every client trusts: the system's trust store, read and converted once per process
+/// The roots every client trusts: the system's trust store (src/roots.rs), read and converted once per process
 /// (reading /etc/ssl/certs takes milliseconds, and a copy per client would cost ~170 KB each).
 fn system_roots() -> &'static Arc<Vec<ureq::tls::Certificate<'static>>> {
     static ROOTS: OnceLock<Arc<Vec<ureq::tls::Certificate<'static>>>> = OnceLock::new();
     ROOTS.get_or_init(|| {
-        let native = rustls_native_certs::load_native_certs().certs;
+        let native = crate::roots::system_roots();
         Arc::new(native.iter().map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned()).collect())
     })
 }
@@ -167,7 +268,7 @@ impl Http {
             .max_idle_connections_per_host(4)
             .allow_non_standard_methods(true)
             .build();
-        let agent = ureq::Agent::with_parts(config, DefaultConnector::default(), CachingResolver::default());
+        let agent = ureq::Agent::with_parts(config, Tracked::default(), CachingResolver::default());
         Ok(Http { agent, no_roots, allow_insecure_http: cfg.allow_insecure_http, max_response_bytes: cfg.max_response_bytes })
     }
 
@@ -187,30 +288,79 @@ impl Http {
     }
 
     /// Send one request and read the whole answer (up to the cap). Any HTTP status is an `Ok`.
+    ///
+    /// When the request went out on a reused keep-alive connection and failed before any byte of
+    /// the answer (reset, closed, broken pipe: the server or a balancer closed the idle connection
+    /// as the request arrived), it is sent once more, on a new connection. That is safe for every
+    /// request kind this library sends, because a server that closes an idle connection has not
+    /// read the request, and in the rare case where it had processed it and then died:
+    /// - API calls, the password and client-credentials grants: the same request again, as after
+    ///   any network error (the grants are retried on those anyway; a second token is harmless);
+    /// - revoke: idempotent (RFC 7009);
+    /// - refresh: a refresh token the server rotated while answering nothing comes back
+    ///   `invalid_grant`, and the managed token then re-reads the token cache and falls back to the
+    ///   configured grant, as after any refused refresh token;
+    /// - the code exchange (never retried otherwise, a code is single-use): a code the server had
+    ///   already used comes back `invalid_grant`. [`HttpResponse::resent`] tells the caller, and
+    ///   the error then says that the first attempt may have used the code and to start the
+    ///   authorization again.
     pub fn send(&self, method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Result<HttpResponse> {
+        match self.send_once(method, url, headers, body, false) {
+            Ok(resp) => Ok(resp),
+            Err(Failure::Stale(e)) => {
+                log_event!(
+                    Info,
+                    "{method} {}: the reused connection closed before any answer ({}); sending the request again on a new connection",
+                    redact_url(url),
+                    e.message()
+                );
+                let mut resp = self.send_once(method, url, headers, body, true).map_err(Failure::into_error)?;
+                resp.resent = true;
+                Ok(resp)
+            }
+            Err(Failure::Other(e)) => Err(e),
+        }
+    }
+
+    /// Send the request once; on a new connection when `fresh` (bypassing the pool).
+    fn send_once(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+        fresh: bool,
+    ) -> std::result::Result<HttpResponse, Failure> {
         self.check_url(url)?;
         // Methods are case-sensitive, but "get" is never meant as an extension method.
         const STANDARD: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"];
         let upper = method.to_ascii_uppercase();
         let method = if STANDARD.contains(&upper.as_str()) { upper.as_str() } else { method };
         if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
-            return Err(Error::invalid_argument(format!("method {method:?} is not an HTTP method")));
+            return Err(Error::invalid_argument(format!("method {method:?} is not an HTTP method")).into());
         }
         let mut builder = ureq::http::Request::builder().method(method).uri(url);
         for (name, value) in headers {
             if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
-                return Err(Error::invalid_argument(format!("header {name}: value contains CR, LF or NUL")));
+                return Err(Error::invalid_argument(format!("header {name}: value contains CR, LF or NUL")).into());
             }
             builder = builder.header(*name, *value);
         }
         let shown = &redact_url(url);
+        let build_failed = |e: ureq::http::Error| Error::invalid_argument(format!("{method} {shown}: cannot build the request: {e}"));
+        ATTEMPT.with(|a| a.set(Attempt::default()));
         let result = match body {
-            Some(b) => builder.body(b).map(|r| self.agent.run(r)),
-            None => builder.body(()).map(|r| self.agent.run(r)),
+            Some(b) => builder.body(b).map_err(build_failed).map(|r| self.agent.run(self.fresh_if(r, fresh))),
+            None => builder.body(()).map_err(build_failed).map(|r| self.agent.run(self.fresh_if(r, fresh))),
+        }?;
+        let mut resp = match result {
+            Ok(resp) => resp,
+            Err(e) => {
+                let stale = !fresh && stale_connection(&e, ATTEMPT.with(Cell::get));
+                let e = self.hint(map_ureq(method, shown, e));
+                return Err(if stale { Failure::Stale(e) } else { Failure::Other(e) });
+            }
         };
-        let mut resp = result
-            .map_err(|e| Error::invalid_argument(format!("{method} {shown}: cannot build the request: {e}")))?
-            .map_err(|e| self.hint(map_ureq(method, shown, e)))?;
         let status = resp.status().as_u16();
         let headers =
             resp.headers().iter().map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
@@ -233,11 +383,44 @@ impl Http {
                     Status::Protocol,
                     format!("{method} {shown}: the answer's body is larger than the {cap}-byte cap (max_response_bytes)"),
                 )
-                .with_http_status(status));
+                .with_http_status(status)
+                .into());
             }
             body.truncate(usize::try_from(cap).unwrap_or(usize::MAX));
         }
-        Ok(HttpResponse { status, headers, body })
+        Ok(HttpResponse { status, headers, body, resent: false })
+    }
+
+    /// `request` as it is, or (`fresh`) configured so that it cannot share the agent's pool: ureq
+    /// then opens a new connection for it and does not keep it. The pool is keyed on the transport
+    /// settings, so an input buffer one byte larger than the agent's is what sets it apart.
+    fn fresh_if<B: ureq::AsSendBody>(&self, request: ureq::http::Request<B>, fresh: bool) -> ureq::http::Request<B> {
+        if !fresh {
+            return request;
+        }
+        let size = self.agent.config().input_buffer_size();
+        self.agent.configure_request(request).input_buffer_size(size + 1).build()
+    }
+}
+
+/// Why [`Http::send_once`] failed: a stale keep-alive connection (worth one more try on a new
+/// one), or anything else.
+enum Failure {
+    Stale(Error),
+    Other(Error),
+}
+
+impl Failure {
+    fn into_error(self) -> Error {
+        match self {
+            Failure::Stale(e) | Failure::Other(e) => e,
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        Failure::Other(e)
     }
 }
 

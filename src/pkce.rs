@@ -7,7 +7,20 @@ use crate::error::{Error, Result};
 use base64::Engine as _;
 
 /// A PKCE pair: keep `verifier` secret (beside the `state`) until the code exchange; send
-/// `challenge` in the authorize URL.
+/// `challenge` in the authorize URL. Its `Debug` hides the verifier.
+///
+/// ```no_run
+/// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+/// use tpauth::ResponseType;
+/// let pkce = tpauth::new_pkce()?;
+/// let state = tpauth::new_state();
+/// let url = auth.authorize_url_pkce("https://app.example/cb", ResponseType::Code, Some(&state), Some(&pkce.challenge))?;
+/// // ... the browser goes to `url` and comes back to https://app.example/cb?code=...&state=... ...
+/// # let redirect = "";
+/// let code = tpauth::parse_code_redirect(redirect, Some(&state))?;
+/// let token = auth.authorization_code_grant_pkce(&code, "https://app.example/cb", Some(&pkce.verifier))?;
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Pkce {
     /// 32 random bytes, base64url without padding: 43 characters of `[A-Za-z0-9_-]`.
@@ -24,6 +37,13 @@ impl std::fmt::Debug for Pkce {
 
 /// A fresh PKCE pair from 32 bytes of the operating system's randomness (RFC 7636 §4.1, §4.2).
 /// Fails with `Internal` only when the OS has no entropy source.
+///
+/// ```
+/// let pkce = tpauth::new_pkce()?;
+/// assert_eq!(pkce.verifier.len(), 43);
+/// assert_eq!(pkce.challenge, tpauth::pkce_challenge(&pkce.verifier)?);
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 pub fn new_pkce() -> Result<Pkce> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|_| Error::new(crate::Status::Internal, "pkce: the operating system gave no random bytes"))?;
@@ -33,7 +53,15 @@ pub fn new_pkce() -> Result<Pkce> {
 }
 
 /// The S256 challenge of `verifier` (which must be 43 to 128 characters of
-/// `[A-Za-z0-9-._~]`, RFC 7636 §4.1).
+/// `[A-Za-z0-9-._~]`, RFC 7636 §4.1), else `InvalidArgument`.
+///
+/// ```
+/// // RFC 7636, appendix B.
+/// let challenge = tpauth::pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")?;
+/// assert_eq!(challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+/// assert!(tpauth::pkce_challenge("too short").is_err());
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 pub fn pkce_challenge(verifier: &str) -> Result<String> {
     check_verifier(verifier)?;
     let digest = ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes());

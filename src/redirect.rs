@@ -6,7 +6,15 @@ use crate::token::Token;
 use crate::url::{decode_pairs, encode_pairs, is_loopback_host, scheme_host};
 use base64::Engine as _;
 
-/// What the authorize page should send back.
+/// What the authorize page should send back: [`Auth::authorize_url`](crate::Auth::authorize_url)'s
+/// `response_type`.
+///
+/// ```
+/// use tpauth::ResponseType;
+/// assert_eq!(ResponseType::parse("code")?, ResponseType::Code);
+/// assert_eq!(ResponseType::Token.as_str(), "token");
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ResponseType {
     /// An authorization code, in the redirect's query (then exchanged by the server side).
@@ -16,7 +24,11 @@ pub enum ResponseType {
 }
 
 impl ResponseType {
-    /// `"code"` or `"token"`.
+    /// `"code"` or `"token"`, as the authorize URL carries it.
+    ///
+    /// ```
+    /// assert_eq!(tpauth::ResponseType::Code.as_str(), "code");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             ResponseType::Code => "code",
@@ -24,7 +36,14 @@ impl ResponseType {
         }
     }
 
-    /// Parse `"code"` or `"token"`.
+    /// Parse `"code"` or `"token"`; anything else is `InvalidArgument`.
+    ///
+    /// ```
+    /// use tpauth::{ResponseType, Status};
+    /// assert_eq!(ResponseType::parse("token")?, ResponseType::Token);
+    /// assert_eq!(ResponseType::parse("id_token").unwrap_err().status(), Status::InvalidArgument);
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn parse(s: &str) -> Result<ResponseType> {
         match s {
             "code" => Ok(ResponseType::Code),
@@ -34,7 +53,15 @@ impl ResponseType {
     }
 }
 
-/// 128 random bits from the OS, URL-safe base64 without padding (22 characters).
+/// A fresh OAuth `state`: 128 random bits from the OS, URL-safe base64 without padding (22
+/// characters). Keep it with the user's session, put it in the authorize URL and check the
+/// redirect against it.
+///
+/// ```
+/// let state = tpauth::new_state();
+/// assert_eq!(state.len(), 22);
+/// assert_ne!(state, tpauth::new_state());
+/// ```
 pub fn new_state() -> String {
     let mut bytes = [0u8; 16];
     // getrandom only fails when the OS has no entropy source at all.
@@ -188,7 +215,19 @@ fn check_params(params: &[(String, String)], expected_state: Option<&str>) -> Re
 /// The authorization code from a code-flow redirect (`…?code=…&state=…`). With `expected_state`,
 /// the redirect's `state` must equal it. A duplicated OAuth parameter or a `%00` is
 /// `InvalidArgument` (see `split_redirect`); `error`/`error_description` are repeated cleaned
-/// and capped (64 and 200 characters).
+/// and capped (64 and 200 characters). A different `state` is `StateMismatch`; `error=...`
+/// (the user declined) is `AccessDenied`.
+///
+/// ```
+/// use tpauth::{parse_code_redirect, Status};
+/// let code = parse_code_redirect("https://app.example/cb?code=abc123&state=s1", Some("s1"))?;
+/// assert_eq!(code, "abc123");
+/// let wrong = parse_code_redirect("https://app.example/cb?code=abc123&state=s2", Some("s1"));
+/// assert_eq!(wrong.unwrap_err().status(), Status::StateMismatch);
+/// let declined = parse_code_redirect("https://app.example/cb?error=access_denied&state=s1", Some("s1"));
+/// assert_eq!(declined.unwrap_err().status(), Status::AccessDenied);
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 pub fn parse_code_redirect(redirect_url: &str, expected_state: Option<&str>) -> Result<String> {
     let (query, fragment) = split_redirect(redirect_url)?;
     if has_oauth_params(&fragment) {
@@ -204,6 +243,16 @@ pub fn parse_code_redirect(redirect_url: &str, expected_state: Option<&str>) -> 
 }
 
 /// The token from an implicit-flow redirect (`…#access_token=…&token_type=bearer&expires_in=…&state=…`).
+/// With `expected_state`, the redirect's `state` must equal it (else `StateMismatch`).
+///
+/// ```
+/// let url = "https://app.example/cb#access_token=AT&token_type=bearer&expires_in=3600&state=s1";
+/// let token = tpauth::parse_implicit_redirect(url, Some("s1"))?;
+/// assert_eq!(token.access_token(), "AT");
+/// assert_eq!(token.expires_in(), 3600);
+/// assert_eq!(token.refresh_token(), None);
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 pub fn parse_implicit_redirect(redirect_url: &str, expected_state: Option<&str>) -> Result<Token> {
     let (query, fragment) = split_redirect(redirect_url)?;
     if has_oauth_params(&query) {

@@ -5,6 +5,8 @@
 use crate::error::{Error, Result, Status};
 use crate::secret::Secret;
 use serde_json::{Map, Value};
+#[cfg(feature = "ffi")]
+use std::ffi::CStr;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -15,11 +17,23 @@ pub const MAX_EXPIRES_IN: i64 = 100 * 365 * 24 * 3600;
 /// The version tag of [`Token::to_json`]'s format.
 const PERSIST_FORMAT: &str = "tpauth-token-1";
 
-/// One token, as the server sent it, plus when it was received.
+/// One token, as the server sent it, plus when it was received: what the grants,
+/// [`Auth::refresh`](crate::Auth::refresh) and [`Auth::get_token`](crate::Auth::get_token) return.
+/// Immutable and cheap to clone; its `Debug` shows no secret.
+///
+/// ```no_run
+/// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+/// let token = auth.get_token()?;
+/// println!("{:?} expires at {} (unix seconds)", token.token_type(), token.expires_at());
+/// std::fs::write("token.json", token.to_json()).ok(); // contains secrets: store it safely
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Token(Arc<TokenData>);
 
-struct TokenData {
+/// A token's fields: the allocation every handle of one token shares (the C ABI's `tp_token` is
+/// this allocation itself, lent out with `Arc::into_raw`: `src/ffi/token.rs`).
+pub(crate) struct TokenData {
     access_token: Secret,
     refresh_token: Option<Secret>,
     token_type: Option<Secret>,
@@ -96,7 +110,16 @@ fn opt_string(obj: &Map<String, Value>, key: &str) -> Option<String> {
 
 impl Token {
     /// Parse a token endpoint's 2xx body, received now. `previous_refresh` is kept when the
-    /// response carries no `refresh_token` (a refresh answer may omit it).
+    /// response carries no `refresh_token` (a refresh answer may omit it). A body that is not a
+    /// JSON object with an `access_token` is `Protocol`.
+    ///
+    /// ```
+    /// let body = r#"{"access_token":"AT2","expires_in":3600}"#;
+    /// let t = tpauth::Token::from_response(body, Some("RT1"))?;
+    /// assert_eq!(t.refresh_token(), Some("RT1"));
+    /// assert_eq!(tpauth::Token::from_response("<html>", None).unwrap_err().status(), tpauth::Status::Protocol);
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn from_response(body: &str, previous_refresh: Option<&str>) -> Result<Token> {
         Self::from_response_at(body, previous_refresh, now_ms())
     }
@@ -138,27 +161,58 @@ impl Token {
         Self::from_object(&obj, &raw, None, now_ms())
     }
 
-    /// The access token.
+    /// The access token (a secret: never log it).
+    ///
+    /// ```
+    /// # let t = tpauth::Token::from_response(r#"{"access_token":"AT","refresh_token":"RT","token_type":"BearerToken","expires_in":"359999"}"#, None)?;
+    /// let header = format!("Bearer {}", t.access_token());
+    /// # assert_eq!(header, "Bearer AT");
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn access_token(&self) -> &str {
         self.0.access_token.expose()
     }
 
-    /// The refresh token, when there is one.
+    /// The refresh token, when there is one (a secret).
+    ///
+    /// ```
+    /// # let t = tpauth::Token::from_response(r#"{"access_token":"AT","refresh_token":"RT","token_type":"BearerToken","expires_in":"359999"}"#, None)?;
+    /// assert_eq!(t.refresh_token(), Some("RT"));
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn refresh_token(&self) -> Option<&str> {
         self.0.refresh_token.as_ref().map(Secret::expose)
     }
 
     /// `token_type` as sent (Trustpilot: `"BearerToken"`), when sent.
+    ///
+    /// ```
+    /// # let t = tpauth::Token::from_response(r#"{"access_token":"AT","refresh_token":"RT","token_type":"BearerToken","expires_in":"359999"}"#, None)?;
+    /// assert_eq!(t.token_type(), Some("BearerToken"));
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn token_type(&self) -> Option<&str> {
         self.0.token_type.as_ref().map(Secret::expose)
     }
 
-    /// `expires_in` as sent, in seconds; -1 when the server gave none.
+    /// `expires_in` as sent (a string or a number), in seconds; -1 when the server gave none.
+    ///
+    /// ```
+    /// # let t = tpauth::Token::from_response(r#"{"access_token":"AT","refresh_token":"RT","token_type":"BearerToken","expires_in":"359999"}"#, None)?;
+    /// assert_eq!(t.expires_in(), 359_999);
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn expires_in(&self) -> i64 {
         self.0.expires_in
     }
 
     /// When the token expires (Unix seconds, local clock at receipt + `expires_in`); -1 when unknown.
+    ///
+    /// ```
+    /// # let t = tpauth::Token::from_response(r#"{"access_token":"AT","refresh_token":"RT","token_type":"BearerToken","expires_in":"359999"}"#, None)?;
+    /// assert_eq!(t.expires_at(), t.received_at() + 359_999);
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn expires_at(&self) -> i64 {
         let ms = self.expires_at_ms();
         if ms < 0 {
@@ -169,6 +223,12 @@ impl Token {
     }
 
     /// When the token expires, in Unix milliseconds; -1 when unknown.
+    ///
+    /// ```
+    /// # let t = tpauth::Token::from_response(r#"{"access_token":"AT","refresh_token":"RT","token_type":"BearerToken","expires_in":"359999"}"#, None)?;
+    /// assert_eq!(t.expires_at_ms(), t.received_at_ms() + 359_999_000);
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn expires_at_ms(&self) -> i64 {
         if self.0.expires_in < 0 {
             -1
@@ -178,17 +238,37 @@ impl Token {
     }
 
     /// When the token was received (Unix seconds, local clock).
+    ///
+    /// ```
+    /// # let t = tpauth::Token::from_response(r#"{"access_token":"AT","refresh_token":"RT","token_type":"BearerToken","expires_in":"359999"}"#, None)?;
+    /// let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    /// assert!((now - t.received_at()).abs() <= 1);
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn received_at(&self) -> i64 {
         self.0.received_at_ms.div_euclid(1000)
     }
 
     /// When the token was received (Unix milliseconds, local clock).
+    ///
+    /// ```
+    /// # let t = tpauth::Token::from_response(r#"{"access_token":"AT","refresh_token":"RT","token_type":"BearerToken","expires_in":"359999"}"#, None)?;
+    /// assert_eq!(t.received_at_ms() / 1000, t.received_at());
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn received_at_ms(&self) -> i64 {
         self.0.received_at_ms
     }
 
     /// Whether the token expires within `leeway_s` seconds from now. A token without a known expiry
     /// is never considered expired (the API's 401 tells).
+    ///
+    /// ```
+    /// # let t = tpauth::Token::from_response(r#"{"access_token":"AT","refresh_token":"RT","token_type":"BearerToken","expires_in":"359999"}"#, None)?;
+    /// assert!(!t.is_expired(60));
+    /// assert!(t.is_expired(400_000)); // it has less than 400,000 s left
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn is_expired(&self, leeway_s: i64) -> bool {
         self.is_expired_at_ms(now_ms(), leeway_s.saturating_mul(1000))
     }
@@ -198,18 +278,40 @@ impl Token {
         at >= 0 && now_ms.saturating_add(leeway_ms) >= at
     }
 
-    /// The server's response body, verbatim.
+    /// The server's response body, verbatim (contains secrets).
+    ///
+    /// ```
+    /// # let t = tpauth::Token::from_response(r#"{"access_token":"AT","refresh_token":"RT","token_type":"BearerToken","expires_in":"359999"}"#, None)?;
+    /// assert!(t.raw_json().contains(r#""expires_in":"359999""#));
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn raw_json(&self) -> &str {
         self.0.raw_json.expose()
     }
 
     /// The server's response as a JSON value (an empty object if it cannot be parsed, which
-    /// cannot happen for tokens built by this crate).
+    /// cannot happen for tokens built by this crate): the fields tpauth does not read.
+    ///
+    /// ```
+    /// # let t = tpauth::Token::from_response(r#"{"access_token":"AT","refresh_token":"RT","token_type":"BearerToken","expires_in":"359999"}"#, None)?;
+    /// assert_eq!(t.raw()["token_type"], "BearerToken");
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn raw(&self) -> Value {
         serde_json::from_str(self.raw_json()).unwrap_or_else(|_| Value::Object(Map::new()))
     }
 
-    /// Serialize for persisting (token cache, a file, a database). Contains secrets.
+    /// Serialize for persisting (token cache, a file, a database), the time it was received
+    /// included. Contains secrets. [`Token::from_json`] reads it back.
+    ///
+    /// ```
+    /// # let t = tpauth::Token::from_response(r#"{"access_token":"AT","refresh_token":"RT","token_type":"BearerToken","expires_in":"359999"}"#, None)?;
+    /// let saved = t.to_json();
+    /// let back = tpauth::Token::from_json(&saved)?;
+    /// assert_eq!(back.access_token(), "AT");
+    /// assert_eq!(back.expires_at_ms(), t.expires_at_ms());
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn to_json(&self) -> String {
         let mut obj = Map::new();
         obj.insert("format".into(), Value::String(PERSIST_FORMAT.into()));
@@ -222,7 +324,14 @@ impl Token {
     }
 
     /// Read what [`Token::to_json`] wrote. A plain token response (an object with `access_token`)
-    /// is accepted too, as if received now.
+    /// is accepted too, as if received now. Anything else is `InvalidArgument`.
+    ///
+    /// ```
+    /// let t = tpauth::Token::from_json(r#"{"access_token":"AT","expires_in":60}"#)?;
+    /// assert!(!t.is_expired(0));
+    /// assert!(tpauth::Token::from_json("[]").is_err());
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn from_json(json: &str) -> Result<Token> {
         let bad = |m: &str| Error::invalid_argument(format!("json: {m}"));
         let value: Value = serde_json::from_str(json).map_err(|_| bad("not valid JSON"))?;
@@ -250,6 +359,15 @@ impl Token {
     /// that the expiry is `received_at_ms + expires_in`. `raw_json` is the server's response
     /// (a JSON object) when known: kept verbatim when it already says what the fields say, else
     /// the fields are written over it.
+    ///
+    /// ```
+    /// // A token kept in a database row: access token, refresh token, lifetime, when it was received.
+    /// let t = tpauth::Token::from_fields("AT", Some("RT"), Some("BearerToken"), 3600, 1_700_000_000_000, None)?;
+    /// assert_eq!(t.expires_at(), 1_700_003_600);
+    /// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+    /// auth.set_token(&t)?; // the client serves it (and renews it) from now on
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn from_fields(
         access_token: &str,
         refresh_token: Option<&str>,
@@ -307,8 +425,65 @@ impl Token {
     }
 
     /// Whether two handles hold the same token (same access token).
+    ///
+    /// ```
+    /// # let t = tpauth::Token::from_response(r#"{"access_token":"AT","refresh_token":"RT","token_type":"BearerToken","expires_in":"359999"}"#, None)?;
+    /// let copy = tpauth::Token::from_json(&t.to_json())?;
+    /// assert!(t.same_as(&copy));
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn same_as(&self, other: &Token) -> bool {
         Arc::ptr_eq(&self.0, &other.0) || self.access_token() == other.access_token()
+    }
+
+    /// Whether two handles are clones of one token (one response, received once), not merely
+    /// equal: every field is then the same. A binding that wraps the managed token can keep its
+    /// wrapper while [`crate::Auth::get_token`] keeps answering the same token.
+    ///
+    /// ```
+    /// let t = tpauth::Token::from_json(r#"{"access_token":"a","expires_in":60}"#).unwrap();
+    /// let again = tpauth::Token::from_json(r#"{"access_token":"a","expires_in":60}"#).unwrap();
+    /// assert!(tpauth::Token::ptr_eq(&t, &t.clone()));
+    /// assert!(!tpauth::Token::ptr_eq(&t, &again) && t.same_as(&again));
+    /// ```
+    pub fn ptr_eq(a: &Token, b: &Token) -> bool {
+        Arc::ptr_eq(&a.0, &b.0)
+    }
+
+    /// The shared allocation, for the C ABI (one strong count).
+    #[cfg(feature = "ffi")]
+    pub(crate) fn into_arc(self) -> Arc<TokenData> {
+        self.0
+    }
+
+    /// A handle on a shared allocation (taking over one strong count).
+    #[cfg(feature = "ffi")]
+    pub(crate) fn from_arc(data: Arc<TokenData>) -> Token {
+        Token(data)
+    }
+
+    /// The access token as a C string, borrowed from the token (no copy).
+    #[cfg(feature = "ffi")]
+    pub(crate) fn access_token_c(&self) -> &CStr {
+        self.0.access_token.expose_c()
+    }
+
+    /// The refresh token as a C string, when there is one.
+    #[cfg(feature = "ffi")]
+    pub(crate) fn refresh_token_c(&self) -> Option<&CStr> {
+        self.0.refresh_token.as_ref().map(Secret::expose_c)
+    }
+
+    /// `token_type` as a C string, when sent.
+    #[cfg(feature = "ffi")]
+    pub(crate) fn token_type_c(&self) -> Option<&CStr> {
+        self.0.token_type.as_ref().map(Secret::expose_c)
+    }
+
+    /// The server's response body as a C string.
+    #[cfg(feature = "ffi")]
+    pub(crate) fn raw_json_c(&self) -> &CStr {
+        self.0.raw_json.expose_c()
     }
 }
 

@@ -17,6 +17,10 @@ use std::net::IpAddr;
 /// The hosts of Trustpilot's own APIs. They receive the token on https (port 443) whatever
 /// `api_base_url` is: `api.trustpilot.com` (the business, private and public APIs and the token
 /// endpoints) and `invitations-api.trustpilot.com` (the invitations API).
+///
+/// ```
+/// assert!(tpauth::TRUSTPILOT_API_HOSTS.contains(&"api.trustpilot.com"));
+/// ```
 pub const TRUSTPILOT_API_HOSTS: &[&str] = &["api.trustpilot.com", "invitations-api.trustpilot.com"];
 
 /// One entry of the allow-list: a host (lower case, no trailing dot; an IPv6 literal in brackets)
@@ -240,15 +244,20 @@ impl TokenHosts {
     }
 }
 
-/// A URL for messages and `Debug`: scheme, host, port and path; any user or password becomes
-/// `***`, the query and fragment are dropped (a query may carry `?token=`, a Redis URL its
-/// password). A value that is not a URL (a file path) is returned as it is.
+/// A URL for messages, logs and `Debug`/`repr` output: scheme, host, port and path; any user or
+/// password becomes `***`, the query and fragment are dropped (a query may carry `?token=`, a Redis
+/// URL its password). A value that is not a URL (a file path) is returned as it is. Bindings show
+/// configured URLs through this function, never their own redaction.
+///
+/// ```
+/// assert_eq!(tpauth::redact_url("https://user:pw@api.example.com/v1?token=t"), "https://***@api.example.com/v1");
+/// ```
 ///
 /// A password with an unescaped `/`, `?`, `#` or `@` makes a URL that no parser reads as its
 /// author meant (`redis://:ab/cd@host` has the "host" `` and the "port" `ab`), so whenever an
 /// `@` appears after the `://` anywhere outside what the parser took as the host, everything from
 /// the `://` to the last `@` is treated as userinfo and hidden.
-pub(crate) fn redact_url(url: &str) -> String {
+pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
     if let Some(parsed) = parse_ascii_host(url) {
         let tail_has_at = parsed.path().contains('@')

@@ -1,5 +1,4 @@
-//! The file token cache against files and folders another user planted (issue 13, "The file token
-//! cache trusts files that other users planted"), one test per attack. Each asserts what a user
+//! The file token cache against files and folders another user planted, one test per attack. Each asserts what a user
 //! notices: the status and message of the call, how long it took, how many token requests the mock
 //! saw, and whether the planted file is still byte for byte what it was.
 #![cfg(unix)]

@@ -30,7 +30,8 @@ const SCHEDULE: [i64; 7] = [1, 1, 1, 1, 1, 1, 3600];
 /// mock's default of 100 h, which follows when extra requests used up the schedule).
 const LONG: i64 = 3600;
 /// Calls each thread still makes after it saw the long-lived token: a second renewal of the token
-/// before it (the race of issue 19) would show as a fifth request.
+/// before it (a caller that judged the old token due renewing the new one) would show as a fifth
+/// request.
 const CALLS_AFTER: usize = 2000;
 
 /// `threads` busy callers on one client until each has seen the last token of the schedule (then

@@ -168,7 +168,12 @@ fn every_operation_against_every_fault() {
             mock.reset();
             let auth = cell_client(&mock, &[]);
             let target = if op == Op::RequestApi { FaultTarget::Api } else { FaultTarget::Token };
-            let (result, took, token_requests) = run_cell(&mock, &auth, op, &|| mock.fault(fault(kind).target(target)));
+            // These go out on the keep-alive connection of the grant run_cell makes first: a reset
+            // there is a stale connection to the client, which sends the request once more on a
+            // new one. Resetting that too leaves the error to the caller, after two sendings.
+            let reused = matches!(op, Op::Refresh | Op::Revoke | Op::RequestApi) && kind == FaultKind::Reset;
+            let count = if reused { 2 } else { 1 };
+            let (result, took, token_requests) = run_cell(&mock, &auth, op, &|| mock.fault(fault(kind).target(target).count(count)));
             let cell = format!("{op:?} × {}", kind.name());
             if let Err(e) = &result {
                 let msg = e.message();
@@ -187,6 +192,7 @@ fn every_operation_against_every_fault() {
             let want_requests = match (op, kind) {
                 (Op::RequestApi, FaultKind::Unauthorized) => 1,
                 (Op::RequestApi, _) => 0,
+                _ if reused => 2,
                 _ => 1,
             };
             let got = outcome(result);
@@ -205,7 +211,8 @@ fn every_operation_against_every_fault() {
 }
 
 /// The same faults once each with retries on: a 429, a 5xx, a reset or a truncated body heals on
-/// the retry (two token requests; a code exchange is never retried: the code is single-use); a
+/// the retry (two token requests; a code exchange is never retried: the code is single-use, but
+/// the reset of a refresh or revoke on the grant's keep-alive connection heals on its resend); a
 /// timeout is never retried (the call must not outlive its timeout several times over), nor is a
 /// 2xx with an unusable body.
 #[test]

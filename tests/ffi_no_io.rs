@@ -150,3 +150,23 @@ fn redirects() {
         tp_status::TP_ERR_INVALID_ARGUMENT
     );
 }
+
+#[test]
+fn rules_handed_to_bindings() {
+    use tpauth::ffi::auth::tp_caller_header_kept;
+    use tpauth::ffi::config::tp_option_shown;
+    assert!(unsafe { tp_caller_header_kept(c"X-Business-User-Id".as_ptr()) });
+    assert!(!unsafe { tp_caller_header_kept(c"Authorization".as_ptr()) });
+    assert!(!unsafe { tp_caller_header_kept(ptr::null()) });
+    let mut out: *mut c_char = ptr::null_mut();
+    let st = unsafe { tp_option_shown(c"token_cache".as_ptr(), c"redis://:pw@cache/0".as_ptr(), &mut out, ptr::null_mut()) };
+    assert_eq!(st, tp_status::TP_OK);
+    assert_eq!(s(out), "redis://***@cache/0");
+    unsafe { tp_string_free(out) };
+    let mut err: *mut tp_error = ptr::null_mut();
+    let mut none: *mut c_char = ptr::null_mut();
+    let st = unsafe { tp_option_shown(c"nope".as_ptr(), c"x".as_ptr(), &mut none, &mut err) };
+    assert_eq!(st, tp_status::TP_ERR_INVALID_ARGUMENT);
+    assert!(none.is_null());
+    take_err(err);
+}

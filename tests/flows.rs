@@ -1,4 +1,4 @@
-//! Every flow of API.md §1 against the mock: the bytes on the wire, what the caller gets, and
+//! Every flow of the contract's section 1 (docs/contract.md) against the mock: the bytes on the wire, what the caller gets, and
 //! the typed error of every kind of bad input or bad answer.
 
 mod common;

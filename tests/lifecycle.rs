@@ -19,7 +19,7 @@ fn now_ms() -> i64 {
 /// of an hour or more (the last lifetime of the mock's `expires_in_schedule`), then 50 calls more;
 /// every token they receive must not have expired before they asked. Returns the number of calls
 /// made. The lifetimes come from the mock, so the count of token requests does not depend on the
-/// scheduler (issue 13).
+/// scheduler.
 fn hammer(auths: &[Auth], threads: usize) -> usize {
     let calls = Arc::new(AtomicUsize::new(0));
     let barrier = Arc::new(Barrier::new(threads));

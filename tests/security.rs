@@ -1,4 +1,4 @@
-//! Regression tests of the security review (issue 13), each named after the attack it stops:
+//! Regression tests of the security review, each named after the attack it stops:
 //! secrets echoed by a server, hostile Retry-After values, oversized error answers, and which
 //! identity an explicit grant is cached under.
 

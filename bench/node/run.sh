@@ -11,7 +11,7 @@ ensure_apt npm npm
 scripts/build-native.sh
 if ! ls bindings/node/tpauth.*.node >/dev/null 2>&1; then
   (cd bindings/node && { [ -x node_modules/.bin/napi ] || npm ci --no-audit --no-fund --loglevel=error >/dev/null; } &&
-    npx napi build --platform --release --js native.js --dts native.d.ts >/dev/null)
+    npm run --silent build >/dev/null)
 fi
 if ! cmp -s bench/node/package-lock.json bench/node/node_modules/.package-lock.json.tpauth 2>/dev/null; then
   (cd bench/node && npm ci --no-audit --no-fund --loglevel=error >/dev/null)

@@ -299,10 +299,9 @@ def bench_cached(mock: Server, bindir: Path, quick: bool) -> dict[str, Any]:
     k = 20 if quick else 1
     res: dict[str, Any] = {}
     env = dict(os.environ, TPAUTH_MOCK_PORT=mock.url.rsplit(":", 1)[1])
-    out = subprocess.run([str(bindir / "cached_token")], env=env, check=True, capture_output=True, text=True).stdout
-    for line in out.splitlines():
-        if "1 thread:" in line:
-            res["tpauth (C) tp_get_token + tp_token_free"] = {"ns": float(line.split("median ")[1].split()[0])}
+    out = subprocess.run([str(bindir / "cached_token"), "--json"], env=env, check=True, capture_output=True, text=True).stdout
+    threads = json.loads(out.strip().splitlines()[-1])
+    res["tpauth (C) tp_get_token + tp_token_free"] = {"ns": threads["threads_1"]}
     tp = clients.Tpauth(mock.url)
     tp.cached()
     res["tpauth (Python) auth.get_token()"] = {"ns": per_call(tp.cached, 200_000 // k) * 1e9}

@@ -2,7 +2,8 @@
 
 Prints, side by side: the per-call time of a cached `auth.get_token()` (a token already held) and of
 the official `TrustpilotSession.get_request_auth_headers()` with a token already held, plus the token
-requests each made (the mock's /_mock/stats), `import tpauth` time and the wheel size.
+requests each made (the mock's /_mock/stats), `import tpauth` time and the wheel size. Writes
+bench/results/python.json (bench/all.py reads it).
 
     target/venv/bin/python bench/python/bench_get_token.py   # after bindings/python/test.sh
 Not a test: numbers only, no assertions on time.
@@ -98,9 +99,17 @@ def main() -> None:
         print(f"ratio: {off / tp:,.0f}x")
 
         base_py = import_time("pass")
-        print(f"import tpauth: {(import_time('import tpauth') - base_py) * 1e3:.1f} ms  "
-              f"(import trustpilot.client: {(import_time('import trustpilot.client') - base_py) * 1e3:.1f} ms; "
+        imp_tp = import_time("import tpauth") - base_py
+        imp_off = import_time("import trustpilot.client") - base_py
+        print(f"import tpauth: {imp_tp * 1e3:.1f} ms  "
+              f"(import trustpilot.client: {imp_off * 1e3:.1f} ms; "
               f"interpreter start {base_py * 1e3:.1f} ms subtracted)")
+        results = REPO / "bench" / "results"
+        results.mkdir(parents=True, exist_ok=True)
+        (results / "python.json").write_text(json.dumps({
+            "python": sys.version.split()[0], "tpauth_cached_ns": tp * 1e9, "headers_dict_ns": tp_headers * 1e9,
+            "peer_cached_ns": off * 1e9, "import_tpauth_ms": imp_tp * 1e3, "import_peer_ms": imp_off * 1e3,
+        }, indent=1) + "\n")
         wheels = glob.glob(str(REPO / "target" / "wheels" / "python" / "tpauth-*.whl"))
         for w in wheels:
             print(f"wheel: {Path(w).name}: {os.path.getsize(w) / 1024:.0f} KiB")

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -31,22 +32,42 @@ type Config struct {
 	Options           map[string]string
 }
 
-// Format prints the Config with its secrets redacted, whatever the verb.
+// Format prints the Config, whatever the verb, with each value as the core shows it
+// (tp_option_shown): the secret and the password as [redacted], the URLs (APIBaseURL,
+// AuthorizeURL, TokenCache, a proxy in Options) without their userinfo, so a Redis password in
+// TokenCache never shows. What counts as a secret is the core's to say, not this package's.
 func (c Config) Format(f fmt.State, verb rune) {
-	red := func(s string) string {
-		if s == "" {
-			return `""`
-		}
-		return "[redacted]"
-	}
 	keys := make([]string, 0, len(c.Options))
 	for k := range c.Options {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	fmt.Fprintf(f, "tpauth.Config{APIKey:%q APISecret:%s APIBaseURL:%q AuthorizeURL:%q Username:%q Password:%s Grant:%q BusinessUserID:%q TokenCache:%q Timeout:%s AllowInsecureHTTP:%t Options:%v}",
-		c.APIKey, red(c.APISecret), c.APIBaseURL, c.AuthorizeURL, c.Username, red(c.Password), c.Grant,
-		c.BusinessUserID, c.TokenCache, c.Timeout, c.AllowInsecureHTTP, keys)
+	opts := make([]string, len(keys))
+	for i, k := range keys {
+		opts[i] = k + ":" + shownOption(k, c.Options[k])
+	}
+	fmt.Fprintf(f, "tpauth.Config{APIKey:%q APISecret:%q APIBaseURL:%q AuthorizeURL:%q Username:%q Password:%q Grant:%q BusinessUserID:%q TokenCache:%q Timeout:%s AllowInsecureHTTP:%t Options:map[%s]}",
+		shownOption("api_key", c.APIKey), shownOption("api_secret", c.APISecret), shownOption("api_base_url", c.APIBaseURL),
+		shownOption("authorize_url", c.AuthorizeURL), shownOption("username", c.Username), shownOption("password", c.Password),
+		shownOption("grant", c.Grant), shownOption("business_user_id", c.BusinessUserID), shownOption("token_cache", c.TokenCache),
+		c.Timeout, c.AllowInsecureHTTP, strings.Join(opts, " "))
+}
+
+// shownOption is value as the core shows option key's values; "[redacted]" when the core cannot
+// say (an unknown key, a value it refuses).
+func shownOption(key, value string) string {
+	if value == "" {
+		return ""
+	}
+	k := cString(key)
+	v := cString(value)
+	defer freeC(k)
+	defer freeSecret(v)
+	var out *C.char
+	if st := C.tp_option_shown(k, v, &out, nil); st != C.TP_OK {
+		return "[redacted]"
+	}
+	return goStringOwned(out)
 }
 
 // setOption sets one option on a C config; secret values are wiped from C memory after the call.

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// Single flight under contention (issue 19): busy goroutines (no sleeps, no token cache) make
+// Single flight under contention: busy goroutines (no sleeps, no token cache) make
 // exactly one token request per lifetime. The lifetimes come from the mock (expires_in_schedule:
 // six tokens of 1 s, then one of an hour), so the exact count is known in advance whatever the
 // scheduler does: a loaded machine only makes the run longer.

@@ -68,3 +68,34 @@ func TestLogger(t *testing.T) {
 	}
 	t.Logf("%d log lines, e.g. %q", len(lines), lines[0])
 }
+
+// fmt of a Config shows neither the Redis password of TokenCache nor the userinfo of the URLs,
+// whatever the verb: each value is printed as the core shows it.
+func TestConfigFormatHidesURLSecrets(t *testing.T) {
+	cfg := Config{
+		APIKey:       "key-1",
+		APISecret:    "api-secret-1",
+		APIBaseURL:   "https://base-user:base-pass@api.example.com",
+		AuthorizeURL: "https://auth-user:auth-pass@auth.example.com/login",
+		TokenCache:   "redis://:redis-pass@127.0.0.1:6379/0",
+		Options:      map[string]string{"proxy": "http://proxy-user:proxy-pass@proxy.example:3128", "max_retries": "2"},
+	}
+	hidden := []string{"api-secret-1", "base-user", "base-pass", "auth-user", "auth-pass", "redis-pass", "proxy-user", "proxy-pass"}
+	shown := []string{"key-1", "redis://***@127.0.0.1:6379/0", "https://***@api.example.com", "https://***@auth.example.com/login",
+		"proxy:http://***@proxy.example:3128", "max_retries:2"}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		for _, v := range []interface{}{cfg, &cfg} {
+			out := fmt.Sprintf(verb, v)
+			for _, s := range hidden {
+				if strings.Contains(out, s) {
+					t.Errorf("fmt %s of %T shows %q: %s", verb, v, s, out)
+				}
+			}
+			for _, s := range shown {
+				if !strings.Contains(out, s) {
+					t.Errorf("fmt %s of %T does not show %q: %s", verb, v, s, out)
+				}
+			}
+		}
+	}
+}

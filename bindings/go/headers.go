@@ -1,28 +1,22 @@
 package tpauth
 
-/*
-#include "tpauth.h"
-*/
-import "C"
-
 import (
-	"context"
+	"io"
 	"net/http"
-	"net/textproto"
-	"runtime"
 	"strings"
-	"time"
 )
 
 // SetAPIHeaders sets on req the headers the core gives for an API call to req.URL
-// (tp_api_headers): Authorization with the managed token, apikey and, when configured,
+// (tp_prepare_api_call): Authorization with the managed token, apikey and, when configured,
 // x-business-user-id. Each replaces the request's own header of that name, in any letter case,
-// except that a request's own x-business-user-id is kept (tp_api_headers' merge rule, which every
-// binding's adapter follows).
+// except that a request's own x-business-user-id is kept (the core's merge rule, which every
+// binding's adapter follows). When req.URL is a path ("/v1/..."), it becomes the URL the core
+// joined it to: send req as it is then.
 //
-// A URL whose host may not see the token (CheckTokenURL) gives an *Error of status
-// ErrInvalidArgument before any token is requested, and req is left unchanged. A wait for a
-// renewal ends with req.Context(): the call then returns the context's error.
+// A URL whose host may not see the token (CheckTokenURL), or that some HTTP stack would read as
+// another host ("https:host/x", "//host/x"), gives an *Error of status ErrInvalidArgument before
+// any token is requested, and req is left unchanged. A wait for a renewal ends with
+// req.Context(): the call then returns the context's error.
 //
 // For code that sends requests itself; on a 401, call InvalidateToken with the token sent (the
 // Authorization header's value after "Bearer "), then SetAPIHeaders again and resend once.
@@ -31,110 +25,101 @@ func (c *Client) SetAPIHeaders(req *http.Request) error {
 	if req.URL == nil {
 		return &Error{Status: StatusInvalidArgument, Message: "http: nil Request.URL"}
 	}
-	lines, err := c.apiHeaders(req.Context(), req.Method, req.URL.String())
+	call, err := c.prepare(req.Context(), req)
 	if err != nil {
 		return err
 	}
-	setAPIHeaders(req, lines)
+	if call.url != nil {
+		req.URL = call.url
+	}
+	if req.Header == nil {
+		req.Header = make(http.Header, len(call.headers.entries))
+	}
+	call.headers.setOn(req.Header)
 	return nil
 }
 
-// apiHeaders is tp_api_headers: the core's "Name: value" lines for an API call, or its refusal.
-//
-// tp_api_headers takes the managed token as tp_get_token does, which may renew it, and a C call
-// cannot be left when ctx ends. So when the fast path's copy of the token is not current (the core
-// may renew), the host is judged first (a refused host causes no token request), then the token
-// is obtained through tokenSlow, which honours ctx, and tp_api_headers runs under runContext. When
-// the copy is current, the core holds that same token, still valid and not due: tp_api_headers
-// answers from memory, in one cgo call and without waiting. (Only a renewal the core starts
-// between the two checks, the wall clock crossing the renew-at instant in between or a concurrent
-// Request's 401, could make that call wait for it without ctx.)
-func (c *Client) apiHeaders(ctx context.Context, method, url string) (string, error) {
-	if method == "" {
-		method = http.MethodGet // net/http's reading of an empty Method
-	}
-	fast := c.fast.p.Load()
-	if fast != nil && time.Now().UnixMilli() < fast.renewAt {
-		return c.apiHeadersCgo(method, url, fast)
-	}
-	if err := c.CheckTokenURL(url); err != nil {
-		return "", err
-	}
-	if _, err := c.tokenSlow(ctx); err != nil {
-		return "", err
-	}
-	return runContext(ctx, func() (string, error) { return c.apiHeadersCgo(method, url, c.fast.p.Load()) })
-}
-
-// apiHeadersCgo is one tp_api_headers. When the token in its answer is not the one of fast (the
-// fast path's copy when the call began: the core renewed meanwhile), that copy is dropped.
-func (c *Client) apiHeadersCgo(method, url string, fast *fastToken) (string, error) {
-	m := cString(method)
-	u := cString(url)
-	defer freeC(m)
-	defer freeC(u)
-	h, err := c.acquire()
-	if err != nil {
-		return "", err
-	}
-	var out *C.char
-	var e *C.tp_error
-	st := C.tp_api_headers(h, m, u, &out, &e)
-	c.mu.RUnlock()
-	runtime.KeepAlive(c)
-	if st != C.TP_OK {
-		return "", takeError(st, e)
-	}
-	lines := goStringOwned(out) // tp_string_free wipes the C copy
-	if fast != nil && bearerToken(lines) != fast.tok.AccessToken {
-		c.dropFast()
-	}
-	return lines, nil
-}
-
-// eachHeader calls f with the name and value of each of the core's "Name: value" lines.
-func eachHeader(lines string, f func(name, value string)) {
-	for lines != "" {
-		var line string
-		line, lines, _ = strings.Cut(lines, "\n")
-		if name, value, ok := strings.Cut(line, ": "); ok {
-			f(name, value)
+// setOn applies the core's lines to h in place, by the rule merged describes.
+func (hs *headerSet) setOn(h http.Header) {
+	for i := range hs.entries {
+		e := &hs.entries[i]
+		if e.callersKept && carries(h, e.name) {
+			continue
 		}
-	}
-}
-
-// bearerToken is the credential of the Authorization line among the core's lines: the token to
-// pass to InvalidateToken after a 401.
-func bearerToken(lines string) string {
-	tok := ""
-	eachHeader(lines, func(name, value string) {
-		if strings.EqualFold(name, "Authorization") {
-			_, tok, _ = strings.Cut(value, " ")
-		}
-	})
-	return tok
-}
-
-// setAPIHeaders sets the core's lines on req's headers (made when nil). Each replaces the values
-// under that name in every letter case (net/http sends a key that is not canonical as it is, so a
-// second spelling would go out as a second header), except that an x-business-user-id the
-// request already carries is kept.
-func setAPIHeaders(req *http.Request, lines string) {
-	if req.Header == nil {
-		req.Header = make(http.Header, 3)
-	}
-	h := req.Header
-	eachHeader(lines, func(name, value string) {
-		keep := strings.EqualFold(name, "x-business-user-id")
-		for k, v := range h {
-			if !strings.EqualFold(k, name) {
-				continue
+		for k := range h {
+			if strings.EqualFold(k, e.name) {
+				delete(h, k)
 			}
-			if keep && len(v) > 0 {
-				return
-			}
-			delete(h, k)
 		}
-		h[textproto.CanonicalMIMEHeaderKey(name)] = []string{value}
-	})
+		h[e.key] = []string{e.value}
+	}
+}
+
+// authorized is a copy of req as the core prepared it (the judged URL, the core's headers merged
+// into the request's own), carrying body; the original request is never modified. As x/oauth2's
+// Transport does, the copy shares what net/http never writes (URL, trailers, form values) and has
+// headers of its own.
+func (p preparedCall) authorized(req *http.Request, body io.ReadCloser) *http.Request {
+	r := new(http.Request)
+	*r = *req
+	r.Body = body
+	if p.url != nil {
+		r.URL = p.url
+	}
+	r.Header = p.headers.merged(req.Header)
+	return r
+}
+
+// merged is a new header map: the request's own headers and the core's lines, by the core's merge
+// rule. A line replaces the request's header of that name in every letter case (net/http sends a
+// key that is not canonical as it is, so a second spelling would go out as a second header),
+// unless the core keeps a request's own header of that name (callersKept) and the request carries
+// one with a value: then the request's stays and the line is left out. All values share one new
+// backing array (one allocation, as http.Header.Clone makes).
+func (hs *headerSet) merged(own http.Header) http.Header {
+	n := len(hs.entries)
+	for _, v := range own {
+		n += len(v)
+	}
+	vals := make([]string, n)
+	h := make(http.Header, len(own)+len(hs.entries))
+	for k, v := range own {
+		if hs.replaces(k, own) {
+			continue
+		}
+		copy(vals, v)
+		h[k] = vals[:len(v):len(v)]
+		vals = vals[len(v):]
+	}
+	for i := range hs.entries {
+		e := &hs.entries[i]
+		if e.callersKept && carries(own, e.name) {
+			continue
+		}
+		vals[0] = e.value
+		h[e.key] = vals[:1:1]
+		vals = vals[1:]
+	}
+	return h
+}
+
+// replaces reports whether one of the core's lines takes the place of the request's header k.
+func (hs *headerSet) replaces(k string, own http.Header) bool {
+	for i := range hs.entries {
+		e := &hs.entries[i]
+		if strings.EqualFold(k, e.name) {
+			return !e.callersKept || !carries(own, e.name)
+		}
+	}
+	return false
+}
+
+// carries reports whether h holds a value for name, in any letter case.
+func carries(h http.Header, name string) bool {
+	for k, v := range h {
+		if len(v) > 0 && strings.EqualFold(k, name) {
+			return true
+		}
+	}
+	return false
 }

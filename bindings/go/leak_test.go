@@ -6,6 +6,8 @@ import (
 	"runtime/debug"
 	"testing"
 	"time"
+
+	"github.com/tpauth/tpauth/bindings/go/internal/cmalloc"
 )
 
 const mib = 1 << 20
@@ -147,7 +149,7 @@ func TestNoLeakCalls(t *testing.T) {
 // heap is the C heap's live bytes (glibc's mallinfo2); the leak tests need it.
 func heap(t *testing.T) int64 {
 	t.Helper()
-	h := cHeapInUse()
+	h := cmalloc.InUse()
 	if h < 0 {
 		t.Fatal("the C library cannot report its heap (mallinfo2 needs glibc 2.33+)")
 	}

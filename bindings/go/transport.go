@@ -14,8 +14,13 @@ import (
 // request whose context ends while it waits for a renewal returns the context's error at once.
 //
 // The token goes only to the hosts the core allows (CheckTokenURL): the api_base_url host,
-// Trustpilot's API hosts and the hosts of the token_hosts option. A request to any other host
-// fails with an *Error of status ErrInvalidArgument and is not sent.
+// Trustpilot's API hosts and the hosts of the token_hosts option. A request to any other host,
+// or to a reference some HTTP stack would read as another host ("https:host/x", "//host/x"),
+// fails with an *Error of status ErrInvalidArgument before any token is requested, and is not
+// sent; a path ("/v1/...") is sent to the URL the core joins it to.
+//
+// Its own cost per request is a map lookup and a header copy: the core's verdict on each origin
+// and its header lines for each token are asked for once (no cgo call per request).
 func (c *Client) Transport(base http.RoundTripper) http.RoundTripper {
 	return &transport{c: c, base: base}
 }
@@ -32,15 +37,6 @@ func (t *transport) baseRT() http.RoundTripper {
 	return http.DefaultTransport
 }
 
-// authorized is a copy of req carrying the core's header lines; the original request is never
-// modified.
-func authorized(req *http.Request, lines string, body io.ReadCloser) *http.Request {
-	r := req.Clone(req.Context())
-	r.Body = body
-	setAPIHeaders(r, lines)
-	return r
-}
-
 func closeRequestBody(req *http.Request) {
 	if req.Body != nil {
 		req.Body.Close()
@@ -53,19 +49,19 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeRequestBody(req)
 		return nil, &Error{Status: StatusInvalidArgument, Message: "http: nil Request.URL"}
 	}
-	lines, err := t.c.apiHeaders(req.Context(), req.Method, req.URL.String())
+	call, err := t.c.prepare(req.Context(), req)
 	if err != nil {
 		closeRequestBody(req)
 		return nil, err
 	}
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
-	resp, err := t.baseRT().RoundTrip(authorized(req, lines, req.Body))
+	resp, err := t.baseRT().RoundTrip(call.authorized(req, req.Body))
 	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
 	// The API refused this token: drop it (only if still current, so that concurrent 401s renew
 	// once), then renew and resend once when the body can be sent again.
-	if err := t.c.InvalidateToken(bearerToken(lines)); err != nil {
+	if err := t.c.InvalidateToken(call.headers.bearer); err != nil {
 		return resp, nil
 	}
 	if !replayable {
@@ -79,7 +75,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	} else {
 		body = req.Body
 	}
-	lines, err = t.c.apiHeaders(req.Context(), req.Method, req.URL.String())
+	call, err = t.c.prepare(req.Context(), req)
 	if err != nil {
 		if body != nil {
 			body.Close()
@@ -89,5 +85,5 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
-	return t.baseRT().RoundTrip(authorized(req, lines, body))
+	return t.baseRT().RoundTrip(call.authorized(req, body))
 }

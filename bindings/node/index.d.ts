@@ -1,3 +1,7 @@
+// The declarations use Node's types (Buffer, fetch's RequestInit and Response, ...): referenced
+// here, so a project whose tsconfig lists other `types` (or none) still compiles. They come from
+// @types/node (an optional peer dependency: TypeScript users have it).
+/// <reference types="node" />
 // trustpilot-auth: the native classes and functions are declared in native.d.ts, generated from
 // src/lib.rs by `napi build`; this file adds what index.js defines in JavaScript.
 
@@ -46,6 +50,8 @@ declare module './native' {
   }
 }
 
+// ---- statuses: begin
+// Generated from tpauth::Status::ALL by scripts/gen-headers.sh (tests/header.rs). Do not edit by hand.
 /** The C ABI's tp_status numbers. */
 export declare const Status: Readonly<{
   OK: 0
@@ -98,6 +104,7 @@ export declare class AccessDeniedError extends TpauthError {}
 export declare class NoTokenError extends TpauthError {}
 export declare class StoreError extends TpauthError {}
 export declare class InternalError extends TpauthError {}
+// ---- statuses: end
 
 /** The structural part of an axios instance that `useTpauth` uses. */
 export interface AxiosLike {

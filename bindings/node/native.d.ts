@@ -5,6 +5,29 @@
 
 /** Registers the error classes (called once by `index.js`; not part of the public API). */
 export declare function __registerErrorFactory(factory: (...args: any[]) => any): void
+/** One API call as `auth.fetch` and `useTpauth` send it, from the core's `prepare_api_call`. */
+export interface PreparedCall {
+  /** The URL to send the request to: the one the core judged (a path joined to `apiBaseUrl`). */
+  url: string
+  /** `[name, value]` pairs to set, each replacing the request's header of that name in any case. */
+  headers: Array<Array<string>>
+  /** The access token sent (give it to `invalidateToken` on a 401). */
+  accessToken: string
+}
+/** One row of the core's status table. */
+export interface StatusEntry {
+  /** The number (`tp_status`). */
+  code: number
+  /** `INVALID_GRANT` (the C name without `TP_ERR_`; `OK` for `TP_OK`). */
+  name: string
+  /** The C name, `TP_ERR_INVALID_GRANT` (`TP_OK` for 0). */
+  cName: string
+}
+/**
+ * The core's status table, in numeric order: `index.js` builds `Status` and the error classes
+ * from it (not part of the public API).
+ */
+export declare function __statuses(): Array<StatusEntry>
 /** 128 random bits, URL-safe: a `state` for the authorize URL. */
 export declare function newState(): string
 /** A PKCE pair (RFC 7636, S256), from `newPkce()`. */
@@ -69,6 +92,12 @@ export declare class Auth {
    */
   getToken(): Promise<Token>
   /**
+   * The instant (Unix ms) from which the core renews `token` rather than answer it
+   * (`Auth::renew_at_ms`): until then, `index.js` answers `getToken()` with the Promise of that
+   * token without calling in, dropping it whenever a call may change the current token.
+   */
+  __renewAtMs(token: Token): number
+  /**
    * Drop the current token if it is still `accessToken` (the one the API refused), so that the
    * next `getToken()` renews it once for every caller.
    */
@@ -88,12 +117,19 @@ export declare class Auth {
    */
   request(method: string, urlOrPath: string, options?: import('./index').RequestOptions): Promise<ApiResponse>
   /**
-   * For `auth.fetch`: the headers a call to `url` (absolute) carries, as `[name, value]`
-   * pairs, or a rejection when the core's host rule refuses `url` (a host that may not see the
-   * token: add it to option `tokenHosts` if it should). Answered at once while the token is
-   * fresh.
+   * For `auth.fetch` and `useTpauth`: the core's `prepare_api_call` for `method url` (a path or
+   * an absolute URL), given the names of the headers the request already carries: `{ url,
+   * headers, accessToken }`, `url` being the one to send the request to. A reference the core
+   * refuses (a host that may not see the token, `https:host/x`, `//host/x`, ...) rejects before
+   * any token is requested. Answered at once while the token is fresh; a renewal runs on the
+   * pool.
    */
-  __fetchHeaders(url: string): Promise<Array<[string, string]>>
+  __prepareApiCall(method: string, url: string, callerHeaders: Array<string>): Promise<PreparedCall>
+  /**
+   * `apiBaseUrl` as messages and `util.inspect` show it: the core's redaction (userinfo as
+   * `***`, no query or fragment). Not part of the public API.
+   */
+  __shownApiBaseUrl(): string
 }
 /** One token response, immutable. `util.inspect` never shows the access or refresh token. */
 export declare class Token {

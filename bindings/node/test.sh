@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The Node binding's suite: the native CLI (for the mock), rustfmt and clippy of the napi crate,
 # @napi-rs/cli from npm (bindings/node/node_modules), the release .node built by `napi build`
-# (native.d.ts and native.js regenerated, native.js with the win32-x64-gnu package added by
-# loader-win32-gnu.js: a stale committed copy fails), the test dependencies
-# (axios, typescript; bindings/node/test/node_modules), `tsc --strict` over test/types.ts, then
-# `node --test` against the mock. Exits non-zero on failure.
+# (native.d.ts regenerated: a stale committed copy fails; the loader native.js is never written by
+# napi, `--js false`: gen-native.js makes it from DIST_PLATFORMS, and a committed copy that differs
+# fails), the test dependencies (axios, typescript, @types/node; bindings/node/test/node_modules),
+# `tsc --strict` over test/types.ts with a tsconfig naming no `types` (the declarations must bring
+# Node's types themselves), then `node --test` against the mock. Exits non-zero on failure.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
@@ -33,19 +34,18 @@ npm_deps bindings/node
 npm_deps bindings/node/test
 
 cd bindings/node
-echo "node: napi build --release"
-# --pipe: loader-win32-gnu.js adds the win32-x64-gnu package to the generated loader (the template
-# knows only -msvc for Windows).
-if ! npx napi build --platform --release --js native.js --dts native.d.ts --pipe "node loader-win32-gnu.js" \
-    >"$REPO/target/napi-node.log" 2>&1; then
+echo "node: the loader (gen-native.js --check: native.js is what DIST_PLATFORMS makes)"
+node gen-native.js --check
+echo "node: napi build --release (npm run build)"
+if ! npm run --silent build >"$REPO/target/napi-node.log" 2>&1; then
   cat "$REPO/target/napi-node.log"; echo "node: napi build failed"; exit 1
 fi
 if git -C "$REPO" rev-parse --git-dir >/dev/null 2>&1 && ! git -C "$REPO" diff --quiet -- bindings/node/native.d.ts bindings/node/native.js; then
   git -C "$REPO" diff --stat -- bindings/node/native.d.ts bindings/node/native.js
-  echo "node: native.d.ts / native.js are stale: commit the regenerated files"; exit 1
+  echo "node: native.d.ts / native.js are stale (or a build rewrote the loader): commit the regenerated files"; exit 1
 fi
-echo "node: tsc --strict (the declarations)"
-(cd test && npx tsc --noEmit --strict --target es2022 --module commonjs --types node types.ts)
+echo "node: tsc --strict (the declarations, with no --types: they reference Node's types themselves)"
+(cd test && npx tsc -p tsconfig.types.json)
 echo "node: node --test"
 node --test test/*.test.js
 echo "node: ok ($(du -k tpauth.linux-*.node | cut -f1 | head -1) KiB .node)"

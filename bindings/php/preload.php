@@ -6,14 +6,14 @@
  *
  * 1. Write the scope header once (at deploy time; it holds libtpauth's absolute path):
  *
- *        php /path/to/bindings/php/preload.php --write-header /etc/php/tpauth-ffi.h
+ *        php vendor/tpauth/tpauth/preload.php --write-header /etc/php/tpauth-ffi.h
  *
  * 2. php.ini of the FPM SAPI (e.g. /etc/php/8.2/fpm/conf.d/30-tpauth.ini):
  *
  *        ffi.enable = preload                         ; FFI only for preloaded declarations
  *        ffi.preload = /etc/php/tpauth-ffi.h          ; registers FFI scope "TPAUTH" at startup
  *        opcache.enable = 1
- *        opcache.preload = /path/to/bindings/php/preload.php   ; optional: the classes, compiled once
+ *        opcache.preload = /path/to/app/vendor/tpauth/tpauth/preload.php   ; optional: the classes, compiled once
  *        opcache.preload_user = www-data              ; needed when the master runs as root
  *
  * Without ffi.preload, this script registers the scope itself with FFI::load, which PHP allows

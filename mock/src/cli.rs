@@ -21,6 +21,12 @@ stdout. It serves until killed (SIGTERM/SIGINT), or until stdin reaches EOF with
 
 /// Run the `mock` command with its arguments (after `mock`); returns the exit code
 /// (0 after stdin EOF, 2 on a usage error, 1 when the server cannot start). Blocks while serving.
+///
+/// ```no_run
+/// // What `tpauth mock --port 0 --exit-on-stdin-eof` does.
+/// let code = tpauth_mock::cli::run(["--port", "0", "--exit-on-stdin-eof"].map(String::from));
+/// std::process::exit(code);
+/// ```
 pub fn run<I: IntoIterator<Item = String>>(args: I) -> i32 {
     let mut port: u16 = 0;
     let mut host = "127.0.0.1".to_owned();

@@ -31,15 +31,34 @@ use std::time::{Duration, Instant};
 pub use app::{REFRESH_PATH, REVOKE_PATH, TOKEN_PATH};
 
 /// Tokens issued, by grant type (`grants` in `GET /_mock/stats`).
+///
+/// ```
+/// let mock = tpauth_mock::MockServer::start()?;
+/// assert_eq!(mock.stats().grants, tpauth_mock::Grants::default()); // nothing issued yet
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Grants {
+    /// `grant_type=password`.
     pub password: u64,
+    /// `grant_type=client_credentials`.
     pub client_credentials: u64,
+    /// `grant_type=authorization_code`.
     pub authorization_code: u64,
+    /// `grant_type=refresh_token`, on either endpoint.
     pub refresh_token: u64,
 }
 
-/// The mock's counters (`GET /_mock/stats`).
+/// The mock's counters (`GET /_mock/stats`): what a test asserts, e.g. how many token requests
+/// a burst of callers made.
+///
+/// ```
+/// let mock = tpauth_mock::MockServer::start()?;
+/// let stats = mock.stats();
+/// assert_eq!((stats.token_requests, stats.api_requests), (0, 0));
+/// assert_eq!(stats.to_json()["grants"]["password"], 0);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
     /// Every POST to `accesstoken` and `refresh`, answered with a fault or not.
@@ -79,9 +98,20 @@ impl Stats {
     }
 }
 
-/// One request as the mock received it (`GET /_mock/last_token_request`).
+/// One request as the mock received it (`GET /_mock/last_token_request`): the exact bytes a
+/// client put on the wire, for tests of headers and form bodies.
+///
+/// ```no_run
+/// # let mock = tpauth_mock::MockServer::start()?;
+/// // ... after a password grant against the mock ...
+/// let req = mock.last_token_request().expect("a token request");
+/// assert_eq!(req.header("content-type"), Some("application/x-www-form-urlencoded"));
+/// assert!(req.body.starts_with("grant_type=password&"));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordedRequest {
+    /// The method, e.g. `POST`.
     pub method: String,
     /// The path with its query, as sent.
     pub path: String,
@@ -110,6 +140,12 @@ impl RecordedRequest {
 }
 
 /// What a fault does (`kind` in `POST /_mock/fault`).
+///
+/// ```
+/// use tpauth_mock::FaultKind;
+/// assert_eq!(FaultKind::TooManyRequests.name(), "429");
+/// assert_eq!(FaultKind::from_name("html_500"), Some(FaultKind::Html500));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FaultKind {
     /// `429`: 429, `{"error":"too_many_requests"}`, `Retry-After` when given.
@@ -177,6 +213,12 @@ impl FaultKind {
 }
 
 /// Which requests a fault applies to (`target` in `POST /_mock/fault`).
+///
+/// ```
+/// use tpauth_mock::{Fault, FaultKind, FaultTarget};
+/// let f = Fault::new(FaultKind::ServiceUnavailable).target(FaultTarget::Api);
+/// assert_eq!(f.to_json()["target"], "api");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FaultTarget {
     /// `token`: the accesstoken, refresh and revoke endpoints.
@@ -198,10 +240,23 @@ impl FaultTarget {
 }
 
 /// A queued fault: the next `count` matching requests get it.
+///
+/// ```
+/// use tpauth_mock::{Fault, FaultKind, MockServer};
+/// let mock = MockServer::start()?;
+/// // The next two token requests get 429 with Retry-After: 1.
+/// mock.fault(Fault::new(FaultKind::TooManyRequests).retry_after("1").count(2));
+/// // The same, as `POST /_mock/fault` takes it.
+/// mock.fault_json(&serde_json::json!({"kind": "slow", "delay_ms": 500})).unwrap();
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fault {
+    /// What the matching requests get.
     pub kind: FaultKind,
+    /// How many matching requests get it (default 1).
     pub count: u64,
+    /// Which requests match (default `token`; `api` for kind `401`).
     pub target: FaultTarget,
     /// The `Retry-After` value of a `429`, verbatim.
     pub retry_after: Option<String>,
@@ -224,30 +279,35 @@ impl Fault {
         Fault { kind, count: 1, target, retry_after: None, delay_ms, size: 10 * 1024 * 1024, status: None }
     }
 
+    /// The next `count` matching requests get the fault.
     #[must_use]
     pub fn count(mut self, count: u64) -> Fault {
         self.count = count;
         self
     }
 
+    /// Which requests match.
     #[must_use]
     pub fn target(mut self, target: FaultTarget) -> Fault {
         self.target = target;
         self
     }
 
+    /// The `Retry-After` value sent with a `429` (or `big_body`, `echo_request`), verbatim.
     #[must_use]
     pub fn retry_after(mut self, retry_after: &str) -> Fault {
         self.retry_after = Some(retry_after.to_owned());
         self
     }
 
+    /// How long `slow` waits before answering.
     #[must_use]
     pub fn delay_ms(mut self, delay_ms: u64) -> Fault {
         self.delay_ms = delay_ms;
         self
     }
 
+    /// The body size of `big_body`, in bytes.
     #[must_use]
     pub fn size(mut self, size: u64) -> Fault {
         self.size = size;
@@ -370,7 +430,21 @@ impl Shared {
     }
 }
 
-/// A running mock server. It stops when dropped (or with [`MockServer::stop`]).
+/// A running mock server on loopback. It stops when dropped (or with [`MockServer::stop`]).
+///
+/// ```
+/// use tpauth_mock::MockServer;
+/// let mock = MockServer::start()?;
+/// let api_base_url = mock.url(); // http://127.0.0.1:PORT
+/// let authorize_url = mock.authorize_url(); // http://127.0.0.1:PORT/authenticate
+/// mock.configure(serde_json::json!({"expires_in": 1})).unwrap(); // one-second tokens
+/// // ... run the code under test with api_base_url, allow_insecure_http=true,
+/// //     key mock-api-key, secret mock-api-secret, user user@example.com / mock-password ...
+/// mock.expire_all(); // every token issued so far is now refused by the API
+/// assert_eq!(mock.stats().token_requests, 0);
+/// mock.stop();
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct MockServer {
     addr: SocketAddr,
     url: String,
@@ -543,6 +617,7 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
 }
 
 /// SO_LINGER 0: the next close sends a RST instead of a FIN.
+#[cfg(unix)]
 fn set_linger_zero(stream: &TcpStream) {
     use std::os::fd::AsRawFd;
     let linger = libc::linger { l_onoff: 1, l_linger: 0 };
@@ -557,6 +632,11 @@ fn set_linger_zero(stream: &TcpStream) {
         );
     }
 }
+
+/// Elsewhere (the Windows build of the `tpauth` command) a reset fault ends the connection with
+/// a plain close: the mock's reset faults are exercised on Unix.
+#[cfg(not(unix))]
+fn set_linger_zero(_stream: &TcpStream) {}
 
 fn serve_connection(stream: TcpStream, shared: &Arc<Shared>) {
     let _ = stream.set_nodelay(true);

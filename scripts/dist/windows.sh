@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Windows pieces of the release (x86_64-pc-windows-gnu, built with Debian's mingw-w64), added to
 # the other parts' outputs (so it runs after c, python, go, php and dotnet, as scripts/dist.sh orders):
-#   dist/c/tpauth-<version>-x86_64-pc-windows-gnu.zip   bin/tpauth.dll, lib/libtpauth.dll.a (import
+#   dist/c/tpauth-<version>-x86_64-pc-windows-gnu.zip   bin/tpauth.dll, bin/tpauth.exe, lib/libtpauth.dll.a (import
 #                                                        library), lib/libtpauth.a, include/, docs
 #   dist/dotnet/Tpauth.<version>.nupkg                  + runtimes/win-x64/native/tpauth.dll
 #   dist/php/lib/windows-x86_64/tpauth.dll               (the loader picks it on Windows)
@@ -29,6 +29,9 @@ native="$DIST_NATIVE/$t"
 rm -rf "$native"; mkdir -p "$native"
 x86_64-w64-mingw32-strip --strip-unneeded -o "$native/tpauth.dll" "$built/tpauth.dll"
 cp "$built/libtpauth.dll.a" "$native/"
+# The tpauth command (bin/tpauth.exe in the zip, tpauth/_bin/tpauth.exe in the wheel).
+cargo build --quiet --release --locked -p tpauth --features cli --bin tpauth --target "$t"
+x86_64-w64-mingw32-strip -o "$native/tpauth.exe" "$built/tpauth.exe"
 # (binutils' strip refuses the archive's split-debuginfo member; llvm-strip copes, as native.sh uses)
 llvm-strip --strip-debug --remove-section=.llvmbc --remove-section=.llvmcmd -o "$native/libtpauth.a" "$built/libtpauth.a" 2>/dev/null ||
   cp "$built/libtpauth.a" "$native/libtpauth.a"
@@ -38,11 +41,12 @@ echo "dist: native $t ($((SECONDS - start)) s): $(stat -c %s "$native/tpauth.dll
 name="tpauth-$version-$t"
 stage="$DIST_ROOT/target/dist-c/stage/$name"
 rm -rf "$stage"; mkdir -p "$stage/bin" "$stage/lib" "$stage/include" "$stage/share/doc/tpauth" "$DIST_OUT/c"
-cp "$native/tpauth.dll" "$stage/bin/"
+cp "$native/tpauth.dll" "$native/tpauth.exe" "$stage/bin/"
 cp "$native/libtpauth.dll.a" "$native/libtpauth.a" "$stage/lib/"
 cp include/tpauth.h include/tpauth_ffi.h "$stage/include/"
 [ -f include/tpauth.hpp ] && cp include/tpauth.hpp "$stage/include/"
-cp README.md "$stage/share/doc/tpauth/"
+sed "s/@VERSION@/$version/g; s/@TARGET@/$t/g" scripts/dist/c-README.md >"$stage/README.md"
+cp "$stage/README.md" "$stage/share/doc/tpauth/README.md"
 dist_docs "$stage/share/doc/tpauth"
 rm -f "$DIST_OUT/c/$name.zip"
 (cd "$(dirname "$stage")" && zip -q -X -r "$DIST_OUT/c/$name.zip" "$name")
@@ -75,6 +79,12 @@ fi
 if [ -d "$DIST_OUT/go" ]; then
 mkdir -p "$DIST_OUT/go/lib/$go_dir"
 cp "$native/libtpauth.a" "$DIST_OUT/go/lib/$go_dir/"
+# As go.sh does for every folder cgo reads: a Go file, and a blank import, for `go mod vendor`.
+printf '// Package lib_windows_amd64 holds files cgo needs (%s); it exists so that `go mod vendor` copies them.\npackage lib_windows_amd64\n' \
+  "$go_dir" >"$DIST_OUT/go/lib/$go_dir/vendor.go"
+modpath=$(sed -n 's/^module //p' "$DIST_OUT/go/go.mod")
+grep -qF "\"$modpath/lib/$go_dir\"" "$DIST_OUT/go/vendor_folders.go" ||
+  sed -i "/^)\$/i\\	_ \"$modpath/lib/$go_dir\"" "$DIST_OUT/go/vendor_folders.go"
 cat > "$DIST_OUT/go/link_windows_amd64.go" <<'GO'
 //go:build windows && amd64
 
@@ -101,4 +111,5 @@ if ! CARGO_TARGET_DIR="$DIST_BUILD" maturin build --release --locked --target "$
 fi
 wheel=$(ls "$DIST_OUT/python/trustpilot_auth-$version-cp39-abi3-win_amd64.whl" 2>/dev/null | head -n1)
 [ -n "$wheel" ] || { ls "$DIST_OUT/python" >&2; echo "dist/windows: no win_amd64 wheel" >&2; exit 1; }
+scripts/dist/python-cli.sh "$wheel" "$native/tpauth.exe" tpauth.exe
 echo "dist: wheel $(basename "$wheel") $(stat -c %s "$wheel") B" >&2

@@ -15,9 +15,45 @@ use zeroize::Zeroize;
 /// The one header whose value a caller may set for a call and keep: a call made for another
 /// business user than the configured one. Every other header of an [`ApiCall`] replaces the
 /// caller's.
+///
+/// ```no_run
+/// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+/// let caller_headers = ["Accept", "X-Business-User-Id"]; // this request is for another business user
+/// let call = auth.prepare_api_call("GET", "/v1/private/business-units/123", &caller_headers, tpauth::Renew::IfNeeded)?;
+/// let names: Vec<&str> = call.headers().unwrap_or_default().iter().map(|(n, _)| *n).collect();
+/// assert!(!names.contains(&tpauth::CALLERS_OWN_HEADER)); // the caller's value is kept
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 pub const CALLERS_OWN_HEADER: &str = "x-business-user-id";
 
+/// Whether a request's own header `name` (in any letter case) is kept rather than replaced by the
+/// [`ApiCall`] header of that name, which is then left out: the merge rule of
+/// [`Auth::prepare_api_call`] as data, for an adapter that keeps one token's headers and sets them
+/// on many requests without asking again (Go's Transport). True for [`CALLERS_OWN_HEADER`] only.
+///
+/// ```
+/// assert!(tpauth::caller_header_kept("X-Business-User-Id"));
+/// assert!(!tpauth::caller_header_kept("Authorization"));
+/// ```
+pub fn caller_header_kept(name: &str) -> bool {
+    name.trim().eq_ignore_ascii_case(CALLERS_OWN_HEADER)
+}
+
 /// Whether [`Auth::prepare_api_call`] may renew the managed token.
+///
+/// ```no_run
+/// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+/// use tpauth::Renew;
+/// // On an event loop: never block; renew on a task that can be abandoned, then ask again.
+/// let call = auth.prepare_api_call("GET", "/v1/private/business-units/123", &[], Renew::Never)?;
+/// let call = if call.renewal_needed() {
+///     auth.get_token()?; // e.g. on a worker thread
+///     auth.prepare_api_call("GET", "/v1/private/business-units/123", &[], Renew::IfNeeded)?
+/// } else {
+///     call
+/// };
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Renew {
     /// Renew it when it is absent, invalidated or due (as [`Auth::get_token`]: this may do I/O
@@ -31,6 +67,13 @@ pub enum Renew {
 
 /// One API call as an adapter sends it: the URL the core judged and the headers to set on the
 /// request. `Debug` shows the URL without userinfo or query, and the header names only.
+///
+/// ```no_run
+/// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+/// let call = auth.prepare_api_call("GET", "/v1/private/business-units/123", &[], tpauth::Renew::IfNeeded)?;
+/// println!("{call:?}"); // ApiCall { url: "https://api.trustpilot.com/v1/private/business-units/123", headers: Some(["Authorization", "apikey"]) }
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 pub struct ApiCall {
     url: String,
     headers: Vec<(&'static str, String)>,
@@ -41,6 +84,13 @@ impl ApiCall {
     /// The URL to send the request to: a path joined to `api_base_url`, or the absolute URL the
     /// core checked against the token-host allow-list. Adapters send this URL, never the one
     /// they were given.
+    ///
+    /// ```no_run
+    /// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+    /// let call = auth.prepare_api_call("GET", "v1/private/business-units/123", &[], tpauth::Renew::IfNeeded)?;
+    /// assert_eq!(call.url(), "https://api.trustpilot.com/v1/private/business-units/123");
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn url(&self) -> &str {
         &self.url
     }
@@ -48,24 +98,60 @@ impl ApiCall {
     /// The headers to set, `None` when [`ApiCall::renewal_needed`]. Each replaces the request's
     /// header of that name in any letter case; `x-business-user-id` is left out when the caller
     /// named it among its own headers (its value is kept).
+    ///
+    /// ```no_run
+    /// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+    /// let call = auth.prepare_api_call("GET", "/v1/private/business-units/123", &[], tpauth::Renew::IfNeeded)?;
+    /// for (name, value) in call.headers().unwrap_or_default() {
+    ///     // request.set_header(name, value)
+    /// }
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn headers(&self) -> Option<&[(&'static str, String)]> {
         self.token.as_ref().map(|_| self.headers.as_slice())
     }
 
     /// [`ApiCall::headers`] as `Name: value` lines joined by `"\n"` (no trailing newline), the
     /// C ABI's form; `None` when renewal is needed. The text holds the token: wipe it after use.
+    ///
+    /// ```no_run
+    /// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+    /// let call = auth.prepare_api_call("GET", "/v1/private/business-units/123", &[], tpauth::Renew::IfNeeded)?;
+    /// let lines = zeroize::Zeroizing::new(call.header_lines().unwrap_or_default());
+    /// assert!(lines.starts_with("Authorization: Bearer "));
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn header_lines(&self) -> Option<String> {
         self.headers().map(|h| h.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("\n"))
     }
 
     /// The access token in `Authorization`: on a 401, give it to [`Auth::invalidate_token`].
     /// `None` when renewal is needed.
+    ///
+    /// ```no_run
+    /// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+    /// let call = auth.prepare_api_call("GET", "/v1/private/business-units/123", &[], tpauth::Renew::IfNeeded)?;
+    /// # let status = 401;
+    /// // ... send the request; the API answers 401 ...
+    /// if status == 401 {
+    ///     auth.invalidate_token(call.access_token().unwrap_or_default())?; // N callers: one renewal
+    /// }
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn access_token(&self) -> Option<&str> {
         self.token.as_ref().map(Token::access_token)
     }
 
     /// Whether the call was prepared with [`Renew::Never`] while the managed token was not fresh
     /// (absent, invalidated, or due for renewal): no headers; renew, then prepare it again.
+    ///
+    /// ```
+    /// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+    /// let call = auth.prepare_api_call("GET", "/v1/private/business-units/123", &[], tpauth::Renew::Never)?;
+    /// assert!(call.renewal_needed()); // a new client holds no token yet
+    /// assert!(call.headers().is_none());
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn renewal_needed(&self) -> bool {
         self.token.is_none()
     }
@@ -105,6 +191,15 @@ impl Auth {
     /// A reference that some reader takes for another host (`https:host/x`, `//host/x`,
     /// `/\host/x`, a backslash in a path, another scheme) is refused too. [`Auth::request`] and
     /// [`Auth::prepare_api_call`] apply the same rule.
+    ///
+    /// ```
+    /// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+    /// assert!(auth.check_token_url("/v1/private/business-units/123").is_ok());
+    /// assert!(auth.check_token_url("https://api.trustpilot.com/v1/resources/images").is_ok());
+    /// assert!(auth.check_token_url("https://evil.example/steal").is_err());
+    /// assert!(auth.check_token_url("https:evil.example/steal").is_err()); // read as a host by some clients
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn check_token_url(&self, url: &str) -> Result<()> {
         self.judge_url(url).map(drop)
     }
@@ -150,7 +245,7 @@ impl Auth {
         let cfg = &self.inner.cfg;
         let mut headers = vec![("Authorization", format!("Bearer {}", token.access_token())), ("apikey", cfg.api_key.clone())];
         if let Some(id) = &cfg.business_user_id {
-            if !caller_headers.iter().any(|h| h.trim().eq_ignore_ascii_case(CALLERS_OWN_HEADER)) {
+            if !caller_headers.iter().any(|h| caller_header_kept(h)) {
                 headers.push((CALLERS_OWN_HEADER, id.clone()));
             }
         }
@@ -159,6 +254,14 @@ impl Auth {
 
     /// The headers an API call to `url_or_path` carries: [`Auth::prepare_api_call`]'s, for a
     /// request that sets none of its own (it may renew the token).
+    ///
+    /// ```no_run
+    /// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+    /// for (name, value) in auth.api_headers("GET", "https://api.trustpilot.com/v1/private/business-units/123")? {
+    ///     println!("{name}: {}", if name.eq_ignore_ascii_case("authorization") { "Bearer …" } else { value.as_str() });
+    /// }
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn api_headers(&self, method: &str, url_or_path: &str) -> Result<Vec<(&'static str, String)>> {
         let call = self.prepare_api_call(method, url_or_path, &[], Renew::IfNeeded)?;
         Ok(call.headers().unwrap_or_default().to_vec())
@@ -168,8 +271,17 @@ impl Auth {
     /// `x-business-user-id`, to the URL [`Auth::prepare_api_call`] judged. On 401 the token is
     /// invalidated, renewed and the call retried once. Any HTTP answer is returned as a
     /// [`Response`] (a second 401 included); errors are for what prevented an answer.
+    ///
+    /// ```no_run
+    /// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+    /// let resp = auth.request("GET", "/v1/private/business-units/123/reviews", None, None)?;
+    /// println!("{} {}", resp.status(), resp.text());
+    /// let body = br#"{"referenceId":"order-1"}"#;
+    /// let resp = auth.request("POST", "https://invitations-api.trustpilot.com/v1/private/business-units/123/email-invitations",
+    ///     Some(body), Some("application/json"))?;
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn request(&self, method: &str, url_or_path: &str, body: Option<&[u8]>, content_type: Option<&str>) -> Result<Response> {
-        self.judge_url(url_or_path)?;
         for attempt in 0..2 {
             let call = self.prepare_api_call(method, url_or_path, &[], Renew::IfNeeded)?;
             let mut headers: Vec<(&str, &str)> = call.headers().unwrap_or_default().iter().map(|(k, v)| (*k, v.as_str())).collect();

@@ -9,9 +9,10 @@
 //! request's secrets is not copied at all.** An `error_description` is copied (stripped of control
 //! characters, cut to 200 characters) only when none of the request's secret values appears in
 //! it in any of the encodings above, after decoding it each of those ways, and when it does not
-//! look like an echo of the request (`password=`, `client_secret=`, `refresh_token=`,
-//! `Authorization:`, `Basic `, `Bearer `, ...); otherwise the message says that the description
-//! was withheld. The OAuth `error` code is kept (in the message and as
+//! repeat the request with a value (`password=…`, `client_secret=…`, `"refresh_token":"…"`,
+//! `Authorization: Basic …`, a `Bearer` credential, ...); otherwise the message says that the
+//! description was withheld. Naming a parameter is not an echo ("Invalid parameter:
+//! `client_secret`" is kept). The OAuth `error` code is kept (in the message and as
 //! `tp_error_oauth_code`) only when it is a plain code (`[A-Za-z0-9_.-]`, at most 64 characters)
 //! that contains no secret.
 
@@ -135,24 +136,60 @@ fn html_unescape(s: &str) -> String {
     out
 }
 
-/// Whether server text looks like it repeats the request (a form body or its headers).
+/// The request's parameters whose value an echo would carry: a form body or JSON that repeats
+/// one of them with a value is an echo of the request.
+const ECHOED_PARAMETERS: [&str; 9] =
+    ["password", "client_secret", "refresh_token", "access_token", "token", "code", "code_verifier", "assertion", "grant_type"];
+
+/// Whether server text repeats the request with a value: a form parameter (`password=…`,
+/// `client_secret=…`), a JSON member (`"password":"…"`), an `Authorization: <scheme> <credential>`
+/// header or a `Basic`/`Bearer` credential. Naming a parameter is not an echo: Authlib's "The
+/// client cannot authenticate with methods: ['client_secret_basic']" and node-oauth2-server's
+/// "Invalid parameter: `client_secret`" say honestly what is wrong and are kept. (A secret's value
+/// itself, in any encoding, is caught by [`Secrets::found_in`] whatever surrounds it.)
 fn looks_like_an_echo(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
-    const MARKS: [&str; 12] = [
-        "password=",
-        "password\"",
-        "client_secret",
-        "refresh_token=",
-        "refresh_token\"",
-        "token=",
-        "code=",
-        "authorization:",
-        "authorization\"",
-        "basic ",
-        "bearer ",
-        "grant_type=",
-    ];
-    MARKS.iter().any(|m| lower.contains(m))
+    let value_follows = |rest: &str| rest.chars().next().is_some_and(|c| !c.is_whitespace() && !"&'\"`,;)]}".contains(c));
+    for name in ECHOED_PARAMETERS {
+        for (i, _) in lower.match_indices(name) {
+            let before = lower[..i].chars().next_back();
+            if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                continue; // part of a longer word ("refresh_token" for "token")
+            }
+            let rest = &lower[i + name.len()..];
+            // form: name=value
+            if rest.strip_prefix('=').is_some_and(value_follows) {
+                return true;
+            }
+            // JSON: "name": "value"
+            let json_value = rest.strip_prefix('"').map(str::trim_start).and_then(|r| r.strip_prefix(':')).map(str::trim_start);
+            if before == Some('"') && json_value.and_then(|v| v.strip_prefix('"')).is_some_and(|v| !v.is_empty() && !v.starts_with('"')) {
+                return true;
+            }
+        }
+    }
+    // A header echo: "authorization: basic dXNl…", "Authorization": "Bearer …".
+    for (i, _) in lower.match_indices("authorization") {
+        let rest = lower[i + "authorization".len()..].trim_start_matches(['"', '\'', ' ']);
+        if let Some(v) = rest.strip_prefix([':', '=']).map(|v| v.trim_start_matches(['"', '\'', ' '])) {
+            if v.starts_with("basic ") || v.starts_with("bearer ") || v.starts_with("digest ") {
+                return true;
+            }
+        }
+    }
+    // A credential: "Basic " or "Bearer " then something that looks like one (16 or more
+    // base64/token characters, with a digit or one of + / = - _ ~ .): "Basic authentication
+    // failed" is not one.
+    for scheme in ["basic ", "bearer "] {
+        for (i, _) in lower.match_indices(scheme) {
+            let cred: String =
+                text[i + scheme.len()..].chars().take_while(|c| c.is_ascii_alphanumeric() || "+/=-_~.".contains(*c)).collect();
+            if cred.len() >= 16 && cred.chars().any(|c| c.is_ascii_digit() || "+/=-_~.".contains(c)) {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// A short, printable excerpt of a server-provided text: control characters become spaces, at
@@ -214,14 +251,19 @@ pub(crate) fn response_error(what: &str, resp: &HttpResponse, secrets: &Secrets)
     if withheld {
         msg.push_str(" (the server's error text was withheld: it repeated part of the request, which carries secrets)");
     }
-    msg.push_str(match status {
-        Status::InvalidGrant => ": the credentials, code or refresh token were refused",
-        Status::Unauthorized => {
-            ": check the API key and secret, and the client_auth option (basic sends base64 of the raw KEY:SECRET; some servers want basic_form or post)"
+    const CLIENT_AUTH_HINT: &str =
+        "the client_auth option (basic sends base64 of the raw KEY:SECRET; some servers want basic_form or post)";
+    match status {
+        Status::InvalidGrant => msg.push_str(": the credentials, code or refresh token were refused"),
+        Status::Unauthorized => msg.push_str(&format!(": check the API key and secret, and {CLIENT_AUTH_HINT}")),
+        Status::RateLimited => msg.push_str(": too many token requests; wait before asking again"),
+        // A server that reads the client's credentials another way than they were sent often
+        // calls them a malformed request (node-oauth2-server: "Invalid parameter: `client_secret`").
+        Status::Http if resp.status == 400 && code.as_deref() == Some("invalid_request") => {
+            msg.push_str(&format!(": if the request itself is right, check {CLIENT_AUTH_HINT}"));
         }
-        Status::RateLimited => ": too many token requests; wait before asking again",
-        _ => "",
-    });
+        _ => {}
+    }
     // 429 and 503 may say when to come back (RFC 9110 §10.2.3).
     let retry_after = if matches!(resp.status, 429 | 503) { resp.header("retry-after").and_then(parse_retry_after) } else { None };
     Error::new(status, msg).with_http_status(resp.status).with_oauth_code(code).with_retry_after(retry_after)
@@ -232,7 +274,7 @@ mod tests {
     use super::*;
 
     fn resp(status: u16, body: &str) -> HttpResponse {
-        HttpResponse { status, headers: vec![("Retry-After".into(), "2".into())], body: body.as_bytes().to_vec() }
+        HttpResponse { status, headers: vec![("Retry-After".into(), "2".into())], body: body.as_bytes().to_vec(), resent: false }
     }
 
     #[test]
@@ -281,6 +323,65 @@ mod tests {
         }
     }
 
+    /// Honest descriptions from real servers (Authlib 1.x, @node-oauth/oauth2-server 5.x), with
+    /// their status: shown whole, never called an echo.
+    #[test]
+    fn honest_descriptions_that_name_a_secret_parameter_are_kept() {
+        let mut s = Secrets::default();
+        s.add("the-real-secret");
+        s.add_basic("key", "the-real-secret");
+        let cases = [
+            (401, "invalid_client", "The client cannot authenticate with methods: ['client_secret_basic']"),
+            (400, "invalid_client", "The client cannot authenticate with methods: ['client_secret_post']"),
+            (401, "invalid_client", "The client does not exist on this server."),
+            (400, "invalid_request", "Invalid parameter: `client_secret`"),
+            (400, "invalid_request", "Missing parameter: `client_secret`"),
+            (400, "invalid_request", "Missing parameter: `password`"),
+            (400, "invalid_grant", "Invalid grant: refresh token is invalid"),
+            (401, "invalid_client", "Invalid client: cannot retrieve client credentials"),
+            (400, "invalid_request", "Missing \"password\" parameter"),
+            (401, "invalid_client", "HTTP Basic authentication failed"),
+            (401, "invalid_token", "Bearer token expired"),
+        ];
+        for (status, code, text) in cases {
+            let body = serde_json::json!({"error": code, "error_description": text}).to_string();
+            let e = response_error("password grant", &resp(status, &body), &s);
+            assert!(e.message().contains(&format!("({text})")), "{text}: {e}");
+            assert!(!e.message().contains("withheld"), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn an_echo_with_a_value_is_withheld() {
+        let s = Secrets::default();
+        for text in [
+            "bad request: grant_type=password&username=u&password=xyz",
+            "got client_secret=abc&client_id=k",
+            "body {\"refresh_token\": \"rt-123\"}",
+            "headers: Authorization: Basic a2V5OnNlY3JldA==",
+            "\"authorization\":\"Bearer abc\"",
+            "token was Bearer eyJhbGciOi.J9-xyz_123",
+            "code=SplxlOBeZQQYbYS6WxSbIA not found",
+        ] {
+            let body = serde_json::json!({"error": "invalid_request", "error_description": text}).to_string();
+            let e = response_error("password grant", &resp(400, &body), &s);
+            assert!(e.message().contains("withheld") && !e.message().contains(text), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_client_auth_hint_goes_with_invalid_request_too() {
+        let none = Secrets::default();
+        let body = r#"{"error":"invalid_request","error_description":"Invalid parameter: `client_secret`"}"#;
+        let e = response_error("password grant", &resp(400, body), &none);
+        assert_eq!(e.status(), Status::Http);
+        assert!(e.message().contains("client_auth") && e.message().contains("basic_form"), "{e}");
+        let e = response_error("password grant", &resp(401, r#"{"error":"invalid_client"}"#), &none);
+        assert!(e.message().contains("client_auth"), "{e}");
+        let e = response_error("password grant", &resp(400, r#"{"error":"unsupported_grant_type"}"#), &none);
+        assert!(!e.message().contains("client_auth"), "{e}");
+    }
+
     #[test]
     fn retry_after_is_bounded() {
         assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
@@ -303,7 +404,7 @@ mod rules_mutation_testing_found_unguarded {
     use super::*;
 
     fn answer(status: u16, body: &serde_json::Value) -> HttpResponse {
-        HttpResponse { status, headers: vec![], body: body.to_string().into_bytes() }
+        HttpResponse { status, headers: vec![], body: body.to_string().into_bytes(), resent: false }
     }
 
     fn secrets(values: &[&str]) -> Secrets {

@@ -1,17 +1,20 @@
-//! The token endpoints on the wire: one token request per grant (password, client credentials,
-//! authorization code, refresh) and revoke, the client authentication (`client_auth`), retries
-//! with exponential backoff and jitter, `Retry-After`, and the cooldown after a 429. What an
-//! error answer means is decided in [`super::classify`].
+//! The token endpoints on the wire ([`TokenEndpoint`]): one token request per grant (password,
+//! client credentials, authorization code, refresh) and revoke, the client authentication
+//! (`client_auth`), retries with exponential backoff and jitter, `Retry-After`, and the cooldown
+//! after a 429. What an error answer means is decided in [`super::classify`]; what a token or a
+//! revoke does to the managed token and the cache is the client's business (`mod.rs`,
+//! `renewal.rs`).
 
 use super::classify::{response_error, Secrets};
 use super::{lock, Inner};
-use crate::config::ClientAuth;
+use crate::config::{ClientAuth, Config, RefreshEndpoint};
 use crate::error::{Error, Result, Status};
-use crate::http::HttpResponse;
+use crate::http::{Http, HttpResponse};
 use crate::log::log_event;
 use crate::token::Token;
 use crate::url::{encode_pairs, form_urlencode, redact_url};
 use base64::Engine as _;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
@@ -41,8 +44,51 @@ impl GrantRequest<'_> {
     }
 }
 
-impl Inner {
-    // ---- wire -----------------------------------------------------------------------------
+/// The single-use value a token request of this name sends, if any.
+fn grant_of(what: &str) -> Option<&'static str> {
+    match what {
+        "authorization code exchange" => Some("code"),
+        "refresh" => Some("refresh token"),
+        _ => None,
+    }
+}
+
+/// Trustpilot's token endpoints as one client uses them: where they are (`api_base_url`,
+/// `refresh_endpoint`), how the client authenticates to them (`client_auth`), and how hard it
+/// tries (`max_retries`, `max_retry_wait_ms`, the cooldown a 429 leaves, shared by every request
+/// of the client). It sends one request and answers a token, or `()` for a revoke, or the error;
+/// it knows nothing of the managed token or the token cache.
+pub(super) struct TokenEndpoint {
+    cfg: Config,
+    /// The client's transport, shared with its API calls (one connection pool).
+    http: Arc<Http>,
+    token_url: String,
+    refresh_url: String,
+    revoke_url: String,
+    /// No token request before this instant: a 429 asked us to wait.
+    cooldown_until: Mutex<Option<Instant>>,
+}
+
+impl TokenEndpoint {
+    pub(super) fn new(cfg: &Config, http: Arc<Http>) -> TokenEndpoint {
+        let base = &cfg.api_base_url;
+        TokenEndpoint {
+            token_url: format!("{base}{TOKEN_PATH}"),
+            refresh_url: format!("{base}{}", if cfg.refresh_endpoint == RefreshEndpoint::Refresh { REFRESH_PATH } else { TOKEN_PATH }),
+            revoke_url: format!("{base}{REVOKE_PATH}"),
+            cfg: cfg.clone(),
+            http,
+            cooldown_until: Mutex::new(None),
+        }
+    }
+
+    /// Send no token request for `wait` (at most the cap of [`TokenEndpoint::max_cooldown`]): a
+    /// 429 asked this client, or another process sharing its token cache, to wait.
+    pub(super) fn cool_down(&self, wait: Duration) {
+        let wait = wait.min(self.max_cooldown());
+        let now = Instant::now();
+        *lock(&self.cooldown_until) = Some(now.checked_add(wait).unwrap_or(now));
+    }
 
     /// The client-authentication header and the form body of one token-endpoint request.
     fn client_auth<'a>(&'a self, mut pairs: Vec<(&'a str, &'a str)>) -> (Option<Zeroizing<String>>, Zeroizing<String>) {
@@ -140,13 +186,26 @@ impl Inner {
                     if resp.status == 429 {
                         // The cooldown is capped (see max_cooldown): a server's Retry-After of
                         // years must not lock out every grant until the process restarts.
-                        let wait = ra.unwrap_or_else(|| self.backoff(attempt)).min(self.max_cooldown());
-                        let now = Instant::now();
-                        *lock(&self.cooldown_until) = Some(now.checked_add(wait).unwrap_or(now));
+                        self.cool_down(ra.unwrap_or_else(|| self.backoff(attempt)));
                     }
                     (e, ra)
                 }
-                Ok(resp) => return Err(response_error(what, &resp, &secrets)),
+                Ok(resp) => {
+                    let e = response_error(what, &resp, &secrets);
+                    // The request went out twice (a reused connection closed before answering the
+                    // first): a single-use value may have been used by the first.
+                    if resp.resent && e.status() == Status::InvalidGrant {
+                        let used = match grant_of(what) {
+                            Some("code") => "the server may have used the code then: start the authorization again",
+                            Some("refresh token") => "the server may have rotated the refresh token then: obtain a new token with a grant",
+                            _ => "the server may have processed the first",
+                        };
+                        return Err(e.with_note(&format!(
+                            "this request was sent twice, as its first sending met a reused connection that closed without answering; {used}"
+                        )));
+                    }
+                    return Err(e);
+                }
                 Err(e) if e.status() == Status::Network => (e, None),
                 Err(e) => return Err(e),
             };
@@ -199,16 +258,19 @@ impl Inner {
         Token::from_response(body, previous_refresh).map_err(|e| e.context(what).with_http_status(resp.status))
     }
 
+    /// Revoke `rt` (and the access tokens issued with it): `POST …/revoke`, 200 meaning revoked.
     pub(super) fn revoke(&self, rt: &str) -> Result<()> {
         self.post_form("revoke", &self.revoke_url, vec![("token", rt)], true)?;
         log_event!(Info, "revoke: the refresh token was revoked");
-        self.managed.forget_revoked(rt);
-        if let Some(cache) = &self.cache {
-            let _guard = cache.lock(&self.cache_key)?;
-            if cache.load(&self.cache_key)?.is_some_and(|t| t.refresh_token() == Some(rt)) {
-                cache.remove(&self.cache_key)?;
-            }
-        }
         Ok(())
+    }
+}
+
+impl Inner {
+    /// Revoke `rt`, then forget it: the current token when it holds it, and the cache's entry.
+    pub(super) fn revoke(&self, rt: &str) -> Result<()> {
+        self.endpoint.revoke(rt)?;
+        self.managed.forget_revoked(rt);
+        self.forget_in_cache(rt)
     }
 }

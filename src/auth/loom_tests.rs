@@ -320,3 +320,74 @@ fn loom_a_caller_that_waited_serves_the_renewed_token_even_when_already_due() {
         }
     });
 }
+
+/// The clock when the first token is fresh: valid and not due (it falls due at 1,000 ms).
+const FRESH_AT: i64 = 500;
+
+/// A client whose `tok-0` is published for the lock-free path (one `get_token` under the lock).
+fn setup_published() -> Arc<Fake> {
+    let fake = setup(FRESH_AT, 0);
+    assert_eq!(get(&fake).unwrap().access_token(), "tok-0");
+    fake
+}
+
+#[test]
+fn loom_invalidate_racing_a_lock_free_read() {
+    model(|| {
+        let fake = setup_published();
+        let reader = {
+            let fake = fake.clone();
+            thread::spawn(move || (get(&fake).unwrap(), get(&fake).unwrap()))
+        };
+        // The API refused tok-0: once invalidate returns, the published copy is never served again.
+        fake.invalidated.lock().unwrap().push("tok-0".into());
+        fake.managed.invalidate("tok-0");
+        let after = get(&fake).unwrap();
+        assert_eq!(after.access_token(), "tok-1", "served the token it had just invalidated");
+        let (first, second) = reader.join().unwrap();
+        // The reader may have read tok-0 before the invalidation, but never after tok-1 came.
+        assert!(!(first.access_token() == "tok-1" && second.access_token() == "tok-0"), "{first:?} then {second:?}");
+        assert_eq!(replaced(&fake), 1, "one renewal for the refused token");
+    });
+}
+
+#[test]
+fn loom_set_token_racing_a_lock_free_read() {
+    model(|| {
+        let fake = setup_published();
+        let reader = {
+            let fake = fake.clone();
+            thread::spawn(move || get(&fake).unwrap())
+        };
+        fake.managed.adopt(&token(99, FRESH_AT));
+        assert_eq!(get(&fake).unwrap().access_token(), "tok-99", "served the token set_token replaced");
+        let seen = reader.join().unwrap();
+        assert!(seen.access_token() == "tok-0" || seen.access_token() == "tok-99", "{seen:?}");
+        assert_eq!(replaced(&fake), 0, "a fresh token is never renewed");
+    });
+}
+
+#[test]
+fn loom_lock_free_reads_across_the_due_instant() {
+    model(|| {
+        let fake = setup_published();
+        let clock = {
+            let fake = fake.clone();
+            thread::spawn(move || fake.clock.store(DUE_AT, Ordering::SeqCst))
+        };
+        let other = {
+            let fake = fake.clone();
+            thread::spawn(move || get(&fake).unwrap())
+        };
+        let mine = get(&fake).unwrap();
+        let theirs = other.join().unwrap();
+        clock.join().unwrap();
+        for t in [mine, theirs] {
+            assert!(t.access_token() == "tok-0" || t.access_token() == "tok-1", "{t:?}");
+        }
+        // Once due, the published tok-0 is no longer served: the next caller renews it (once).
+        let now = get(&fake).unwrap();
+        assert_eq!(now.access_token(), "tok-1");
+        assert_eq!(replaced(&fake), 1);
+    });
+}

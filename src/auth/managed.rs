@@ -9,23 +9,44 @@
 //! whole renewal) then `current` (held for a few loads and stores, never across I/O). Log events
 //! are emitted with `current` released: a log callback may call back into the library.
 //!
+//! The lock-free path: while the current token is usable and not due, it is also published in
+//! `served` (an atomically swapped `Arc`, see `sync.rs`) with the instant it falls due on a coarse
+//! monotonic clock, and `get_token` answers from there: one clock read, one pointer load and one
+//! reference count, no lock. `served` is written only with `current` locked: filled by a caller that
+//! found the token usable and not due under the lock, and emptied (or replaced) under the write
+//! lock by every change of the token or of its usability. So it never holds a token that stopped
+//! being current before the call that reads it began: an invalidated, revoked or replaced token is
+//! never served from it afterwards.
+//!
 //! Every change of the current token bumps `Current::generation`. A caller records the generation
 //! of the token it judged due (or unusable); once it holds `renew`, it renews only if that is still
 //! the current state, and otherwise serves the token that replaced it. Without that check a caller
 //! that judged the old token due took the lock the moment the renewing caller released it and
-//! renewed the brand-new token a second time (issue 19).
+//! renewed the brand-new token a second time (`tests/contention.rs` counts the requests that race
+//! would add).
 
-use super::sync::{thread_local, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
+use super::sync::{thread_local, Mutex, MutexGuard, PoisonError, Published, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 use crate::error::{Error, Result, Status};
 use crate::log::log_event;
 use crate::secret::Secret;
 use crate::token::Token;
 use std::cell::RefCell;
+use std::sync::Arc;
 
 /// What the state machine needs from its owner.
 pub(crate) trait Renewal {
     /// The clock, in milliseconds since the Unix epoch.
     fn now_ms(&self) -> i64;
+    /// A cheap monotonic clock, in milliseconds (any origin), for the lock-free path: it may lag the
+    /// true time by up to [`Renewal::coarse_lag_ms`] but never leads it. By default `now_ms` (a
+    /// fake clock serves as both).
+    fn coarse_ms(&self) -> i64 {
+        self.now_ms()
+    }
+    /// How far `coarse_ms` may lag the true time, in milliseconds.
+    fn coarse_lag_ms(&self) -> i64 {
+        0
+    }
     /// Obtain a new token to replace `current` (`None`: there is none; its refresh token, if any,
     /// is worth using). Called by one caller at a time, with no lock of [`Managed`] held but its
     /// renewal lock. The token returned becomes the current one.
@@ -40,6 +61,9 @@ pub(crate) trait Renewal {
 /// The managed token of one client.
 pub(crate) struct Managed {
     current: RwLock<Current>,
+    /// The current token while it is usable and not due, for the lock-free path (written only with
+    /// `current` locked; see the module's documentation).
+    served: Published<Served>,
     /// Held by the one caller that renews; the others wait on it.
     renew: Mutex<Slot>,
     /// `refresh_leeway_s`, in milliseconds.
@@ -64,6 +88,13 @@ impl Current {
     fn valid_at(&self, now_ms: i64) -> Option<&Token> {
         self.token.as_ref().filter(|t| self.usable && !t.is_expired_at_ms(now_ms, 0))
     }
+}
+
+/// A token the lock-free path may serve, and until when.
+struct Served {
+    token: Token,
+    /// On the coarse clock: from then on the token is due (or may be), and callers take the lock.
+    until_coarse_ms: i64,
 }
 
 #[derive(Default)]
@@ -121,6 +152,7 @@ impl Managed {
     pub(crate) fn new(refresh_leeway_s: i64) -> Managed {
         Managed {
             current: RwLock::new(Current::default()),
+            served: Published::empty(),
             renew: Mutex::new(Slot::default()),
             leeway_ms: refresh_leeway_s.saturating_mul(1000),
         }
@@ -165,18 +197,40 @@ impl Managed {
         at.saturating_sub(self.leeway_ms.min(t.expires_in().max(0).saturating_mul(500)))
     }
 
+    /// The published token, if the coarse clock `coarse_ms` is still before its deadline.
+    fn served_at(&self, coarse_ms: i64) -> Option<Token> {
+        self.served.with(|s| s.filter(|s| coarse_ms < s.until_coarse_ms).map(|s| s.token.clone()))
+    }
+
+    /// Publish `t` for the lock-free path. The caller holds `current` (read or write) and found `t`
+    /// current, usable and not due at the wall-clock instant `now_ms`, which it read after the
+    /// coarse clock's `coarse_ms`. The deadline is where the coarse clock stands when `t` falls
+    /// due, less the clock's lag, so that the coarse clock never lets it be served later: the
+    /// coarse clock read first lags the instant `now_ms` was read, by at least zero.
+    fn publish<R: Renewal + ?Sized>(&self, r: &R, t: &Token, coarse_ms: i64, now_ms: i64) {
+        let left = self.renew_at_ms(t).saturating_sub(now_ms);
+        let until_coarse_ms = coarse_ms.saturating_add(left).saturating_sub(r.coarse_lag_ms());
+        self.served.store(Some(Arc::new(Served { token: t.clone(), until_coarse_ms })));
+    }
+
     /// The managed token: the current one while it is valid (no waiting), else one renewal for
     /// all callers at once. See [`crate::Auth::get_token`].
     pub(crate) fn get_token<R: Renewal + ?Sized>(&self, r: &R) -> Result<Token> {
+        let coarse = r.coarse_ms();
+        if let Some(t) = self.served_at(coarse) {
+            return Ok(t);
+        }
         let now = r.now_ms();
         let (valid, seen) = {
             let cur = self.read();
-            (cur.valid_at(now).cloned(), Seen { generation: cur.generation, attempts: cur.attempts })
+            let valid = cur.valid_at(now).cloned();
+            if let Some(t) = valid.as_ref().filter(|t| !self.renew_due(t, now)) {
+                self.publish(r, t, coarse, now);
+                return Ok(t.clone());
+            }
+            (valid, Seen { generation: cur.generation, attempts: cur.attempts })
         };
         if let Some(t) = valid {
-            if !self.renew_due(&t, now) {
-                return Ok(t);
-            }
             // Renew ahead, by one caller; everyone else keeps the still-valid token.
             let Some(mut slot) = self.try_lock_renew() else {
                 return Ok(t);
@@ -208,11 +262,16 @@ impl Managed {
     /// judged (renewed, set or adopted meanwhile) or not due; hand a waiter the error of the
     /// renewal it waited for; otherwise renew, once.
     fn renew_locked<R: Renewal + ?Sized>(&self, r: &R, slot: &mut Slot, seen: Seen, ahead: bool) -> Result<Token> {
+        let coarse = r.coarse_ms();
         let now = r.now_ms();
         let (replacing, base) = {
             let cur = self.read();
             if let Some(t) = cur.valid_at(now) {
-                if cur.generation != seen.generation || !self.renew_due(t, now) {
+                let due = self.renew_due(t, now);
+                if !due {
+                    self.publish(r, t, coarse, now);
+                }
+                if cur.generation != seen.generation || !due {
                     return Ok(t.clone());
                 }
             }
@@ -228,18 +287,25 @@ impl Managed {
             r.renew(replacing.as_ref())
         };
         let served = {
+            let coarse = r.coarse_ms();
             let mut cur = self.write();
             cur.attempts += 1;
             match &outcome {
                 Ok(fresh) => {
                     // A token set or adopted during the renewal is newer: keep it.
-                    let newer = if cur.generation == base { None } else { cur.valid_at(r.now_ms()).cloned() };
+                    let now = r.now_ms();
+                    let newer = if cur.generation == base { None } else { cur.valid_at(now).cloned() };
                     match newer {
                         Some(t) => Ok(t),
                         None => {
                             cur.token = Some(fresh.clone());
                             cur.usable = true;
                             cur.generation += 1;
+                            if self.renew_due(fresh, now) {
+                                self.served.store(None);
+                            } else {
+                                self.publish(r, fresh, coarse, now);
+                            }
                             Ok(fresh.clone())
                         }
                     }
@@ -261,6 +327,7 @@ impl Managed {
                 cur.usable = false;
                 cur.invalidated = Secret::new(access_token);
                 cur.generation += 1;
+                self.served.store(None);
             }
             matched
         };
@@ -276,6 +343,8 @@ impl Managed {
         cur.token = Some(token.clone());
         cur.usable = true;
         cur.generation += 1;
+        // The next get_token publishes it (this call has no clock to date it with).
+        self.served.store(None);
     }
 
     /// Forget the current token if its refresh token is `refresh_token` (it was revoked).
@@ -285,14 +354,23 @@ impl Managed {
             let invalidated = cur.token.as_ref().and_then(|t| Secret::new(t.access_token()));
             let generation = cur.generation + 1;
             *cur = Current { invalidated, generation, attempts: cur.attempts, ..Current::default() };
+            self.served.store(None);
         }
     }
 
     /// The current token when `get_token` would answer it at once, without waiting or I/O: held,
-    /// usable, unexpired and not yet due for renewal.
-    pub(crate) fn fresh(&self, now_ms: i64) -> Option<Token> {
+    /// usable, unexpired and not yet due for renewal (by `r`'s clocks). Through the lock-free path,
+    /// publishing the token for it when it finds it under the lock.
+    pub(crate) fn fresh<R: Renewal + ?Sized>(&self, r: &R) -> Option<Token> {
+        let coarse = r.coarse_ms();
+        if let Some(t) = self.served_at(coarse) {
+            return Some(t);
+        }
+        let now = r.now_ms();
         let cur = self.read();
-        cur.valid_at(now_ms).filter(|t| !self.renew_due(t, now_ms)).cloned()
+        let t = cur.valid_at(now).filter(|t| !self.renew_due(t, now))?;
+        self.publish(r, t, coarse, now);
+        Some(t.clone())
     }
 
     /// The current token, usable or not.

@@ -7,7 +7,7 @@
 //! re-reading it, so that processes sharing the cache make one token request between them.
 //!
 //! This file is the facade ([`Auth`]); the jobs behind it: `api_call.rs` (API calls: the URL a
-//! call goes to, the hosts that may see the token, the headers), `endpoint.rs` (the token endpoints on
+//! call goes to, the hosts that may see the token, the headers), `endpoint.rs` (`TokenEndpoint`: the token endpoints on
 //! the wire: grants, client authentication, retries, backoff, Retry-After and the 429 cooldown),
 //! `classify.rs` (what an error answer means, and which of its text may be repeated),
 //! `managed.rs` (the single-flight state machine, loom-checked through `sync.rs` and
@@ -23,23 +23,39 @@ mod renewal;
 mod sync;
 
 use crate::cache::{self, TokenCache};
-use crate::config::{Config, Grant, RefreshEndpoint};
+use crate::config::{Config, Grant};
 use crate::error::{Error, Result, Status};
 use crate::http::Http;
 use crate::redirect::{build_authorize_url_with, check_redirect_uri, ResponseType};
 use crate::secret::Secret;
-use crate::token::{now_ms, Token};
+use crate::token::Token;
 use crate::url::redact_url;
-use endpoint::{GrantRequest, REFRESH_PATH, REVOKE_PATH, TOKEN_PATH};
+use endpoint::{GrantRequest, TokenEndpoint};
 use managed::Managed;
 
-pub use api_call::{ApiCall, Renew, CALLERS_OWN_HEADER};
+pub use api_call::{caller_header_kept, ApiCall, Renew, CALLERS_OWN_HEADER};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
 use zeroize::Zeroizing;
 
 /// A Trustpilot client. `Send + Sync` and cheap to clone (clones share the connection pool, the
 /// current token and the single-flight renewal): share one per application.
+///
+/// ```no_run
+/// let mut cfg = tpauth::Config::new("API_KEY", "API_SECRET")?;
+/// cfg.set("username", "me@example.com")?;
+/// cfg.set("password", "hunter2")?;
+/// let auth = tpauth::Auth::new(&cfg)?;
+/// let workers: Vec<_> = (0..8)
+///     .map(|_| {
+///         let auth = auth.clone();
+///         std::thread::spawn(move || auth.request("GET", "/v1/private/business-units/123", None, None))
+///     })
+///     .collect();
+/// for w in workers {
+///     w.join().unwrap()?; // eight calls, one token request
+/// }
+/// # Ok::<(), tpauth::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Auth {
     inner: Arc<Inner>,
@@ -47,16 +63,14 @@ pub struct Auth {
 
 struct Inner {
     cfg: Config,
-    http: Http,
-    token_url: String,
-    refresh_url: String,
-    revoke_url: String,
+    /// The transport of API calls; the token endpoint shares it (one connection pool).
+    http: Arc<Http>,
+    /// Trustpilot's token endpoints: grants, refresh, revoke, client authentication, retries.
+    endpoint: TokenEndpoint,
     /// The managed token's state machine (single flight, renew-ahead, invalidation).
     managed: Managed,
-    /// No token request before this instant: a 429 asked us to wait.
-    cooldown_until: Mutex<Option<Instant>>,
     cache: Option<Box<dyn TokenCache>>,
-    cache_key: String,
+    cache_key: cache::CacheKey,
     /// The hosts that may receive the token (`check_token_url`).
     token_hosts: crate::url::TokenHosts,
     /// The access token of the current token when it belongs to another identity than the
@@ -91,28 +105,39 @@ impl std::fmt::Debug for Auth {
 impl Auth {
     /// A client for this configuration (copied). Fails with `InvalidArgument` on an `http://`
     /// endpoint without `allow_insecure_http` (or to a non-loopback host), an unreadable `ca_file`
-    /// or a bad proxy, and with `Store` on a symlinked token cache.
+    /// or a bad proxy, and with `Store` on a symlinked token cache. No request is sent.
+    ///
+    /// ```
+    /// let auth = tpauth::Auth::new(&tpauth::Config::new("API_KEY", "API_SECRET")?)?;
+    /// let mut plain = tpauth::Config::new("API_KEY", "API_SECRET")?;
+    /// plain.set("api_base_url", "http://api.example.com")?;
+    /// assert_eq!(tpauth::Auth::new(&plain).unwrap_err().status(), tpauth::Status::InvalidArgument);
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn new(cfg: &Config) -> Result<Auth> {
         crate::url::check_url(&cfg.api_base_url, cfg.allow_insecure_http).map_err(|e| e.context("option api_base_url"))?;
         crate::url::check_url(&cfg.authorize_url, cfg.allow_insecure_http).map_err(|e| e.context("option authorize_url"))?;
-        let http = Http::new(cfg)?;
+        let http = Arc::new(Http::new(cfg)?);
         let cache = cfg.token_cache.as_deref().map(|spec| cache::open(spec, cfg)).transpose()?;
         let grant = cfg.effective_grant();
         let who = match grant {
             Grant::Password => cfg.username.clone().unwrap_or_default(),
             _ => cfg.business_user_id.clone().unwrap_or_default(),
         };
-        let cache_key = cache::cache_key(&[&cfg.api_base_url, &cfg.api_key, &format!("{grant:?}"), &who]);
-        let base = &cfg.api_base_url;
+        // Bound to the secret (and the password the grant uses): a process with the right key but
+        // a wrong secret finds no entry, as it would get invalid_client without the cache.
+        let password = match grant {
+            Grant::Password => cfg.password.as_ref().map(Secret::expose).unwrap_or_default(),
+            _ => "",
+        };
+        let cache_key =
+            cache::identity_keys(&cfg.api_base_url, &cfg.api_key, &format!("{grant:?}"), &who, cfg.api_secret.expose(), password);
         Ok(Auth {
             inner: Arc::new(Inner {
-                token_url: format!("{base}{TOKEN_PATH}"),
-                refresh_url: format!("{base}{}", if cfg.refresh_endpoint == RefreshEndpoint::Refresh { REFRESH_PATH } else { TOKEN_PATH }),
-                revoke_url: format!("{base}{REVOKE_PATH}"),
+                endpoint: TokenEndpoint::new(cfg, Arc::clone(&http)),
                 cfg: cfg.clone(),
                 http,
                 managed: Managed::new(cfg.refresh_leeway_s),
-                cooldown_until: Mutex::new(None),
                 cache,
                 cache_key,
                 foreign: Mutex::new(None),
@@ -122,6 +147,12 @@ impl Auth {
     }
 
     /// The configuration this client was built with.
+    ///
+    /// ```
+    /// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+    /// assert_eq!(auth.config().api_base_url(), "https://api.trustpilot.com");
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn config(&self) -> &Config {
         &self.inner.cfg
     }
@@ -130,8 +161,17 @@ impl Auth {
     /// and not yet due for renewal. `None` otherwise (then `get_token` may do I/O). Never waits for
     /// a renewal in progress and never does I/O: for bindings that answer a cached token without
     /// leaving their event loop.
+    ///
+    /// ```
+    /// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+    /// match auth.current_token_if_fresh() {
+    ///     Some(token) => println!("cached, expires at {}", token.expires_at()),
+    ///     None => println!("the next get_token() may ask Trustpilot"),
+    /// }
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn current_token_if_fresh(&self) -> Option<Token> {
-        self.inner.managed.fresh(now_ms())
+        self.inner.managed.fresh(&*self.inner)
     }
 
     // ---- grants ---------------------------------------------------------------------------
@@ -141,10 +181,17 @@ impl Auth {
     /// grant is `password`, or the client has no identity of its own: `grant=none` without a
     /// username); a token for another user stays in this client's memory, and so do its renewals,
     /// so that processes sharing the cache are never served another user's token.
+    ///
+    /// ```no_run
+    /// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+    /// let token = auth.password_grant("me@example.com", "hunter2")?;
+    /// println!("expires in {} s", token.expires_in());
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn password_grant(&self, username: &str, password: &str) -> Result<Token> {
         non_empty("username", username)?;
         non_empty("password", password)?;
-        let t = self.inner.token_request(&GrantRequest::Password { username, password }, None)?;
+        let t = self.inner.endpoint.token_request(&GrantRequest::Password { username, password }, None)?;
         let cfg = &self.inner.cfg;
         let mine = match cfg.effective_grant() {
             Grant::Password => cfg.username.as_deref() == Some(username),
@@ -158,8 +205,16 @@ impl Auth {
     /// The client-credentials grant; the token becomes the current one (written to the token
     /// cache when the managed grant is `client_credentials`, or `none` without a username). API
     /// calls made with it need the `business_user_id` option.
+    ///
+    /// ```no_run
+    /// let mut cfg = tpauth::Config::new("API_KEY", "API_SECRET")?;
+    /// cfg.set("business_user_id", "5f1e…")?;
+    /// let auth = tpauth::Auth::new(&cfg)?;
+    /// let token = auth.client_credentials_grant()?;
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn client_credentials_grant(&self) -> Result<Token> {
-        let t = self.inner.token_request(&GrantRequest::ClientCredentials, None)?;
+        let t = self.inner.endpoint.token_request(&GrantRequest::ClientCredentials, None)?;
         let mine = self.inner.cfg.effective_grant() == Grant::ClientCredentials || self.inner.open_identity();
         self.inner.adopt(&t, mine);
         Ok(t)
@@ -167,19 +222,34 @@ impl Auth {
 
     /// Exchange an authorization code; `redirect_uri` must equal the one of the authorize URL.
     /// Never retried (a code is single-use).
+    ///
+    /// ```no_run
+    /// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+    /// # let (redirect_url, state) = ("", "");
+    /// let code = tpauth::parse_code_redirect(redirect_url, Some(state))?;
+    /// let token = auth.authorization_code_grant(&code, "https://app.example/cb")?;
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn authorization_code_grant(&self, code: &str, redirect_uri: &str) -> Result<Token> {
         self.authorization_code_grant_pkce(code, redirect_uri, None)
     }
 
     /// As [`Auth::authorization_code_grant`], sending the PKCE `code_verifier` (RFC 7636) whose
     /// challenge went into [`Auth::authorize_url_pkce`]; `None` sends none.
+    ///
+    /// ```no_run
+    /// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+    /// # let (code, pkce) = ("", tpauth::new_pkce()?);
+    /// let token = auth.authorization_code_grant_pkce(code, "https://app.example/cb", Some(&pkce.verifier))?;
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn authorization_code_grant_pkce(&self, code: &str, redirect_uri: &str, code_verifier: Option<&str>) -> Result<Token> {
         non_empty("code", code)?;
         check_redirect_uri(redirect_uri, self.inner.cfg.allow_loopback_redirect_uri)?;
         if let Some(v) = code_verifier {
             crate::pkce::check_verifier(v)?;
         }
-        let t = self.inner.token_request(&GrantRequest::AuthorizationCode { code, redirect_uri, code_verifier }, None)?;
+        let t = self.inner.endpoint.token_request(&GrantRequest::AuthorizationCode { code, redirect_uri, code_verifier }, None)?;
         // Whose token it is, only the browser knew: shared only by a client without an identity
         // of its own (grant=none, no username).
         self.inner.adopt(&t, self.inner.open_identity());
@@ -187,7 +257,16 @@ impl Auth {
     }
 
     /// Refresh `refresh_token`, or the current token's when `None`. The new token becomes the
-    /// current one; an answer without a refresh token keeps the old one.
+    /// current one; an answer without a refresh token keeps the old one. With nothing to refresh
+    /// it is `NoToken`; a revoked or rotated refresh token is `InvalidGrant`.
+    ///
+    /// ```no_run
+    /// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+    /// let token = auth.refresh(None)?; // the current token's refresh token
+    /// # let saved_refresh_token = "";
+    /// let other = auth.refresh(Some(saved_refresh_token))?;
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn refresh(&self, refresh_token: Option<&str>) -> Result<Token> {
         let rt = match refresh_token {
             Some(rt) => {
@@ -202,13 +281,19 @@ impl Auth {
         // when it is the current refresh token, else unknown (shared only by an open identity).
         let current = self.inner.current_refresh_token();
         let mine = if current.as_deref() == Some(rt.as_str()) { !self.inner.current_is_foreign() } else { self.inner.open_identity() };
-        let t = self.inner.token_request(&GrantRequest::Refresh { refresh_token: &rt }, Some(&rt))?;
+        let t = self.inner.endpoint.token_request(&GrantRequest::Refresh { refresh_token: &rt }, Some(&rt))?;
         self.inner.adopt(&t, mine);
         Ok(t)
     }
 
     /// Revoke `refresh_token` (and the access tokens issued with it), or the current token's when
     /// `None`. The current token is dropped when it was the one revoked.
+    ///
+    /// ```no_run
+    /// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+    /// auth.revoke(None)?; // sign out: the current token's refresh token
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn revoke(&self, refresh_token: Option<&str>) -> Result<()> {
         let rt = match refresh_token {
             Some(rt) => {
@@ -230,12 +315,28 @@ impl Auth {
     /// callers at once (refresh token first; on `invalid_grant` the cache is re-read; then the
     /// configured grant). Renews `refresh_leeway_s` ahead of expiry; if that early renewal fails
     /// while the token is still valid, the current token is served.
+    ///
+    /// ```no_run
+    /// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+    /// let token = auth.get_token()?; // a token request only when there is no valid token
+    /// let header = format!("Bearer {}", token.access_token());
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn get_token(&self) -> Result<Token> {
         self.inner.managed.get_token(&*self.inner)
     }
 
     /// Drop the current token if it is still `access_token` (the one the API refused), so that N
     /// concurrent 401s cause one renewal. Its refresh token is kept for that renewal.
+    ///
+    /// ```no_run
+    /// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+    /// let token = auth.get_token()?;
+    /// // ... the API answered 401 to a request made with `token` ...
+    /// auth.invalidate_token(token.access_token())?;
+    /// let fresh = auth.get_token()?; // renewed once, however many threads saw the 401
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn invalidate_token(&self, access_token: &str) -> Result<()> {
         non_empty("access_token", access_token)?;
         self.inner.managed.invalidate(access_token);
@@ -244,6 +345,13 @@ impl Auth {
 
     /// Make `token` the current one (and write it to the token cache: the caller vouches that it
     /// belongs to the configured identity).
+    ///
+    /// ```no_run
+    /// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+    /// let saved = std::fs::read_to_string("token.json").unwrap_or_default();
+    /// auth.set_token(&tpauth::Token::from_json(&saved)?)?;
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn set_token(&self, token: &Token) -> Result<()> {
         self.inner.adopt(token, true);
         Ok(())
@@ -252,13 +360,32 @@ impl Auth {
     // ---- browser flows ---------------------------------------------------------------------
 
     /// `{authorize_url}?client_id=KEY&redirect_uri=…&response_type=…&state=…`.
-    /// With the `scope` option set, `&scope=…` is added.
+    /// With the `scope` option set, `&scope=…` is added. `redirect_uri` must be https (a
+    /// loopback `http://127.0.0.1:PORT/…` only with `allow_loopback_redirect_uri=true`).
+    ///
+    /// ```
+    /// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+    /// use tpauth::ResponseType;
+    /// let state = tpauth::new_state();
+    /// let url = auth.authorize_url("https://app.example/cb", ResponseType::Code, Some(&state))?;
+    /// assert!(url.starts_with("https://authenticate.trustpilot.com?client_id=k&redirect_uri=https%3A%2F%2Fapp.example%2Fcb"));
+    /// assert!(auth.authorize_url("http://app.example/cb", ResponseType::Code, None).is_err());
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn authorize_url(&self, redirect_uri: &str, response_type: ResponseType, state: Option<&str>) -> Result<String> {
         self.authorize_url_pkce(redirect_uri, response_type, state, None)
     }
 
     /// As [`Auth::authorize_url`], adding `code_challenge=…&code_challenge_method=S256` (RFC 7636)
     /// when `code_challenge` is given (from [`crate::new_pkce`]; only with [`ResponseType::Code`]).
+    ///
+    /// ```
+    /// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+    /// let pkce = tpauth::new_pkce()?;
+    /// let url = auth.authorize_url_pkce("https://app.example/cb", tpauth::ResponseType::Code, None, Some(&pkce.challenge))?;
+    /// assert!(url.ends_with("&code_challenge_method=S256"));
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn authorize_url_pkce(
         &self,
         redirect_uri: &str,
@@ -292,6 +419,14 @@ impl Auth {
     /// serve it: `refresh_leeway_s` before its expiry, never earlier than half-way through its
     /// lifetime; `i64::MAX` for a token without expiry. Until then, a binding may serve its own
     /// copy of the current token without calling in (Go's fast path does).
+    ///
+    /// ```
+    /// # let auth = tpauth::Auth::new(&tpauth::Config::new("k", "s")?)?;
+    /// let token = tpauth::Token::from_json(r#"{"access_token":"AT","expires_in":3600}"#)?;
+    /// let renew_at = auth.renew_at_ms(&token);
+    /// assert_eq!(renew_at, token.expires_at_ms() - 60_000); // refresh_leeway_s = 60
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
     pub fn renew_at_ms(&self, token: &Token) -> i64 {
         self.inner.managed.renew_at_ms(token)
     }

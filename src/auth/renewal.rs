@@ -6,6 +6,7 @@
 use super::endpoint::GrantRequest;
 use super::managed::Renewal;
 use super::{lock, Inner};
+use crate::cache::{CacheLock, Locked};
 use crate::config::Grant;
 use crate::error::{Error, Result, Status};
 use crate::log::log_event;
@@ -50,11 +51,25 @@ impl Inner {
             return;
         }
         if let Some(cache) = &self.cache {
-            let stored = cache.lock(&self.cache_key).and_then(|_guard| cache.store(&self.cache_key, token));
-            if let Err(e) = stored {
-                log_event!(Error, "token cache: the new token could not be written: {}", e.message());
+            match cache.lock(&self.cache_key).and_then(|mut guard| guard.store(token)) {
+                Ok(None) => {}
+                // A renewal elsewhere stored a newer token in between: this one stays current here.
+                Ok(Some(_)) => log_event!(
+                    Info,
+                    "token cache {}: a newer token was stored meanwhile; the new token stays in this client only",
+                    cache.describe()
+                ),
+                Err(e) => log_event!(Error, "token cache: the new token could not be written: {}", e.message()),
             }
         }
+    }
+
+    /// Drop `refresh_token` (revoked) from the cache entry if it holds it.
+    pub(super) fn forget_in_cache(&self, refresh_token: &str) -> Result<()> {
+        if let Some(cache) = &self.cache {
+            cache.lock(&self.cache_key)?.forget(refresh_token)?;
+        }
+        Ok(())
     }
 
     /// Whether a token read from the cache can be served as it is.
@@ -64,15 +79,15 @@ impl Inner {
 
     /// One renewal (the caller holds the managed token's renewal lock): under the cache lock,
     /// re-read the cache, then refresh, then fall back to the configured grant; write the result
-    /// before unlocking. `mine` is the token being replaced.
-    fn renew_now(&self, mine: Option<&Token>) -> Result<Token> {
+    /// before unlocking. `replacing` is the current token, the one being replaced.
+    fn renew_now(&self, replacing: Option<&Token>) -> Result<Token> {
         // A token of another identity (an explicit grant for another user) is renewed with its own
         // refresh token and kept out of the cache; once that fails, the configured identity takes
         // over (without that token's refresh token).
-        if let Some(m) = mine.filter(|m| self.is_foreign(m)) {
+        if let Some(m) = replacing.filter(|m| self.is_foreign(m)) {
             if let Some(rt) = m.refresh_token() {
                 log_event!(Info, "managed token: renewing a token of another identity with its refresh token (not cached)");
-                match self.token_request(&GrantRequest::Refresh { refresh_token: rt }, Some(rt)) {
+                match self.endpoint.token_request(&GrantRequest::Refresh { refresh_token: rt }, Some(rt)) {
                     Ok(t) => {
                         *lock(&self.foreign) = Secret::new(t.access_token());
                         return Ok(t);
@@ -90,48 +105,135 @@ impl Inner {
             *lock(&self.foreign) = None;
             return Ok(t);
         }
-        self.renew_shared(mine)
+        self.renew_shared(replacing)
     }
 
-    /// [`Inner::renew_now`] for the configured identity.
+    /// [`Inner::renew_now`] for the configured identity: under the cache's lock, re-read it (a
+    /// token another process renewed is served; the error of a renewal that failed while this
+    /// caller waited is answered, not repeated), renew with the newest refresh token known (the
+    /// cache's, this client's, or once the previous release's entry's), write the result fenced,
+    /// and adopt a newer one stored meanwhile.
     fn renew_shared(&self, mine: Option<&Token>) -> Result<Token> {
-        let _guard = self.cache.as_ref().map(|c| c.lock(&self.cache_key)).transpose()?;
-        let mut refresh_token = mine.and_then(Token::refresh_token).map(|s| Zeroizing::new(s.to_owned()));
-        if let Some(cache) = &self.cache {
-            if let Some(cached) = cache.load(&self.cache_key)? {
-                if self.servable(&cached) {
-                    log_event!(Info, "token cache {}: using the token another process renewed", cache.describe());
-                    return Ok(cached);
+        let mine_rt = mine.and_then(Token::refresh_token).map(|s| Zeroizing::new(s.to_owned()));
+        let Some(cache) = &self.cache else {
+            return self.renew_with(mine_rt.as_deref().map(String::as_str), None);
+        };
+        let started = now_ms();
+        let mut guard = match cache.lock_or_use(&self.cache_key, &|t| self.servable(t))? {
+            Locked::Held(g) => g,
+            Locked::Stored(t) => {
+                log_event!(Info, "token cache {}: using the token another process renewed", cache.describe());
+                return Ok(t);
+            }
+        };
+        let cached = guard.load()?;
+        if let Some(c) = &cached {
+            if self.servable(c) {
+                log_event!(Info, "token cache {}: using the token another process renewed", cache.describe());
+                return Ok(c.clone());
+            }
+        }
+        if let Some(e) = guard.failure_since(started)? {
+            log_event!(
+                Info,
+                "token cache {}: the renewal this process waited for failed in another process; answering its error without a token request",
+                cache.describe()
+            );
+            if let (Status::RateLimited, Some(wait)) = (e.status(), e.retry_after()) {
+                // The 429's cooldown holds here too, as if this process had been answered it.
+                self.endpoint.cool_down(wait);
+            }
+            return Err(e);
+        }
+        let mut refresh_token = mine_rt;
+        let newer = |t: &Token| mine.is_none_or(|m| m.refresh_token().is_none() || t.received_at_ms() >= m.received_at_ms());
+        match &cached {
+            Some(c) if newer(c) => {
+                if let Some(rt) = c.refresh_token() {
+                    refresh_token = Some(Zeroizing::new(rt.to_owned()));
                 }
-                let newer = mine.is_none_or(|m| cached.received_at_ms() >= m.received_at_ms());
-                if newer {
-                    if let Some(rt) = cached.refresh_token() {
-                        refresh_token = Some(Zeroizing::new(rt.to_owned()));
+            }
+            Some(_) => {}
+            None => {
+                if let Some(old) = guard.load_legacy()?.filter(|l| l.refresh_token().is_some() && newer(l)) {
+                    match self.move_legacy(&old, &mut *guard) {
+                        Ok(Some(t)) => return self.store_renewed(&mut *guard, t),
+                        Ok(None) => {}
+                        Err(e) => {
+                            Self::share_failure(&mut *guard, &e);
+                            return Err(e);
+                        }
                     }
                 }
             }
         }
-        let token = self.renew_with(refresh_token.as_deref().map(String::as_str))?;
-        if let Some(cache) = &self.cache {
-            if let Err(e) = cache.store(&self.cache_key, &token) {
-                log_event!(Error, "token cache: the renewed token could not be written: {}", e.message());
+        match self.renew_with(refresh_token.as_deref().map(String::as_str), Some(&mut *guard)) {
+            Ok(t) => self.store_renewed(&mut *guard, t),
+            Err(e) => {
+                Self::share_failure(&mut *guard, &e);
+                Err(e)
             }
         }
-        Ok(token)
     }
 
-    fn renew_with(&self, refresh_token: Option<&str>) -> Result<Token> {
+    /// The entry the previous release wrote (before entries were bound to the secret): its access
+    /// token is never served, since any process with the API key could have read or planted it.
+    /// Its refresh token is tried once: the refresh request authenticates with the secret, so a
+    /// wrong secret gets `invalid_client` and learns nothing, and the right one moves the identity
+    /// to its new entry without asking a person to authorize again. `Ok(None)`: refused
+    /// (`invalid_grant`), the entry is dropped and the usual renewal follows.
+    fn move_legacy(&self, old: &Token, guard: &mut dyn CacheLock) -> Result<Option<Token>> {
+        let Some(rt) = old.refresh_token() else { return Ok(None) };
+        log_event!(
+            Info,
+            "token cache: found the previous release's entry; renewing with its refresh token to move it (its access token is not used)"
+        );
+        match self.endpoint.token_request(&GrantRequest::Refresh { refresh_token: rt }, Some(rt)) {
+            Ok(t) => {
+                guard.remove_legacy()?;
+                Ok(Some(t))
+            }
+            Err(e) if e.status() == Status::InvalidGrant => {
+                log_event!(Warn, "token cache: the previous release's refresh token was refused (invalid_grant); dropping that entry");
+                guard.remove_legacy()?;
+                Ok(None)
+            }
+            // invalid_client (a wrong secret), an outage: the entry stays for its owner.
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Write a renewed token (fenced); a newer one stored meanwhile is adopted instead.
+    fn store_renewed(&self, guard: &mut dyn CacheLock, token: Token) -> Result<Token> {
+        match guard.store(&token) {
+            Ok(None) => Ok(token),
+            Ok(Some(newer)) if self.servable(&newer) => Ok(newer),
+            Ok(Some(_)) => Ok(token),
+            Err(e) => {
+                log_event!(Error, "token cache: the renewed token could not be written: {}", e.message());
+                Ok(token)
+            }
+        }
+    }
+
+    fn share_failure(guard: &mut dyn CacheLock, e: &Error) {
+        if let Err(w) = guard.record_failure(e) {
+            log_event!(Warn, "token cache: the failed renewal could not be shared with the processes waiting for it: {}", w.message());
+        }
+    }
+
+    fn renew_with(&self, refresh_token: Option<&str>, guard: Option<&mut dyn CacheLock>) -> Result<Token> {
         let mut refused: Option<Error> = None;
         if let Some(rt) = refresh_token {
             log_event!(Info, "managed token: renewing with the refresh token");
-            match self.token_request(&GrantRequest::Refresh { refresh_token: rt }, Some(rt)) {
+            match self.endpoint.token_request(&GrantRequest::Refresh { refresh_token: rt }, Some(rt)) {
                 Ok(t) => return Ok(t),
                 Err(e) if e.status() == Status::InvalidGrant => {
                     log_event!(Warn, "managed token: the refresh token was refused (invalid_grant)");
                     refused = Some(e.clone());
-                    if let Some(cache) = &self.cache {
+                    if let (Some(cache), Some(guard)) = (&self.cache, guard) {
                         // A sibling may have rotated it: the cache holds the newest refresh token.
-                        if let Some(cached) = cache.load(&self.cache_key)? {
+                        if let Some(cached) = guard.load()? {
                             if self.servable(&cached) {
                                 log_event!(Info, "token cache {}: using the token another process renewed", cache.describe());
                                 return Ok(cached);
@@ -142,7 +244,7 @@ impl Inner {
                                     "token cache {}: retrying with the refresh token another process stored",
                                     cache.describe()
                                 );
-                                match self.token_request(&GrantRequest::Refresh { refresh_token: other }, Some(other)) {
+                                match self.endpoint.token_request(&GrantRequest::Refresh { refresh_token: other }, Some(other)) {
                                     Ok(t) => return Ok(t),
                                     Err(e) if e.status() == Status::InvalidGrant => {}
                                     Err(e) => return Err(e),
@@ -159,7 +261,7 @@ impl Inner {
             Grant::Password => match (&cfg.username, &cfg.password) {
                 (Some(u), Some(p)) => {
                     log_event!(Info, "managed token: requesting a new token with the password grant");
-                    self.token_request(&GrantRequest::Password { username: u, password: p.expose() }, None)
+                    self.endpoint.token_request(&GrantRequest::Password { username: u, password: p.expose() }, None)
                 }
                 _ => Err(Error::new(
                     Status::NoToken,
@@ -168,7 +270,7 @@ impl Inner {
             },
             Grant::ClientCredentials => {
                 log_event!(Info, "managed token: requesting a new token with the client credentials grant");
-                self.token_request(&GrantRequest::ClientCredentials, None)
+                self.endpoint.token_request(&GrantRequest::ClientCredentials, None)
             }
             Grant::None => {
                 let why = if refused.is_some() { "the refresh token was refused (invalid_grant)" } else { "no usable refresh token" };
@@ -188,6 +290,14 @@ impl Inner {
 impl Renewal for Inner {
     fn now_ms(&self) -> i64 {
         now_ms()
+    }
+
+    fn coarse_ms(&self) -> i64 {
+        crate::clock::coarse_ms()
+    }
+
+    fn coarse_lag_ms(&self) -> i64 {
+        crate::clock::coarse_lag_ms()
     }
 
     fn renew(&self, current: Option<&Token>) -> Result<Token> {

@@ -84,6 +84,88 @@ pub fn parse_entry_str(json: &str, now_ms: i64) -> Result<Token, &'static str> {
     Ok(token)
 }
 
+/// The format tag of a Redis entry: a token (or a revocation) with its generation.
+pub const REDIS_ENTRY_FORMAT: &str = "tpauth-entry-1";
+/// The largest Redis entry read: the bound of the whole file cache. A larger value is foreign; it
+/// is never transferred (the read script checks its length on the server).
+pub const MAX_ENTRY_BYTES: u64 = MAX_CACHE_BYTES;
+
+/// Until when (unix ms) a cache keeps `token`: while its access token lives and, when it holds a
+/// refresh token, `refresh_ttl_ms` longer, so that the newest refresh token survives a fleet that
+/// is idle past an expiry. `None`: no known expiry (kept until replaced). Both caches follow it.
+pub fn keep_until_ms(token: &Token, refresh_ttl_ms: i64) -> Option<i64> {
+    let expires = token.expires_at_ms();
+    if expires < 0 {
+        return None;
+    }
+    Some(if token.refresh_token().is_some() { expires.saturating_add(refresh_ttl_ms) } else { expires })
+}
+
+/// One Redis entry: the token (`None` once revoked) and the generation that fences its writes.
+#[derive(Clone)]
+pub struct RedisEntry {
+    pub generation: u64,
+    pub token: Option<Token>,
+}
+
+/// The stored text of a Redis entry. Its first bytes are fixed, `{"format":"tpauth-entry-1",
+/// "generation":N,`, because the compare-and-set script reads the generation with a pattern.
+pub fn render_redis_entry(generation: u64, token: Option<&Token>) -> String {
+    let token = match token {
+        Some(t) => Value::String(t.to_json()).to_string(),
+        None => "null".to_owned(),
+    };
+    format!("{{\"format\":\"{REDIS_ENTRY_FORMAT}\",\"generation\":{generation},\"token\":{token}}}")
+}
+
+/// A Redis entry's content, or why it is corrupt (the same rules as [`parse_entry`]).
+pub fn parse_redis_entry(text: &str, now_ms: i64) -> Result<RedisEntry, &'static str> {
+    let prefix = format!("{{\"format\":\"{REDIS_ENTRY_FORMAT}\",\"generation\":");
+    if !text.starts_with(&prefix) {
+        return Err("the entry is not a tpauth Redis entry");
+    }
+    let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(text) else { return Err("the entry is not JSON") };
+    let generation = obj.get("generation").and_then(Value::as_u64).ok_or("the entry has no generation")?;
+    let token = match obj.get("token") {
+        Some(Value::Null) => None,
+        Some(v) => Some(parse_entry(v, now_ms)?),
+        None => return Err("the entry has no token"),
+    };
+    Ok(RedisEntry { generation, token })
+}
+
+/// The format tag of a failure record: the error of the last renewal, shared with the processes
+/// that waited for the lock during it, so that they answer it rather than repeat the request.
+pub const FAILURE_FORMAT: &str = "tpauth-failure-1";
+
+/// The stored text of a failure record: `error` (whose message holds no secret), at `at_ms`.
+pub fn render_failure(error: &crate::error::Error, at_ms: i64) -> String {
+    serde_json::json!({
+        "format": FAILURE_FORMAT,
+        "at_ms": at_ms,
+        "status": error.status().code(),
+        "message": error.message(),
+        "http_status": error.http_status(),
+        "oauth_code": error.oauth_code(),
+        "retry_after_ms": error.retry_after().map(|d| d.as_millis() as u64),
+    })
+    .to_string()
+}
+
+/// A failure record's time and error, if `text` is one.
+pub fn parse_failure(text: &str) -> Option<(i64, crate::error::Error)> {
+    let Ok(Value::Object(o)) = serde_json::from_str::<Value>(text) else { return None };
+    if o.get("format").and_then(Value::as_str) != Some(FAILURE_FORMAT) {
+        return None;
+    }
+    let status = crate::error::Status::from_code(i32::try_from(o.get("status")?.as_i64()?).ok()?)?;
+    let error = crate::error::Error::new(status, o.get("message")?.as_str()?)
+        .with_http_status(u16::try_from(o.get("http_status").and_then(Value::as_u64).unwrap_or(0)).unwrap_or(0))
+        .with_oauth_code(o.get("oauth_code").and_then(Value::as_str).map(str::to_owned))
+        .with_retry_after(o.get("retry_after_ms").and_then(Value::as_u64).map(std::time::Duration::from_millis));
+    Some((o.get("at_ms")?.as_i64()?, error))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +214,49 @@ mod tests {
         let file = br#"{"format":"tpauth-cache-1","entries":{"k":-13333333333333333333333333333333300,"t":0.1}}"#;
         let entries = parse_file(file).unwrap();
         assert_eq!(parse_file(render_file(entries.clone()).as_bytes()).unwrap(), entries);
+    }
+
+    #[test]
+    fn redis_entries_round_trip_with_their_generation() {
+        let now = 1_700_000_000_000;
+        let tok = Token::from_json(entry(now - 1000).as_str().unwrap()).unwrap();
+        let text = render_redis_entry(17, Some(&tok));
+        assert!(text.starts_with(r#"{"format":"tpauth-entry-1","generation":17,"#), "{text}");
+        let e = parse_redis_entry(&text, now).unwrap();
+        assert_eq!(e.generation, 17);
+        assert_eq!(e.token.unwrap().to_json(), tok.to_json());
+        let revoked = parse_redis_entry(&render_redis_entry(18, None), now).unwrap();
+        assert_eq!((revoked.generation, revoked.token.is_none()), (18, true));
+        // A token of the previous layout, a reordered object or a future received_at are not entries.
+        assert!(parse_redis_entry(&tok.to_json(), now).is_err());
+        assert!(parse_redis_entry(r#"{"generation":1,"format":"tpauth-entry-1","token":null}"#, now).is_err());
+        let future = Token::from_json(entry(now + MAX_CLOCK_SKEW_MS + 5000).as_str().unwrap()).unwrap();
+        assert!(parse_redis_entry(&render_redis_entry(1, Some(&future)), now).is_err());
+    }
+
+    #[test]
+    fn an_entry_outlives_its_access_token_only_with_a_refresh_token() {
+        let with = Token::from_json(entry(1_000_000).as_str().unwrap()).unwrap();
+        assert_eq!(keep_until_ms(&with, 5000), Some(1_000_000 + 3_600_000 + 5000));
+        let raw = r#"{"access_token":"a","expires_in":"60"}"#;
+        let without = Token::from_json(&serde_json::json!({"format": TOKEN_FORMAT, "raw": raw, "received_at_ms": 0}).to_string()).unwrap();
+        assert_eq!(keep_until_ms(&without, 5000), Some(60_000));
+        let raw = r#"{"access_token":"a","refresh_token":"r"}"#;
+        let no_expiry =
+            Token::from_json(&serde_json::json!({"format": TOKEN_FORMAT, "raw": raw, "received_at_ms": 0}).to_string()).unwrap();
+        assert_eq!(keep_until_ms(&no_expiry, 5000), None);
+    }
+
+    #[test]
+    fn a_failure_record_carries_the_whole_typed_error() {
+        let e = crate::error::Error::new(crate::error::Status::RateLimited, "token request: 429")
+            .with_http_status(429)
+            .with_oauth_code(Some("too_many_requests".into()))
+            .with_retry_after(Some(std::time::Duration::from_millis(1500)));
+        let (at, back) = parse_failure(&render_failure(&e, 42)).unwrap();
+        assert_eq!((at, back), (42, e));
+        assert!(parse_failure(r#"{"format":"tpauth-failure-1","status":999,"message":"x","at_ms":1}"#).is_none());
+        assert!(parse_failure("{}").is_none());
     }
 }
 

@@ -28,7 +28,7 @@
 //! a refresh token it is using, or add to a stampede that the lock exists to prevent.
 
 use super::entry::{self, MAX_CACHE_BYTES};
-use super::{CacheLock, TokenCache};
+use super::{CacheKey, CacheLock, TokenCache};
 use crate::config::Config;
 use crate::error::{Error, Result, Status};
 use crate::log::log_event;
@@ -57,6 +57,8 @@ pub struct FileCache {
     lock_path: PathBuf,
     /// The longest wait for the lock: the shorter of `timeout_ms` and `cache_lock_ttl_ms`.
     lock_wait: Duration,
+    /// `cache_refresh_ttl_s`, in milliseconds (see [`entry::keep_until_ms`]).
+    refresh_ttl_ms: i64,
 }
 
 /// A `Store` error about `path`.
@@ -68,10 +70,13 @@ fn store_err(path: &Path, what: &str, e: &std::io::Error) -> Error {
     refuse(path, format_args!("cannot {what}: {}", sys::os_reason(e)))
 }
 
-struct FileLock {
+/// A held lock of the file (released by the operating system when the file closes) and the key
+/// of the identity it was taken for.
+pub(crate) struct FileLock<'a> {
+    cache: &'a FileCache,
+    key: CacheKey,
     _file: File,
 }
-impl CacheLock for FileLock {}
 
 impl FileCache {
     /// A cache at `path`, with `cfg`'s `timeout_ms` and `cache_lock_ttl_ms`. The file need not
@@ -87,7 +92,8 @@ impl FileCache {
         let mut lock_name = path.as_os_str().to_owned();
         lock_name.push(".lock");
         let lock_wait = Duration::from_millis(cfg.timeout_ms.min(cfg.cache_lock_ttl_ms));
-        Ok(FileCache { lock_path: PathBuf::from(lock_name), path, lock_wait })
+        let refresh_ttl_ms = i64::try_from(cfg.cache_refresh_ttl_s.saturating_mul(1000)).unwrap_or(i64::MAX);
+        Ok(FileCache { lock_path: PathBuf::from(lock_name), path, lock_wait, refresh_ttl_ms })
     }
 
     fn folder(&self) -> &Path {
@@ -112,8 +118,13 @@ impl FileCache {
         })
     }
 
-    /// Replace the file atomically: a new owner-only file beside it, written, synced, renamed over it.
-    fn write_entries(&self, entries: Map<String, Value>) -> Result<()> {
+    /// Replace the file atomically: a new owner-only file beside it, written, synced, renamed over
+    /// it. Entries past their keep time ([`entry::keep_until_ms`]) are dropped on the way, so the
+    /// file keeps what a Redis cache would; entries it does not understand are written back as
+    /// they were.
+    fn write_entries(&self, mut entries: Map<String, Value>) -> Result<()> {
+        let now = now_ms();
+        entries.retain(|_, v| entry::parse_entry(v, now).map_or(true, |t| self.kept(&t, now)));
         let text = entry::render_file(entries);
         let mut tmp_name = self.path.as_os_str().to_owned();
         tmp_name.push(format!(".tmp.{}.{}", std::process::id(), crate::redirect::new_state()));
@@ -134,8 +145,35 @@ impl FileCache {
     }
 }
 
-impl TokenCache for FileCache {
-    fn lock(&self, _key: &str) -> Result<Box<dyn CacheLock + '_>> {
+impl FileCache {
+    /// Whether `t` is still within its keep time at `now`.
+    fn kept(&self, t: &Token, now: i64) -> bool {
+        entry::keep_until_ms(t, self.refresh_ttl_ms).is_none_or(|until| until > now)
+    }
+
+    /// The token under `key`, if any, readable and within its keep time.
+    fn load_key(&self, key: &str) -> Result<Option<Token>> {
+        let entries = self.read_entries()?;
+        let now = now_ms();
+        Ok(entries.get(key).and_then(|v| match entry::parse_entry(v, now) {
+            Ok(t) => self.kept(&t, now).then_some(t),
+            Err(why) => {
+                log_event!(Warn, "token cache {}: a corrupt entry ({why}); treating it as absent", self.path.display());
+                None
+            }
+        }))
+    }
+
+    fn remove_key(&self, key: &str) -> Result<()> {
+        let mut entries = self.read_entries()?;
+        if entries.remove(key).is_some() {
+            self.write_entries(entries)?;
+        }
+        Ok(())
+    }
+
+    /// Take the lock of the file (every identity in it), as [`TokenCache::lock`].
+    pub(crate) fn lock_file(&self, key: &CacheKey) -> Result<FileLock<'_>> {
         sys::check_folder(self.folder(), &self.path)?;
         let file = sys::open_lock(&self.lock_path)?;
         let start = Instant::now();
@@ -170,35 +208,68 @@ impl TokenCache for FileCache {
             std::thread::sleep((pause + jitter).min(self.lock_wait.saturating_sub(waited)));
             pause = (pause * 2).min(POLL_MAX);
         }
-        Ok(Box::new(FileLock { _file: file }))
+        Ok(FileLock { cache: self, key: key.clone(), _file: file })
     }
+}
 
-    fn load(&self, key: &str) -> Result<Option<Token>> {
-        let entries = self.read_entries()?;
-        Ok(entries.get(key).and_then(|v| match entry::parse_entry(v, now_ms()) {
-            Ok(t) => Some(t),
-            Err(why) => {
-                log_event!(Warn, "token cache {}: a corrupt entry ({why}); treating it as absent", self.path.display());
-                None
-            }
-        }))
-    }
-
-    fn store(&self, key: &str, token: &Token) -> Result<()> {
-        let mut entries = self.read_entries()?;
-        entries.insert(key.to_owned(), Value::String(token.to_json()));
-        self.write_entries(entries)
-    }
-
-    fn remove(&self, key: &str) -> Result<()> {
-        let mut entries = self.read_entries()?;
-        if entries.remove(key).is_some() {
-            self.write_entries(entries)?;
-        }
-        Ok(())
+impl TokenCache for FileCache {
+    fn lock(&self, key: &CacheKey) -> Result<Box<dyn CacheLock + '_>> {
+        Ok(Box::new(self.lock_file(key)?))
     }
 
     fn describe(&self) -> String {
         self.path.display().to_string()
     }
+}
+
+impl CacheLock for FileLock<'_> {
+    fn load(&mut self) -> Result<Option<Token>> {
+        self.cache.load_key(&self.key.current)
+    }
+
+    fn store(&mut self, token: &Token) -> Result<Option<Token>> {
+        // The lock is the operating system's and dies only with its holder: no other writer can
+        // have come in between, so there is nothing to fence.
+        let mut entries = self.cache.read_entries()?;
+        entries.remove(&failure_key(&self.key));
+        entries.insert(self.key.current.clone(), Value::String(token.to_json()));
+        self.cache.write_entries(entries)?;
+        Ok(None)
+    }
+
+    fn forget(&mut self, refresh_token: &str) -> Result<()> {
+        if self.load()?.is_some_and(|t| t.refresh_token() == Some(refresh_token)) {
+            self.cache.remove_key(&self.key.current)?;
+        }
+        Ok(())
+    }
+
+    fn load_legacy(&mut self) -> Result<Option<Token>> {
+        self.cache.load_key(&self.key.legacy)
+    }
+
+    fn remove_legacy(&mut self) -> Result<()> {
+        self.cache.remove_key(&self.key.legacy)
+    }
+
+    fn record_failure(&mut self, error: &Error) -> Result<()> {
+        let mut entries = self.cache.read_entries()?;
+        entries.insert(failure_key(&self.key), Value::String(entry::render_failure(error, now_ms())));
+        self.cache.write_entries(entries)
+    }
+
+    fn failure_since(&mut self, since_ms: i64) -> Result<Option<Error>> {
+        let entries = self.cache.read_entries()?;
+        Ok(entries
+            .get(&failure_key(&self.key))
+            .and_then(Value::as_str)
+            .and_then(entry::parse_failure)
+            .filter(|(at, _)| *at >= since_ms)
+            .map(|(_, e)| e))
+    }
+}
+
+/// Where the file keeps the failure record of an identity.
+fn failure_key(key: &CacheKey) -> String {
+    format!("{}:failure", key.current)
 }

@@ -2,10 +2,10 @@
 
 use super::config::tp_config;
 use super::response::tp_response;
-use super::token::tp_token;
+use super::token::{token_into_raw, tp_token};
 use super::{
-    arg_opt_str, arg_out, arg_ref, arg_str, borrow, ffi_status, ffi_value, free_raw, into_raw, string_into_raw, tp_error, tp_status,
-    write_out, Castable, OwnershipBox,
+    arc_borrow, arg_lent, arg_opt_str, arg_out, arg_ref, arg_str, borrow, ffi_status, ffi_value, free_raw, into_raw, string_into_raw,
+    tp_error, tp_status, write_out, Castable, OwnershipBox,
 };
 use crate::error::Error;
 use crate::{Auth, Renew, ResponseType};
@@ -51,7 +51,7 @@ pub unsafe extern "C" fn tp_auth_free(auth: *mut tp_auth) {
 /// Give a token to C through `out` (checked non-NULL by the caller's arg_out!).
 fn token_out(out: *mut *mut tp_token, token: crate::Token) {
     // SAFETY: out checked non-NULL by the caller.
-    unsafe { write_out(out, into_raw(tp_token::new(token))) };
+    unsafe { write_out(out, token_into_raw(token)) };
 }
 
 /// The password grant: POST accesstoken with grant_type=password. The token also becomes the
@@ -182,7 +182,7 @@ pub unsafe extern "C" fn tp_authorize_url(
 }
 
 /// As tp_authorization_code_grant, also sending code_verifier (PKCE, RFC 7636), the verifier of
-/// the challenge given to tp_authorize_url_pkce; NULL sends none. Addition to API.md.
+/// the challenge given to tp_authorize_url_pkce; NULL sends none.
 ///
 /// Errors as tp_authorization_code_grant; TP_ERR_INVALID_ARGUMENT also for a verifier that is not
 /// 43 to 128 characters of A-Z a-z 0-9 - . _ ~; TP_ERR_INVALID_GRANT when the server finds that
@@ -209,7 +209,7 @@ pub unsafe extern "C" fn tp_authorization_code_grant_pkce(
 
 /// As tp_authorize_url, adding code_challenge=...&code_challenge_method=S256 (PKCE, RFC 7636)
 /// when code_challenge is not NULL (from tp_new_pkce; response_type "code" only). With the scope
-/// option set, tp_authorize_url and this function add scope=.... Addition to API.md.
+/// option set, tp_authorize_url and this function add scope=....
 ///
 /// On success *url_out receives a string the caller frees with tp_string_free. Errors as
 /// tp_authorize_url; TP_ERR_INVALID_ARGUMENT also for a challenge that is not 43 base64url
@@ -242,13 +242,13 @@ pub unsafe extern "C" fn tp_authorize_url_pkce(
 /// refresh_leeway_s before its expiry, never earlier than half-way through its lifetime;
 /// INT64_MAX for a token without expiry; -1 when auth or t is NULL. A binding may keep its own
 /// copy of the token tp_get_token returned and serve it without calling in until then, provided
-/// it drops that copy when it invalidates, sets or obtains a token. Addition to API.md.
+/// it drops that copy when it invalidates, sets or obtains a token.
 #[no_mangle]
 pub unsafe extern "C" fn tp_token_renew_at_ms(auth: *const tp_auth, t: *const tp_token) -> i64 {
     ffi_value!(-1, {
         // SAFETY: NULL or live handles (the C ABI's contract).
-        match unsafe { (borrow(auth), borrow(t)) } {
-            (Some(a), Some(t)) => a.inner.renew_at_ms(&t.inner),
+        match unsafe { (borrow(auth), arc_borrow(t)) } {
+            (Some(a), Some(t)) => a.inner.renew_at_ms(&t),
             _ => -1,
         }
     })
@@ -352,12 +352,30 @@ pub unsafe extern "C" fn tp_prepare_api_call(
     })
 }
 
+/// Whether a request's own header named name (in any letter case) is kept rather than replaced by
+/// tp_prepare_api_call's line of that name: the merge rule as data, for an adapter that keeps the
+/// header lines of one token and sets them on many requests without calling in (Go's Transport).
+/// Such an adapter asks tp_prepare_api_call with caller_headers NULL (every line); then, for each
+/// line, when this is true and the request carries that header with a value, it keeps the
+/// request's and leaves the line out; otherwise the line replaces the request's header of that
+/// name. tp_prepare_api_call applies the same rule to the caller_headers it is given. True for
+/// "x-business-user-id" only today; false when name is NULL or not UTF-8.
+#[no_mangle]
+pub unsafe extern "C" fn tp_caller_header_kept(name: *const c_char) -> bool {
+    ffi_value!(false, {
+        // SAFETY: NULL or a NUL-terminated string (the C ABI's contract).
+        unsafe { super::c_str_arg(name, "name") }.is_ok_and(crate::caller_header_kept)
+    })
+}
+
 /// The managed token: the current token while it is valid (no I/O, no waiting), else one
 /// refresh or grant (option grant) made for all concurrent callers at once, and, with
 /// token_cache, for all processes sharing the cache.
 ///
-/// On success *out receives a token the caller frees with tp_token_free. Errors:
-/// TP_ERR_NO_TOKEN (no current token and grant=none, or no username/password for the password
+/// On success *out receives a token the caller frees with tp_token_free. The cached path hands
+/// out the client's own token, not a copy: calls that get the same token may get the same
+/// pointer, and each call's pointer is still freed once (every call takes a reference of its
+/// own). Errors: TP_ERR_NO_TOKEN (no current token and grant=none, or no username/password for the password
 /// grant), TP_ERR_STORE (the token cache cannot be used: unreadable, unwritable, or a file or
 /// folder another user could have planted or written, left untouched; the message says which and
 /// how to fix it), TP_ERR_TIMEOUT (another process held the token cache's lock longer than the
@@ -394,8 +412,8 @@ pub unsafe extern "C" fn tp_invalidate_token(auth: *mut tp_auth, access_token: *
 pub unsafe extern "C" fn tp_set_token(auth: *mut tp_auth, token: *const tp_token, err: *mut *mut tp_error) -> tp_status {
     ffi_status!(err, {
         let auth = arg_ref!(auth);
-        let token = arg_ref!(token);
-        auth.inner.set_token(&token.inner)
+        let token = arg_lent!(token);
+        auth.inner.set_token(&token)
     })
 }
 
@@ -430,11 +448,12 @@ fn request(
 ///     "host:port", comma-separated).
 ///
 /// Hosts are compared whole (no "same site" or suffix rule) and URLs that two parsers could read
-/// differently (a backslash, an IP written in hex) are refused. No request is sent.
+/// differently (a backslash, an IP written in hex) are refused, as is every reference some reader
+/// takes for another host: a scheme without "//" ("https:host/x", "http:HOST:PORT/x"), "//host/x",
+/// "/\host/x", a backslash in a path, a scheme other than http(s). No request is sent.
 ///
 /// Errors: TP_ERR_INVALID_ARGUMENT when auth or url is NULL or not UTF-8, or the host may not
 /// receive the token (the message names the host and the token_hosts option). Thread-safe.
-/// Addition to API.md.
 #[no_mangle]
 pub unsafe extern "C" fn tp_check_token_url(auth: *const tp_auth, url: *const c_char, err: *mut *mut tp_error) -> tp_status {
     ffi_status!(err, {
@@ -473,7 +492,7 @@ pub unsafe extern "C" fn tp_request(
 }
 
 /// As tp_request, with a body of body_len bytes that may contain NUL (binary uploads). body
-/// may be NULL only when body_len is 0 (then no body is sent). Addition to API.md.
+/// may be NULL only when body_len is 0 (then no body is sent).
 #[no_mangle]
 pub unsafe extern "C" fn tp_request_bytes(
     auth: *mut tp_auth,

@@ -6,7 +6,6 @@ use super::{arg_out, arg_ref, ffi_status, string_into_raw, tp_error, tp_status, 
 use std::ffi::c_char;
 
 /// The API key this client sends (the apikey header and the OAuth client_id; not a secret).
-/// Addition to API.md.
 ///
 /// On success *key_out receives a string the caller frees with tp_string_free. Errors:
 /// TP_ERR_INVALID_ARGUMENT when auth or key_out is NULL.
@@ -21,7 +20,7 @@ pub unsafe extern "C" fn tp_auth_api_key(auth: *const tp_auth, key_out: *mut *mu
     })
 }
 
-/// The business_user_id option this client sends as x-business-user-id. Addition to API.md.
+/// The business_user_id option this client sends as x-business-user-id.
 ///
 /// On success *id_out receives a string the caller frees with tp_string_free, or NULL when the
 /// option is not set. Errors: TP_ERR_INVALID_ARGUMENT when auth or id_out is NULL.

@@ -1,6 +1,9 @@
 //! `tp_config`: the builder of key, secret and options.
 
-use super::{arg_mut, arg_out, arg_str, ffi_status, ffi_value, free_raw, into_raw, tp_error, tp_status, write_out, Castable, OwnershipBox};
+use super::{
+    arg_mut, arg_out, arg_str, ffi_status, ffi_value, free_raw, into_raw, string_into_raw, tp_error, tp_status, write_out, Castable,
+    OwnershipBox,
+};
 use crate::config::Config;
 use crate::error::Error;
 use std::ffi::{c_char, c_void, CStr};
@@ -16,7 +19,8 @@ impl Castable for tp_config {
 }
 
 /// A new configuration with the API key and secret of a Trustpilot application and every
-/// option at its default (see the options table of the README).
+/// option at its default (the API at api.trustpilot.com over https, a 30 s timeout, 3 retries, no
+/// token cache).
 ///
 /// On success *out receives a configuration the caller frees with tp_config_free. Errors:
 /// TP_ERR_INVALID_ARGUMENT when api_key, api_secret or out is NULL, a string is not UTF-8, or
@@ -58,9 +62,11 @@ pub unsafe extern "C" fn tp_config_from_env(out: *mut *mut tp_config, err: *mut 
     })
 }
 
-/// Set one option; every value is a string ("30000", "true"). The keys are the options table of
-/// the README (tp_option_count and tp_option_name list them). An empty value unsets an optional
-/// string option. token_hosts: see tp_check_token_url.
+/// Set one option; every value is a string ("30000", "true"). tp_option_count and tp_option_name
+/// list the keys at run time (api_base_url, username, password, grant, business_user_id,
+/// token_cache, timeout_ms, ...); an unknown key is refused with a message listing every key
+/// this library knows. The value is checked now, not at the first request. An empty value
+/// unsets an optional string option. token_hosts: see tp_check_token_url.
 ///
 /// client_auth, what each mode sends to the token, refresh and revoke endpoints: "basic" (the
 /// default, what Trustpilot documents): Authorization: Basic base64(KEY:SECRET) of the raw
@@ -99,14 +105,13 @@ pub unsafe extern "C" fn tp_config_set(
 /// (TRUSTPILOT_API_KEY, ...), valid during the call only; user_data is the pointer given to
 /// tp_config_from_lookup. Returns the value as a NUL-terminated UTF-8 string, or NULL when the
 /// variable is unset. The value must stay valid until the callback is called again or
-/// tp_config_from_lookup returns (tpauth copies it at once). Addition to API.md.
+/// tp_config_from_lookup returns (tpauth copies it at once).
 pub type tp_lookup_fn = Option<unsafe extern "C" fn(name: *const c_char, user_data: *mut c_void) -> *const c_char>;
 
 /// As tp_config_from_env, with every variable looked up through lookup instead of the process
 /// environment: for runtimes whose environment is not the C library's (PHP-FPM pool variables seen
 /// by getenv(), .NET's Environment, tests). The names looked up and their mapping to options are
-/// tp_config_from_env's; an unset or empty value leaves the option at its default. Addition to
-/// API.md.
+/// tp_config_from_env's; an unset or empty value leaves the option at its default.
 ///
 /// On success *out receives a configuration the caller frees with tp_config_free. Errors:
 /// TP_ERR_INVALID_ARGUMENT when lookup or out is NULL, the key or secret variable is unset, a
@@ -148,15 +153,14 @@ pub unsafe extern "C" fn tp_config_from_lookup(
     })
 }
 
-/// The number of option keys tp_config_set accepts (for bindings that list them). Addition to
-/// API.md.
+/// The number of option keys tp_config_set accepts (for bindings that list them).
 #[no_mangle]
 pub extern "C" fn tp_option_count() -> usize {
     crate::config::OPTION_KEYS.len()
 }
 
 /// The i-th option key ("api_base_url", ...), in the options table's order; NULL when i is not
-/// below tp_option_count(). Static: never free it. Addition to API.md.
+/// below tp_option_count(). Static: never free it.
 #[no_mangle]
 pub extern "C" fn tp_option_name(i: usize) -> *const c_char {
     ffi_value!(std::ptr::null(), { OPTION_NAMES_C.get(i).map_or(std::ptr::null(), |c| c.as_ptr().cast()) })
@@ -165,6 +169,34 @@ pub extern "C" fn tp_option_name(i: usize) -> *const c_char {
 /// The option keys as NUL-terminated strings, built once from [`crate::config::OPTION_KEYS`].
 static OPTION_NAMES_C: std::sync::LazyLock<Vec<Box<[u8]>>> =
     std::sync::LazyLock::new(|| crate::config::OPTION_KEYS.iter().map(|k| format!("{k}\0").into_bytes().into_boxed_slice()).collect());
+
+/// How the value of an option may be shown (a log line, a binding's printed configuration): the
+/// secrets (api_secret, password) as `[redacted]` (an empty value as empty), the URLs
+/// (api_base_url, authorize_url, token_cache, proxy) with their userinfo replaced by "***" (the
+/// password of a token_cache redis URL never shows), any other value as it is. key is an
+/// option key or "api_key" / "api_secret". Bindings print their configuration through this, so
+/// that what counts as a secret is decided here only.
+///
+/// On success *shown_out receives a string the caller frees with tp_string_free. Errors:
+/// TP_ERR_INVALID_ARGUMENT when key, value or shown_out is NULL, a string is not UTF-8, or key is
+/// no option. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn tp_option_shown(
+    key: *const c_char,
+    value: *const c_char,
+    shown_out: *mut *mut c_char,
+    err: *mut *mut tp_error,
+) -> tp_status {
+    ffi_status!(err, {
+        let key = arg_str!(key);
+        let value = arg_str!(value);
+        arg_out!(shown_out);
+        let shown = crate::config::shown_option_value(key, value)?;
+        // SAFETY: shown_out checked non-NULL.
+        unsafe { write_out(shown_out, string_into_raw(shown)) };
+        Ok(())
+    })
+}
 
 /// Free a configuration. NULL is ignored. Clients made from it stay valid.
 #[no_mangle]

@@ -1,9 +1,9 @@
-//! The log callback (addition to API.md).
+//! The log callback: renewals, retries and token-cache events reported to the application.
 
 use super::ffi_value;
 use std::ffi::{c_char, c_int, c_void, CString};
 
-/// Log levels passed to the tp_set_log_callback callback. Addition to API.md.
+/// Log levels passed to the tp_set_log_callback callback.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum tp_log_level {
@@ -32,7 +32,7 @@ unsafe impl Sync for UserData {}
 /// Install a process-wide log callback that reports renewals, retries and token-cache events
 /// (never a secret); cb NULL removes it. The callback may be called from any thread, also
 /// concurrently, and must not call back into tpauth; a call already in progress may still
-/// complete with the previous callback. Addition to API.md.
+/// complete with the previous callback.
 #[no_mangle]
 pub unsafe extern "C" fn tp_set_log_callback(cb: tp_log_callback, user_data: *mut c_void) {
     ffi_value!((), {

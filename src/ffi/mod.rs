@@ -1,6 +1,7 @@
 //! The C ABI (`include/tpauth.h`): a thin `extern "C"` skin over the safe core.
 //!
-//! Every entry point follows the same rules (API.md §2), enforced by the machinery of this module:
+//! Every entry point follows the same rules (the C ABI conventions of docs/contract.md, section 2),
+//! enforced by the machinery of this module:
 //!
 //! - `ffi_status!` wraps the body of every fallible function: a panic becomes
 //!   `TP_ERR_INTERNAL`, an [`Error`] becomes its status, and `*err` (when `err` is not NULL)
@@ -20,7 +21,7 @@
 //! NUL-terminated, handles are not used after their `_free`). It is stated once here and in
 //! `include/tpauth.h` rather than on each function.
 
-// The C names (tp_config, TP_OK, ...) are the ABI's, fixed by API.md.
+// The C names (tp_config, TP_OK, ...) are the ABI's, fixed by the contract (docs/contract.md).
 #![allow(non_camel_case_types)]
 // The safety contract is the C ABI's, stated once in the module docs and the header.
 #![allow(clippy::missing_safety_doc)]
@@ -132,10 +133,27 @@ pub(crate) trait Ownership {}
 pub(crate) struct OwnershipBox;
 impl Ownership for OwnershipBox {}
 
+/// The handle is the allocation of an `Arc` (see [`ArcCastable`]), lent to C with
+/// `Arc::into_raw`: each pointer C holds is one strong count, given back once by `_free`. The C
+/// type is an opaque marker, never itself constructed; the pointer points at the Arc's content.
+pub(crate) struct OwnershipArc;
+impl Ownership for OwnershipArc {}
+
 /// Declared once per handle type: how C holds it.
 pub(crate) trait Castable: Sized {
-    /// Box (owned, one `_free`) for every handle of this ABI.
+    /// Box (owned, one `_free`) or Arc (one strong count per pointer, one `_free` each).
     type Ownership: Ownership;
+}
+
+/// A handle held as an `Arc`'s own allocation: what the pointer points at, and the Rust handle
+/// (a newtype over the `Arc`) that owns a strong count.
+pub(crate) trait ArcCastable: Castable<Ownership = OwnershipArc> {
+    /// The Arc's content: what C's pointer points at.
+    type RustType;
+    /// The owning Rust handle.
+    type Owner;
+    fn into_arc(owner: Self::Owner) -> std::sync::Arc<Self::RustType>;
+    fn from_arc(arc: std::sync::Arc<Self::RustType>) -> Self::Owner;
 }
 
 /// Give a new handle to C.
@@ -158,9 +176,49 @@ pub(crate) unsafe fn free_raw<T: Castable<Ownership = OwnershipBox>>(p: *mut T) 
 ///
 /// # Safety
 /// `p` is NULL or a live handle of type `T`.
-pub(crate) unsafe fn borrow<'a, T: Castable>(p: *const T) -> Option<&'a T> {
+pub(crate) unsafe fn borrow<'a, T: Castable<Ownership = OwnershipBox>>(p: *const T) -> Option<&'a T> {
     // SAFETY: the caller's contract.
     unsafe { p.as_ref() }
+}
+
+/// Give C one strong count of `owner`'s allocation, as a handle.
+pub(crate) fn arc_into_raw<T: ArcCastable>(owner: T::Owner) -> *mut T {
+    std::sync::Arc::into_raw(T::into_arc(owner)).cast_mut().cast::<T>()
+}
+
+/// Give back the strong count of a handle from [`arc_into_raw`]; NULL is ignored.
+///
+/// # Safety
+/// `p` is NULL or came from [`arc_into_raw`] and was not freed yet.
+pub(crate) unsafe fn arc_free<T: ArcCastable>(p: *mut T) {
+    if !p.is_null() {
+        // SAFETY: the caller's contract: p is one strong count of an Arc<T::RustType>.
+        drop(T::from_arc(unsafe { std::sync::Arc::from_raw(p.cast_const().cast::<T::RustType>()) }));
+    }
+}
+
+/// An Arc handle lent by C for the length of a call: its owning handle over C's strong count,
+/// never dropped (C keeps the count). Clone it to keep the value past the call.
+pub(crate) struct Lent<'a, T: ArcCastable>(std::mem::ManuallyDrop<T::Owner>, std::marker::PhantomData<&'a T>);
+
+impl<T: ArcCastable> std::ops::Deref for Lent<'_, T> {
+    type Target = T::Owner;
+    fn deref(&self) -> &T::Owner {
+        &self.0
+    }
+}
+
+/// Borrow an Arc handle for the duration of a call; `None` when NULL.
+///
+/// # Safety
+/// `p` is NULL or a live handle from [`arc_into_raw`].
+pub(crate) unsafe fn arc_borrow<'a, T: ArcCastable>(p: *const T) -> Option<Lent<'a, T>> {
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: the caller's contract: p is a live strong count, which ManuallyDrop never gives back.
+    let arc = unsafe { std::sync::Arc::from_raw(p.cast::<T::RustType>()) };
+    Some(Lent(std::mem::ManuallyDrop::new(T::from_arc(arc)), std::marker::PhantomData))
 }
 
 /// Borrow a handle mutably for the duration of a call (builders only); `None` when NULL.
@@ -290,6 +348,19 @@ macro_rules! arg_ref {
     };
 }
 pub(crate) use arg_ref;
+
+/// Borrow a required Arc handle argument (see [`arc_borrow`]), or return
+/// `TP_ERR_INVALID_ARGUMENT` ("token is NULL").
+macro_rules! arg_lent {
+    ($p:ident) => {
+        // SAFETY: NULL or a live handle (the C ABI's contract).
+        match unsafe { $crate::ffi::arc_borrow($p) } {
+            Some(r) => r,
+            None => return Err($crate::Error::invalid_argument(concat!(stringify!($p), " is NULL"))),
+        }
+    };
+}
+pub(crate) use arg_lent;
 
 /// Borrow a required builder argument mutably, or return `TP_ERR_INVALID_ARGUMENT`.
 macro_rules! arg_mut {

@@ -1,8 +1,8 @@
 //! The browser flows' redirect parsing (tp_authorize_url and tp_new_state live beside the client
 //! and the library functions).
 
-use super::token::tp_token;
-use super::{arg_opt_str, arg_out, arg_str, ffi_status, into_raw, string_into_raw, tp_error, tp_status, write_out};
+use super::token::{token_into_raw, tp_token};
+use super::{arg_opt_str, arg_out, arg_str, ffi_status, string_into_raw, tp_error, tp_status, write_out};
 use std::ffi::c_char;
 
 /// The authorization code from a code-flow redirect (https://app/cb?code=...&state=...). With
@@ -55,7 +55,7 @@ pub unsafe extern "C" fn tp_parse_implicit_redirect(
         arg_out!(out);
         let token = crate::parse_implicit_redirect(redirect_url, expected_state)?;
         // SAFETY: out checked non-NULL.
-        unsafe { write_out(out, into_raw(tp_token::new(token))) };
+        unsafe { write_out(out, token_into_raw(token)) };
         Ok(())
     })
 }

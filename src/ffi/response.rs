@@ -75,7 +75,6 @@ pub unsafe extern "C" fn tp_response_header(r: *const tp_response, name: *const 
 }
 
 /// The number of headers of the response (0 when r is NULL), for tp_response_header_at.
-/// Addition to API.md.
 #[no_mangle]
 pub unsafe extern "C" fn tp_response_header_count(r: *const tp_response) -> usize {
     ffi_value!(0, {
@@ -86,7 +85,7 @@ pub unsafe extern "C" fn tp_response_header_count(r: *const tp_response) -> usiz
 
 /// The index-th header (0-based, in the order received): its lower-cased name to *name_out and
 /// its value to *value_out (either may be NULL), both borrowed from r. Returns false, writing
-/// nothing, when r is NULL or index is out of range. Addition to API.md.
+/// nothing, when r is NULL or index is out of range.
 #[no_mangle]
 pub unsafe extern "C" fn tp_response_header_at(
     r: *const tp_response,

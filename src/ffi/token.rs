@@ -1,48 +1,51 @@
-//! `tp_token`: one token response, immutable.
+//! `tp_token`: one token response, immutable. A `tp_token *` is the core token's own shared
+//! allocation (`Arc::into_raw`): handing the current token to C costs one reference count, and its
+//! strings are lent out as the core stores them (NUL-terminated), without a copy.
 
 use super::{
-    arg_opt_str, arg_out, arg_ref, arg_str, borrow, ffi_status, ffi_value, free_raw, into_raw, string_into_raw, tp_error, tp_status,
-    write_out, Castable, OwnershipBox,
+    arc_borrow, arc_free, arc_into_raw, arg_lent, arg_opt_str, arg_out, arg_str, ffi_status, ffi_value, string_into_raw, tp_error,
+    tp_status, write_out, ArcCastable, Castable, Lent, OwnershipArc,
 };
+use crate::token::TokenData;
 use crate::Token;
-use std::ffi::{c_char, CString};
-use std::sync::OnceLock;
-use zeroize::Zeroizing;
+use std::ffi::c_char;
+use std::sync::Arc;
 
 /// One token response (access token, refresh token, expiry, the server's JSON), immutable and
 /// safe to read from any thread. Freed with tp_token_free; the strings its accessors return are
 /// borrowed from it.
 pub struct tp_token {
-    pub(crate) inner: Token,
-    /// The token's strings as the C accessors lend them out: NUL-terminated copies, wiped on drop.
-    /// Each is made on its first read (thread-safe), so a tp_get_token that serves the cached
-    /// token copies nothing the caller does not read.
-    access_token: OnceLock<Zeroizing<CString>>,
-    refresh_token: OnceLock<Option<Zeroizing<CString>>>,
-    token_type: OnceLock<Option<Zeroizing<CString>>>,
-    raw_json: OnceLock<Zeroizing<CString>>,
+    // Never constructed: a tp_token * points at the core's token (see ArcCastable).
+    _opaque: [u8; 0],
 }
 
 impl Castable for tp_token {
-    type Ownership = OwnershipBox;
+    type Ownership = OwnershipArc;
 }
 
-impl tp_token {
-    pub(crate) fn new(inner: Token) -> tp_token {
-        tp_token {
-            inner,
-            access_token: OnceLock::new(),
-            refresh_token: OnceLock::new(),
-            token_type: OnceLock::new(),
-            raw_json: OnceLock::new(),
-        }
+impl ArcCastable for tp_token {
+    type RustType = TokenData;
+    type Owner = Token;
+    fn into_arc(owner: Token) -> Arc<TokenData> {
+        owner.into_arc()
+    }
+    fn from_arc(arc: Arc<TokenData>) -> Token {
+        Token::from_arc(arc)
     }
 }
 
-/// A NUL-terminated copy of one of a token's strings. They never contain NUL (`Secret::new`
-/// refuses them), so no copy is cut.
-fn c_copy(s: &str) -> Zeroizing<CString> {
-    Zeroizing::new(CString::new(s).unwrap_or_default())
+/// A new handle on `token` for C (one reference count on the core's token).
+pub(crate) fn token_into_raw(token: Token) -> *mut tp_token {
+    arc_into_raw::<tp_token>(token)
+}
+
+/// The token behind a handle C lends for a call; `None` when NULL.
+///
+/// # Safety
+/// `t` is NULL or a live tp_token.
+unsafe fn lend<'a>(t: *const tp_token) -> Option<Lent<'a, tp_token>> {
+    // SAFETY: the caller's contract.
+    unsafe { arc_borrow(t) }
 }
 
 /// The access token (a secret: never log it). Borrowed from t: valid until tp_token_free(t).
@@ -50,8 +53,8 @@ fn c_copy(s: &str) -> Zeroizing<CString> {
 #[no_mangle]
 pub unsafe extern "C" fn tp_token_access_token(t: *const tp_token) -> *const c_char {
     ffi_value!(std::ptr::null(), {
-        // SAFETY: NULL or a live tp_token.
-        unsafe { borrow(t) }.map_or(std::ptr::null(), |t| t.access_token.get_or_init(|| c_copy(t.inner.access_token())).as_ptr())
+        // SAFETY: NULL or a live tp_token; the string lives in its allocation.
+        unsafe { lend(t) }.map_or(std::ptr::null(), |t| t.access_token_c().as_ptr())
     })
 }
 
@@ -60,10 +63,8 @@ pub unsafe extern "C" fn tp_token_access_token(t: *const tp_token) -> *const c_c
 #[no_mangle]
 pub unsafe extern "C" fn tp_token_refresh_token(t: *const tp_token) -> *const c_char {
     ffi_value!(std::ptr::null(), {
-        // SAFETY: NULL or a live tp_token.
-        unsafe { borrow(t) }
-            .and_then(|t| t.refresh_token.get_or_init(|| t.inner.refresh_token().map(c_copy)).as_ref())
-            .map_or(std::ptr::null(), |c| c.as_ptr())
+        // SAFETY: NULL or a live tp_token; the string lives in its allocation.
+        unsafe { lend(t) }.and_then(|t| t.refresh_token_c().map(|c| c.as_ptr())).unwrap_or(std::ptr::null())
     })
 }
 
@@ -72,10 +73,8 @@ pub unsafe extern "C" fn tp_token_refresh_token(t: *const tp_token) -> *const c_
 #[no_mangle]
 pub unsafe extern "C" fn tp_token_type(t: *const tp_token) -> *const c_char {
     ffi_value!(std::ptr::null(), {
-        // SAFETY: NULL or a live tp_token.
-        unsafe { borrow(t) }
-            .and_then(|t| t.token_type.get_or_init(|| t.inner.token_type().map(c_copy)).as_ref())
-            .map_or(std::ptr::null(), |c| c.as_ptr())
+        // SAFETY: NULL or a live tp_token; the string lives in its allocation.
+        unsafe { lend(t) }.and_then(|t| t.token_type_c().map(|c| c.as_ptr())).unwrap_or(std::ptr::null())
     })
 }
 
@@ -84,7 +83,7 @@ pub unsafe extern "C" fn tp_token_type(t: *const tp_token) -> *const c_char {
 pub unsafe extern "C" fn tp_token_expires_in(t: *const tp_token) -> i64 {
     ffi_value!(-1, {
         // SAFETY: NULL or a live tp_token.
-        unsafe { borrow(t) }.map_or(-1, |t| t.inner.expires_in())
+        unsafe { lend(t) }.map_or(-1, |t| t.expires_in())
     })
 }
 
@@ -94,17 +93,16 @@ pub unsafe extern "C" fn tp_token_expires_in(t: *const tp_token) -> i64 {
 pub unsafe extern "C" fn tp_token_expires_at(t: *const tp_token) -> i64 {
     ffi_value!(-1, {
         // SAFETY: NULL or a live tp_token.
-        unsafe { borrow(t) }.map_or(-1, |t| t.inner.expires_at())
+        unsafe { lend(t) }.map_or(-1, |t| t.expires_at())
     })
 }
 
 /// When the token was received, in Unix seconds by the local clock; -1 when t is NULL.
-/// Addition to API.md.
 #[no_mangle]
 pub unsafe extern "C" fn tp_token_received_at(t: *const tp_token) -> i64 {
     ffi_value!(-1, {
         // SAFETY: NULL or a live tp_token.
-        unsafe { borrow(t) }.map_or(-1, |t| t.inner.received_at())
+        unsafe { lend(t) }.map_or(-1, |t| t.received_at())
     })
 }
 
@@ -114,7 +112,7 @@ pub unsafe extern "C" fn tp_token_received_at(t: *const tp_token) -> i64 {
 pub unsafe extern "C" fn tp_token_is_expired(t: *const tp_token, leeway_s: i64) -> bool {
     ffi_value!(true, {
         // SAFETY: NULL or a live tp_token.
-        unsafe { borrow(t) }.is_none_or(|t| t.inner.is_expired(leeway_s))
+        unsafe { lend(t) }.is_none_or(|t| t.is_expired(leeway_s))
     })
 }
 
@@ -124,8 +122,8 @@ pub unsafe extern "C" fn tp_token_is_expired(t: *const tp_token, leeway_s: i64) 
 #[no_mangle]
 pub unsafe extern "C" fn tp_token_raw_json(t: *const tp_token) -> *const c_char {
     ffi_value!(std::ptr::null(), {
-        // SAFETY: NULL or a live tp_token.
-        unsafe { borrow(t) }.map_or(std::ptr::null(), |t| t.raw_json.get_or_init(|| c_copy(t.inner.raw_json())).as_ptr())
+        // SAFETY: NULL or a live tp_token; the string lives in its allocation.
+        unsafe { lend(t) }.map_or(std::ptr::null(), |t| t.raw_json_c().as_ptr())
     })
 }
 
@@ -137,10 +135,10 @@ pub unsafe extern "C" fn tp_token_raw_json(t: *const tp_token) -> *const c_char 
 #[no_mangle]
 pub unsafe extern "C" fn tp_token_to_json(t: *const tp_token, json_out: *mut *mut c_char, err: *mut *mut tp_error) -> tp_status {
     ffi_status!(err, {
-        let t = arg_ref!(t);
+        let t = arg_lent!(t);
         arg_out!(json_out);
         // SAFETY: json_out checked non-NULL.
-        unsafe { write_out(json_out, string_into_raw(t.inner.to_json())) };
+        unsafe { write_out(json_out, string_into_raw(t.to_json())) };
         Ok(())
     })
 }
@@ -157,7 +155,7 @@ pub unsafe extern "C" fn tp_token_from_json(json: *const c_char, out: *mut *mut 
         arg_out!(out);
         let token = Token::from_json(json)?;
         // SAFETY: out checked non-NULL.
-        unsafe { write_out(out, into_raw(tp_token::new(token))) };
+        unsafe { write_out(out, token_into_raw(token)) };
         Ok(())
     })
 }
@@ -167,8 +165,7 @@ pub unsafe extern "C" fn tp_token_from_json(json: *const c_char, out: *mut *mut 
 /// expires_in is in seconds, -1 when unknown; received_at_ms is when the token was received, in
 /// Unix milliseconds (-1: now), so that tp_token_expires_at is received_at_ms / 1000 +
 /// expires_in. raw_json, the server's response (a JSON object), is kept verbatim when it
-/// already says what the fields say; otherwise the fields are written over it. Addition to
-/// API.md.
+/// already says what the fields say; otherwise the fields are written over it.
 ///
 /// On success *out receives a token the caller frees with tp_token_free. Errors:
 /// TP_ERR_INVALID_ARGUMENT when access_token or out is NULL, access_token is empty, a string is
@@ -192,7 +189,7 @@ pub unsafe extern "C" fn tp_token_new(
         arg_out!(out);
         let token = Token::from_fields(access_token, refresh_token, token_type, expires_in, received_at_ms, raw_json)?;
         // SAFETY: out checked non-NULL.
-        unsafe { write_out(out, into_raw(tp_token::new(token))) };
+        unsafe { write_out(out, token_into_raw(token)) };
         Ok(())
     })
 }
@@ -203,6 +200,6 @@ pub unsafe extern "C" fn tp_token_new(
 pub unsafe extern "C" fn tp_token_free(t: *mut tp_token) {
     ffi_value!((), {
         // SAFETY: NULL or a token from this library, freed once.
-        unsafe { free_raw(t) }
+        unsafe { arc_free(t) }
     })
 }

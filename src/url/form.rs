@@ -4,6 +4,10 @@
 
 /// Percent-encode `value` for a form body or query: `A-Z a-z 0-9 - . _ ~` stay, a space becomes
 /// `%20`, every other byte of the UTF-8 encoding becomes `%XX` (uppercase hex).
+///
+/// ```
+/// assert_eq!(tpauth::form_urlencode("p&ss=w+rd %é"), "p%26ss%3Dw%2Brd%20%25%C3%A9");
+/// ```
 pub fn form_urlencode(value: &str) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(value.len() + value.len() / 2);

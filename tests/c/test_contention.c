@@ -1,4 +1,4 @@
-/* Single flight under contention (issue 19) from C: busy threads (no sleeps, no token cache) make
+/* Single flight under contention from C: busy threads (no sleeps, no token cache) make
  * exactly one token request per lifetime, and 64 threads that all get a 401 for the same token
  * cause exactly one renewal. The lifetimes come from the mock (expires_in_schedule: six tokens of
  * 1 s, then one of an hour), so the exact count is known in advance whatever the scheduler does:

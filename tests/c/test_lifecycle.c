@@ -1,4 +1,4 @@
-/* The token lifecycle (issue 3) from C: single flight across 64 threads, one token request per
+/* The token lifecycle from C: single flight across 64 threads, one token request per
  * expiry across processes sharing a token cache, refresh-token rotation without invalid_grant,
  * 429 handling, SIGKILL mid-renewal, cache faults, and the log callback. Child processes are this
  * program re-executed with "child ..." arguments. */
@@ -143,8 +143,7 @@ static void test_threads(void) {
   enum { N = 64 };
   mock_reset();
   /* Lifetimes from the mock: 2 s, 2 s (each renewed 1 s ahead), then an hour: three token requests
-   * whatever the scheduler does (issue 13: a deadline made this flaky under valgrind on a loaded
-   * machine). Each thread stops 20 calls after it saw the hour-long token. */
+   * whatever the scheduler does (a deadline made this flaky under valgrind on a loaded machine). Each thread stops 20 calls after it saw the hour-long token. */
   mock_config("{\"expires_in_schedule\":[2,2,3600]}");
   tp_auth *auth = new_auth("refresh_leeway_s", "1", NULL);
   pthread_barrier_t start;

@@ -1,4 +1,4 @@
-/* Regression tests of the security review (issue 13), each named after the attack it stops, as C
+/* Regression tests of the security review, each named after the attack it stops, as C
  * programs against the library: where the token may go, what an error message or a log line may
  * show, and what a hostile server's answer can do. */
 #include "harness.h"

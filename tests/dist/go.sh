@@ -4,7 +4,10 @@
 #   GOARCH=arm64 CC="zig cc -target aarch64-linux-gnu" go build, run under qemu-aarch64-static
 #     (the aarch64 glibc from libc6-arm64-cross as QEMU_LD_PREFIX);
 #   -tags tpauth_musl with zig's musl, linked fully static: amd64 run natively, arm64 under qemu;
+#   `go mod vendor` then `go build -mod=vendor`: the vendored module keeps include/ and lib/<platform>/;
+#   CGO_ENABLED=0: the build stops with one first error naming the fix (cgo_required.go);
 # each a password grant + API call against the mock. No Rust on PATH; zig comes from PyPI (ziglang).
+# The darwin libraries are linked into Mach-O programs by tests/dist/macos.sh.
 source "$(dirname "$0")/lib.sh"
 ensure_apt qemu-aarch64-static qemu-user-static
 ensure_apt file file
@@ -27,13 +30,32 @@ require $module v$VERSION
 
 replace $module => ../tpauth-go
 MOD
-check "the module holds include/tpauth.h and a static library per platform" \
-  test -f "$WORK/tpauth-go/include/tpauth.h" -a -f "$WORK/tpauth-go/lib/linux-amd64/libtpauth.a" -a -f "$WORK/tpauth-go/lib/linux-arm64/libtpauth.a" \
-  -a -f "$WORK/tpauth-go/lib/linux-musl-amd64/libtpauth.a" -a -f "$WORK/tpauth-go/lib/linux-musl-arm64/libtpauth.a"
+layout() {
+  local p
+  test -f "$WORK/tpauth-go/include/tpauth.h" -a -f "$WORK/tpauth-go/README.md" -a -f "$WORK/tpauth-go/cgo_required.go" || return 1
+  for p in linux-amd64 linux-arm64 linux-musl-amd64 linux-musl-arm64 darwin-arm64 darwin-amd64; do
+    test -f "$WORK/tpauth-go/lib/$p/libtpauth.a" -a -f "$WORK/tpauth-go/lib/$p/vendor.go" -a -f "$WORK/tpauth-go/link_${p//-/_}.go" || { echo "lib/$p incomplete"; return 1; }
+  done
+}
+check "the module holds include/tpauth.h, README.md, and per platform (linux glibc/musl, darwin) a static library, its link file and vendor.go" layout
 check "go vet of the module (amd64, and -tags tpauth_musl)" bash -c "cd '$WORK/tpauth-go' && go vet . && go vet -tags tpauth_musl ."
 check "go build (linux/amd64, glibc)" bash -c "cd '$WORK/app' && go build -o check ."
 check "the program links no libtpauth.so" bash -c "! ldd '$WORK/app/check' | grep -q libtpauth"
 check_run "go: linux/amd64 program, password grant + API call" "$WORK/app/check"
+vendored() {
+  rm -rf "$WORK/vapp" && cp -r "$WORK/app" "$WORK/vapp" && cd "$WORK/vapp" && rm -f check check-* &&
+  GOFLAGS='' go mod vendor && ls "vendor/$module/include/tpauth.h" "vendor/$module/lib/linux-amd64/libtpauth.a" &&
+  GOFLAGS=-mod=vendor go build -o check .
+}
+check "go mod vendor, then go build -mod=vendor: include/ and lib/<platform>/ are vendored" vendored
+check_run "go: the vendored build, password grant + API call" "$WORK/vapp/check"
+nocgo() {
+  local out; out=$(cd "$WORK/app" && CGO_ENABLED=0 go build -o /dev/null . 2>&1) && { echo "built without cgo?"; return 1; }
+  echo "$out"
+  # The first error (after go's "# package" line) names the fix.
+  grep -v '^#' <<<"$out" | head -n1 | grep -q 'tpauth_needs_cgo__build_with_CGO_ENABLED_1_and_a_C_compiler'
+}
+check "CGO_ENABLED=0: the first error says to build with CGO_ENABLED=1 and a C compiler" nocgo
 
 check "GOARCH=arm64 CC='zig cc -target aarch64-linux-gnu' go build" \
   bash -c "cd '$WORK/app' && GOARCH=arm64 CC='zig cc -target aarch64-linux-gnu' go build -o check-arm64 ."

@@ -12,19 +12,22 @@ D=$DIST_OUT/node
 main=$D/trustpilot-auth-$VERSION.tgz
 here=$D/trustpilot-auth-linux-x64-gnu-$VERSION.tgz
 win=$D/trustpilot-auth-win32-x64-gnu-$VERSION.tgz
-check "dist/node holds the main package and linux-x64-gnu, linux-arm64-gnu, linux-x64-musl, win32-x64-gnu" \
-  test -f "$main" -a -f "$here" -a -f "$D/trustpilot-auth-linux-arm64-gnu-$VERSION.tgz" -a -f "$D/trustpilot-auth-linux-x64-musl-$VERSION.tgz" -a -f "$win"
+PLATS="linux-x64-gnu linux-arm64-gnu linux-x64-musl linux-arm64-musl darwin-arm64 darwin-x64 win32-x64-gnu"
+have_all() { local p; for p in $PLATS; do [ -f "$D/trustpilot-auth-$p-$VERSION.tgz" ] || { echo "missing trustpilot-auth-$p-$VERSION.tgz"; return 1; }; done; test -f "$main"; }
+check "dist/node holds the main package and $PLATS" have_all
 listing() {
   tar -tzf "$main" | sort
   tar -xzOf "$main" package/package.json | node -e "
     const p = JSON.parse(require('fs').readFileSync(0, 'utf8'));
-    const want = ['linux-x64-gnu', 'linux-arm64-gnu', 'linux-x64-musl', 'win32-x64-gnu'].map((s) => 'trustpilot-auth-' + s);
+    const want = '$PLATS'.split(' ').map((s) => 'trustpilot-auth-' + s);
     for (const w of want) if (p.optionalDependencies[w] !== '$VERSION') throw new Error('optionalDependencies lacks ' + w);
-    if (p.name !== 'trustpilot-auth' || p.version !== '$VERSION' || p.types !== 'index.d.ts') throw new Error('name/version/types');"
+    if (p.name !== 'trustpilot-auth' || p.version !== '$VERSION' || p.types !== 'index.d.ts') throw new Error('name/version/types');
+    for (const k of ['repository', 'homepage', 'bugs', 'author']) if (!p[k]) throw new Error('package.json lacks ' + k);
+    if (!/github.com/.test(p.repository.url)) throw new Error('repository.url ' + p.repository.url);"
   tar -tzf "$main" | grep -qx 'package/native.d.ts' && tar -tzf "$main" | grep -qx 'package/index.d.ts' && ! tar -tzf "$main" | grep -q '\.node$' &&
     tar -xzOf "$main" package/native.js | grep -F "require('trustpilot-auth-win32-x64-gnu')" >/dev/null  # not -q: no SIGPIPE for tar
 }
-check "main package: trustpilot-auth $VERSION, declarations, optionalDependencies of every platform, no .node, native.js loads win32-x64-gnu" listing
+check "main package: trustpilot-auth $VERSION, declarations, optionalDependencies of every platform, repository/homepage/bugs/author, no .node, native.js loads win32-x64-gnu" listing
 # Each platform package: one .node for its machine; glibc builds need nothing newer than 2.17.
 elf_check() {
   local tgz=$1 machine=$2 libc=$3 dir; dir=$(mktemp -d "$WORK/elf.XXXX")
@@ -45,6 +48,7 @@ elf_check() {
 check "linux-x64-gnu: x86-64 ELF, glibc <= 2.17" elf_check "$here" 62 gnu
 check "linux-arm64-gnu: aarch64 ELF, glibc <= 2.17" elf_check "$D/trustpilot-auth-linux-arm64-gnu-$VERSION.tgz" 183 gnu
 check "linux-x64-musl: x86-64 ELF, no glibc" elf_check "$D/trustpilot-auth-linux-x64-musl-$VERSION.tgz" 62 musl
+check "linux-arm64-musl: aarch64 ELF, no glibc" elf_check "$D/trustpilot-auth-linux-arm64-musl-$VERSION.tgz" 183 musl
 # The Windows package: npm installs it on win32/x64 only (and would skip it on Windows with a libc
 # field, which create-npm-dir writes for every -gnu triple), its main is the .node, a PE32+ x86-64
 # DLL that imports system DLLs only: N-API is looked up in node.exe at load time, libgcc and
@@ -81,8 +85,20 @@ mkdir -p "$WORK/app"
 (cd "$WORK/app" && npm init -y >/dev/null)
 # The platform package from its tarball (as the registry would serve it), then the main one: npm
 # sees the optional dependency for this platform satisfied, and skips the others (os/cpu/libc).
-install_it() { cd "$WORK/app" && npm install --no-audit --no-fund --loglevel=error "$here" "$main"; }
+# Offline, as the README's "Offline and tarball install" says: both tarballs in one command.
+install_it() { cd "$WORK/app" && npm install --offline --no-audit --no-fund --loglevel=error "$here" "$main"; }
 check "npm install ./trustpilot-auth-$VERSION.tgz ./trustpilot-auth-linux-x64-gnu-$VERSION.tgz" install_it
 cp "$DIST_ROOT/tests/dist/programs/check.js" "$WORK/app/"
 check_run "node: require('trustpilot-auth'), password grant + API call" bash -c "cd '$WORK/app' && node check.js trustpilot-auth-linux-x64-gnu"
+# The main package alone, as npm leaves it when it skips optional dependencies (--omit=optional):
+# the error names the missing package and the command that installs it.
+missing() {
+  mkdir -p "$WORK/bare" && cd "$WORK/bare" && npm init -y >/dev/null &&
+  npm install --offline --omit=optional --no-audit --no-fund --loglevel=error "$main" || return 1
+  local out; out=$(node -e "require('trustpilot-auth')" 2>&1) && { echo "loaded without its platform package?"; return 1; }
+  echo "$out"
+  grep -q "the package trustpilot-auth-linux-x64-gnu is not installed" <<<"$out" &&
+  grep -q "npm install trustpilot-auth-linux-x64-gnu@$VERSION" <<<"$out"
+}
+check "main package without its platform package: the error names trustpilot-auth-linux-x64-gnu and npm install ...@$VERSION" missing
 dist_end

@@ -16,9 +16,11 @@ same() {  # same LABEL VALUE
 }
 toml_version() { sed -n '/^\[package\]/,/^\[/{s/^version = "\([^"]*\)".*/\1/p}' "$1" | head -n1; }
 same "bindings/python/Cargo.toml" "$(toml_version bindings/python/Cargo.toml)"
-same "bindings/php/composer.json" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("version"))' bindings/php/composer.json)"
+same "bindings/php/src/Auth.php: Auth::VERSION" "$(sed -n "s/.*const VERSION = '\\([^']*\\)'.*/\\1/p" bindings/php/src/Auth.php | head -n1)"
 same "bindings/dotnet/Tpauth.csproj <Version>" "$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' bindings/dotnet/Tpauth.csproj)"
-same "docs/go-module.md: go get ...@v" "$(sed -n 's/.*go get github.com[^@]*@v\([0-9.]*\).*/\1/p' docs/go-module.md | head -n1)"
+same "bindings/go/README.md: go get ...@v" "$(sed -n 's/.*go get github.com[^@]*@v\([0-9.]*\).*/\1/p' bindings/go/README.md | head -n1)"
+same "bindings/go/oauth2adapter/go.mod: requires the module at v" "$(sed -n 's|.*github.com/tpauth/tpauth/bindings/go v\([0-9.]*\)$|\1|p' bindings/go/oauth2adapter/go.mod | head -n1)"
+same "bindings/node/package.json" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("version"))' bindings/node/package.json)"
 same "docs/release.md: the Go tag bindings/go/v" "$(sed -n 's/.*`bindings\/go\/v\([0-9][0-9.]*\)`.*/\1/p' docs/release.md | head -n1)"
 same "CHANGELOG.md: a ## [$V] section" "$(sed -n 's/^## \[\([0-9][0-9.]*\)\].*/\1/p' CHANGELOG.md | head -n1)"
 
@@ -28,15 +30,15 @@ if [ -d "$DIST_OUT" ]; then
     [ -e "$w" ] || continue; n=$((n + 1))
     b=$(basename "$w"); b=${b#trustpilot_auth-}; b=${b%.tar.gz}; same "dist/python/$(basename "$w") (file name)" "${b%%-*}" 2>/dev/null || true
   done
-  # One abi3 wheel per release platform (the four Linux targets and Windows) and the sdist.
-  want=(manylinux2014_x86_64 manylinux2014_aarch64 musllinux_1_2_x86_64 musllinux_1_2_aarch64 win_amd64)
+  # One abi3 wheel per release platform (four Linux, two macOS, Windows) and the sdist.
+  want=(manylinux2014_x86_64 manylinux2014_aarch64 musllinux_1_2_x86_64 musllinux_1_2_aarch64 macosx_11_0_arm64 macosx_10_13_x86_64 win_amd64)
   missing=""
   for t in "${want[@]}"; do compgen -G "$DIST_OUT/python/*$t*.whl" >/dev/null || missing="$missing $t"; done
   if [ $n -eq $((${#want[@]} + 1)) ] && [ -z "$missing" ]; then ok "dist/python: ${#want[@]} wheels (${want[*]}) + 1 sdist"
   else bad "dist/python: $n files (wheels missing:${missing:- none}), not ${#want[@]} wheels + 1 sdist"; fi
   w=$(ls "$DIST_OUT"/python/*manylinux2014_x86_64*.whl 2>/dev/null | head -n1)
   same "wheel METADATA Version" "$(python3 -c 'import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); m=[n for n in z.namelist() if n.endswith(".dist-info/METADATA")][0]; print([l[9:] for l in z.read(m).decode().splitlines() if l.startswith("Version: ")][0])' "$w" 2>/dev/null)"
-  same "dist/php/composer.json" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("version"))' "$DIST_OUT/php/composer.json" 2>/dev/null)"
+  same "dist/php/src/Auth.php: Auth::VERSION" "$(sed -n "s/.*const VERSION = '\\([^']*\\)'.*/\\1/p" "$DIST_OUT/php/src/Auth.php" 2>/dev/null | head -n1)"
   nupkg=$(ls "$DIST_OUT"/dotnet/Tpauth.*.nupkg 2>/dev/null | head -n1); b=$(basename "${nupkg:-none}" .nupkg)
   same "dist/dotnet/$(basename "${nupkg:-none}") (file name)" "${b#Tpauth.}"
   same "nuspec <version>" "$(unzip -p "$nupkg" Tpauth.nuspec 2>/dev/null | sed -n 's:.*<version>\(.*\)</version>.*:\1:p')"

@@ -22,8 +22,8 @@ wine_run() { wine "$@" | tr -d '\r'; }
 name=tpauth-$VERSION-x86_64-pc-windows-gnu
 mkdir -p "$WORK/c" && unzip -q "$DIST_OUT/c/$name.zip" -d "$WORK/c"
 P=$WORK/c/$name
-check "zip: bin/tpauth.dll, lib/libtpauth.dll.a, lib/libtpauth.a, headers, licences" \
-  ls "$P/bin/tpauth.dll" "$P/lib/libtpauth.dll.a" "$P/lib/libtpauth.a" "$P/include/tpauth.h" "$P/share/doc/tpauth/LICENSE-MIT"
+check "zip: bin/tpauth.dll, bin/tpauth.exe, lib/libtpauth.dll.a, lib/libtpauth.a, headers, the user README, licences" \
+  ls "$P/bin/tpauth.dll" "$P/bin/tpauth.exe" "$P/lib/libtpauth.dll.a" "$P/lib/libtpauth.a" "$P/include/tpauth.h" "$P/README.md" "$P/share/doc/tpauth/LICENSE-MIT"
 # wine 8.0 lacks bcryptprimitives.dll (every Windows 10+ has it): the suite's stand-in, beside the programs.
 [ -d "$WINEPREFIX/drive_c" ] || wineboot -i >/dev/null 2>&1 || true
 shim() { [ -e "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" ] ||
@@ -38,11 +38,13 @@ check "mingw: check.c against libtpauth.a" x86_64-w64-mingw32-gcc -Wall -Werror 
   -I"$P/include" "$P/lib/libtpauth.a" -lws2_32 -lbcrypt -lntdll -luserenv -ladvapi32 -lkernel32 -lcrypt32 -lsecur32 -lncrypt
 check_run "wine: static check.exe: grant + API call" wine_run "$WORK/static/check.exe"
 
+check "wine: bin/tpauth.exe --help (the command in the zip)" bash -c "wine '$P/bin/tpauth.exe' --help 2>/dev/null | tr -d '\r' | grep -q '^usage: tpauth'"
 check "nupkg: runtimes/win-x64/native/tpauth.dll" bash -c \
   "unzip -l '$DIST_OUT/dotnet/Tpauth.$VERSION.nupkg' | grep -q 'runtimes/win-x64/native/tpauth.dll'"
 check "php: lib/windows-x86_64/tpauth.dll" test -f "$DIST_OUT/php/lib/windows-x86_64/tpauth.dll"
-check "wheel: trustpilot_auth-$VERSION-cp39-abi3-win_amd64.whl with a .pyd" bash -c \
-  "unzip -l '$DIST_OUT/python/trustpilot_auth-$VERSION-cp39-abi3-win_amd64.whl' | grep -q '\.pyd'"
+check "wheel: trustpilot_auth-$VERSION-cp39-abi3-win_amd64.whl with a .pyd and tpauth/_bin/tpauth.exe" bash -c \
+  "unzip -l '$DIST_OUT/python/trustpilot_auth-$VERSION-cp39-abi3-win_amd64.whl' | grep -q '\.pyd' &&
+   unzip -l '$DIST_OUT/python/trustpilot_auth-$VERSION-cp39-abi3-win_amd64.whl' | grep -q 'tpauth/_bin/tpauth.exe'"
 
 cp -r "$DIST_OUT/go" "$WORK/gomod"
 mkdir -p "$WORK/goprog" && cp "$DIST_ROOT/tests/dist/programs/main.go" "$WORK/goprog/"

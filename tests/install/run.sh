@@ -22,11 +22,8 @@ scripts/build-native.sh
 LIB=${TPAUTH_LIB:-$REPO/target/release/libtpauth.so}
 BIN=${TPAUTH_BIN:-$REPO/target/release/tpauth}
 NATIVE_DIR=$(dirname "$LIB")
-VERSION=$(sed -n 's/^version = "\([0-9.]*\)".*/\1/p' Cargo.toml | head -1)
-MAJOR=${VERSION%%.*}
-MINOR=${VERSION#*.}; MINOR=${MINOR%%.*}
-# The SONAME build.rs sets: libtpauth.so.0.<minor> while below 1.0, else libtpauth.so.<major>.
-if [ "$MAJOR" = 0 ]; then SOVER=0.$MINOR; else SOVER=$MAJOR; fi
+source scripts/lib/version.sh
+VERSION=$TPAUTH_VERSION MAJOR=$TPAUTH_VERSION_MAJOR MINOR=$TPAUTH_VERSION_MINOR SOVER=$TPAUTH_SOVERSION
 
 TMP=$(mktemp -d /tmp/tpauth-install.XXXXXX)
 PREFIX=$TMP/prefix
@@ -81,8 +78,9 @@ check "DESTDIR install: staged files, tpauth.pc with the real prefix, SONAME set
 export PKG_CONFIG_PATH=$LIBDIR/pkgconfig
 check "pkg-config --modversion tpauth = $VERSION" test "$(pkg-config --modversion tpauth)" = "$VERSION"
 # shellcheck disable=SC2046,SC2005 # echo $(...) collapses pkg-config's whitespace
-pc_flags() { [ "$(echo $(pkg-config --libs tpauth))" = "-L$LIBDIR -ltpauth" ] && [ "$(echo $(pkg-config --cflags tpauth))" = "-I$PREFIX/include" ]; }
-check "pkg-config --libs/--cflags point into the prefix" pc_flags
+# A prefix outside the loader's folders: Libs carries the rpath, so a program built with it runs.
+pc_flags() { [ "$(echo $(pkg-config --libs tpauth))" = "-L$LIBDIR -Wl,-rpath,$LIBDIR -ltpauth" ] && [ "$(echo $(pkg-config --cflags tpauth))" = "-I$PREFIX/include" ]; }
+check "pkg-config --libs/--cflags point into the prefix (with -Wl,-rpath,libdir: not a system folder)" pc_flags
 pc_static() { local l; l=$(pkg-config --static --libs tpauth); for x in -ltpauth -lpthread -ldl -lm; do [[ " $l " == *" $x "* ]] || return 1; done; }
 check "pkg-config --static adds Libs.private (-lpthread -ldl -lm ...)" pc_static
 

@@ -3,7 +3,10 @@
 # missing, builds through scripts/build-native.sh, starts two redis-servers on 127.0.0.1 on free
 # ports (plain, and TLS with a test CA made here), both with a password and no persistence, runs
 # `cargo test --test redis` against them and the mock, then stops them. Exits non-zero on failure.
-# The test binary also starts a private redis-server it stops and restarts (TPAUTH_TEST_REDIS_SERVER).
+# The tests start the topologies they damage themselves (TPAUTH_TEST_REDIS_SERVER, _CLI and the
+# TLS files below): a private server they stop and restart, Redis Clusters of three masters with a
+# replica each (redis-cli --cluster create), a master with a replica and three Sentinels.
+# Arguments go to the test binary (a test name to run only it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/ensure-rust.sh
@@ -23,13 +26,14 @@ trap cleanup EXIT
 
 PASS="tpauth-redis-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 
-# A test CA and a server certificate for 127.0.0.1 (EC P-256: fast to make).
+# A test CA and a certificate for 127.0.0.1 (EC P-256: fast to make), for servers and, on the
+# TLS cluster bus (which always checks client certificates), nodes as clients.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
   -keyout "$WORK/ca.key" -out "$WORK/ca.crt" -subj "/CN=tpauth redis test CA" \
   -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
 openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
   -keyout "$WORK/server.key" -out "$WORK/server.csr" -subj "/CN=127.0.0.1" 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' >"$WORK/ext.cnf"
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n' >"$WORK/ext.cnf"
 openssl x509 -req -in "$WORK/server.csr" -CA "$WORK/ca.crt" -CAkey "$WORK/ca.key" -CAcreateserial \
   -days 2 -extfile "$WORK/ext.cnf" -out "$WORK/server.crt" 2>/dev/null
 
@@ -67,8 +71,11 @@ if start_redis tls; then
 else
   echo "Debian's redis-server did not start with TLS: the rediss:// test fails" >&2
 fi
-export TPAUTH_TEST_REDIS_SERVER
+export TPAUTH_TEST_REDIS_SERVER TPAUTH_TEST_REDIS_CLI
 TPAUTH_TEST_REDIS_SERVER=$(command -v redis-server)
+TPAUTH_TEST_REDIS_CLI=$(command -v redis-cli)
+export TPAUTH_TEST_REDIS_CERT="$WORK/server.crt" TPAUTH_TEST_REDIS_KEY="$WORK/server.key"
+export TPAUTH_TEST_REDIS_CA="$WORK/ca.crt"
 
 # `run.sh --run COMMAND...` runs that command against these servers instead (scripts/mutants.sh).
 if [ "${1:-}" = --run ]; then
@@ -78,5 +85,5 @@ if [ "${1:-}" = --run ]; then
 fi
 
 # One test at a time: the multi-host tests count token requests per token lifetime (1-2 s windows)
-# on a shared 2-core machine. They use databases 0-4 of the plain server.
-cargo test --quiet -p tpauth --test redis -- --test-threads=1
+# on a shared 2-core machine. They use databases 0-15 of the plain server.
+cargo test --quiet -p tpauth --test redis -- --test-threads=1 "$@"

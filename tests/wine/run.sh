@@ -8,11 +8,10 @@
 #   3. builds a Go program (tests/wine/go) with GOOS=windows CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc
 #      against the Go module's Windows static library (bindings/go/lib/windows-amd64/libtpauth.a),
 #      and runs it under wine: a password grant and an API call;
-#   4. `cargo check`s the core for x86_64-apple-darwin and aarch64-apple-darwin (zig as the C
-#      compiler for ring's build script; ziglang from PyPI in a venv under target/).
-# Installs what is missing (Debian: mingw-w64, wine; rustup targets; ziglang). The wine prefix is
+# (macOS is built for real, linked and checked by the dist suite: scripts/dist/native.sh, tests/dist/macos.sh.)
+# Installs what is missing (Debian: mingw-w64, wine; rustup targets). The wine prefix is
 # target/wine-prefix. Prints "wine suite: N passed, N failed" and exits non-zero on any failure.
-# TPAUTH_WINE_PARTS="c go lint macos" picks parts (lint: clippy -D warnings for the Windows target).
+# TPAUTH_WINE_PARTS="c go lint" picks parts (lint: clippy -D warnings for the Windows target).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -22,7 +21,7 @@ ensure_apt x86_64-w64-mingw32-gcc mingw-w64
 ensure_apt wine wine wine64
 ensure_apt python3 python3
 export PATH=$PATH:/usr/local/go/bin
-PARTS=${TPAUTH_WINE_PARTS:-c go lint macos}
+PARTS=${TPAUTH_WINE_PARTS:-c go lint}
 WT=x86_64-pc-windows-gnu
 OUT=$ROOT/target/wine-tests
 LOGS=$OUT/logs
@@ -118,28 +117,6 @@ fi
 if [[ " $PARTS " == *" lint "* ]]; then
   # The Windows-only code (src/cache/file/windows.rs) under the same clippy bar as the rest.
   step clippy-windows cargo clippy --quiet --target "$WT" --lib -- -D warnings
-fi
-
-if [[ " $PARTS " == *" macos "* ]]; then
-  # ring's build script compiles C and assembly even for `cargo check`: zig is the C compiler.
-  ZIGENV=$ROOT/target/zig-venv
-  if ! "$ZIGENV/bin/python" -m ziglang version >/dev/null 2>&1; then
-    python3 -c 'import ensurepip' 2>/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
-    rm -rf "$ZIGENV"; python3 -m venv "$ZIGENV" && "$ZIGENV/bin/pip" install -q ziglang
-  fi
-  mkdir -p "$ROOT/target/zig-bin"
-  for t in x86_64-apple-darwin:x86_64-macos aarch64-apple-darwin:aarch64-macos; do
-    rt=${t%%:*}; zt=${t#*:}
-    # cc-rs adds --target=<clang triple> (x86_64-apple-macosx), which zig cannot parse: dropped.
-    printf '#!/bin/sh\nfor a in "$@"; do shift; case $a in --target=*) ;; *) set -- "$@" "$a" ;; esac; done\nexec "%s" -m ziglang cc -target %s "$@"\n' \
-      "$ZIGENV/bin/python" "$zt" >"$ROOT/target/zig-bin/cc-$rt"
-    printf '#!/bin/sh\nexec "%s" -m ziglang ar "$@"\n' "$ZIGENV/bin/python" >"$ROOT/target/zig-bin/ar-$rt"
-    chmod +x "$ROOT/target/zig-bin/cc-$rt" "$ROOT/target/zig-bin/ar-$rt"
-    rustup target list --installed | grep -qx "$rt" || rustup target add "$rt"
-    u=${rt//-/_}
-    step "cargo-check-$rt" env "CC_$u=$ROOT/target/zig-bin/cc-$rt" "AR_$u=$ROOT/target/zig-bin/ar-$rt" \
-      cargo check --quiet --target "$rt" --lib
-  done
 fi
 
 echo "wine suite: $PASSED passed, $FAILED failed"

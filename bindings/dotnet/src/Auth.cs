@@ -20,7 +20,7 @@ namespace Tpauth
     /// </remarks>
     public sealed class Auth : IDisposable
     {
-        /// <summary>The option keys of API.md plus the library's additions, as the C library lists
+        /// <summary>Every option key, as the C library lists
         /// them (tp_option_name): tp_config_set accepts exactly these (values are strings, as in the C ABI).</summary>
         public static readonly IReadOnlyList<string> OptionKeys = LoadOptionKeys();
 
@@ -35,8 +35,8 @@ namespace Tpauth
         private readonly Native.AuthHandle _handle;
 
         /// <summary>
-        /// A client with the API key and secret of a Trustpilot application and options keyed as in
-        /// API.md (<c>api_base_url</c>, <c>username</c>, <c>password</c>, <c>token_cache</c>, ...).
+        /// A client with the API key and secret of a Trustpilot application and options keyed as
+        /// <see cref="OptionKeys"/> lists them (<c>api_base_url</c>, <c>username</c>, <c>password</c>, <c>token_cache</c>, ...).
         /// </summary>
         /// <exception cref="InvalidArgumentException">null or empty key, null secret, an unknown option
         /// key, a null or malformed option value.</exception>
@@ -397,14 +397,7 @@ namespace Tpauth
             Required(method, "method");
             Required(url, "url");
             int st = Native.tp_api_headers(Live, Native.Utf8(method, "method"), Native.Utf8(url, "url"), out IntPtr headers, out Native.ErrorHandle err);
-            string text = StringOf(st, headers, err);
-            var list = new List<KeyValuePair<string, string>>();
-            foreach (string line in text.Split('\n'))
-            {
-                int colon = line.IndexOf(": ", StringComparison.Ordinal);
-                if (colon > 0) list.Add(new KeyValuePair<string, string>(line.Substring(0, colon), line.Substring(colon + 2)));
-            }
-            return list;
+            return ParseHeaderLines(StringOf(st, headers, err));
         }
 
         /// <summary>
@@ -415,6 +408,53 @@ namespace Tpauth
         /// </summary>
         public Task<IReadOnlyList<KeyValuePair<string, string>>> ApiHeadersAsync(string method, string url, CancellationToken cancellationToken = default(CancellationToken))
             => RunAsync(() => ApiHeaders(method, url), cancellationToken);
+
+        /// <summary>
+        /// One API call as the core prepares it for <see cref="TpauthHandler"/>: the URL to send the
+        /// request to (the one the core judged), the headers to set (null when <paramref name="renew"/>
+        /// is false and the token needs renewing first) and the access token in them.
+        /// <paramref name="callerHeaders"/> names the headers the request already carries (a request's
+        /// own x-business-user-id is kept). With <paramref name="renew"/> false this never does I/O.
+        /// </summary>
+        internal PreparedCall PrepareApiCall(string method, string urlOrPath, IEnumerable<string> callerHeaders, bool renew)
+        {
+            Required(method, "method");
+            Required(urlOrPath, "urlOrPath");
+            string names = string.Join("\n", callerHeaders);
+            int st = Native.tp_prepare_api_call(Live, Native.Utf8(method, "method"), Native.Utf8(urlOrPath, "urlOrPath"), Native.Utf8(names, "callerHeaders"),
+                renew ? 0u : Native.TP_PREPARE_NO_RENEW, out IntPtr url, out IntPtr headers, out Native.ErrorHandle err);
+            Native.Check(st, err);
+            string judged = Native.TakeString(url) ?? string.Empty;
+            string? text = Native.TakeString(headers);
+            if (text == null) return new PreparedCall(judged, null, string.Empty);
+            var list = ParseHeaderLines(text);
+            string access = string.Empty;
+            foreach (var h in list)
+            {
+                if (h.Key == "Authorization" && h.Value.StartsWith("Bearer ", StringComparison.Ordinal)) access = h.Value.Substring("Bearer ".Length);
+            }
+            return new PreparedCall(judged, list, access);
+        }
+
+        /// <summary><see cref="PrepareApiCall"/> without blocking: answered at once while the token is
+        /// fresh, else the renewal runs on the pool and a cancelled token ends the wait at once.</summary>
+        internal Task<PreparedCall> PrepareApiCallAsync(string method, string urlOrPath, IReadOnlyList<string> callerHeaders, CancellationToken cancellationToken)
+        {
+            var now = PrepareApiCall(method, urlOrPath, callerHeaders, renew: false);
+            if (now.Headers != null) return Task.FromResult(now);
+            return RunAsync(() => PrepareApiCall(method, urlOrPath, callerHeaders, renew: true), cancellationToken);
+        }
+
+        private static List<KeyValuePair<string, string>> ParseHeaderLines(string text)
+        {
+            var list = new List<KeyValuePair<string, string>>();
+            foreach (string line in text.Split('\n'))
+            {
+                int colon = line.IndexOf(": ", StringComparison.Ordinal);
+                if (colon > 0) list.Add(new KeyValuePair<string, string>(line.Substring(0, colon), line.Substring(colon + 2)));
+            }
+            return list;
+        }
 
         /// <summary>A new random state value (128 bits, URL-safe).</summary>
         public static string NewState() => Native.TakeString(Native.tp_new_state()) ?? throw new InternalException("tp_new_state returned NULL");
@@ -560,5 +600,23 @@ namespace Tpauth
 
         /// <summary>No option values (they may be secrets).</summary>
         public override string ToString() => _handle.IsClosed ? "Tpauth.Auth(disposed)" : "Tpauth.Auth";
+    }
+
+    /// <summary>One API call as the core prepared it (internal to <see cref="TpauthHandler"/>).</summary>
+    internal sealed class PreparedCall
+    {
+        internal PreparedCall(string url, IReadOnlyList<KeyValuePair<string, string>>? headers, string accessToken)
+        {
+            Url = url;
+            Headers = headers;
+            AccessToken = accessToken;
+        }
+
+        /// <summary>The URL to send the request to: the one the core judged.</summary>
+        internal string Url { get; }
+        /// <summary>The headers to set, each replacing the request's header of that name; null: renewal needed.</summary>
+        internal IReadOnlyList<KeyValuePair<string, string>>? Headers { get; }
+        /// <summary>The access token in Authorization.</summary>
+        internal string AccessToken { get; }
     }
 }

@@ -2,7 +2,7 @@
 // UTF-8 marshalling helpers. Everything here is internal: the public surface is Auth, Token,
 // Response and TpauthException.
 //
-// Conventions (API.md section 2):
+// Conventions (docs/contract.md, section 2):
 // - input strings are NUL-terminated UTF-8: passed as byte[] built by Native.Utf8 (null -> NULL);
 // - a returned `char *` is owned by us: taken as IntPtr, copied (UTF-8), then tp_string_free'd;
 // - a returned `const char *` is borrowed from its handle: copied, never freed;
@@ -98,6 +98,7 @@ namespace Tpauth
         /// stale libtpauth lacks functions or behaves otherwise).</summary>
         static Native()
         {
+            NativeLoader.Init(); // the package's runtimes/<rid>/native/ where the runtime would not look
             string? problem = VersionMismatch(CopyString(tp_version()) ?? "");
             if (problem != null) throw new DllNotFoundException(problem);
         }
@@ -142,6 +143,8 @@ namespace Tpauth
         internal static extern int tp_config_from_lookup(LookupCallback lookup, IntPtr userData, out ConfigHandle cfg, out ErrorHandle err);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern UIntPtr tp_option_count();
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern IntPtr tp_option_name(UIntPtr i);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int tp_option_shown(byte[]? key, byte[]? value, out IntPtr shown, out ErrorHandle err);
 
         // ---- client -----------------------------------------------------------------------------
 
@@ -179,6 +182,9 @@ namespace Tpauth
         internal const uint TP_PREPARE_NO_RENEW = 1;
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int tp_prepare_api_call(AuthHandle auth, byte[]? method, byte[]? urlOrPath, byte[]? callerHeaders, uint flags, out IntPtr url, out IntPtr headers, out ErrorHandle err);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        [return: MarshalAs(UnmanagedType.I1)]
+        internal static extern bool tp_caller_header_kept(byte[]? name);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int tp_parse_code_redirect(byte[]? redirectUrl, byte[]? expectedState, out IntPtr code, out ErrorHandle err);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]

@@ -2,7 +2,7 @@ namespace Tpauth
 {
     /// <summary>
     /// What kind of failure a <see cref="TpauthException"/> is. The numbers are the C ABI's
-    /// <c>tp_status</c> (API.md section 2) and never change.
+    /// <c>tp_status</c> (docs/contract.md, section 2) and never change.
     /// </summary>
     public enum Status
     {

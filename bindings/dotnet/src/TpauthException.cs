@@ -3,7 +3,7 @@ using System;
 namespace Tpauth
 {
     /// <summary>
-    /// Every failure of tpauth: a <see cref="Status"/> (API.md's numbers), a message that says what
+    /// Every failure of tpauth: a <see cref="Status"/> (the C library's numbers), a message that says what
     /// went wrong and what to do (never a secret), and what the server said. Each status has its own
     /// subclass (<see cref="RateLimitedException"/>, <see cref="InvalidGrantException"/>, ...), so
     /// callers can catch the one they handle, or this class for all of them.

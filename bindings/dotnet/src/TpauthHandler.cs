@@ -11,8 +11,9 @@ namespace Tpauth
     /// An <see cref="HttpMessageHandler"/> for <see cref="HttpClient"/>: adds Authorization (the
     /// managed token), apikey and, when configured, x-business-user-id to each request; on a 401 it
     /// invalidates the token it sent, renews it and resends the request once. A request to a host
-    /// that may not see the token (<see cref="Auth.CheckTokenUrl"/>) throws
-    /// <see cref="InvalidArgumentException"/> and is not sent.
+    /// that may not see the token (<see cref="Auth.CheckTokenUrl"/>), or whose URL some reader takes
+    /// for another host (https:host/x, //host/x, ...), throws <see cref="InvalidArgumentException"/>
+    /// and is not sent; the request goes to the URL the core judged.
     /// <code>
     /// var http = new HttpClient(new TpauthHandler(auth) { InnerHandler = new HttpClientHandler() });
     /// </code>
@@ -44,38 +45,41 @@ namespace Tpauth
             if (request.RequestUri == null) throw new InvalidArgumentException("request.RequestUri must not be null");
             string url = request.RequestUri.IsAbsoluteUri ? request.RequestUri.AbsoluteUri : request.RequestUri.OriginalString;
             string method = request.Method.Method;
-            var headers = await _auth.ApiHeadersAsync(method, url, cancellationToken).ConfigureAwait(false);
+            var names = new List<string>();
+            foreach (var h in request.Headers) names.Add(h.Key);
+            // The core judges the URL (a refused one throws before any token is obtained), gives the
+            // URL to send to and the headers, and keeps a request's own x-business-user-id.
+            var call = await _auth.PrepareApiCallAsync(method, url, names, cancellationToken).ConfigureAwait(false);
             if (request.Content != null) await request.Content.LoadIntoBufferAsync().ConfigureAwait(false);
-            string sent = Apply(request, headers);
+            Apply(request, url, call);
             var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            if (response.StatusCode != HttpStatusCode.Unauthorized || sent.Length == 0) return response;
+            if (response.StatusCode != HttpStatusCode.Unauthorized || call.AccessToken.Length == 0) return response;
             // The API refused this token: drop it (only if still current, so that concurrent 401s
             // renew once), then renew and resend once.
-            _auth.InvalidateToken(sent);
-            headers = await _auth.ApiHeadersAsync(method, url, cancellationToken).ConfigureAwait(false);
+            _auth.InvalidateToken(call.AccessToken);
+            call = await _auth.PrepareApiCallAsync(method, url, names, cancellationToken).ConfigureAwait(false);
             response.Dispose();
-            Apply(request, headers);
+            Apply(request, url, call);
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
-        /// <summary>Set the headers; returns the access token sent.</summary>
-        private static string Apply(HttpRequestMessage request, IReadOnlyList<KeyValuePair<string, string>> headers)
+        /// <summary>Send to the URL the core judged, with the headers it gave (each replacing the
+        /// request's header of that name).</summary>
+        private static void Apply(HttpRequestMessage request, string given, PreparedCall call)
         {
-            string token = string.Empty;
-            foreach (var h in headers)
+            if (call.Url != given) request.RequestUri = new Uri(call.Url, UriKind.Absolute);
+            foreach (var h in call.Headers ?? Array.Empty<KeyValuePair<string, string>>())
             {
                 if (h.Key == "Authorization")
                 {
                     int space = h.Value.IndexOf(' ');
-                    token = space > 0 ? h.Value.Substring(space + 1) : h.Value;
-                    request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(space > 0 ? h.Value.Substring(0, space) : "Bearer", token);
+                    request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+                        space > 0 ? h.Value.Substring(0, space) : "Bearer", space > 0 ? h.Value.Substring(space + 1) : h.Value);
                     continue;
                 }
-                if (h.Key == "x-business-user-id" && request.Headers.Contains(h.Key)) continue; // an explicit one wins
                 request.Headers.Remove(h.Key);
                 request.Headers.TryAddWithoutValidation(h.Key, h.Value);
             }
-            return token;
         }
     }
 }

@@ -69,6 +69,77 @@ namespace Tpauth.Tests
             }
         }
 
+        /// <summary>Every spelling that names hp to some reader (WHATWG fetch reads http:H:P/x as http://H:P/x).</summary>
+        static string[] ForeignForms(string hp) => new[]
+        {
+            "http:" + hp + "/x", "http:/" + hp + "/x", "HTTP:" + hp + "/x", "https:" + hp + "/x", "https:/" + hp + "/x",
+            "//" + hp + "/x", "/\\" + hp + "/x", "\\\\" + hp + "\\x", "http://evil.example\\@" + hp + "/x",
+        };
+
+        [Test]
+        public void NothingReachesAHostNamedByAnySpelling()
+        {
+            var evil = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+            evil.Start();
+            try
+            {
+                string hp = "127.0.0.1:" + ((IPEndPoint)evil.LocalEndpoint).Port;
+                using (var auth = Mock.PasswordAuth())
+                using (var bare = Client(auth))
+                using (var withBase = new HttpClient(new TpauthHandler(auth) { InnerHandler = new HttpClientHandler { UseProxy = false } }) { BaseAddress = new Uri(Mock.BaseUrl) })
+                using (var invoker = new HttpMessageInvoker(new TpauthHandler(auth) { InnerHandler = new HttpClientHandler { UseProxy = false } }))
+                {
+                    foreach (string form in ForeignForms(hp))
+                    {
+                        // The core refuses each spelling itself, whatever an HTTP stack would make of it.
+                        var ex = Assert.Throws<InvalidArgumentException>(() => auth.PrepareApiCall("GET", form, new string[0], true), form);
+                        StringAssert.Contains("url_or_path", ex.Message);
+                        // HttpClient refuses some spellings, or (with a BaseAddress) makes a path of the
+                        // API host of them (sent there: harmless); the handler refuses the rest.
+                        foreach (var http in new[] { bare, withBase })
+                        {
+                            try { http.GetAsync(form).GetAwaiter().GetResult().Dispose(); }
+                            catch (InvalidArgumentException) { }
+                            catch (InvalidOperationException) { }
+                            catch (UriFormatException) { }
+                            catch (HttpRequestException) { }
+                        }
+                        // The handler alone receives the text as a relative URI: the core refuses it.
+                        if (Uri.TryCreate(form, UriKind.Relative, out var relative))
+                        {
+                            Assert.Throws<InvalidArgumentException>(
+                                () => invoker.SendAsync(new HttpRequestMessage(HttpMethod.Get, relative), CancellationToken.None).GetAwaiter().GetResult(), form);
+                        }
+                    }
+                    Assert.IsFalse(evil.Pending(), "a connection reached the foreign host");
+                    // A relative URI that is a path goes to api_base_url, as the core joined it.
+                    var joined = invoker.SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri("/v1/joined", UriKind.Relative)), CancellationToken.None).GetAwaiter().GetResult();
+                    Assert.AreEqual(HttpStatusCode.OK, joined.StatusCode);
+                    StringAssert.Contains("\"path\":\"/v1/joined\"", joined.Content.ReadAsStringAsync().GetAwaiter().GetResult());
+                }
+            }
+            finally
+            {
+                evil.Stop();
+            }
+        }
+
+        [Test]
+        public void CallersOwnBusinessUserIdIsKept()
+        {
+            using (var auth = Mock.PasswordAuth("business_user_id", "bu-5"))
+            using (var http = Client(auth))
+            {
+                var request = new HttpRequestMessage(HttpMethod.Get, Mock.BaseUrl + "/v1/x");
+                request.Headers.TryAddWithoutValidation("X-Business-User-Id", "mine");
+                request.Headers.TryAddWithoutValidation("apikey", "not-mine");
+                Assert.AreEqual(HttpStatusCode.OK, http.SendAsync(request).GetAwaiter().GetResult().StatusCode);
+                var sent = Mock.LastApiRequest();
+                Assert.AreEqual("mine", sent.Header("x-business-user-id"));
+                Assert.AreEqual(Mock.Key, sent.Header("apikey"));
+            }
+        }
+
         [Test]
         public void CancelledRequestStopsWaitingForARenewal()
         {

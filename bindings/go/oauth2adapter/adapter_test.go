@@ -133,29 +133,54 @@ func TestTransportHeadersAnd401(t *testing.T) {
 }
 
 func TestTransportRefusesForeignHost(t *testing.T) {
-	c := client(t)
 	var hits atomic.Int32
 	foreign := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 	defer foreign.Close()
 	// httptest listens on 127.0.0.1 like the mock: name it by another host to be foreign.
 	url := strings.Replace(foreign.URL, "127.0.0.1", "localhost", 1)
-	// Both ways: this package's Transport, and x/oauth2's Transport (which attaches its token
-	// first) over APIKey.
-	for name, rt := range map[string]http.RoundTripper{
-		"Transport":               Transport(c, nil),
-		"oauth2.Transport+APIKey": &oauth2.Transport{Source: TokenSource(c), Base: APIKey(c, nil)},
+	// This package's Transport, and x/oauth2's Transport over APIKey, behind HostRule and bare.
+	// x/oauth2 asks its TokenSource before any RoundTripper sees the request: HostRule judges the
+	// host first, so a foreign host costs no token request; bare, it costs one (of a client that
+	// has no token yet), and APIKey still refuses to send it.
+	for _, tc := range []struct {
+		name          string
+		rt            func(c *tpauth.Client) http.RoundTripper
+		tokenRequests int
+	}{
+		{"Transport", func(c *tpauth.Client) http.RoundTripper { return Transport(c, nil) }, 0},
+		{"HostRule(oauth2.Transport+APIKey)", func(c *tpauth.Client) http.RoundTripper {
+			return HostRule(c, &oauth2.Transport{Source: TokenSource(c), Base: APIKey(c, nil)})
+		}, 0},
+		{"oauth2.Transport+APIKey", func(c *tpauth.Client) http.RoundTripper {
+			return &oauth2.Transport{Source: TokenSource(c), Base: APIKey(c, nil)}
+		}, 1},
 	} {
-		resp, err := (&http.Client{Transport: rt}).Get(url + "/v1/private/x")
+		c := client(t) // a client with no token yet, and the mock's counters at 0
+		resp, err := (&http.Client{Transport: tc.rt(c)}).Get(url + "/v1/private/x")
 		if err == nil {
 			resp.Body.Close()
-			t.Fatalf("%s: a foreign host got the request (%d)", name, resp.StatusCode)
+			t.Fatalf("%s: a foreign host got the request (%d)", tc.name, resp.StatusCode)
 		}
 		if !errors.Is(err, tpauth.ErrInvalidArgument) || !strings.Contains(err.Error(), "token_hosts") {
-			t.Errorf("%s: error %v: want ErrInvalidArgument naming the token_hosts option", name, err)
+			t.Errorf("%s: error %v: want ErrInvalidArgument naming the token_hosts option", tc.name, err)
 		}
 		if hits.Load() != 0 {
-			t.Errorf("%s: the foreign server saw %d requests", name, hits.Load())
+			t.Errorf("%s: the foreign server saw %d requests", tc.name, hits.Load())
 		}
+		if s := mockStats(t); s.TokenRequests != tc.tokenRequests {
+			t.Errorf("%s: %d token requests for a refused host, want %d", tc.name, s.TokenRequests, tc.tokenRequests)
+		}
+	}
+	// Behind HostRule, an allowed host still gets the request with x/oauth2's token and APIKey's headers.
+	c := client(t)
+	rt := HostRule(c, &oauth2.Transport{Source: TokenSource(c), Base: APIKey(c, nil)})
+	resp, err := (&http.Client{Transport: rt}).Get(mockBase + "/v1/private/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if s := mockStats(t); s.APIRequests != 1 || s.TokenRequests != 1 {
+		t.Errorf("stats %+v: want 1 API request and 1 token request", s)
 	}
 }
 

@@ -5,8 +5,9 @@
 // module of its own so that the tpauth package itself does not depend on x/oauth2.
 //
 //	hc := &http.Client{Transport: oauth2adapter.Transport(c, nil)}
-//	// or with x/oauth2's own Transport (which cannot cancel a wait for a renewal):
-//	hc := &http.Client{Transport: &oauth2.Transport{Source: oauth2adapter.TokenSource(c), Base: oauth2adapter.APIKey(c, nil)}}
+//	// or with x/oauth2's own Transport (which cannot cancel a wait for a renewal), behind
+//	// HostRule (x/oauth2 asks the TokenSource before any RoundTripper sees the request):
+//	hc := &http.Client{Transport: oauth2adapter.HostRule(c, &oauth2.Transport{Source: oauth2adapter.TokenSource(c), Base: oauth2adapter.APIKey(c, nil)})}
 package oauth2adapter
 
 import (
@@ -58,7 +59,31 @@ func APIKey(c *tpauth.Client, base http.RoundTripper) http.RoundTripper {
 	return c.Transport(base)
 }
 
-// Transport does what &oauth2.Transport{Source: TokenSource(c), Base: APIKey(c, base)} does, and
+// HostRule returns an http.RoundTripper that refuses a request to a host that may not see the
+// token before next runs (c.CheckRequest: the core's host rule, as c.Transport applies it), and
+// otherwise hands it to next. Put it in front of x/oauth2's Transport: that one asks its
+// TokenSource for a token before its Base sees the request, so without HostRule a request to a
+// foreign host would cost a token request (APIKey still refuses to send it).
+func HostRule(c *tpauth.Client, next http.RoundTripper) http.RoundTripper {
+	return hostRule{c: c, next: next}
+}
+
+type hostRule struct {
+	c    *tpauth.Client
+	next http.RoundTripper
+}
+
+func (h hostRule) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := h.c.CheckRequest(req); err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
+	return h.next.RoundTrip(req)
+}
+
+// Transport does what HostRule(c, &oauth2.Transport{Source: TokenSource(c), Base: APIKey(c, base)}) does, and
 // also honours req.Context() while it waits for a renewal (x/oauth2's TokenSource.Token takes no
 // context, so oauth2.Transport waits a renewal out): a request whose context ends then returns
 // the context's error at once. It is c.Transport(base).

@@ -156,8 +156,8 @@ task!(
     ResponseTask, tpauth::Response, ApiResponse, |r| ApiResponse { inner: r }
 );
 task!(
-    /// The headers of an API call (for `auth.fetch`).
-    HeadersTask, Vec<Vec<String>>, Vec<Vec<String>>, |h| h
+    /// An API call prepared with a renewal allowed (for `auth.fetch` and `useTpauth`).
+    PrepareTask, PreparedCall, PreparedCall, |p| p
 );
 
 // ---- options ----------------------------------------------------------------------------------
@@ -257,18 +257,51 @@ fn token_task(
     TokenTask::new(what, move || f(a))
 }
 
-/// The headers an API call to `url` carries: `Authorization`, `apikey` and (when set)
-/// `x-business-user-id`.
-fn api_headers(auth: &tpauth::Auth, token: &tpauth::Token) -> Vec<Vec<String>> {
-    let cfg = auth.config();
-    let mut h = vec![
-        vec!["authorization".to_owned(), format!("Bearer {}", token.access_token())],
-        vec!["apikey".to_owned(), cfg.api_key().to_owned()],
-    ];
-    if let Some(id) = cfg.business_user_id() {
-        h.push(vec!["x-business-user-id".to_owned(), id.to_owned()]);
+/// One API call as `auth.fetch` and `useTpauth` send it, from the core's `prepare_api_call`.
+#[napi(object)]
+pub struct PreparedCall {
+    /// The URL to send the request to: the one the core judged (a path joined to `apiBaseUrl`).
+    pub url: String,
+    /// `[name, value]` pairs to set, each replacing the request's header of that name in any case.
+    pub headers: Vec<Vec<String>>,
+    /// The access token sent (give it to `invalidateToken` on a 401).
+    pub access_token: String,
+}
+
+impl PreparedCall {
+    /// `None` when the core needs to renew the token first.
+    fn of(call: &tpauth::ApiCall) -> Option<PreparedCall> {
+        Some(PreparedCall {
+            url: call.url().to_owned(),
+            headers: call.headers()?.iter().map(|(k, v)| vec![(*k).to_owned(), v.clone()]).collect(),
+            access_token: call.access_token()?.to_owned(),
+        })
     }
-    h
+}
+
+/// One row of the core's status table.
+#[napi(object)]
+pub struct StatusEntry {
+    /// The number (`tp_status`).
+    pub code: i32,
+    /// `INVALID_GRANT` (the C name without `TP_ERR_`; `OK` for `TP_OK`).
+    pub name: String,
+    /// The C name, `TP_ERR_INVALID_GRANT` (`TP_OK` for 0).
+    pub c_name: String,
+}
+
+/// The core's status table, in numeric order: `index.js` builds `Status` and the error classes
+/// from it (not part of the public API).
+#[napi(js_name = "__statuses")]
+pub fn statuses() -> Vec<StatusEntry> {
+    tpauth::Status::ALL
+        .iter()
+        .map(|s| {
+            let c = s.name();
+            let name = c.strip_prefix("TP_ERR_").or_else(|| c.strip_prefix("TP_")).unwrap_or(c);
+            StatusEntry { code: s.code(), name: name.to_owned(), c_name: c.to_owned() }
+        })
+        .collect()
 }
 
 #[napi]
@@ -285,6 +318,13 @@ impl Auth {
             apply(&mut cfg, &opts)?;
             tpauth::Auth::new(&cfg)
         })?;
+        // The core's warnings about TRUSTPILOT_* variables that name no option, as Node warnings
+        // (process.emitWarning: printed once to stderr, or to a 'warning' listener).
+        for warning in tpauth::Config::environment_warnings(|name| std::env::var(name).ok()) {
+            let process: JsObject = env.get_global()?.get_named_property("process")?;
+            let emit: JsFunction = process.get_named_property("emitWarning")?;
+            emit.call(Some(&process), &[env.create_string(&warning)?.into_unknown(), env.create_string("TpauthWarning")?.into_unknown()])?;
+        }
         Ok(Auth { inner, fresh: RefCell::new(None) })
     }
 
@@ -303,6 +343,13 @@ impl Auth {
             apply(&mut cfg, &opts)?;
             tpauth::Auth::new(&cfg)
         })?;
+        // The core's warnings about TRUSTPILOT_* variables that name no option, as Node warnings
+        // (process.emitWarning: printed once to stderr, or to a 'warning' listener).
+        for warning in tpauth::Config::environment_warnings(|name| std::env::var(name).ok()) {
+            let process: JsObject = env.get_global()?.get_named_property("process")?;
+            let emit: JsFunction = process.get_named_property("emitWarning")?;
+            emit.call(Some(&process), &[env.create_string(&warning)?.into_unknown(), env.create_string("TpauthWarning")?.into_unknown()])?;
+        }
         Ok(Auth { inner, fresh: RefCell::new(None) })
     }
 
@@ -384,6 +431,14 @@ impl Auth {
         Ok(env.spawn(token_task(&self.inner, "getToken", |a| a.get_token()))?.promise_object())
     }
 
+    /// The instant (Unix ms) from which the core renews `token` rather than answer it
+    /// (`Auth::renew_at_ms`): until then, `index.js` answers `getToken()` with the Promise of that
+    /// token without calling in, dropping it whenever a call may change the current token.
+    #[napi(js_name = "__renewAtMs")]
+    pub fn renew_at_ms(&self, token: &Token) -> i64 {
+        self.inner.renew_at_ms(&token.inner)
+    }
+
     /// Drop the current token if it is still `accessToken` (the one the API refused), so that the
     /// next `getToken()` renews it once for every caller.
     #[napi(ts_return_type = "Promise<void>")]
@@ -440,26 +495,42 @@ impl Auth {
         }
     }
 
-    /// For `auth.fetch`: the headers a call to `url` (absolute) carries, as `[name, value]`
-    /// pairs, or a rejection when the core's host rule refuses `url` (a host that may not see the
-    /// token: add it to option `tokenHosts` if it should). Answered at once while the token is
-    /// fresh.
-    #[napi(js_name = "__fetchHeaders", ts_return_type = "Promise<Array<[string, string]>>")]
-    pub fn fetch_headers(&self, env: Env, url: String) -> napi::Result<JsObject> {
-        if let Err(e) = catch_unwind(AssertUnwindSafe(|| self.inner.check_token_url(&url))).unwrap_or_else(|_| Err(panicked("fetch"))) {
+    /// For `auth.fetch` and `useTpauth`: the core's `prepare_api_call` for `method url` (a path or
+    /// an absolute URL), given the names of the headers the request already carries: `{ url,
+    /// headers, accessToken }`, `url` being the one to send the request to. A reference the core
+    /// refuses (a host that may not see the token, `https:host/x`, `//host/x`, ...) rejects before
+    /// any token is requested. Answered at once while the token is fresh; a renewal runs on the
+    /// pool.
+    #[napi(js_name = "__prepareApiCall", ts_return_type = "Promise<PreparedCall>")]
+    pub fn prepare_api_call(&self, env: Env, method: String, url: String, caller_headers: Vec<String>) -> napi::Result<JsObject> {
+        let names: Vec<&str> = caller_headers.iter().map(String::as_str).collect();
+        let now = catch_unwind(AssertUnwindSafe(|| self.inner.prepare_api_call(&method, &url, &names, tpauth::Renew::Never)))
+            .unwrap_or_else(|_| Err(panicked("fetch")));
+        match now {
             // A refusal is a rejection (as every other failure of fetch), not a synchronous throw.
-            return rejected(env, js_error(env, &e));
+            Err(e) => rejected(env, js_error(env, &e)),
+            Ok(call) => match PreparedCall::of(&call) {
+                Some(ready) => resolved(env, to_js(env, ready)?),
+                None => {
+                    let a = self.inner.clone();
+                    Ok(env
+                        .spawn(PrepareTask::new("fetch", move || {
+                            let names: Vec<&str> = caller_headers.iter().map(String::as_str).collect();
+                            let call = a.prepare_api_call(&method, &url, &names, tpauth::Renew::IfNeeded)?;
+                            PreparedCall::of(&call)
+                                .ok_or_else(|| tpauth::Error::new(tpauth::Status::Internal, "prepare_api_call: no headers after a renewal"))
+                        }))?
+                        .promise_object())
+                }
+            },
         }
-        if let Some(t) = self.inner.current_token_if_fresh() {
-            return resolved(env, to_js(env, api_headers(&self.inner, &t))?);
-        }
-        let a = self.inner.clone();
-        Ok(env
-            .spawn(HeadersTask::new("fetch", move || {
-                let t = a.get_token()?;
-                Ok(api_headers(&a, &t))
-            }))?
-            .promise_object())
+    }
+
+    /// `apiBaseUrl` as messages and `util.inspect` show it: the core's redaction (userinfo as
+    /// `***`, no query or fragment). Not part of the public API.
+    #[napi(js_name = "__shownApiBaseUrl")]
+    pub fn shown_api_base_url(&self) -> String {
+        tpauth::redact_url(self.inner.config().api_base_url())
     }
 }
 

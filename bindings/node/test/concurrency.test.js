@@ -113,7 +113,7 @@ test('8 cluster workers sharing a tokenCache make 1 token request, and 1 after e
 })
 
 test('64 busy promises over 4 token lifetimes (machine loaded): one token request per lifetime, every call 200', async () => {
-  // Two busy loops per core, as issue 19 asks, for the length of the test.
+  // Two busy loops per core for the length of the test: single flight must hold on a loaded machine.
   const burners = Array.from({ length: 2 * os.cpus().length }, () =>
     spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }))
   try {

@@ -7,7 +7,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { inspect } = require('node:util')
-const { tp, startMock, opts, rejectsWith, USER, PASSWORD, SECRET } = require('./helpers')
+const { tp, startMock, opts, rejectsWith, USER, PASSWORD, SECRET, REPO } = require('./helpers')
 
 let mock
 before(async () => { mock = await startMock() })
@@ -156,6 +156,22 @@ test('the class per status, InternalError included (a caught panic; not reachabl
     assert.ok(e instanceof tp.TpauthError)
   })
   assert.equal(tp.Status.INTERNAL, 13)
+})
+
+test('Status and each code are the core\'s table: 0 is TP_OK, every number has its C name', () => {
+  const header = fs.readFileSync(path.join(REPO, 'include/tpauth.h'), 'utf8')
+  const cNames = [...header.matchAll(/^\s+(TP_(?:OK|ERR_[A-Z_]+)) = (\d+),?$/gm)].map(([, n, c]) => [n, Number(c)])
+  assert.ok(cNames.length >= 14, `statuses in the header: ${cNames.length}`)
+  assert.deepEqual(Object.entries(tp.Status).map(([k, v]) => [v === 0 ? 'TP_OK' : `TP_ERR_${k}`, v]), cNames)
+  assert.equal(new tp.TpauthError('m', { status: 0 }).code, 'TP_OK')
+  for (const [cName, code] of cNames) assert.equal(new tp.TpauthError('m', { status: code }).code, cName)
+})
+
+test('util.inspect(auth) shows apiBaseUrl as the core redacts it: no userinfo, no query', () => {
+  const auth = new tp.Auth(opts(mock, { apiBaseUrl: 'https://user:s3cr3t-pw@api.example.com/base?token=q-s3cret' }))
+  const shown = inspect(auth, { showHidden: true, depth: 5 })
+  assert.match(shown, /apiBaseUrl: 'https:\/\/\*\*\*@api\.example\.com\/base'/)
+  assert.ok(!shown.includes('s3cr3t-pw') && !shown.includes('q-s3cret') && !shown.includes('user:'), shown)
 })
 
 test('no secret in any error message, stack, util.inspect or JSON output', async () => {

@@ -2,6 +2,7 @@
 // auth.fetch (a drop-in for the global fetch) and useTpauth (axios): the headers on the wire, one
 // renewal and resend on 401, and the core's host rule.
 const { test, before, after, beforeEach } = require('node:test')
+const http = require('node:http')
 const assert = require('node:assert/strict')
 const axios = require('axios')
 const { tp, startMock, opts, header, rejectsWith, KEY } = require('./helpers')
@@ -120,4 +121,69 @@ test('useTpauth(axios): headers added, 401 renewed and resent once, hosts refuse
   eject()
   await assert.rejects(api.get('/v1/no-token'), (err) => err.response && err.response.status === 401)
   assert.throws(() => tp.useTpauth({}, auth), TypeError)
+})
+
+/** A server on loopback that must never be reached: it counts every connection, HTTP or not. */
+async function startEvil() {
+  const seen = []
+  const server = http.createServer((req, res) => {
+    seen.push({ url: req.url, headers: req.headers })
+    res.end('{}')
+  })
+  let connections = 0
+  server.on('connection', () => { connections++ })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const hp = `127.0.0.1:${server.address().port}`
+  return { hp, seen, connections: () => connections, stop: () => new Promise((resolve) => server.close(resolve)) }
+}
+
+/** Every spelling that names the evil server to some reader (WHATWG fetch reads http:H:P/x as http://H:P/x). */
+const foreignForms = (hp) => [`http:${hp}/x`, `http:/${hp}/x`, `HTTP:${hp}/x`, `https:${hp}/x`, `https:/${hp}/x`,
+  `//${hp}/x`, `/\\${hp}/x`, `\\\\${hp}\\x`, `http://evil.example\\@${hp}/x`]
+
+test('auth.fetch refuses every reference that names another host; nothing reaches it', async () => {
+  const evil = await startEvil()
+  try {
+    const auth = new tp.Auth(opts(mock))
+    for (const form of foreignForms(evil.hp)) {
+      const e = await rejectsWith(() => auth.fetch(form), tp.InvalidArgumentError)
+      assert.match(e.message, /url_or_path/, form)
+    }
+    // The URL the core judged is the one fetch sends: a path goes to apiBaseUrl.
+    const r = await auth.fetch('v1/relative')
+    assert.equal((await r.json()).path, '/v1/relative')
+    assert.equal(evil.connections(), 0, `the evil server saw: ${JSON.stringify(evil.seen)}`)
+    const s = await mock.stats()
+    assert.equal(s.token_requests, 1, 'a token only for the one accepted call')
+  } finally {
+    await evil.stop()
+  }
+})
+
+test('useTpauth(axios) refuses every reference that names another host; nothing reaches it', async () => {
+  const evil = await startEvil()
+  try {
+    const auth = new tp.Auth(opts(mock))
+    const bare = axios.create()
+    tp.useTpauth(bare, auth)
+    for (const form of foreignForms(evil.hp)) {
+      await rejectsWith(() => bare.get(form), tp.InvalidArgumentError)
+    }
+    // With a baseURL axios joins some of them to it: they go to the API host or are refused.
+    const withBase = axios.create({ baseURL: mock.base, validateStatus: () => true })
+    tp.useTpauth(withBase, auth)
+    for (const form of foreignForms(evil.hp)) {
+      try {
+        await withBase.get(form)
+      } catch (e) {
+        assert.ok(e instanceof tp.InvalidArgumentError, `${form}: ${e}`)
+      }
+    }
+    assert.equal(evil.connections(), 0, `the evil server saw: ${JSON.stringify(evil.seen)}`)
+    // The request goes to the URL the core judged, params included once.
+    const r = await withBase.get('/v1/judged', { params: { page: 3 } })
+    assert.deepEqual([r.data.path, r.data.query], ['/v1/judged', 'page=3'])
+  } finally {
+    await evil.stop()
+  }
 })

@@ -220,6 +220,37 @@ test('fromEnv reads TRUSTPILOT_* (as the core names them); overrides win', async
   }
 })
 
+test('fromEnv: TRUSTPILOT_API_BASE_URL wins over TRUSTPILOT_API_HOST; a name that is no option is a warning', async () => {
+  const saved = { ...process.env }
+  const warnings = []
+  const listen = (w) => warnings.push(w)
+  process.on('warning', listen)
+  try {
+    Object.assign(process.env, {
+      TRUSTPILOT_API_KEY: KEY,
+      TRUSTPILOT_API_SECRET: SECRET,
+      TRUSTPILOT_USERNAME: USER,
+      TRUSTPILOT_PASSWORD: PASSWORD,
+      TRUSTPILOT_API_HOST: 'http://127.0.0.1:9',
+      TRUSTPILOT_API_BASE_URL: mock.base,
+      TRUSTPILOT_ALLOW_INSECURE_HTTP: 'true',
+      TRUSTPILOT_TOKENCACHE: '/tmp/value-never-logged',
+    })
+    const auth = tp.Auth.fromEnv()
+    assert.equal(auth.apiBaseUrl, mock.base)
+    assert.equal((await auth.request('GET', '/v1/x')).status, 200)
+    await new Promise((resolve) => setImmediate(resolve)) // warnings are delivered on the next tick
+    const ours = warnings.filter((w) => w.name === 'TpauthWarning')
+    assert.equal(ours.length, 1, JSON.stringify(warnings.map((w) => w.message)))
+    assert.match(ours[0].message, /TRUSTPILOT_TOKENCACHE/)
+    assert.doesNotMatch(ours[0].message, /value-never-logged/)
+  } finally {
+    process.off('warning', listen)
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k]
+    Object.assign(process.env, saved)
+  }
+})
+
 test('options: camelCase keys reach the core (refreshEndpoint, clientAuth, userAgent, timeoutMs)', async () => {
   const auth = new tp.Auth(opts(mock, { refreshEndpoint: 'accesstoken', clientAuth: 'post', userAgent: 'ua-test/1', timeoutMs: 5000, maxRetries: 0 }))
   await auth.passwordGrant(USER, PASSWORD)

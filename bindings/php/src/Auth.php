@@ -26,8 +26,8 @@ final class Auth
     public const VERSION = '0.1.0';
 
     /**
-     * The option keys tp_config_set accepts (API.md's options table plus the library's additions),
-     * as the C library lists them (tp_option_name); values are strings, bools or ints.
+     * Every option key tp_config_set accepts, as the C library lists them (tp_option_name); values
+     * are strings, bools or ints.
      *
      * @return list<string>
      */
@@ -45,7 +45,7 @@ final class Auth
 
     /**
      * @param array<string, string|int|bool|\Stringable|null>|null $options option key => value
-     *        (API.md's options table: `api_base_url`, `username`, `password`, `token_cache`,
+     *        (the keys optionKeys() lists: `api_base_url`, `username`, `password`, `token_cache`,
      *        `allow_insecure_http`, ...). Bools become "true"/"false", ints their decimal string,
      *        null leaves the option at its default. An unknown key or a bad value throws
      *        `Tpauth\InvalidArgumentException`.
@@ -274,8 +274,43 @@ final class Auth
         $out = $ffi->new('char*');
         $err = Native::errBox();
         Native::check($ffi->tp_api_headers($this->handle->ptr(), $method, $url, FFI::addr($out), FFI::addr($err)), $err);
+        return self::headerLines(Native::owned($out) ?? '');
+    }
+
+    /**
+     * Everything an HTTP adapter needs for one API call (`Tpauth\Guzzle\Middleware`,
+     * `Tpauth\Psr18\AuthenticatingClient`): `url`, the URL to send the request to (a path joined
+     * to `api_base_url`, or the absolute URL as the core judged it: send this one), `headers` to
+     * set (each replacing the request's header of that name in any letter case: `Authorization`
+     * with the managed token, which this may renew, `apikey` and, when configured and not named in
+     * `$callerHeaders`, `x-business-user-id`), and `accessToken`, the token sent (give it to
+     * `invalidateToken()` on a 401). Throws `InvalidArgumentException` for a URL that may not see
+     * the token (another host, `https:host/x`, `//host/x`, ...), before any token is obtained.
+     *
+     * @param list<string> $callerHeaders the names of the headers the request already carries
+     * @return array{url: string, headers: array<string, string>, accessToken: string}
+     */
+    public function prepareApiCall(?string $method, ?string $urlOrPath, array $callerHeaders = []): array
+    {
+        $method = Native::arg($method, 'method');
+        $urlOrPath = Native::arg($urlOrPath, 'urlOrPath');
+        $ffi = Native::ffi();
+        $url = $ffi->new('char*');
+        $out = $ffi->new('char*');
+        $err = Native::errBox();
+        $names = implode("\n", array_map('strval', $callerHeaders));
+        Native::check($ffi->tp_prepare_api_call($this->handle->ptr(), $method, $urlOrPath, $names, 0, FFI::addr($url), FFI::addr($out), FFI::addr($err)), $err);
+        $call = ['url' => Native::owned($url) ?? '', 'headers' => self::headerLines(Native::owned($out) ?? ''), 'accessToken' => ''];
+        $authorization = $call['headers']['Authorization'] ?? '';
+        $call['accessToken'] = str_starts_with($authorization, 'Bearer ') ? substr($authorization, strlen('Bearer ')) : '';
+        return $call;
+    }
+
+    /** @return array<string, string> name => value of "Name: value" lines */
+    private static function headerLines(string $text): array
+    {
         $headers = [];
-        foreach (explode("\n", Native::owned($out) ?? '') as $line) {
+        foreach (explode("\n", $text) as $line) {
             [$name, $value] = explode(': ', $line, 2) + [1 => ''];
             if ($name !== '') {
                 $headers[$name] = $value;

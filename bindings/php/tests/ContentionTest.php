@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace Tpauth\Tests;
 
 /**
- * Single flight under contention (issue 19) across processes: 20 busy PHP processes sharing a
+ * Single flight under contention across processes: 20 busy PHP processes sharing a
  * file token cache make exactly one token request per lifetime. The lifetimes come from the mock
  * (expires_in_schedule: four tokens of 1 s, then one of an hour), so the exact count is known in
  * advance whatever the scheduler does: a loaded machine only makes the run longer.

@@ -105,4 +105,44 @@ final class FromEnvTest extends TestCase
         $this->assertSame('mock-business-user-id', Mock::headerOf(Mock::lastApiRequest(), 'x-business-user-id'));
         $this->assertSame('from-putenv/1', Mock::headerOf(Mock::lastTokenRequest(), 'user-agent'));
     }
+
+    public function testApiBaseUrlIsReadAndWinsOverApiHost(): void
+    {
+        // A program pointed at a mock with the option's own name must not send its grant to the
+        // host TRUSTPILOT_API_HOST names (here a closed port).
+        $this->setEnv(Mock::env(['TRUSTPILOT_API_HOST' => 'http://127.0.0.1:9', 'TRUSTPILOT_API_BASE_URL' => Mock::url()]));
+        $this->assertSame(200, Auth::fromEnv()->request('GET', '/v1/private/x')->status);
+        $this->assertSame(1, Mock::stats()['grants']['password']);
+    }
+
+    public function testAVariableThatNamesNoOptionIsALoggedWarning(): void
+    {
+        $this->setEnv(Mock::env(['TRUSTPILOT_TOKENCACHE' => '/tmp/value-never-logged']));
+        $seen = [];
+        \Tpauth\Log::setHandler(function (int $level, string $message) use (&$seen): void {
+            $seen[] = [$level, $message];
+        });
+        try {
+            Auth::fromEnv();
+        } finally {
+            \Tpauth\Log::setHandler(null);
+            $this->unsetEnv('TRUSTPILOT_TOKENCACHE');
+        }
+        $warnings = array_values(array_filter($seen, fn ($e) => $e[0] === \Tpauth\Log::WARN && str_contains($e[1], 'TRUSTPILOT_TOKENCACHE')));
+        $this->assertCount(1, $warnings, json_encode($seen));
+        $this->assertStringNotContainsString('value-never-logged', $warnings[0][1]);
+    }
+
+    public function testFfiRefusedNamesBothFixes(): void
+    {
+        // What every web server under Debian's ffi.enable=preload meets (FFI::cdef refused outside
+        // the CLI), reproduced in the CLI with ffi.enable=false: the message gives the two fixes,
+        // ffi.enable=true or preloading, with the package's own preload.php.
+        $script = 'require ' . var_export(dirname(__DIR__) . '/autoload.php', true) . ';'
+            . 'try { Tpauth\Auth::version(); } catch (Throwable $e) { echo $e->getMessage(); }';
+        $out = (string) shell_exec(escapeshellarg(PHP_BINARY) . ' -n -d extension=ffi -d ffi.enable=false -r ' . escapeshellarg($script) . ' 2>&1');
+        $this->assertStringContainsString('ffi.enable=true', $out);
+        $this->assertStringContainsString('opcache.preload=' . dirname(__DIR__) . '/preload.php', $out);
+        $this->assertStringNotContainsString('TPAUTH_LIB', $out);
+    }
 }

@@ -123,6 +123,73 @@ final class IntegrationsTest extends TestCase
         $this->assertSame($before, Mock::stats()['requests']);
     }
 
+    /** Every spelling that names $hp to some reader (WHATWG fetch reads http:H:P/x as http://H:P/x). */
+    private static function foreignForms(string $hp): array
+    {
+        return ["http:{$hp}/x", "http:/{$hp}/x", "HTTP:{$hp}/x", "https:{$hp}/x", "https:/{$hp}/x",
+            "//{$hp}/x", "/\\{$hp}/x", "\\\\{$hp}\\x", "http://evil.example\\@{$hp}/x"];
+    }
+
+    /** How many connections reached $server (its backlog, taken without waiting). */
+    private static function connectionsTo($server): int
+    {
+        $n = 0;
+        while (($c = @stream_socket_accept($server, 0)) !== false) {
+            fclose($c);
+            $n++;
+        }
+        return $n;
+    }
+
+    public function testAdaptersSendNothingToAHostNamedByAnySpelling(): void
+    {
+        $server = stream_socket_server('tcp://127.0.0.1:0', $errno, $errstr);
+        $this->assertNotFalse($server, $errstr);
+        $hp = stream_socket_get_name($server, false);
+        $auth = $this->passwordAuth();
+        foreach (self::foreignForms($hp) as $form) {
+            // The core refuses each spelling itself, whatever an HTTP stack would make of it.
+            $e = $this->assertThrowsTpauth(InvalidArgumentException::class, Status::INVALID_ARGUMENT,
+                fn () => $auth->prepareApiCall('GET', $form));
+            $this->assertStringContainsString('url_or_path', $e->getMessage());
+            // Guzzle resolves some spellings against base_uri into a path of the API host (sent
+            // there: harmless); the middleware refuses the rest. Nothing reaches the other host.
+            $stack = HandlerStack::create();
+            $stack->push(new Middleware($auth));
+            $bare = new Client(['handler' => $stack, 'timeout' => 2, 'http_errors' => false]);
+            foreach ([$this->guzzle($auth, ['timeout' => 2, 'http_errors' => false]), $bare] as $client) {
+                try {
+                    $this->assertSame(200, $client->get($form)->getStatusCode(), "$form was sent, not to the API");
+                } catch (InvalidArgumentException|\GuzzleHttp\Exception\GuzzleException|\InvalidArgumentException) {
+                }
+            }
+            $psr18 = new AuthenticatingClient(new Client(['http_errors' => false, 'timeout' => 2]), $auth);
+            try {
+                $this->assertSame(200, $psr18->sendRequest(new Request('GET', $form))->getStatusCode(), "$form was sent, not to the API");
+            } catch (RequestException|\Psr\Http\Client\ClientExceptionInterface|\InvalidArgumentException) {
+            }
+        }
+        $this->assertSame(0, self::connectionsTo($server), 'a connection reached the foreign host');
+        fclose($server);
+    }
+
+    public function testAdaptersSendToTheUrlTheCoreJudged(): void
+    {
+        $auth = $this->passwordAuth(['business_user_id' => 'bu-3']);
+        $call = $auth->prepareApiCall('GET', 'v1/relative', ['Accept']);
+        $this->assertSame(Mock::url('/v1/relative'), $call['url']);
+        $this->assertSame(['Authorization', 'apikey', 'x-business-user-id'], array_keys($call['headers']));
+        $this->assertSame('Bearer ' . $call['accessToken'], $call['headers']['Authorization']);
+        $this->assertSame(['Authorization', 'apikey'], array_keys($auth->prepareApiCall('GET', '/v1/x', ['X-Business-User-ID'])['headers']));
+        // A PSR-18 request whose URI is a path goes to api_base_url, as the core joined it.
+        $client = new AuthenticatingClient(new Client(['http_errors' => false]), $auth);
+        $r = $client->sendRequest(new Request('GET', '/v1/joined?a=b', ['x-business-user-id' => 'mine']));
+        $this->assertSame(200, $r->getStatusCode());
+        $sent = Mock::lastApiRequest();
+        $this->assertSame('/v1/joined', json_decode((string) $r->getBody(), true)['path']);
+        $this->assertSame('mine', Mock::headerOf($sent, 'x-business-user-id'));
+    }
+
     public function testPkceAndScope(): void
     {
         $auth = $this->passwordAuth(['scope' => 'read']);

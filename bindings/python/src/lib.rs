@@ -95,6 +95,9 @@ fn timeout_ms(py: Python<'_>, timeout: f64) -> PyResult<String> {
     Ok(ms.to_string())
 }
 
+/// `Auth._prepare_api_call`'s answer: the URL, the headers (None: renewal needed), the access token.
+type PreparedCall = (String, Option<Vec<(&'static str, String)>>, Option<String>);
+
 /// A Trustpilot client: every grant, the managed token and API calls. Thread-safe: share one.
 #[pyclass(frozen, module = "tpauth", name = "Auth")]
 struct Auth {
@@ -102,6 +105,9 @@ struct Auth {
     api_key: String,
     api_base_url: String,
     business_user_id: Option<String>,
+    /// The `Token` object last returned for a fresh managed token, and that token: while the core
+    /// keeps answering the same token, `get_token()` returns this object again (no allocation).
+    fresh: std::sync::Mutex<Option<(tpauth::Token, Py<Token>)>>,
 }
 
 /// Refuse an unknown keyword before anything else is read (environment, network).
@@ -160,7 +166,25 @@ impl Auth {
             api_key: cfg.api_key().to_owned(),
             api_base_url: cfg.api_base_url().to_owned(),
             business_user_id: cfg.business_user_id().map(str::to_owned),
+            fresh: std::sync::Mutex::new(None),
         })
+    }
+
+    /// The managed token while it is fresh (no I/O and no waiting, so the GIL stays held), as the
+    /// `Token` object returned last when it is the same token.
+    fn fresh_token(&self, py: Python<'_>) -> PyResult<Option<Py<Token>>> {
+        let Some(t) = catch_unwind(AssertUnwindSafe(|| self.inner.current_token_if_fresh())).unwrap_or(None) else {
+            return Ok(None);
+        };
+        let mut last = self.fresh.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((known, obj)) = &*last {
+            if tpauth::Token::ptr_eq(known, &t) {
+                return Ok(Some(obj.clone_ref(py)));
+            }
+        }
+        let obj = Py::new(py, Token(t.clone()))?;
+        *last = Some((t, obj.clone_ref(py)));
+        Ok(Some(obj))
     }
 }
 
@@ -210,6 +234,11 @@ impl Auth {
     fn from_env(py: Python<'_>, options: Option<&Bound<'_, PyDict>>) -> PyResult<Auth> {
         check_option_keys("from_env", options)?;
         let mut cfg = quick(py, "Config::from_env", tpauth::Config::from_env)?;
+        // The core's warnings about TRUSTPILOT_* variables that name no option, to the logger
+        // "tpauth" (Python has no handle on the core's log callback).
+        for warning in tpauth::Config::environment_warnings(|name| std::env::var(name).ok()) {
+            py.import("logging")?.call_method1("getLogger", ("tpauth",))?.call_method1("warning", (warning,))?;
+        }
         apply_options("from_env", &mut cfg, &[], options, py)?;
         Auth::build(py, &cfg)
     }
@@ -255,8 +284,15 @@ impl Auth {
         blocking(py, "revoke", || self.inner.revoke(refresh_token))
     }
 
-    fn get_token(&self, py: Python<'_>) -> PyResult<Token> {
-        blocking(py, "get_token", || self.inner.get_token()).map(Token)
+    fn get_token(&self, py: Python<'_>) -> PyResult<Py<Token>> {
+        if let Some(obj) = self.fresh_token(py)? {
+            return Ok(obj);
+        }
+        let t = blocking(py, "get_token", || self.inner.get_token())?;
+        let obj = Py::new(py, Token(t.clone()))?;
+        // The token this renewal made current is the one the next calls will find fresh.
+        *self.fresh.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((t, obj.clone_ref(py)));
+        Ok(obj)
     }
 
     /// The headers an API call `method url` carries, as the core decides them for every binding:
@@ -265,6 +301,35 @@ impl Auth {
     /// token request when `url` names a host that may not see the token.
     fn api_headers(&self, py: Python<'_>, method: &str, url: &str) -> PyResult<Vec<(&'static str, String)>> {
         blocking(py, "api_headers", || self.inner.api_headers(method, url))
+    }
+
+    /// For the HTTP adapters (`RequestsAuth`, `HttpxAuth`): `(url, headers, access_token)`, the
+    /// core's `Auth::prepare_api_call`. `url` is the URL to send the request to (the one the core
+    /// judged), `headers` the `(name, value)` pairs to set (each replacing the request's header of
+    /// that name in any case; `x-business-user-id` is left out when `caller_headers` names it).
+    /// With `renew=False` (no I/O, the GIL held) and no fresh token, `headers` and `access_token`
+    /// are None: call again with `renew=True` (blocking, without the GIL).
+    #[pyo3(name = "_prepare_api_call", signature = (method, url_or_path, caller_headers=Vec::new(), renew=true))]
+    fn prepare_api_call(
+        &self,
+        py: Python<'_>,
+        method: &str,
+        url_or_path: &str,
+        caller_headers: Vec<String>,
+        renew: bool,
+    ) -> PyResult<PreparedCall> {
+        let names: Vec<&str> = caller_headers.iter().map(String::as_str).collect();
+        let prepare = || {
+            let renew = if renew { tpauth::Renew::IfNeeded } else { tpauth::Renew::Never };
+            let call = self.inner.prepare_api_call(method, url_or_path, &names, renew)?;
+            let headers = call.headers().map(<[_]>::to_vec);
+            Ok((call.url().to_owned(), headers, call.access_token().map(str::to_owned)))
+        };
+        if renew {
+            blocking(py, "prepare_api_call", prepare)
+        } else {
+            quick(py, "prepare_api_call", prepare)
+        }
     }
 
     /// Drop the current token if it is still `access_token` (a `str`, or the `Token` itself).
@@ -338,7 +403,8 @@ impl Auth {
     }
 
     fn __repr__(&self) -> String {
-        format!("tpauth.Auth(api_key={}, api_base_url={})", py_str(&self.api_key), py_str(&self.api_base_url))
+        // The core's redaction: userinfo as ***, no query or fragment.
+        format!("tpauth.Auth(api_key={}, api_base_url={})", py_str(&self.api_key), py_str(&tpauth::redact_url(&self.api_base_url)))
     }
 }
 
@@ -515,6 +581,12 @@ fn parse_implicit_redirect(py: Python<'_>, url: &str, expected_state: Option<&st
 fn _tpauth(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", tpauth::VERSION)?;
     m.add("OPTION_KEYS", PyTuple::new(m.py(), tpauth::OPTION_KEYS)?)?;
+    // The status table, (number, name) in numeric order: `tpauth.Status` is built from it.
+    let statuses: Vec<(i32, &str)> = tpauth::Status::ALL
+        .iter()
+        .map(|s| (s.code(), s.name().strip_prefix("TP_ERR_").or_else(|| s.name().strip_prefix("TP_")).unwrap_or(s.name())))
+        .collect();
+    m.add("STATUSES", PyTuple::new(m.py(), statuses)?)?;
     m.add_class::<Auth>()?;
     m.add_class::<Token>()?;
     m.add_class::<Response>()?;

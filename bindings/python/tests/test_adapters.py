@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+import socket
+import threading
+from typing import Any, Callable, List
 
 import httpx
 import pytest
@@ -133,3 +136,88 @@ def test_api_headers_are_the_cores(mock: Mock) -> None:
         auth.api_headers("GET", "https://evil.example/v1/x")
     with pytest.raises(tpauth.InvalidArgument):
         auth.api_headers("BAD METHOD", "/v1/x")
+
+
+class _Evil:
+    """A server on loopback that must never be reached: it counts every connection, HTTP or not."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.hp = f"127.0.0.1:{self.sock.getsockname()[1]}"
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sock.close()
+
+
+def _foreign_forms(hp: str) -> List[str]:
+    """Every spelling that names the evil server to some reader (fetch reads http:H:P/x as http://H:P/x)."""
+    return [f"http:{hp}/x", f"http:/{hp}/x", f"HTTP:{hp}/x", f"https:{hp}/x", f"https:/{hp}/x",
+            f"//{hp}/x", f"/\\{hp}/x", f"\\\\{hp}\\x", f"http://evil.example\\@{hp}/x"]
+
+
+def test_adapters_send_nothing_to_a_host_named_by_any_spelling(mock: Mock, auth: tpauth.Auth) -> None:
+    evil = _Evil()
+    try:
+        forms = _foreign_forms(evil.hp)
+        # The core refuses each spelling itself, whatever an HTTP stack would make of it.
+        for form in forms:
+            with pytest.raises(tpauth.InvalidArgument, match="url_or_path"):
+                auth._prepare_api_call("GET", form, [])
+        # requests and httpx refuse some of them first (no host, no scheme), or make a path of them
+        # (httpx: "http:H:P/x" without a host becomes "H:P/x"), which the core joins to the API
+        # host; the adapter refuses the rest. Nothing ever reaches the other host.
+        refused = (tpauth.InvalidArgument, requests.RequestException, httpx.HTTPError, httpx.InvalidURL, ValueError)
+
+        def sent_to_the_api_or_refused(send: Callable[[], Any]) -> None:
+            try:
+                r = send()
+            except refused:
+                return
+            assert str(r.url).startswith(mock.base + "/"), r.url
+
+        async def via_async(url: str) -> httpx.Response:
+            async with httpx.AsyncClient(auth=tpauth.HttpxAuth(auth)) as client:
+                return await client.get(url)
+
+        for form in forms:
+            sent_to_the_api_or_refused(lambda: requests.get(form, auth=tpauth.RequestsAuth(auth), timeout=10))
+            sent_to_the_api_or_refused(lambda: httpx.get(form, auth=tpauth.HttpxAuth(auth), timeout=10))
+            sent_to_the_api_or_refused(lambda: asyncio.run(via_async(form)))
+        # With a base_url, httpx joins them to it: they reach the API host or are refused.
+        with httpx.Client(auth=tpauth.HttpxAuth(auth), base_url=mock.base) as client:
+            for form in forms:
+                sent_to_the_api_or_refused(lambda: client.get(form))
+        assert evil.connections == 0
+    finally:
+        evil.close()
+
+
+def test_adapters_send_to_the_url_the_core_judged(mock: Mock, auth: tpauth.Auth) -> None:
+    url, headers, access = auth._prepare_api_call("GET", "v1/relative", [])
+    assert url == mock.base + "/v1/relative" and access == auth.get_token().access_token
+    assert headers == [("Authorization", f"Bearer {access}"), ("apikey", KEY)]
+    # Never renewing: a fresh token is answered without I/O, an invalidated one asks for renewal.
+    assert auth._prepare_api_call("GET", "/v1/x", [], False)[1] is not None
+    auth.invalidate_token(access)
+    assert auth._prepare_api_call("GET", "/v1/x", [], False)[1:] == (None, None)
+    assert mock.stats()["token_requests"] == 1
+    r = requests.get(mock.base + "/v1/judged", auth=tpauth.RequestsAuth(auth), timeout=10)
+    assert r.json()["path"] == "/v1/judged" and mock.stats()["token_requests"] == 2

@@ -1,4 +1,4 @@
-"""Single flight under contention (issue 19): 32 busy threads (no sleeps, no token cache; the GIL
+"""Single flight under contention: 32 busy threads (no sleeps, no token cache; the GIL
 is released in every call) make exactly one token request per lifetime. The lifetimes come from
 the mock (expires_in_schedule: six tokens of 1 s, then one of an hour), so the exact count is
 known in advance whatever the scheduler does: a loaded machine only makes the run longer."""

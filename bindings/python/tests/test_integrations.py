@@ -1,4 +1,4 @@
-"""Issue 17: `tpauth.aio` after a plain import, httpx's async adapter off the event loop (a slow
+"""`tpauth.aio` after a plain import, httpx's async adapter off the event loop (a slow
 renewal, a ticking coroutine), cancellation, the host rule in both adapters, PKCE and scope."""
 
 from __future__ import annotations

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pickle
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import tpauth
+import tpauth.aio
 from conftest import KEY, PASSWORD, SECRET, USER, Mock, header, make_auth
 
 
@@ -19,7 +22,7 @@ def test_unknown_keyword_is_a_type_error_naming_it(mock: Mock) -> None:
 
 
 def test_unknown_keyword_is_also_invalid_argument(mock: Mock) -> None:
-    # API.md §2: an unknown option gives TP_ERR_INVALID_ARGUMENT; in Python that is tpauth.InvalidArgument.
+    # The contract (docs/contract.md §2): an unknown option gives TP_ERR_INVALID_ARGUMENT; in Python that is tpauth.InvalidArgument.
     with pytest.raises(tpauth.InvalidArgument, match="bogus") as info:
         make_auth(mock, bogus=1)
     assert info.value.status == tpauth.Status.INVALID_ARGUMENT == 1
@@ -135,6 +138,25 @@ def test_from_env(mock: Mock, monkeypatch: pytest.MonkeyPatch) -> None:
         tpauth.Auth.from_env()
 
 
+def test_from_env_api_base_url_wins_and_unknown_names_warn(
+    mock: Mock, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    for k, v in {"TRUSTPILOT_API_KEY": KEY, "TRUSTPILOT_API_SECRET": SECRET, "TRUSTPILOT_USERNAME": USER,
+                 "TRUSTPILOT_PASSWORD": PASSWORD, "TRUSTPILOT_ALLOW_INSECURE_HTTP": "true"}.items():
+        monkeypatch.setenv(k, v)
+    # The option's own name wins over the official client's (here a closed port).
+    monkeypatch.setenv("TRUSTPILOT_API_HOST", "http://127.0.0.1:9")
+    monkeypatch.setenv("TRUSTPILOT_API_BASE_URL", mock.base)
+    monkeypatch.setenv("TRUSTPILOT_TOKENCACHE", "/tmp/value-never-logged")
+    with caplog.at_level("WARNING", logger="tpauth"):
+        auth = tpauth.Auth.from_env()
+    assert auth.api_base_url == mock.base
+    assert auth.request("GET", "/v1/x").status == 200
+    warnings = [r.getMessage() for r in caplog.records if r.name == "tpauth"]
+    assert len(warnings) == 1 and "TRUSTPILOT_TOKENCACHE" in warnings[0], warnings
+    assert "value-never-logged" not in warnings[0]
+
+
 def test_token_json_roundtrip_and_pickle(mock: Mock, auth: tpauth.Auth) -> None:
     tok = auth.get_token()
     s = tok.to_json()
@@ -183,3 +205,24 @@ def test_the_compiled_core_is_the_packages_release() -> None:
     assert _version.mismatch(tpauth.__version__, tpauth.__version__) is None
     msg = _version.mismatch(tpauth.__version__, "9.9.9")
     assert msg is not None and "9.9.9" in msg and tpauth.__version__ in msg
+
+
+def test_repr_shows_api_base_url_as_the_core_redacts_it(mock: Mock) -> None:
+    auth = make_auth(mock, api_base_url="https://user:s3cr3t-pw@api.example.com/base?token=q-s3cret")
+    for text in (repr(auth), repr(tpauth.RequestsAuth(auth)), repr(tpauth.HttpxAuth(auth)), repr(tpauth.aio.Auth.wrap(auth))):
+        assert "'https://***@api.example.com/base'" in text, text
+        assert "s3cr3t-pw" not in text and "q-s3cret" not in text and "user:" not in text, text
+
+
+def test_status_is_the_cores_table() -> None:
+    from tpauth import _tpauth
+    from tpauth._errors import _BY_STATUS
+
+    header = (Path(__file__).resolve().parents[3] / "include" / "tpauth.h").read_text()
+    c_names = [(m.group(1)[3:].replace("ERR_", "", 1), int(m.group(2))) for m in re.finditer(r"^\s+(TP_OK|TP_ERR_[A-Z_]+) = (\d+),?$", header, re.M)]
+    assert len(c_names) >= 14
+    assert [(s.name, s.value) for s in tpauth.Status] == c_names == [(n, c) for c, n in _tpauth.STATUSES]
+    # every status but OK has its exception class (named here, or made from its name)
+    for s in tpauth.Status:
+        if s.value:
+            assert _BY_STATUS[s.value].default_status is s

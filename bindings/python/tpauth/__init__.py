@@ -7,26 +7,6 @@ for requests (:class:`RequestsAuth`) and httpx (:class:`HttpxAuth`); coroutines 
 
 from __future__ import annotations
 
-from typing import Any
-
-from ._errors import (
-    AccessDenied,
-    Error,
-    HttpError,
-    InternalError,
-    InvalidArgument,
-    InvalidGrant,
-    NetworkError,
-    NoToken,
-    ProtocolError,
-    RateLimited,
-    StateMismatch,
-    Status,
-    StoreError,
-    Timeout,
-    Unauthorized,
-)
-from ._headers import Headers
 from ._tpauth import (
     OPTION_KEYS,
     Auth,
@@ -44,6 +24,31 @@ from ._version import mismatch as _mismatch
 _problem = _mismatch(__version__, _installed_version())
 if _problem is not None:
     raise ImportError(_problem)
+
+# Loaded on first use (PEP 562), so that `import tpauth` loads what a plain Auth needs and nothing
+# more: the exception classes (with enum and typing) come with the first error or the first mention
+# of one (`except tpauth.Error` looks the name up only when something was raised), Headers with
+# the first response's headers, the adapters with requests or httpx, and tpauth.aio with asyncio.
+_LAZY = {
+    "AccessDenied": "._errors",
+    "Error": "._errors",
+    "HttpError": "._errors",
+    "InternalError": "._errors",
+    "InvalidArgument": "._errors",
+    "InvalidGrant": "._errors",
+    "NetworkError": "._errors",
+    "NoToken": "._errors",
+    "ProtocolError": "._errors",
+    "RateLimited": "._errors",
+    "StateMismatch": "._errors",
+    "Status": "._errors",
+    "StoreError": "._errors",
+    "Timeout": "._errors",
+    "Unauthorized": "._errors",
+    "Headers": "._headers",
+    "RequestsAuth": "._requests",
+    "HttpxAuth": "._httpx",
+}
 
 __all__ = [
     "OPTION_KEYS",
@@ -77,25 +82,19 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
+    from importlib import import_module
+
     if name == "aio":
-        # `import tpauth` then `tpauth.aio.Auth` (as the README writes it): the submodule loads on
-        # first use, keeping asyncio out of `import tpauth`.
-        import importlib
+        # `import tpauth` then `tpauth.aio.Auth` (as the README writes it) loads the submodule here.
+        value: object = import_module(".aio", __name__)
+    elif name in _LAZY:
+        value = getattr(import_module(_LAZY[name], __name__), name)
+    else:
+        raise AttributeError(f"module 'tpauth' has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
-        module = importlib.import_module(".aio", __name__)
-        globals()[name] = module
-        return module
-    # The adapters import requests / httpx: load them on first use so that `import tpauth` stays
-    # fast and neither library is a dependency.
-    if name == "RequestsAuth":
-        from ._requests import RequestsAuth
 
-        globals()[name] = RequestsAuth
-        return RequestsAuth
-    if name == "HttpxAuth":
-        from ._httpx import HttpxAuth
-
-        globals()[name] = HttpxAuth
-        return HttpxAuth
-    raise AttributeError(f"module 'tpauth' has no attribute {name!r}")
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

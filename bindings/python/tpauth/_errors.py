@@ -2,27 +2,9 @@
 
 from __future__ import annotations
 
-import enum
 from typing import Any, Dict, Optional, Tuple, Type
 
-
-class Status(enum.IntEnum):
-    """The C ABI's ``tp_status`` numbers (fixed forever)."""
-
-    OK = 0
-    INVALID_ARGUMENT = 1
-    NETWORK = 2
-    TIMEOUT = 3
-    UNAUTHORIZED = 4
-    RATE_LIMITED = 5
-    INVALID_GRANT = 6
-    HTTP = 7
-    PROTOCOL = 8
-    STATE_MISMATCH = 9
-    ACCESS_DENIED = 10
-    NO_TOKEN = 11
-    STORE = 12
-    INTERNAL = 13
+from ._status import Status as Status  # re-exported: tpauth.Status
 
 
 class Error(Exception):
@@ -179,6 +161,12 @@ _BY_STATUS: Dict[int, Type[Error]] = {
         InternalError,
     )
 }
+# A status the core has and this module names no class for (one added after these classes were
+# written) still gets a class of its own, named after it: FOO_BAR -> FooBarError.
+for _status in Status:
+    if _status.value != 0 and _status.value not in _BY_STATUS:
+        _name = "".join(word.capitalize() for word in _status.name.split("_")) + "Error"
+        _BY_STATUS[_status.value] = type(_name, (Error,), {"default_status": _status, "__module__": "tpauth"})
 
 
 def _from_native(

@@ -1,23 +1,8 @@
-"""A case-insensitive, read-only view of a response's headers, and how the core's API-call headers
-are merged into a request's."""
+"""A case-insensitive, read-only view of a response's headers."""
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, Iterator, List, Mapping, MutableMapping, Tuple
-
-# The one header whose caller-set value wins over the core's (tp_api_headers' merge rule): a call
-# made for another business user than the configured one.
-_CALLERS_OWN_WINS = "x-business-user-id"
-
-
-def merge_api_headers(request_headers: MutableMapping[str, str], api_headers: Iterable[Tuple[str, str]]) -> None:
-    """Sets the core's API-call headers (``Auth.api_headers``) on a request's case-insensitive
-    headers: each replaces the caller's header of that name, except a caller's own
-    ``x-business-user-id``, which is kept."""
-    for name, value in api_headers:
-        if name.lower() == _CALLERS_OWN_WINS and name in request_headers:
-            continue
-        request_headers[name] = value
+from typing import Dict, Iterable, Iterator, List, Mapping, Tuple
 
 
 class Headers(Mapping[str, str]):

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import inspect
-from typing import AsyncGenerator, Callable, Generator, List, Tuple, TypeVar, Union
+from typing import AsyncGenerator, Callable, Generator, List, Optional, Tuple, TypeVar, Union
 
 import anyio.to_thread
 import httpx
 
 from . import aio
-from ._headers import merge_api_headers
 from ._tpauth import Auth
 
 _T = TypeVar("_T")
+# Auth._prepare_api_call's answer: the URL to send to, the headers (None: renewal needed), the token.
+_Prepared = Tuple[str, Optional[List[Tuple[str, str]]], Optional[str]]
 # A cancelled request stops waiting at once; the core call finishes in its thread (a renewal goes
 # on for the other tasks). anyio >= 4.1 names the flag abandon_on_cancel, older ones cancellable.
 _ABANDON = "abandon_on_cancel" if "abandon_on_cancel" in inspect.signature(anyio.to_thread.run_sync).parameters else "cancellable"
@@ -43,30 +44,39 @@ class HttpxAuth(httpx.Auth):
         return f"tpauth.HttpxAuth({self.auth!r})"
 
     @staticmethod
-    def _set(request: httpx.Request, headers: List[Tuple[str, str]]) -> str:
-        """Sets the headers the core gave (Auth.api_headers); returns the access token sent."""
-        merge_api_headers(request.headers, headers)
-        access = ""
-        for name, value in headers:
-            if name.lower() == "authorization" and value.startswith("Bearer "):
-                access = value[len("Bearer "):]
-        return access
+    def _set(request: httpx.Request, call: _Prepared) -> str:
+        """Sends the request to the URL the core judged, with the headers it gave (each replacing
+        the request's header of that name); returns the access token sent."""
+        url, headers, access = call
+        if url != str(request.url):
+            request.url = httpx.URL(url)
+            request.headers["Host"] = request.url.netloc.decode("ascii")
+        for name, value in headers or ():
+            request.headers[name] = value
+        return access or ""
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        method, url = request.method, str(request.url)
-        access = self._set(request, self.auth.api_headers(method, url))
+        method, url, names = request.method, str(request.url), list(request.headers)
+        access = self._set(request, self.auth._prepare_api_call(method, url, names))
         response = yield request
         if response.status_code == 401:
             self.auth.invalidate_token(access)
-            self._set(request, self.auth.api_headers(method, url))
+            self._set(request, self.auth._prepare_api_call(method, url, names))
             yield request
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        method, url = request.method, str(request.url)
-        self.auth.check_token_url(url)  # no I/O: refused on the loop, before any thread
-        access = self._set(request, await _in_thread(self.auth.api_headers, method, url))
+        method, url, names = request.method, str(request.url), list(request.headers)
+        access = self._set(request, await self._prepare(method, url, names))
         response = yield request
         if response.status_code == 401:
             await _in_thread(self.auth.invalidate_token, access)
-            self._set(request, await _in_thread(self.auth.api_headers, method, url))
+            self._set(request, await self._prepare(method, url, names))
             yield request
+
+    async def _prepare(self, method: str, url: str, names: List[str]) -> _Prepared:
+        # On the loop without I/O: a refused URL raises here, a fresh token needs no thread. Only a
+        # renewal runs in a worker thread.
+        call = self.auth._prepare_api_call(method, url, names, False)
+        if call[1] is None:
+            call = await _in_thread(self.auth._prepare_api_call, method, url, names, True)
+        return call

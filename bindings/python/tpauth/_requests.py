@@ -11,7 +11,6 @@ from requests.models import PreparedRequest
 from requests.utils import rewind_body
 
 from . import aio
-from ._headers import merge_api_headers
 from ._tpauth import Auth
 
 _RETRIED = "_tpauth_retried"
@@ -34,9 +33,14 @@ class RequestsAuth(AuthBase):
         return f"tpauth.RequestsAuth({self.auth!r})"
 
     def _apply(self, r: PreparedRequest) -> None:
-        # The core decides the headers and where the token may go (Auth.api_headers): a foreign
-        # host raises InvalidArgument before any token is requested.
-        merge_api_headers(r.headers, self.auth.api_headers(r.method or "GET", str(r.url)))
+        # The core judges the URL (a host that may not see the token, or a reference some reader
+        # takes for another host, raises InvalidArgument before any token is requested), gives
+        # the URL to send to and the headers to set, and leaves out x-business-user-id when the
+        # request carries its own.
+        url, headers, _ = self.auth._prepare_api_call(r.method or "GET", str(r.url), list(r.headers))
+        r.url = url
+        for name, value in headers or ():
+            r.headers[name] = value
 
     def __call__(self, r: PreparedRequest) -> PreparedRequest:
         self._apply(r)

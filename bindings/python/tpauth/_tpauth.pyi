@@ -4,10 +4,12 @@ from typing import Any, Dict, List, Optional, Tuple, Union, final
 
 from ._headers import Headers
 
-__all__ = ['__version__', 'OPTION_KEYS', 'Auth', 'Token', 'Response', 'new_state', 'new_pkce', 'parse_code_redirect', 'parse_implicit_redirect']
+__all__ = ['__version__', 'OPTION_KEYS', 'STATUSES', 'Auth', 'Token', 'Response', 'new_state', 'new_pkce', 'parse_code_redirect', 'parse_implicit_redirect']
 
 __version__: str
 OPTION_KEYS: Tuple[str, ...]
+#: The core's status table: (number, name), e.g. (6, "INVALID_GRANT"), in numeric order.
+STATUSES: Tuple[Tuple[int, str], ...]
 
 @final
 class Auth:
@@ -38,6 +40,9 @@ class Auth:
     @property
     def business_user_id(self) -> Optional[str]: ...
     def api_headers(self, method: str, url: str) -> List[Tuple[str, str]]: ...
+    def _prepare_api_call(
+        self, method: str, url_or_path: str, caller_headers: List[str] = ..., renew: bool = True
+    ) -> Tuple[str, Optional[List[Tuple[str, str]]], Optional[str]]: ...
     def password_grant(self, username: str, password: str) -> Token: ...
     def client_credentials_grant(self) -> Token: ...
     def authorization_code_grant(self, code: str, redirect_uri: str, code_verifier: Optional[str] = None) -> Token: ...

@@ -85,7 +85,8 @@ class Auth:
         return self.sync.business_user_id
 
     def __repr__(self) -> str:
-        return f"tpauth.aio.Auth(api_key={self.sync.api_key!r}, api_base_url={self.sync.api_base_url!r})"
+        # The native repr shows api_base_url as the core redacts it (no userinfo, no query).
+        return "tpauth.aio." + repr(self.sync)[len("tpauth."):]
 
     async def password_grant(self, username: str, password: str) -> Token:
         return await asyncio.to_thread(self.sync.password_grant, username, password)

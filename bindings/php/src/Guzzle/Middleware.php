@@ -7,13 +7,15 @@ namespace Tpauth\Guzzle;
 use Psr\Http\Message\RequestInterface;
 use Psr\Http\Message\ResponseInterface;
 use Tpauth\Auth;
+use Tpauth\Internal\ApiCall;
 
 /**
  * Guzzle handler-stack middleware: adds `Authorization: Bearer` (the managed token), `apikey`
  * and, when configured, `x-business-user-id`; on a 401 it invalidates the token it sent, renews
  * it and resends the request once (when the body can be rewound). A request to a host that may
- * not see the token (`Auth::checkTokenUrl()`) is refused with `Tpauth\InvalidArgumentException`
- * before anything is sent. Needs `guzzlehttp/guzzle` 7.
+ * not see the token (`Auth::checkTokenUrl()`), or whose URL some reader takes for another host
+ * (`https:host/x`, `//host/x`, ...), is refused with `Tpauth\InvalidArgumentException` before
+ * anything is sent; the request goes to the URL the core judged. Needs `guzzlehttp/guzzle` 7.
  *
  *     $stack = GuzzleHttp\HandlerStack::create();
  *     $stack->push(new Tpauth\Guzzle\Middleware($auth));
@@ -33,20 +35,20 @@ final class Middleware
     public function __invoke(callable $handler): callable
     {
         return function (RequestInterface $request, array $options) use ($handler) {
-            $method = $request->getMethod();
-            $url = (string) $request->getUri();
-            $headers = $this->auth->apiHeaders($method, $url);
-            $promise = $handler(self::with($request, $headers), $options);
-            $resend = function (ResponseInterface $response) use ($handler, $request, $options, $headers, $method, $url) {
+            // The core judges the URL (a refused one throws before any token is obtained) and
+            // gives the URL to send to and the headers.
+            [$prepared, $sent] = ApiCall::prepare($this->auth, $request);
+            $promise = $handler($prepared, $options);
+            $resend = function (ResponseInterface $response) use ($handler, $request, $options, $sent) {
                 $body = $request->getBody();
                 if ($body->getSize() !== 0 && !$body->isSeekable()) {
                     return null; // a body that cannot be sent again: the caller gets the 401
                 }
-                $this->auth->invalidateToken(substr($headers['Authorization'] ?? '', strlen('Bearer ')));
+                $this->auth->invalidateToken($sent);
                 if ($body->isSeekable()) {
                     $body->rewind();
                 }
-                return $handler(self::with($request, $this->auth->apiHeaders($method, $url)), $options);
+                return $handler(ApiCall::prepare($this->auth, $request)[0], $options);
             };
             return $promise->then(
                 static function ($response) use ($resend) {
@@ -69,17 +71,5 @@ final class Middleware
                 }
             );
         };
-    }
-
-    /** @param array<string, string> $headers */
-    private static function with(RequestInterface $request, array $headers): RequestInterface
-    {
-        foreach ($headers as $name => $value) {
-            if ($name === 'x-business-user-id' && $request->hasHeader($name)) {
-                continue; // an explicit business user wins
-            }
-            $request = $request->withHeader($name, $value);
-        }
-        return $request;
     }
 }

@@ -85,29 +85,39 @@ final class Native
             }
             return 'tpauth.dll';
         }
-        $candidates = [$dir . '/libtpauth.so', $dir . '/lib/libtpauth.so'];
+        $file = PHP_OS_FAMILY === 'Darwin' ? 'libtpauth.dylib' : 'libtpauth.so';
+        $candidates = [$dir . '/' . $file, $dir . '/lib/' . $file];
         $platform = self::platform();
         if ($platform !== null) {
-            $candidates[] = $dir . '/lib/' . $platform . '/libtpauth.so';
+            $candidates[] = $dir . '/lib/' . $platform . '/' . $file;
         }
         foreach ($candidates as $candidate) {
             if (is_file($candidate)) {
                 return $candidate;
             }
         }
-        return 'libtpauth.so';
+        return $file;
     }
 
     /**
      * This process's platform as the package's `lib/` folders name it: `linux-x86_64`,
-     * `linux-aarch64`, with `-musl` when PHP itself runs on musl (Alpine); null elsewhere.
+     * `linux-aarch64`, with `-musl` when PHP itself runs on musl (Alpine); `osx-arm64`, `osx-x64`
+     * on macOS (Herd, Valet, Homebrew); null elsewhere.
      */
     public static function platform(): ?string
     {
+        $machine = strtolower(php_uname('m'));
+        if (PHP_OS_FAMILY === 'Darwin') {
+            return match ($machine) {
+                'arm64', 'aarch64' => 'osx-arm64',
+                'x86_64', 'amd64' => 'osx-x64',
+                default => null,
+            };
+        }
         if (PHP_OS_FAMILY !== 'Linux') {
             return null;
         }
-        $arch = match (strtolower(php_uname('m'))) {
+        $arch = match ($machine) {
             'x86_64', 'amd64' => 'x86_64',
             'aarch64', 'arm64' => 'aarch64',
             default => null,
@@ -183,8 +193,18 @@ final class Native
         try {
             return FFI::cdef(self::declarations(), $lib);
         } catch (\FFI\Exception $e) {
+            if (str_contains($e->getMessage(), 'ffi.enable')) {
+                // Debian's and most distributions' default, ffi.enable=preload, refuses FFI::cdef
+                // outside the CLI: every web server hits this, and the library path is not the cause.
+                $mode = (string) ini_get('ffi.enable');
+                throw new \RuntimeException('tpauth: PHP refuses FFI here (' . $e->getMessage() . '; this SAPI has ffi.enable='
+                    . (in_array($mode, ['', '0', 'off'], true) ? 'false' : $mode) . '). Either set ffi.enable=true in this SAPI\'s php.ini, or keep ffi.enable=preload and '
+                    . 'preload tpauth: opcache.preload=' . self::packageDir() . '/preload.php (see its header; with '
+                    . 'opcache.preload_user, also ffi.preload of the header `php ' . self::packageDir()
+                    . '/preload.php --write-header FILE` writes)', 0, $e);
+            }
             throw new \RuntimeException('tpauth: cannot load ' . $lib . ': ' . $e->getMessage()
-                . ' (set TPAUTH_LIB to libtpauth.so; under PHP-FPM with ffi.enable=preload, use preload.php)', 0, $e);
+                . ' (set TPAUTH_LIB to the path of libtpauth.so / libtpauth.dylib / tpauth.dll)', 0, $e);
         }
     }
 

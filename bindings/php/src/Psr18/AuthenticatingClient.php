@@ -8,6 +8,7 @@ use Psr\Http\Client\ClientInterface;
 use Psr\Http\Message\RequestInterface;
 use Psr\Http\Message\ResponseInterface;
 use Tpauth\Auth;
+use Tpauth\Internal\ApiCall;
 
 /**
  * A PSR-18 client that wraps any other: adds `Authorization: Bearer` (the managed token),
@@ -28,8 +29,8 @@ final class AuthenticatingClient implements ClientInterface
 
     public function sendRequest(RequestInterface $request): ResponseInterface
     {
-        $headers = $this->headers($request);
-        $response = $this->client->sendRequest(self::with($request, $headers));
+        [$prepared, $sent] = $this->prepare($request);
+        $response = $this->client->sendRequest($prepared);
         if ($response->getStatusCode() !== 401) {
             return $response;
         }
@@ -38,37 +39,30 @@ final class AuthenticatingClient implements ClientInterface
             return $response;
         }
         try {
-            $this->auth->invalidateToken(substr($headers['Authorization'] ?? '', strlen('Bearer ')));
+            $this->auth->invalidateToken($sent);
         } catch (\Tpauth\Exception $e) {
             throw new ClientException($e->getMessage(), $request, $e);
         }
         if ($body->isSeekable()) {
             $body->rewind();
         }
-        return $this->client->sendRequest(self::with($request, $this->headers($request)));
+        return $this->client->sendRequest($this->prepare($request)[0]);
     }
 
-    /** @return array<string, string> */
-    private function headers(RequestInterface $request): array
+    /**
+     * The request as the core prepares it (sent to the URL it judged, with its headers), and the
+     * access token in it.
+     *
+     * @return array{0: RequestInterface, 1: string}
+     */
+    private function prepare(RequestInterface $request): array
     {
         try {
-            return $this->auth->apiHeaders($request->getMethod(), (string) $request->getUri());
+            return ApiCall::prepare($this->auth, $request);
         } catch (\Tpauth\InvalidArgumentException $e) {
             throw new RequestException($e->getMessage(), $request, $e);
         } catch (\Tpauth\Exception $e) {
             throw new ClientException($e->getMessage(), $request, $e);
         }
-    }
-
-    /** @param array<string, string> $headers */
-    private static function with(RequestInterface $request, array $headers): RequestInterface
-    {
-        foreach ($headers as $name => $value) {
-            if ($name === 'x-business-user-id' && $request->hasHeader($name)) {
-                continue;
-            }
-            $request = $request->withHeader($name, $value);
-        }
-        return $request;
     }
 }

@@ -1,6 +1,9 @@
 //go:build linux
 
-package tpauth
+// Package cmalloc tells how many bytes the C heap holds, where the C library can tell: the leak
+// tests of the tpauth package measure libtpauth's memory with it. Test-only (internal: nothing
+// outside bindings/go can import it, and only tests do).
+package cmalloc
 
 /*
 #cgo linux LDFLAGS: -ldl
@@ -20,9 +23,9 @@ static long long tpgo_c_heap_in_use(void) {
 */
 import "C"
 
-// cHeapInUse is the C heap's live bytes (malloc'd and not freed, every arena, mmapped blocks
+// InUse is the C heap's live bytes (malloc'd and not freed, every arena, mmapped blocks
 // included), which is where libtpauth allocates; -1 when the C library cannot tell (not glibc).
 // The leak tests measure the library with it, byte for byte, instead of the noisy resident size.
-func cHeapInUse() int64 {
+func InUse() int64 {
 	return int64(C.tpgo_c_heap_in_use())
 }

@@ -1,7 +1,0 @@
-//go:build !linux
-
-package tpauth
-
-// cHeapInUse is -1 where the C library cannot tell its heap's live bytes (glibc's mallinfo2 is
-// Linux-only); the leak tests, which need it, run on Linux.
-func cHeapInUse() int64 { return -1 }
