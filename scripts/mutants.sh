@@ -6,6 +6,8 @@
 # loom suite (`--cfg loom`, its own target dir) through `cargo mutants --iterate`.
 #
 # Usage: scripts/mutants.sh [FILE...]   (default: every file below; `scripts/test-all.sh mutants`)
+#   MUTANTS_ARGS="--re renew_locked" scripts/mutants.sh src/auth/managed.rs   (more cargo-mutants
+#   arguments, e.g. only the mutants of some functions)
 # Hours on 2 cores, so not in the default test command. Results: target/mutants/<file>/mutants.out
 # (caught.txt, missed.txt, timeout.txt, unviable.txt). Prints one line per file; exits non-zero
 # when a mutant survives (missed) in any file.
@@ -59,7 +61,9 @@ printf '%-32s %7s %6s %6s %7s %8s\n' file mutants caught missed timeout unviable
 for f in "${files[@]}"; do
   if [ -z "${TESTS[$f]+x}" ]; then echo "mutants.sh: no tests listed for $f" >&2; status=1; continue; fi
   slug=${f//\//_}
-  args=(--jobs 1 --file "$f" --output "$OUT/$slug" --cargo-arg=--lib)
+  # shellcheck disable=SC2206 # MUTANTS_ARGS is a list of words on purpose.
+  extra=(${MUTANTS_ARGS:-})
+  args=(--jobs 1 --file "$f" --output "$OUT/$slug" --cargo-arg=--lib "${extra[@]}")
   for t in ${TESTS[$f]}; do args+=("--cargo-arg=--test=$t"); done
   run=(cargo mutants "${args[@]}")
   if [[ " ${TESTS[$f]} " == *" redis "* ]]; then
@@ -80,7 +84,7 @@ for f in "${files[@]}"; do
     cat "$o/caught.txt" "$o/timeout.txt" >"$l/caught.txt" 2>/dev/null
     cp "$o/unviable.txt" "$l/unviable.txt" 2>/dev/null
     CARGO_TARGET_DIR=$OUT/loom RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 nice -n 10 \
-      cargo mutants --jobs 1 --file "$f" --output "$OUT/$slug-loom" --iterate --cargo-arg=--lib --cargo-test-arg=loom_ >&2
+      cargo mutants --jobs 1 --file "$f" --output "$OUT/$slug-loom" --iterate --cargo-arg=--lib --cargo-test-arg=loom_ "${extra[@]}" >&2
     caught=$((caught + $(count "$l/caught.txt"))) timeout=$((timeout + $(count "$l/timeout.txt")))
     unviable=$((unviable + $(count "$l/unviable.txt"))) missed=$(count "$l/missed.txt") o=$l
   fi
