@@ -295,4 +295,13 @@ mod rules_mutation_testing_found_unguarded {
         file.push(b' ');
         assert!(parse_file(&file).is_err());
     }
+
+    #[test]
+    fn a_token_that_expired_at_the_epoch_has_a_known_expiry() {
+        // expires_at_ms 0 is an instant like any other; only a negative one means "no expiry".
+        let raw = r#"{"access_token":"a","refresh_token":"r","expires_in":"0"}"#;
+        let t = Token::from_json(&serde_json::json!({"format": TOKEN_FORMAT, "raw": raw, "received_at_ms": 0}).to_string()).unwrap();
+        assert_eq!(t.expires_at_ms(), 0);
+        assert_eq!(keep_until_ms(&t, 5000), Some(5000));
+    }
 }
