@@ -228,4 +228,12 @@ mod rules_mutation_testing_found_unguarded {
             assert!(cache.describe().to_ascii_lowercase().starts_with("redis"), "{spec}: {}", cache.describe());
         }
     }
+
+    #[test]
+    fn a_file_whose_name_starts_with_redis_is_a_file_cache() {
+        let cfg = Config::new("k", "s").unwrap();
+        let spec = "redis-tokens.json";
+        let cache = open(spec, &cfg).unwrap_or_else(|e| panic!("{spec}: {e}"));
+        assert!(cache.describe().contains(spec) && !cache.describe().starts_with("redis:"), "{}", cache.describe());
+    }
 }
