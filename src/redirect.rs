@@ -427,4 +427,12 @@ mod rules_mutation_testing_found_unguarded {
         let e = parse_implicit_redirect("https://x/cb?access_token=a", Some("s")).unwrap_err();
         assert_eq!(e.status(), Status::InvalidArgument, "{e}");
     }
+
+    #[test]
+    fn only_an_http_redirect_uri_is_told_about_the_loopback_option() {
+        let e = check_redirect_uri("ftp://example.com/cb", true).unwrap_err();
+        assert_eq!(e.message(), "redirect_uri must be an absolute https URL, got \"ftp://example.com/cb\"");
+        let e = check_redirect_uri("http://example.com/cb", false).unwrap_err();
+        assert!(e.message().contains("allow_loopback_redirect_uri=true"), "{e}");
+    }
 }
