@@ -27,6 +27,8 @@ SUITES=(
   "node     bindings/node/test.sh"
   "java     bindings/java/test.sh"
   "redis    tests/redis/run.sh"
+  "serve    tests/serve/run.sh"
+  "deny     deny_check"
   "dist     tests/dist/run.sh"
   "wine     tests/wine/run.sh"
   "mutants  scripts/mutants.sh"
@@ -51,7 +53,7 @@ ensure_apt make make
 ensure_apt pkg-config pkg-config
 
 suites=("${@:-${defaults[@]}}")
-passed=0; failed=0; failed_names=()
+passed=0; failed=0; failed_names=(); timings=()
 
 run_suite() {
   local name=$1; shift
@@ -60,20 +62,32 @@ run_suite() {
   local start=$SECONDS
   if "$@"; then
     passed=$((passed + 1)); echo "=== suite $name: ok ($((SECONDS - start)) s) ==="
+    timings+=("$name $((SECONDS - start))s")
   else
     failed=$((failed + 1)); failed_names+=("$name"); echo "=== suite $name: FAILED ($((SECONDS - start)) s) ==="
+    timings+=("$name FAILED $((SECONDS - start))s")
   fi
 }
 
 # The dependency policy (deny.toml): licences, bans and sources, offline. cargo-deny is built once
-# per machine, at the version pinned here, into ~/.cargo/bin (shared by every checkout). The RustSec
+# per machine, at the version pinned here, into ~/.cargo/bin (shared by every checkout), as a debug
+# build (nothing to optimise: it reads a lock file). A fresh machine compiles it in the background
+# from the start of the run, at the lowest priority (install_cargo_deny below), which is why this is
+# a suite of its own late in the order; the lock makes the suite wait for that build. The RustSec
 # advisories need their database from GitHub: CI checks them in its own step.
 CARGO_DENY_VERSION=0.20.2
+install_cargo_deny() {
+  mkdir -p target/tools
+  (
+    flock 9
+    if [ "$(cargo deny --version 2>/dev/null)" != "cargo-deny $CARGO_DENY_VERSION" ]; then
+      echo "installing cargo-deny $CARGO_DENY_VERSION (once per machine)" >&2
+      cargo install --quiet --locked --debug cargo-deny --version "$CARGO_DENY_VERSION" || exit 1
+    fi
+  ) 9>target/tools/cargo-deny.lock
+}
 deny_check() {
-  if [ "$(cargo deny --version 2>/dev/null)" != "cargo-deny $CARGO_DENY_VERSION" ]; then
-    echo "installing cargo-deny $CARGO_DENY_VERSION (once per machine)"
-    cargo install --quiet --locked cargo-deny --version "$CARGO_DENY_VERSION" || return 1
-  fi
+  install_cargo_deny || return 1
   # Every crate of the workspace's lock file must be on disk for an offline graph.
   cargo fetch --locked --quiet || return 1
   cargo deny --workspace --all-features --locked --offline check licenses bans sources
@@ -90,7 +104,6 @@ rust_suite() {
   scripts/abi-check.sh || return 1
   scripts/actionlint.sh || return 1
   scripts/rust-crates.sh || return 1
-  deny_check || return 1
   scripts/shellcheck.sh
 }
 
@@ -109,8 +122,25 @@ for s in "${suites[@]}"; do
   fi
 done
 
+# Tools a fresh machine compiles from crates.io, started now in the background at the lowest
+# priority, so that they take the CPU the suites before theirs leave idle. rcodesign: the dist
+# suite's macOS signature check (scripts/dist/lib.sh's rcodesign_path; its lock makes
+# tests/dist/macos.sh wait for this build).
+if [[ " ${suites[*]} " == *" dist "* ]]; then
+  mkdir -p target/tools
+  nice -n 19 bash -c 'source scripts/dist/lib.sh && rcodesign_path' >/dev/null 2>target/tools/rcodesign-build.log &
+fi
+# The same for cargo-deny, which the deny suite needs.
+if [[ " ${suites[*]} " == *" deny "* ]]; then
+  mkdir -p target/tools
+  (nice -n 19 bash -c "$(declare -f install_cargo_deny); CARGO_DENY_VERSION=$CARGO_DENY_VERSION install_cargo_deny") \
+    >/dev/null 2>target/tools/cargo-deny-build.log &
+fi
+
 echo "=== building the native library and CLI ==="
+build_start=$SECONDS
 scripts/build-native.sh || { echo "native build failed"; exit 1; }
+timings+=("native-build $((SECONDS - build_start))s")
 
 for s in "${suites[@]}"; do
   for line in "${SUITES[@]}"; do
@@ -121,6 +151,8 @@ for s in "${suites[@]}"; do
 done
 
 echo
+# Every suite's time on one line, last, where a CI log's tail keeps it (the 60-minute budget).
+echo "times: ${timings[*]} (total $SECONDS s)"
 [ ${#failed_names[@]} -gt 0 ] && echo "failed suites: ${failed_names[*]}"
 echo "suites: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -76,6 +76,90 @@ pub enum ClientAuth {
     Post,
 }
 
+/// Where the managed token comes from: option `token_source`.
+///
+/// ```
+/// use tpauth::TokenSource;
+/// assert_eq!(TokenSource::parse("direct")?, TokenSource::Direct);
+/// assert!(matches!(TokenSource::parse("serve:unix:/run/tpauth/tpauth.sock")?, TokenSource::Unix(_)));
+/// assert_eq!(TokenSource::parse("serve:tcp:[::1]:8200")?.to_string(), "serve:tcp:[::1]:8200");
+/// # Ok::<(), tpauth::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenSource {
+    /// `direct` (the default): Trustpilot's token endpoints, with this process's key and secret.
+    Direct,
+    /// `serve:unix:/path`: a `tpauth serve` listening on this Unix socket.
+    Unix(String),
+    /// `serve:tcp:127.0.0.1:PORT` or `serve:tcp:[::1]:PORT`: a `tpauth serve` on loopback TCP (with
+    /// `token_source_secret_file`, whose bearer goes to loopback only).
+    Tcp(std::net::SocketAddr),
+}
+
+impl TokenSource {
+    /// Parse the option's value: `direct`, `serve:unix:/path` or `serve:tcp:IP:PORT` with a
+    /// loopback IP literal (a host name could resolve elsewhere, and the bearer must stay local).
+    ///
+    /// ```
+    /// use tpauth::TokenSource;
+    /// assert!(TokenSource::parse("serve:tcp:127.0.0.1:8200").is_ok());
+    /// for refused in ["serve:tcp:10.0.0.5:8200", "serve:tcp:localhost:8200", "serve:unix:", "redis://x"] {
+    ///     assert_eq!(TokenSource::parse(refused).unwrap_err().status(), tpauth::Status::InvalidArgument);
+    /// }
+    /// ```
+    pub fn parse(value: &str) -> Result<TokenSource> {
+        let v = value.trim();
+        if v.is_empty() || v == "direct" {
+            return Ok(TokenSource::Direct);
+        }
+        if let Some(path) = v.strip_prefix("serve:unix:") {
+            if path.is_empty() {
+                return Err(Error::invalid_argument(
+                    "option token_source: serve:unix: needs the socket's path, e.g. serve:unix:/run/tpauth/tpauth.sock",
+                ));
+            }
+            return Ok(TokenSource::Unix(path.to_owned()));
+        }
+        if let Some(addr) = v.strip_prefix("serve:tcp:") {
+            let parsed: std::net::SocketAddr = addr.parse().map_err(|_| {
+                Error::invalid_argument(format!(
+                    "option token_source: expected serve:tcp:127.0.0.1:PORT or serve:tcp:[::1]:PORT (an IP literal and a port), got {v:?}"
+                ))
+            })?;
+            if !parsed.ip().is_loopback() || parsed.port() == 0 {
+                return Err(Error::invalid_argument(format!(
+                    "option token_source: {v:?}: the token service must be on a loopback address with a port (its bearer never leaves the host)"
+                )));
+            }
+            return Ok(TokenSource::Tcp(parsed));
+        }
+        Err(Error::invalid_argument(format!(
+            "option token_source: expected direct, serve:unix:/path or serve:tcp:127.0.0.1:PORT, got {v:?}"
+        )))
+    }
+
+    /// Whether tokens come from a `tpauth serve`.
+    ///
+    /// ```
+    /// assert!(tpauth::TokenSource::parse("serve:unix:/tmp/tp.sock")?.is_service());
+    /// assert!(!tpauth::TokenSource::Direct.is_service());
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
+    pub fn is_service(&self) -> bool {
+        !matches!(self, TokenSource::Direct)
+    }
+}
+
+impl fmt::Display for TokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenSource::Direct => f.write_str("direct"),
+            TokenSource::Unix(p) => write!(f, "serve:unix:{p}"),
+            TokenSource::Tcp(a) => write!(f, "serve:tcp:{a}"),
+        }
+    }
+}
+
 /// Every option key [`Config::set`] accepts, in the contract's order. The C ABI
 /// (`tp_option_name`), the environment names (`TRUSTPILOT_<KEY>`) and every binding take the
 /// list from here.
@@ -111,6 +195,9 @@ pub const OPTION_KEYS: &[&str] = &[
     "token_hosts",
     "scope",
     "user_agent_suffix",
+    "token_source",
+    "token_source_secret_file",
+    "token_source_identity",
     "cache_password_file",
     "cache_sentinel_password_file",
     "cache_refresh_ttl_s",
@@ -179,6 +266,13 @@ pub struct Config {
     /// Sent as `scope` in the authorize URL and in the password, client-credentials and refresh
     /// requests when set (RFC 6749 §3.3); Trustpilot ignores it.
     pub(crate) scope: Option<String>,
+    /// Where the managed token comes from (`token_source`): Trustpilot, or a `tpauth serve`.
+    pub(crate) token_source: TokenSource,
+    /// The file holding the bearer of a TCP token service (`token_source_secret_file`), read at
+    /// every request so that it can rotate.
+    pub(crate) token_source_secret_file: Option<String>,
+    /// The identity asked of the token service (`token_source_identity`); unset: its default.
+    pub(crate) token_source_identity: Option<String>,
     /// The Redis password is read from this file at every connect (rotated passwords, cloud IAM
     /// tokens); it overrides a password in the `token_cache` URL.
     pub(crate) cache_password_file: Option<String>,
@@ -206,6 +300,7 @@ impl fmt::Debug for Config {
             .field("business_user_id", &self.business_user_id)
             .field("token_cache", &self.token_cache.as_deref().map(crate::url::redact_url))
             .field("proxy", &self.proxy.as_deref().map(crate::url::redact_url))
+            .field("token_source", &self.token_source.to_string())
             .finish_non_exhaustive()
     }
 }
@@ -264,6 +359,9 @@ impl Config {
             allow_loopback_redirect_uri: false,
             token_hosts: Vec::new(),
             scope: None,
+            token_source: TokenSource::Direct,
+            token_source_secret_file: None,
+            token_source_identity: None,
             cache_password_file: None,
             cache_sentinel_password_file: None,
             // 30 days: a fleet idle for a weekend (or a month-end job) still finds the newest
@@ -320,6 +418,45 @@ impl Config {
     /// ```
     pub fn business_user_id(&self) -> Option<&str> {
         self.business_user_id.as_deref()
+    }
+
+    /// The size cap of a response body (option `max_response_bytes`).
+    ///
+    /// ```
+    /// let mut cfg = tpauth::Config::new("key", "secret")?;
+    /// assert_eq!(cfg.max_response_bytes(), 1 << 20);
+    /// cfg.set("max_response_bytes", "4194304")?;
+    /// assert_eq!(cfg.max_response_bytes(), 4 << 20);
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
+    pub fn max_response_bytes(&self) -> u64 {
+        self.max_response_bytes
+    }
+
+    /// The bound of one request, in milliseconds (option `timeout_ms`).
+    ///
+    /// ```
+    /// let mut cfg = tpauth::Config::new("key", "secret")?;
+    /// assert_eq!(cfg.timeout_ms(), 30_000);
+    /// cfg.set("timeout_ms", "5000")?;
+    /// assert_eq!(cfg.timeout_ms(), 5_000);
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
+    pub fn timeout_ms(&self) -> u64 {
+        self.timeout_ms
+    }
+
+    /// Where the managed token comes from (option `token_source`).
+    ///
+    /// ```
+    /// // No API secret in a process whose tokens come from tpauth serve.
+    /// let mut cfg = tpauth::Config::new("key", "")?;
+    /// cfg.set("token_source", "serve:unix:/run/tpauth/tpauth.sock")?;
+    /// assert!(cfg.token_source().is_service());
+    /// # Ok::<(), tpauth::Error>(())
+    /// ```
+    pub fn token_source(&self) -> &TokenSource {
+        &self.token_source
     }
 
     /// The grant the managed token falls back to: the `grant` option, else `password` when a
@@ -449,6 +586,20 @@ impl Config {
                 }
                 self.scope = opt(value.trim());
             }
+            "token_source" => self.token_source = TokenSource::parse(value)?,
+            "token_source_secret_file" => {
+                no_control("option token_source_secret_file", value)?;
+                self.token_source_secret_file = opt(value);
+            }
+            "token_source_identity" => {
+                // One path segment of the service's URL: /v1/token/{identity}.
+                if !value.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) || value == "." || value == ".." {
+                    return Err(Error::invalid_argument(format!(
+                        "option token_source_identity: expected an identity name of letters, digits, '.', '_' and '-', got {value:?}"
+                    )));
+                }
+                self.token_source_identity = opt(value);
+            }
             "cache_password_file" => {
                 no_control("option cache_password_file", value)?;
                 self.cache_password_file = opt(value);
@@ -522,6 +673,9 @@ mod tests {
             ("token_hosts", "api.example.com", format!("{:?}", c.token_hosts)),
             ("scope", "openid profile", format!("{:?}", c.scope)),
             ("user_agent_suffix", "my-app/2.1", c.user_agent.clone()),
+            ("token_source", "serve:unix:/run/tpauth/tpauth.sock", c.token_source.to_string()),
+            ("token_source_secret_file", "/run/tpauth/bearer", format!("{:?}", c.token_source_secret_file)),
+            ("token_source_identity", "shop", format!("{:?}", c.token_source_identity)),
             ("cache_password_file", "/run/secrets/redis", format!("{:?}", c.cache_password_file)),
             ("cache_sentinel_password_file", "/run/secrets/sentinel", format!("{:?}", c.cache_sentinel_password_file)),
             ("cache_refresh_ttl_s", "86400", c.cache_refresh_ttl_s.to_string()),
@@ -554,6 +708,47 @@ mod tests {
             }
         }
         assert!(c_unknown().message().starts_with("unknown option"));
+    }
+
+    #[test]
+    fn token_source_values() {
+        let parse = |v: &str| TokenSource::parse(v);
+        assert_eq!(parse("direct").unwrap(), TokenSource::Direct);
+        assert_eq!(parse("").unwrap(), TokenSource::Direct);
+        assert_eq!(parse("serve:unix:/run/x.sock").unwrap(), TokenSource::Unix("/run/x.sock".into()));
+        assert_eq!(parse("serve:tcp:127.0.0.1:8200").unwrap().to_string(), "serve:tcp:127.0.0.1:8200");
+        assert_eq!(parse("serve:tcp:[::1]:8200").unwrap().to_string(), "serve:tcp:[::1]:8200");
+        // The bearer goes to loopback only: another address, a host name or no port is refused.
+        for bad in [
+            "serve:tcp:10.0.0.1:8200",
+            "serve:tcp:example.com:80",
+            "serve:tcp:localhost:80",
+            "serve:tcp:127.0.0.1",
+            "serve:unix:",
+            "serve:http://x",
+            "https://x",
+        ] {
+            let e = parse(bad).unwrap_err();
+            assert_eq!(e.status(), Status::InvalidArgument, "{bad}");
+            assert!(e.message().contains("token_source"), "{bad}: {e}");
+        }
+        let mut c = Config::new("k", "").unwrap();
+        assert!(c.set("token_source_identity", "a/b").is_err());
+        assert!(c.set("token_source_identity", "..").is_err());
+    }
+
+    #[test]
+    fn from_env_needs_no_secret_with_a_token_service() {
+        let env = |n: &str| match n {
+            "TRUSTPILOT_API_KEY" => Some("key".into()),
+            "TRUSTPILOT_TOKEN_SOURCE" => Some("serve:unix:/run/tpauth/tpauth.sock".into()),
+            _ => None,
+        };
+        let c = Config::from_lookup(env).unwrap();
+        assert!(c.token_source().is_service());
+        // Without the service, the secret is still required.
+        let direct = |n: &str| if n == "TRUSTPILOT_API_KEY" { Some("key".into()) } else { None };
+        assert!(Config::from_lookup(direct).unwrap_err().message().contains("TRUSTPILOT_API_SECRET"));
     }
 
     fn c_unknown() -> Error {

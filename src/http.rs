@@ -9,6 +9,8 @@
 //! request kind, and how a code exchange the server may have processed is reported, is said at
 //! [`Http::send`].
 
+mod stream;
+
 use crate::config::Config;
 use crate::error::{Error, Result, Status};
 use crate::log::log_event;
@@ -305,8 +307,16 @@ impl Http {
     ///   the error then says that the first attempt may have used the code and to start the
     ///   authorization again.
     pub fn send(&self, method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Result<HttpResponse> {
-        match self.send_once(method, url, headers, body, false) {
-            Ok(resp) => Ok(resp),
+        let (mut resp, resent) = self.resend_if_stale(method, url, |fresh| self.send_once(method, url, headers, body, fresh))?;
+        resp.resent = resent;
+        Ok(resp)
+    }
+
+    /// `attempt(false)`, and when it failed on a stale keep-alive connection, `attempt(true)` once
+    /// (on a new connection): see [`Http::send`]. Also says whether the request was sent again.
+    fn resend_if_stale<T>(&self, method: &str, url: &str, attempt: impl Fn(bool) -> std::result::Result<T, Failure>) -> Result<(T, bool)> {
+        match attempt(false) {
+            Ok(answer) => Ok((answer, false)),
             Err(Failure::Stale(e)) => {
                 log_event!(
                     Info,
@@ -314,9 +324,7 @@ impl Http {
                     redact_url(url),
                     e.message()
                 );
-                let mut resp = self.send_once(method, url, headers, body, true).map_err(Failure::into_error)?;
-                resp.resent = true;
-                Ok(resp)
+                attempt(true).map(|answer| (answer, true)).map_err(Failure::into_error)
             }
             Err(Failure::Other(e)) => Err(e),
         }
@@ -331,36 +339,12 @@ impl Http {
         body: Option<&[u8]>,
         fresh: bool,
     ) -> std::result::Result<HttpResponse, Failure> {
-        self.check_url(url)?;
         // Methods are case-sensitive, but "get" is never meant as an extension method.
         const STANDARD: [&str; 9] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"];
         let upper = method.to_ascii_uppercase();
         let method = if STANDARD.contains(&upper.as_str()) { upper.as_str() } else { method };
-        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
-            return Err(Error::invalid_argument(format!("method {method:?} is not an HTTP method")).into());
-        }
-        let mut builder = ureq::http::Request::builder().method(method).uri(url);
-        for (name, value) in headers {
-            if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
-                return Err(Error::invalid_argument(format!("header {name}: value contains CR, LF or NUL")).into());
-            }
-            builder = builder.header(*name, *value);
-        }
-        let shown = &redact_url(url);
-        let build_failed = |e: ureq::http::Error| Error::invalid_argument(format!("{method} {shown}: cannot build the request: {e}"));
-        ATTEMPT.with(|a| a.set(Attempt::default()));
-        let result = match body {
-            Some(b) => builder.body(b).map_err(build_failed).map(|r| self.agent.run(self.fresh_if(r, fresh))),
-            None => builder.body(()).map_err(build_failed).map(|r| self.agent.run(self.fresh_if(r, fresh))),
-        }?;
-        let mut resp = match result {
-            Ok(resp) => resp,
-            Err(e) => {
-                let stale = !fresh && stale_connection(&e, ATTEMPT.with(Cell::get));
-                let e = self.hint(map_ureq(method, shown, e));
-                return Err(if stale { Failure::Stale(e) } else { Failure::Other(e) });
-            }
-        };
+        let (mut resp, shown) = self.start(method, url, headers, body, fresh)?;
+        let shown = &shown;
         let status = resp.status().as_u16();
         let headers =
             resp.headers().iter().map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
@@ -389,6 +373,46 @@ impl Http {
             body.truncate(usize::try_from(cap).unwrap_or(usize::MAX));
         }
         Ok(HttpResponse { status, headers, body, resent: false })
+    }
+
+    /// The part of one attempt every sender shares: the host rule (https, or loopback http when
+    /// allowed), a method token, no CR, LF or NUL in a header value; then the request, on a new
+    /// connection when `fresh`. Gives the answer with its body unread, and the URL as messages
+    /// show it.
+    fn start(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+        fresh: bool,
+    ) -> std::result::Result<(ureq::http::Response<ureq::Body>, String), Failure> {
+        self.check_url(url)?;
+        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
+            return Err(Error::invalid_argument(format!("method {method:?} is not an HTTP method")).into());
+        }
+        let mut builder = ureq::http::Request::builder().method(method).uri(url);
+        for (name, value) in headers {
+            if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+                return Err(Error::invalid_argument(format!("header {name}: value contains CR, LF or NUL")).into());
+            }
+            builder = builder.header(*name, *value);
+        }
+        let shown = redact_url(url);
+        let build_failed = |e: ureq::http::Error| Error::invalid_argument(format!("{method} {shown}: cannot build the request: {e}"));
+        ATTEMPT.with(|a| a.set(Attempt::default()));
+        let result = match body {
+            Some(b) => builder.body(b).map_err(build_failed).map(|r| self.agent.run(self.fresh_if(r, fresh))),
+            None => builder.body(()).map_err(build_failed).map(|r| self.agent.run(self.fresh_if(r, fresh))),
+        }?;
+        match result {
+            Ok(resp) => Ok((resp, shown)),
+            Err(e) => {
+                let stale = !fresh && stale_connection(&e, ATTEMPT.with(Cell::get));
+                let e = self.hint(map_ureq(method, &shown, e));
+                Err(if stale { Failure::Stale(e) } else { Failure::Other(e) })
+            }
+        }
     }
 
     /// `request` as it is, or (`fresh`) configured so that it cannot share the agent's pool: ureq

@@ -112,11 +112,12 @@ mod redirect;
 mod response;
 mod roots;
 mod secret;
+pub mod service;
 mod token;
 mod url;
 
-pub use auth::{caller_header_kept, ApiCall, Auth, Renew, CALLERS_OWN_HEADER};
-pub use config::{shown_option_value, ClientAuth, Config, Grant, RefreshEndpoint, OPTION_KEYS};
+pub use auth::{caller_header_kept, ApiCall, Auth, Forwarded, Renew, TokenRequestStats, CALLERS_OWN_HEADER};
+pub use config::{shown_option_value, ClientAuth, Config, Grant, RefreshEndpoint, TokenSource, OPTION_KEYS};
 pub use error::{Error, Result, Status};
 pub use pkce::{new_pkce, pkce_challenge, Pkce};
 pub use redirect::{new_state, parse_code_redirect, parse_implicit_redirect, ResponseType};

@@ -1,6 +1,7 @@
 //! The fault matrix: every operation (each grant, refresh, revoke, get_token, request) against every
 //! fault of the mock (429 with Retry-After, HTML 500, 503, reset, truncated body, garbage body, a
-//! 200 without access_token, slow past the timeout, a 10 MB body) and every form of `expires_in`.
+//! 200 without access_token, slow past the timeout, a body 64 times the body cap) and every
+//! form of `expires_in`.
 //! Each cell asserts the typed result a caller gets, the token requests the mock saw, that the
 //! call returned within its timeout plus one second, and that no secret shows in the error.
 //! `tests/faults/` loops the same matrix through the C ABI under valgrind.
@@ -14,6 +15,14 @@ use tpauth::{Auth, Error, Status};
 /// Every call's timeout; the slow fault answers after `SLOW_MS`.
 const TIMEOUT_MS: u64 = 700;
 const SLOW_MS: u64 = 1_600;
+/// The big body fault's size, and the body cap (`max_response_bytes`) of its cells: the body is
+/// 64 times the cap, so a client without a cap would take the body as a token, while one with it
+/// stops reading after 1 KiB + 1 byte. Both sizes are small enough that no machine's speed decides
+/// the cell: with a 10 MiB body and the default cap (1 MiB, proven by tests/flows.rs without a
+/// tight timeout), the mock built and sent, and the client read, megabytes within the 700 ms
+/// timeout, and on a loaded machine the call timed out before the cap was reached.
+const BIG_BODY_BYTES: u64 = 64 * 1024;
+const BIG_BODY_CAP: &str = "1024";
 const REDIRECT: &str = "https://app.example.com/cb";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,7 +58,7 @@ fn fault(kind: FaultKind) -> Fault {
     match kind {
         FaultKind::TooManyRequests => f.retry_after("1"),
         FaultKind::Slow => f.delay_ms(SLOW_MS),
-        FaultKind::BigBody => f.size(10 * 1024 * 1024),
+        FaultKind::BigBody => f.size(BIG_BODY_BYTES),
         _ => f,
     }
 }
@@ -101,10 +110,14 @@ fn expected(op: Op, kind: FaultKind) -> Outcome {
     }
 }
 
-/// A client for one cell: a fresh one each time (a 429 starts a cooldown in its client).
-fn cell_client(mock: &MockServer, extra: &[(&str, &str)]) -> Auth {
+/// A client for one cell under `kind` (none: no fault): a fresh one each time (a 429 starts a
+/// cooldown in its client).
+fn cell_client(mock: &MockServer, kind: Option<FaultKind>, extra: &[(&str, &str)]) -> Auth {
     let timeout = TIMEOUT_MS.to_string();
     let mut opts = vec![("timeout_ms", timeout.as_str()), ("connect_timeout_ms", timeout.as_str()), ("max_retries", "0")];
+    if kind == Some(FaultKind::BigBody) {
+        opts.push(("max_response_bytes", BIG_BODY_CAP));
+    }
     opts.extend_from_slice(extra);
     password_client(mock, &opts)
 }
@@ -166,7 +179,7 @@ fn every_operation_against_every_fault() {
         kinds.push(FaultKind::Unauthorized);
         for kind in kinds {
             mock.reset();
-            let auth = cell_client(&mock, &[]);
+            let auth = cell_client(&mock, Some(kind), &[]);
             let target = if op == Op::RequestApi { FaultTarget::Api } else { FaultTarget::Token };
             // These go out on the keep-alive connection of the grant run_cell makes first: a reset
             // there is a stale connection to the client, which sends the request once more on a
@@ -182,6 +195,9 @@ fn every_operation_against_every_fault() {
                 }
                 if kind == FaultKind::TooManyRequests {
                     assert_eq!(e.retry_after(), Some(Duration::from_secs(1)), "{cell}: Retry-After");
+                }
+                if kind == FaultKind::BigBody {
+                    assert!(msg.contains("max_response_bytes"), "{cell}: the cap stops the body, not another error: {msg}");
                 }
             }
             assert!(
@@ -222,7 +238,7 @@ fn one_fault_with_retries() {
     for op in OPS.into_iter().filter(|op| *op != Op::RequestApi) {
         for kind in KINDS {
             mock.reset();
-            let auth = cell_client(&mock, &[("max_retries", "2"), ("max_retry_wait_ms", "2000")]);
+            let auth = cell_client(&mock, Some(kind), &[("max_retries", "2"), ("max_retry_wait_ms", "2000")]);
             let (result, took, token_requests) = run_cell(&mock, &auth, op, &|| mock.fault(fault(kind)));
             let cell = format!("{op:?} × {} (retries on)", kind.name());
             let transient = matches!(
@@ -273,7 +289,7 @@ fn every_form_of_expires_in() {
     for op in [Op::Password, Op::ClientCredentials, Op::AuthorizationCode, Op::Refresh, Op::GetToken, Op::Request] {
         for (form, want) in &forms {
             mock.reset();
-            let auth = cell_client(&mock, &[]);
+            let auth = cell_client(&mock, None, &[]);
             // The raw JSON text put verbatim as the value; JSON null omits the field.
             let raw = if form.is_null() { Value::Null } else { Value::String(form.to_string()) };
             let arm = || mock.configure(json!({ "expires_in_json": raw })).unwrap();

@@ -376,3 +376,80 @@ fn password_grant_for_another_user_is_not_served_from_the_cache_to_the_configure
     assert_eq!(d.get_token().unwrap().access_token(), granted.access_token());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The token request the mock saw last, as a refresh of `refresh_token` would send it.
+fn refresh_body(refresh_token: &str) -> String {
+    format!("grant_type=refresh_token&refresh_token={}", tpauth::form_urlencode(refresh_token))
+}
+
+/// `refresh()` of another user's current token is that user's: the request carries that token's
+/// refresh token (never the configured user's credentials), and neither its answer nor the
+/// managed renewals after it are written to the shared cache.
+#[test]
+fn refreshing_another_users_token_keeps_it_that_users_and_out_of_the_cache() {
+    let mock = MockServer::start().unwrap();
+    let dir = temp_dir("other-user-refresh");
+    let cache = dir.join("tokens.json");
+    let cache = cache.to_str().unwrap();
+    let a = password_client(&mock, &[("token_cache", cache)]);
+    mock.configure(json!({"username": "other@example.com", "password": "other-pw"})).unwrap();
+    let other = a.password_grant("other@example.com", "other-pw").unwrap();
+    let refreshed = a.refresh(None).unwrap();
+    assert_eq!(mock.last_token_request().unwrap().body, refresh_body(other.refresh_token().unwrap()));
+    assert_eq!(a.get_token().unwrap().access_token(), refreshed.access_token());
+    // Its managed renewal (the API refused it) is still that user's: its own refresh token.
+    a.invalidate_token(refreshed.access_token()).unwrap();
+    let renewed = a.get_token().unwrap();
+    assert_eq!(mock.last_token_request().unwrap().body, refresh_body(refreshed.refresh_token().unwrap()));
+    assert_eq!(mock.stats().token_requests, 3, "the grant, the refresh and the renewal: no grant for the configured user");
+    let on_disk = std::fs::read_to_string(cache).unwrap_or_default();
+    for t in [&other, &refreshed, &renewed] {
+        assert!(!on_disk.contains(t.access_token()), "another user's token was written to the shared cache");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A grant for another identity that lands while the renewal of another user's token waits for
+/// the token endpoint stays current, as that identity's: the renewal finishing afterwards must
+/// not mark it as the configured user's (its renewal was then written to the shared cache).
+/// Whichever finishes first, the token granted last is current and stays out of the cache.
+#[test]
+fn another_users_grant_during_a_renewal_stays_out_of_the_cache() {
+    let mock = MockServer::start().unwrap();
+    let dir = temp_dir("other-user-during-renewal");
+    let cache = dir.join("tokens.json");
+    let cache = cache.to_str().unwrap();
+    let a = password_client(&mock, &[("token_cache", cache)]);
+    mock.configure(json!({"username": "other@example.com", "password": "other-pw"})).unwrap();
+    let other = a.password_grant("other@example.com", "other-pw").unwrap();
+    // The API refused it: its renewal (with its refresh token) waits on a slow token endpoint.
+    a.invalidate_token(other.access_token()).unwrap();
+    mock.fault(Fault::new(FaultKind::Slow).delay_ms(3000));
+    let before = mock.stats().token_requests;
+    let renewer = {
+        let a = a.clone();
+        std::thread::spawn(move || a.get_token())
+    };
+    let waited = std::time::Instant::now();
+    while mock.stats().token_requests == before {
+        assert!(waited.elapsed() < std::time::Duration::from_secs(60), "the renewal never reached the mock");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    // Meanwhile the browser hands the application a code: a token for whoever signed in there.
+    let redirect = "https://app.example.com/callback";
+    let state = tpauth::new_state();
+    let back = location_of(&a.authorize_url(redirect, tpauth::ResponseType::Code, Some(&state)).unwrap());
+    let code = tpauth::parse_code_redirect(&back, Some(&state)).unwrap();
+    let granted = a.authorization_code_grant(&code, redirect).unwrap();
+    renewer.join().unwrap().unwrap();
+    assert_eq!(a.get_token().unwrap().access_token(), granted.access_token(), "the token granted last is current");
+    // The API refuses it too: renewed with its own refresh token, and not shared.
+    a.invalidate_token(granted.access_token()).unwrap();
+    let renewed = a.get_token().unwrap();
+    assert_eq!(mock.last_token_request().unwrap().body, refresh_body(granted.refresh_token().unwrap()));
+    let on_disk = std::fs::read_to_string(cache).unwrap_or_default();
+    for t in [&other, &granted, &renewed] {
+        assert!(!on_disk.contains(t.access_token()), "another identity's token was written to the shared cache");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -3,7 +3,7 @@
 # where every packaging part copies from:
 #   libtpauth.so    Linux: stripped (dynamic symbols only), SONAME libtpauth.so.0.<minor> (build.rs)
 #   libtpauth.dylib macOS: install name @rpath/libtpauth.0.<minor>.dylib (build.rs), minos of the
-#                   target's tag, signed ad hoc by zig's linker (arm64) and never edited afterwards
+#                   target's tag, signed ad hoc by ld64.lld (arm64) and never edited afterwards
 #   libtpauth.a     debug info and rustc's embedded LLVM bitcode (.llvmbc, unused by any linker)
 #                   stripped
 #   tpauth          the command (token, mock, demo, serve: `--features cli --bin tpauth`): static
@@ -13,9 +13,9 @@
 # The library is built with `cargo rustc --crate-type cdylib,staticlib`: Cargo.toml's crate types
 # include rlib (for the CLI, the tests and the bindings), and cargo performs LTO only when every
 # crate type of a unit can take it, so a plain `cargo build --lib` links without LTO (larger, and
-# on macOS every Rust symbol exported, since zig's linker ignores -exported_symbols_list).
-# Linux targets link with cargo-zigbuild (glibc 2.17 for -gnu); macOS with zig through
-# lib.sh's darwin_env (a versioned target; no Apple SDK). Each target's dependencies are built
+# and on macOS with every Rust symbol exported).
+# Linux targets link with cargo-zigbuild (glibc 2.17 for -gnu); macOS with clang and ld64.lld
+# through lib.sh's darwin_env (zig compiles the C; no Apple SDK). Each target's dependencies are built
 # once in target/dist-build and reused by the library, the CLI (macOS) and later runs.
 # Usage: scripts/dist/native.sh [rust-target...]
 set -euo pipefail

@@ -67,6 +67,8 @@ pub(super) struct TokenEndpoint {
     revoke_url: String,
     /// No token request before this instant: a 429 asked us to wait.
     cooldown_until: Mutex<Option<Instant>>,
+    /// Token requests sent and 429s received, for `tpauth serve`'s metrics.
+    pub(super) stats: super::stats::RequestStats,
 }
 
 impl TokenEndpoint {
@@ -79,6 +81,7 @@ impl TokenEndpoint {
             cfg: cfg.clone(),
             http,
             cooldown_until: Mutex::new(None),
+            stats: super::stats::RequestStats::default(),
         }
     }
 
@@ -161,6 +164,7 @@ impl TokenEndpoint {
         }
         secrets.add(self.cfg.api_secret.expose());
         secrets.add_basic(&self.cfg.api_key, self.cfg.api_secret.expose());
+        let grant_type = pairs.iter().find(|(k, _)| *k == "grant_type").map(|(_, v)| *v);
         let (auth_header, body) = self.client_auth(pairs);
         let mut headers: Vec<(&str, &str)> = vec![("content-type", "application/x-www-form-urlencoded")];
         if let Some(h) = &auth_header {
@@ -178,12 +182,16 @@ impl TokenEndpoint {
                 redact_url(url),
                 if attempt > 0 { format!(" (retry {attempt} of {max})") } else { String::new() }
             );
+            if let Some(g) = grant_type {
+                self.stats.sent(g);
+            }
             let (err, retry_after) = match self.http.send("POST", url, &headers, Some(body.as_bytes())) {
                 Ok(resp) if (200..300).contains(&resp.status) => return Ok(resp),
                 Ok(resp) if resp.status == 429 || resp.status >= 500 => {
                     let e = response_error(what, &resp, &secrets);
                     let ra = e.retry_after();
                     if resp.status == 429 {
+                        self.stats.rate_limited();
                         // The cooldown is capped (see max_cooldown): a server's Retry-After of
                         // years must not lock out every grant until the process restarts.
                         self.cool_down(ra.unwrap_or_else(|| self.backoff(attempt)));

@@ -6,9 +6,11 @@
 //!
 //! Every scenario asserts, in the fake renewal, that a token is replaced only when it is due,
 //! expired or invalidated, and that no token is replaced twice; and, in the callers, that no one
-//! is served a token that had expired when it asked, or the token it invalidated.
+//! is served a token that had expired when it asked, or the token it invalidated. The fake
+//! renewal also checks that it is handed the identity of the very token it replaces: the tokens of
+//! another identity are named `other-N`, the configured identity's `tok-N`.
 
-use super::managed::{Managed, Renewal};
+use super::managed::{Identity, Managed, Renewal};
 use crate::error::{Error, Result, Status};
 use crate::token::Token;
 use loom::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
@@ -24,8 +26,26 @@ const DUE_AT: i64 = 1_500;
 const EXPIRED_AT: i64 = 2_100;
 
 fn token(n: usize, received_at_ms: i64) -> Token {
-    let body = format!(r#"{{"access_token":"tok-{n}","refresh_token":"rt-{n}","expires_in":{LIFETIME_S}}}"#);
+    named("tok", n, received_at_ms)
+}
+
+/// A token of another identity than the configured one.
+fn other_token(n: usize, received_at_ms: i64) -> Token {
+    named("other", n, received_at_ms)
+}
+
+fn named(prefix: &str, n: usize, received_at_ms: i64) -> Token {
+    let body = format!(r#"{{"access_token":"{prefix}-{n}","refresh_token":"{prefix}-rt-{n}","expires_in":{LIFETIME_S}}}"#);
     Token::from_response_at(&body, None, received_at_ms).unwrap()
+}
+
+/// Whose identity a token of these tests belongs to, by its name.
+fn whose(t: &Token) -> Identity {
+    if t.access_token().starts_with("other-") {
+        Identity::Other
+    } else {
+        Identity::Configured
+    }
 }
 
 struct Fake {
@@ -39,6 +59,9 @@ struct Fake {
     replaced: StdMutex<Vec<String>>,
     /// The access tokens some caller invalidated.
     invalidated: StdMutex<Vec<String>>,
+    /// Whether another identity's refresh token is refused: its renewal then falls back to the
+    /// configured identity (as the client's does), else it stays that identity's.
+    other_refused: bool,
     /// Calls of `renew`, successful or not.
     renewals: AtomicUsize,
     /// Callers that found no token to serve and now renew or wait for the renewal (loom's lock:
@@ -61,7 +84,7 @@ impl Renewal for Fake {
         self.awaiting_changed.notify_all();
     }
 
-    fn renew(&self, current: Option<&Token>) -> Result<Token> {
+    fn renew(&self, current: Option<&Token>, identity: Identity) -> Result<(Token, Identity)> {
         if self.renewals.fetch_add(1, Ordering::SeqCst) == 0 && self.hold_until_awaited_by > 0 {
             // The token endpoint answers only once every caller awaits this renewal.
             let mut awaiting = self.awaiting.lock().unwrap();
@@ -72,6 +95,7 @@ impl Renewal for Fake {
         let now = self.now_ms();
         let name = current.map_or_else(|| "none".to_owned(), |t| t.access_token().to_owned());
         if let Some(t) = current {
+            assert_eq!(identity, whose(t), "renewing {name} as the identity of another token");
             let refused = self.invalidated.lock().unwrap().contains(&name);
             assert!(
                 refused || self.managed.renew_due(t, now),
@@ -88,18 +112,27 @@ impl Renewal for Fake {
         replaced.push(name);
         let first = replaced.len() == 1;
         drop(replaced);
-        let renewed = token(self.issued.fetch_add(1, Ordering::SeqCst) + 1, now);
+        let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
         if let Some(later) = self.clock_after_first_renewal.filter(|_| first) {
             self.clock.store(later, Ordering::SeqCst);
         }
-        Ok(renewed)
+        if identity == Identity::Other && current.is_some() && !self.other_refused {
+            Ok((other_token(n, now), Identity::Other))
+        } else {
+            Ok((token(n, now), Identity::Configured))
+        }
     }
 }
 
 /// A client whose current token `tok-0` was received at 0 ms; the clock reads `now`.
 fn setup(now: i64, failures: usize) -> Arc<Fake> {
-    let fake = Arc::new(fake(now, failures, 0));
-    fake.managed.adopt(&token(0, 0));
+    setup_with(now, failures, token(0, 0), false)
+}
+
+/// A client whose current token `first` (received at 0 ms) belongs to the identity its name says.
+fn setup_with(now: i64, failures: usize, first: Token, other_refused: bool) -> Arc<Fake> {
+    let fake = Arc::new(Fake { other_refused, ..fake(now, failures, 0) });
+    fake.managed.adopt(&first, whose(&first));
     fake
 }
 
@@ -113,12 +146,24 @@ fn fake(now: i64, failures: usize, hold_until_awaited_by: usize) -> Fake {
         issued: AtomicUsize::new(0),
         replaced: StdMutex::new(Vec::new()),
         invalidated: StdMutex::new(Vec::new()),
+        other_refused: false,
         renewals: AtomicUsize::new(0),
         awaiting: Mutex::new(0),
         awaiting_changed: Condvar::new(),
         hold_until_awaited_by,
         clock_after_first_renewal: None,
     }
+}
+
+/// `set_token` or an explicit grant: `t` becomes current as the identity its name says.
+fn adopt(fake: &Fake, t: &Token) {
+    fake.managed.adopt(t, whose(t));
+}
+
+/// The current token is paired with its own identity.
+fn assert_paired(fake: &Fake) {
+    let (t, identity) = fake.managed.current().expect("a current token");
+    assert_eq!(identity, whose(&t), "{} is current as the identity of another token", t.access_token());
 }
 
 /// `get_token`, checking that the token served had not expired when the caller asked.
@@ -210,7 +255,7 @@ fn loom_set_token_racing_a_renewal() {
             thread::spawn(move || get(&fake).unwrap())
         };
         let set = token(99, DUE_AT);
-        fake.managed.adopt(&set);
+        adopt(&fake, &set);
         renewer.join().unwrap();
         assert!(replaced(&fake) <= 1, "at most the due token was renewed");
         // Whichever came last is current, valid and not due: no further renewal.
@@ -275,7 +320,7 @@ fn callers_waiting_on_a_failing_renewal(fake: Fake, callers: usize) {
 fn loom_callers_waiting_on_a_failing_renewal_of_an_expired_token_get_its_error() {
     model(|| {
         let f = fake(EXPIRED_AT, 1, 3);
-        f.managed.adopt(&token(0, 0));
+        adopt(&f, &token(0, 0));
         callers_waiting_on_a_failing_renewal(f, 3);
     });
 }
@@ -289,7 +334,7 @@ fn loom_callers_waiting_on_a_failing_first_renewal_get_its_error() {
 fn loom_callers_waiting_on_a_failing_renewal_of_an_invalidated_token_get_its_error() {
     model(|| {
         let f = fake(DUE_AT, 1, 2);
-        f.managed.adopt(&token(0, 0));
+        adopt(&f, &token(0, 0));
         f.invalidated.lock().unwrap().push("tok-0".into());
         assert!(f.managed.invalidate("tok-0"));
         callers_waiting_on_a_failing_renewal(f, 2);
@@ -306,7 +351,7 @@ fn loom_a_caller_that_waited_serves_the_renewed_token_even_when_already_due() {
         let mut f = fake(EXPIRED_AT, 0, 2);
         // tok-1, received at EXPIRED_AT, is due 1 s later and expires 2 s later.
         f.clock_after_first_renewal = Some(EXPIRED_AT + 1_500);
-        f.managed.adopt(&token(0, 0));
+        adopt(&f, &token(0, 0));
         let fake = Arc::new(f);
         let other = {
             let fake = fake.clone();
@@ -359,7 +404,7 @@ fn loom_set_token_racing_a_lock_free_read() {
             let fake = fake.clone();
             thread::spawn(move || get(&fake).unwrap())
         };
-        fake.managed.adopt(&token(99, FRESH_AT));
+        adopt(&fake, &token(99, FRESH_AT));
         assert_eq!(get(&fake).unwrap().access_token(), "tok-99", "served the token set_token replaced");
         let seen = reader.join().unwrap();
         assert!(seen.access_token() == "tok-0" || seen.access_token() == "tok-99", "{seen:?}");
@@ -389,5 +434,76 @@ fn loom_lock_free_reads_across_the_due_instant() {
         let now = get(&fake).unwrap();
         assert_eq!(now.access_token(), "tok-1");
         assert_eq!(replaced(&fake), 1);
+    });
+}
+
+// ---- whose identity the current token belongs to ------------------------------------------------
+
+/// After a race: the current token is paired with its own identity, and once everything expired
+/// its renewal is handed that identity (the fake renewal asserts it).
+fn assert_paired_then_renewed(fake: &Fake) {
+    assert_paired(fake);
+    fake.clock.store(10_000, Ordering::SeqCst);
+    get(fake).unwrap();
+    assert_paired(fake);
+}
+
+#[test]
+fn loom_set_token_of_another_identity_racing_one_of_the_configured_identity() {
+    model(|| {
+        let fake = setup(FRESH_AT, 0);
+        let other = {
+            let fake = fake.clone();
+            thread::spawn(move || adopt(&fake, &other_token(98, FRESH_AT)))
+        };
+        adopt(&fake, &token(99, FRESH_AT));
+        other.join().unwrap();
+        let now = get(&fake).unwrap();
+        assert!(now.access_token() == "other-98" || now.access_token() == "tok-99", "{now:?}");
+        assert_paired_then_renewed(&fake);
+    });
+}
+
+#[test]
+fn loom_set_token_of_another_identity_racing_the_renewal_of_another() {
+    model(|| {
+        let fake = setup_with(DUE_AT, 0, other_token(0, 0), false);
+        let renewer = {
+            let fake = fake.clone();
+            thread::spawn(move || get(&fake).unwrap())
+        };
+        adopt(&fake, &other_token(99, DUE_AT));
+        let seen = renewer.join().unwrap();
+        assert!(seen.access_token().starts_with("other-"), "another identity's renewal stays that identity's: {seen:?}");
+        assert_paired_then_renewed(&fake);
+    });
+}
+
+#[test]
+fn loom_set_token_of_another_identity_racing_the_fallback_to_the_configured_identity() {
+    model(|| {
+        // other-0's refresh token is refused: its renewal falls back to the configured identity.
+        let fake = setup_with(DUE_AT, 0, other_token(0, 0), true);
+        let renewer = {
+            let fake = fake.clone();
+            thread::spawn(move || get(&fake).unwrap())
+        };
+        adopt(&fake, &other_token(99, DUE_AT));
+        renewer.join().unwrap();
+        assert_paired_then_renewed(&fake);
+    });
+}
+
+#[test]
+fn loom_renewal_of_the_configured_identity_racing_set_token_of_another() {
+    model(|| {
+        let fake = setup(DUE_AT, 0);
+        let renewer = {
+            let fake = fake.clone();
+            thread::spawn(move || get(&fake).unwrap())
+        };
+        adopt(&fake, &other_token(99, DUE_AT));
+        renewer.join().unwrap();
+        assert_paired_then_renewed(&fake);
     });
 }

@@ -18,6 +18,12 @@
 //! being current before the call that reads it began: an invalidated, revoked or replaced token is
 //! never served from it afterwards.
 //!
+//! The current token and whose identity it belongs to ([`Identity`]) are one value of `Current`:
+//! every writer (a renewal, `adopt`, `forget_revoked`) sets both under the same write lock, and the
+//! renewal is handed both from the same read, so no interleaving pairs a token with another
+//! token's identity (the one that would put another user's token into the shared cache, or renew
+//! it with the configured user's credentials; `loom_tests.rs` races them).
+//!
 //! Every change of the current token bumps `Current::generation`. A caller records the generation
 //! of the token it judged due (or unusable); once it holds `renew`, it renews only if that is still
 //! the current state, and otherwise serves the token that replaced it. Without that check a caller
@@ -48,14 +54,38 @@ pub(crate) trait Renewal {
         0
     }
     /// Obtain a new token to replace `current` (`None`: there is none; its refresh token, if any,
-    /// is worth using). Called by one caller at a time, with no lock of [`Managed`] held but its
-    /// renewal lock. The token returned becomes the current one.
-    fn renew(&self, current: Option<&Token>) -> Result<Token>;
+    /// is worth using), which belongs to `whose` (the configured identity when there is none).
+    /// Called by one caller at a time, with no lock of [`Managed`] held but its renewal lock. The
+    /// token returned becomes the current one, as belonging to the identity returned with it.
+    fn renew(&self, current: Option<&Token>, whose: Identity) -> Result<(Token, Identity)>;
     /// A caller found no token it may serve: it now renews, or waits for the renewal another
     /// caller is making and is handed that renewal's outcome (token or error) without renewing
     /// again. Called with no lock of [`Managed`] held, once the caller has judged the current
     /// state (a renewal that completes from now on is one this caller waited for).
     fn awaiting_renewal(&self) {}
+}
+
+/// Whose identity a token belongs to. The configured identity's tokens are shared through the
+/// token cache; another identity's (an explicit grant for another user) stay in this client's
+/// memory and are renewed with their own refresh token, never with the configured credentials.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Identity {
+    /// The identity the client is configured for (or any, for a client without one of its own).
+    #[default]
+    Configured,
+    /// Another identity than the configured one.
+    Other,
+}
+
+impl Identity {
+    /// `Configured` when a token is the configured identity's, else `Other`.
+    pub(crate) fn configured_if(configured: bool) -> Identity {
+        if configured {
+            Identity::Configured
+        } else {
+            Identity::Other
+        }
+    }
 }
 
 /// The managed token of one client.
@@ -73,6 +103,8 @@ pub(crate) struct Managed {
 #[derive(Default)]
 struct Current {
     token: Option<Token>,
+    /// Whose identity `token` belongs to: written together with it, under the same lock.
+    whose: Identity,
     /// False once the API refused the access token (its refresh token is still worth using).
     usable: bool,
     /// The access token last invalidated: never adopted again from the cache.
@@ -264,7 +296,7 @@ impl Managed {
     fn renew_locked<R: Renewal + ?Sized>(&self, r: &R, slot: &mut Slot, seen: Seen, ahead: bool) -> Result<Token> {
         let coarse = r.coarse_ms();
         let now = r.now_ms();
-        let (replacing, base) = {
+        let (replacing, whose, base) = {
             let cur = self.read();
             if let Some(t) = cur.valid_at(now) {
                 let due = self.renew_due(t, now);
@@ -280,18 +312,18 @@ impl Managed {
                     return Err(e.clone());
                 }
             }
-            (cur.token.clone(), cur.generation)
+            (cur.token.clone(), cur.whose, cur.generation)
         };
         let outcome = {
             let _here = RenewingHere::enter(self);
-            r.renew(replacing.as_ref())
+            r.renew(replacing.as_ref(), whose)
         };
         let served = {
             let coarse = r.coarse_ms();
             let mut cur = self.write();
             cur.attempts += 1;
             match &outcome {
-                Ok(fresh) => {
+                Ok((fresh, fresh_whose)) => {
                     // A token set or adopted during the renewal is newer: keep it.
                     let now = r.now_ms();
                     let newer = if cur.generation == base { None } else { cur.valid_at(now).cloned() };
@@ -299,6 +331,7 @@ impl Managed {
                         Some(t) => Ok(t),
                         None => {
                             cur.token = Some(fresh.clone());
+                            cur.whose = *fresh_whose;
                             cur.usable = true;
                             cur.generation += 1;
                             if self.renew_due(fresh, now) {
@@ -313,7 +346,7 @@ impl Managed {
                 Err(e) => Err(e.clone()),
             }
         };
-        slot.last = Some(outcome);
+        slot.last = Some(outcome.map(|(t, _)| t));
         served
     }
 
@@ -337,10 +370,11 @@ impl Managed {
         matched
     }
 
-    /// Make `token` the current one.
-    pub(crate) fn adopt(&self, token: &Token) {
+    /// Make `token`, which belongs to `whose`, the current one.
+    pub(crate) fn adopt(&self, token: &Token, whose: Identity) {
         let mut cur = self.write();
         cur.token = Some(token.clone());
+        cur.whose = whose;
         cur.usable = true;
         cur.generation += 1;
         // The next get_token publishes it (this call has no clock to date it with).
@@ -378,9 +412,18 @@ impl Managed {
         self.read().token.clone()
     }
 
-    /// The current token's refresh token.
-    pub(crate) fn refresh_token(&self) -> Option<String> {
-        self.read().token.as_ref().and_then(Token::refresh_token).map(str::to_owned)
+    /// The current token, usable or not, and whose identity it belongs to (one read: never
+    /// another token's identity).
+    #[cfg(test)]
+    pub(crate) fn current(&self) -> Option<(Token, Identity)> {
+        let cur = self.read();
+        cur.token.clone().map(|t| (t, cur.whose))
+    }
+
+    /// The current token's refresh token, and whose identity it belongs to (one read).
+    pub(crate) fn refresh_token(&self) -> Option<(String, Identity)> {
+        let cur = self.read();
+        cur.token.as_ref().and_then(Token::refresh_token).map(|rt| (rt.to_owned(), cur.whose))
     }
 
     /// Whether `t` is the access token the API refused last.

@@ -16,11 +16,20 @@
 mod api_call;
 mod classify;
 mod endpoint;
+mod forward;
+#[cfg(all(test, not(loom)))]
+mod identity_tests;
 #[cfg(all(test, loom))]
 mod loom_tests;
 mod managed;
+mod observe;
 mod renewal;
+mod source;
+mod stats;
 mod sync;
+
+pub use forward::Forwarded;
+pub use stats::TokenRequestStats;
 
 use crate::cache::{self, TokenCache};
 use crate::config::{Config, Grant};
@@ -31,7 +40,7 @@ use crate::secret::Secret;
 use crate::token::Token;
 use crate::url::redact_url;
 use endpoint::{GrantRequest, TokenEndpoint};
-use managed::Managed;
+use managed::{Identity, Managed};
 
 pub use api_call::{caller_header_kept, ApiCall, Renew, CALLERS_OWN_HEADER};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -73,10 +82,9 @@ struct Inner {
     cache_key: cache::CacheKey,
     /// The hosts that may receive the token (`check_token_url`).
     token_hosts: crate::url::TokenHosts,
-    /// The access token of the current token when it belongs to another identity than the
-    /// configured one (an explicit grant for another user): it and its renewals stay out of the
-    /// shared token cache.
-    foreign: Mutex<Option<Secret>>,
+    /// The token service the managed token comes from (`token_source=serve:…`), instead of
+    /// Trustpilot's token endpoints (`source.rs`).
+    service: Option<crate::service::ServiceClient>,
 }
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -118,7 +126,12 @@ impl Auth {
         crate::url::check_url(&cfg.api_base_url, cfg.allow_insecure_http).map_err(|e| e.context("option api_base_url"))?;
         crate::url::check_url(&cfg.authorize_url, cfg.allow_insecure_http).map_err(|e| e.context("option authorize_url"))?;
         let http = Arc::new(Http::new(cfg)?);
-        let cache = cfg.token_cache.as_deref().map(|spec| cache::open(spec, cfg)).transpose()?;
+        let service = crate::service::ServiceClient::from_config(cfg)?;
+        // With a token service, the service's cache is the one that counts.
+        let cache = match (&service, cfg.token_cache.as_deref()) {
+            (None, Some(spec)) => Some(cache::open(spec, cfg)?),
+            _ => None,
+        };
         let grant = cfg.effective_grant();
         let who = match grant {
             Grant::Password => cfg.username.clone().unwrap_or_default(),
@@ -140,8 +153,8 @@ impl Auth {
                 managed: Managed::new(cfg.refresh_leeway_s),
                 cache,
                 cache_key,
-                foreign: Mutex::new(None),
                 token_hosts: crate::url::TokenHosts::new(&cfg.api_base_url, &cfg.token_hosts),
+                service,
             }),
         })
     }
@@ -193,12 +206,12 @@ impl Auth {
         non_empty("password", password)?;
         let t = self.inner.endpoint.token_request(&GrantRequest::Password { username, password }, None)?;
         let cfg = &self.inner.cfg;
-        let mine = match cfg.effective_grant() {
+        let whose = Identity::configured_if(match cfg.effective_grant() {
             Grant::Password => cfg.username.as_deref() == Some(username),
             Grant::None => cfg.username.as_deref().is_none_or(|u| u == username),
             Grant::ClientCredentials => false,
-        };
-        self.inner.adopt(&t, mine);
+        });
+        self.inner.adopt(&t, whose);
         Ok(t)
     }
 
@@ -215,8 +228,8 @@ impl Auth {
     /// ```
     pub fn client_credentials_grant(&self) -> Result<Token> {
         let t = self.inner.endpoint.token_request(&GrantRequest::ClientCredentials, None)?;
-        let mine = self.inner.cfg.effective_grant() == Grant::ClientCredentials || self.inner.open_identity();
-        self.inner.adopt(&t, mine);
+        let whose = Identity::configured_if(self.inner.cfg.effective_grant() == Grant::ClientCredentials || self.inner.open_identity());
+        self.inner.adopt(&t, whose);
         Ok(t)
     }
 
@@ -252,7 +265,7 @@ impl Auth {
         let t = self.inner.endpoint.token_request(&GrantRequest::AuthorizationCode { code, redirect_uri, code_verifier }, None)?;
         // Whose token it is, only the browser knew: shared only by a client without an identity
         // of its own (grant=none, no username).
-        self.inner.adopt(&t, self.inner.open_identity());
+        self.inner.adopt(&t, Identity::configured_if(self.inner.open_identity()));
         Ok(t)
     }
 
@@ -268,21 +281,26 @@ impl Auth {
     /// # Ok::<(), tpauth::Error>(())
     /// ```
     pub fn refresh(&self, refresh_token: Option<&str>) -> Result<Token> {
+        // One read: the refresh token and the identity it belongs to are never of two tokens.
+        let current = self.inner.current_refresh_token().map(|(rt, whose)| (Zeroizing::new(rt), whose));
         let rt = match refresh_token {
             Some(rt) => {
                 non_empty("refresh_token", rt)?;
                 Zeroizing::new(rt.to_owned())
             }
-            None => Zeroizing::new(self.inner.current_refresh_token().ok_or_else(|| {
+            None => current.as_ref().map(|(rt, _)| rt.clone()).ok_or_else(|| {
                 Error::new(Status::NoToken, "refresh: there is no current refresh token (client-credentials and implicit tokens have none); pass one, or obtain a token with a grant first")
-            })?),
+            })?,
         };
         // The new token belongs to whoever the refresh token did: the current token's identity
-        // when it is the current refresh token, else unknown (shared only by an open identity).
-        let current = self.inner.current_refresh_token();
-        let mine = if current.as_deref() == Some(rt.as_str()) { !self.inner.current_is_foreign() } else { self.inner.open_identity() };
+        // when it is the current refresh token (read together with it), else unknown (shared only
+        // by an open identity).
+        let whose = match &current {
+            Some((current_rt, whose)) if **current_rt == *rt => *whose,
+            _ => Identity::configured_if(self.inner.open_identity()),
+        };
         let t = self.inner.endpoint.token_request(&GrantRequest::Refresh { refresh_token: &rt }, Some(&rt))?;
-        self.inner.adopt(&t, mine);
+        self.inner.adopt(&t, whose);
         Ok(t)
     }
 
@@ -303,6 +321,7 @@ impl Auth {
             None => Zeroizing::new(
                 self.inner
                     .current_refresh_token()
+                    .map(|(rt, _)| rt)
                     .ok_or_else(|| Error::new(Status::NoToken, "revoke: there is no current refresh token; pass one"))?,
             ),
         };
@@ -353,7 +372,7 @@ impl Auth {
     /// # Ok::<(), tpauth::Error>(())
     /// ```
     pub fn set_token(&self, token: &Token) -> Result<()> {
-        self.inner.adopt(token, true);
+        self.inner.adopt(token, Identity::Configured);
         Ok(())
     }
 

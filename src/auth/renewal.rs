@@ -1,16 +1,16 @@
 //! How the managed token is renewed ([`Renewal`] for the client): under the token cache's lock,
 //! re-read the cache, refresh, then fall back to the configured grant, and write the result before
 //! unlocking; and which tokens may go into the shared cache at all (a token of another identity
-//! stays in this client's memory). The single flight around it is [`super::managed`].
+//! stays in this client's memory). The single flight around it is [`super::managed`], which also
+//! keeps whose identity the current token belongs to, together with the token.
 
 use super::endpoint::GrantRequest;
-use super::managed::Renewal;
-use super::{lock, Inner};
+use super::managed::{Identity, Renewal};
+use super::Inner;
 use crate::cache::{CacheLock, Locked};
 use crate::config::Grant;
 use crate::error::{Error, Result, Status};
 use crate::log::log_event;
-use crate::secret::Secret;
 use crate::token::{now_ms, Token};
 use std::cell::Cell;
 use zeroize::Zeroizing;
@@ -18,7 +18,8 @@ use zeroize::Zeroizing;
 impl Inner {
     // ---- the current token -------------------------------------------------------------------
 
-    pub(super) fn current_refresh_token(&self) -> Option<String> {
+    /// The current token's refresh token, and whose identity it belongs to.
+    pub(super) fn current_refresh_token(&self) -> Option<(String, Identity)> {
         self.managed.refresh_token()
     }
 
@@ -28,22 +29,12 @@ impl Inner {
         self.cfg.effective_grant() == Grant::None && self.cfg.username.is_none()
     }
 
-    /// Whether `t` belongs to another identity than the configured one.
-    fn is_foreign(&self, t: &Token) -> bool {
-        lock(&self.foreign).as_ref().is_some_and(|f| f.expose() == t.access_token())
-    }
-
-    pub(super) fn current_is_foreign(&self) -> bool {
-        lock(&self.foreign).is_some() && self.managed.current_token().is_some_and(|t| self.is_foreign(&t))
-    }
-
-    /// A token obtained outside the managed renewal (a grant, `set_token`) becomes current. When
-    /// it belongs to the configured identity (`mine`) it is written to the cache (a cache failure
-    /// does not lose the token: it is logged); otherwise it is marked foreign and kept out of it.
-    pub(super) fn adopt(&self, token: &Token, mine: bool) {
-        *lock(&self.foreign) = if mine { None } else { Secret::new(token.access_token()) };
-        self.managed.adopt(token);
-        if !mine {
+    /// A token obtained outside the managed renewal (a grant, `set_token`) becomes current as
+    /// `whose`. The configured identity's is written to the cache (a cache failure does not lose
+    /// the token: it is logged); another identity's is kept out of it.
+    pub(super) fn adopt(&self, token: &Token, whose: Identity) {
+        self.managed.adopt(token, whose);
+        if whose == Identity::Other {
             log_event!(
                 Info,
                 "managed token: the new token belongs to another identity than the configured one; it is kept out of the token cache"
@@ -79,19 +70,21 @@ impl Inner {
 
     /// One renewal (the caller holds the managed token's renewal lock): under the cache lock,
     /// re-read the cache, then refresh, then fall back to the configured grant; write the result
-    /// before unlocking. `replacing` is the current token, the one being replaced.
-    fn renew_now(&self, replacing: Option<&Token>) -> Result<Token> {
+    /// before unlocking. `replacing` is the current token, the one being replaced, which belongs
+    /// to `whose`; the token returned belongs to the identity returned with it.
+    fn renew_now(&self, replacing: Option<&Token>, whose: Identity) -> Result<(Token, Identity)> {
+        if let Some(service) = &self.service {
+            // The service serves the configured identity's token (`token_source_identity`).
+            return Ok((self.renew_from_service(service, replacing)?, Identity::Configured));
+        }
         // A token of another identity (an explicit grant for another user) is renewed with its own
         // refresh token and kept out of the cache; once that fails, the configured identity takes
         // over (without that token's refresh token).
-        if let Some(m) = replacing.filter(|m| self.is_foreign(m)) {
+        if let (Some(m), Identity::Other) = (replacing, whose) {
             if let Some(rt) = m.refresh_token() {
                 log_event!(Info, "managed token: renewing a token of another identity with its refresh token (not cached)");
                 match self.endpoint.token_request(&GrantRequest::Refresh { refresh_token: rt }, Some(rt)) {
-                    Ok(t) => {
-                        *lock(&self.foreign) = Secret::new(t.access_token());
-                        return Ok(t);
-                    }
+                    Ok(t) => return Ok((t, Identity::Other)),
                     Err(e) if e.status() == Status::InvalidGrant => {
                         log_event!(
                             Warn,
@@ -101,11 +94,9 @@ impl Inner {
                     Err(e) => return Err(e),
                 }
             }
-            let t = self.renew_shared(None)?;
-            *lock(&self.foreign) = None;
-            return Ok(t);
+            return Ok((self.renew_shared(None)?, Identity::Configured));
         }
-        self.renew_shared(replacing)
+        Ok((self.renew_shared(replacing)?, Identity::Configured))
     }
 
     /// [`Inner::renew_now`] for the configured identity: under the cache's lock, re-read it (a
@@ -113,10 +104,10 @@ impl Inner {
     /// caller waited is answered, not repeated), renew with the newest refresh token known (the
     /// cache's, this client's, or once the previous release's entry's), write the result fenced,
     /// and adopt a newer one stored meanwhile.
-    fn renew_shared(&self, mine: Option<&Token>) -> Result<Token> {
-        let mine_rt = mine.and_then(Token::refresh_token).map(|s| Zeroizing::new(s.to_owned()));
+    fn renew_shared(&self, replacing: Option<&Token>) -> Result<Token> {
+        let replacing_rt = replacing.and_then(Token::refresh_token).map(|s| Zeroizing::new(s.to_owned()));
         let Some(cache) = &self.cache else {
-            return self.renew_with(mine_rt.as_deref().map(String::as_str), None);
+            return self.renew_with(replacing_rt.as_deref().map(String::as_str), None);
         };
         let started = now_ms();
         let mut guard = match cache.lock_or_use(&self.cache_key, &|t| self.servable(t))? {
@@ -145,8 +136,8 @@ impl Inner {
             }
             return Err(e);
         }
-        let mut refresh_token = mine_rt;
-        let newer = |t: &Token| mine.is_none_or(|m| m.refresh_token().is_none() || t.received_at_ms() >= m.received_at_ms());
+        let mut refresh_token = replacing_rt;
+        let newer = |t: &Token| replacing.is_none_or(|m| m.refresh_token().is_none() || t.received_at_ms() >= m.received_at_ms());
         match &cached {
             Some(c) if newer(c) => {
                 if let Some(rt) = c.refresh_token() {
@@ -300,8 +291,8 @@ impl Renewal for Inner {
         crate::clock::coarse_lag_ms()
     }
 
-    fn renew(&self, current: Option<&Token>) -> Result<Token> {
-        self.renew_now(current)
+    fn renew(&self, current: Option<&Token>, whose: Identity) -> Result<(Token, Identity)> {
+        self.renew_now(current, whose)
     }
 
     fn awaiting_renewal(&self) {

@@ -7,6 +7,11 @@
 mod args;
 #[path = "tpauth/demo.rs"]
 mod demo;
+#[cfg(unix)]
+#[path = "tpauth/serve/mod.rs"]
+mod serve;
+#[path = "tpauth/token.rs"]
+mod token;
 
 use args::{opt, switch, Flag, Parsed, UsageError};
 use std::io::Write;
@@ -22,7 +27,9 @@ TRUSTPILOT_USERNAME, TRUSTPILOT_PASSWORD, TRUSTPILOT_API_HOST and TRUSTPILOT_<OP
 (e.g. TRUSTPILOT_TOKEN_CACHE, TRUSTPILOT_AUTHORIZE_URL, TRUSTPILOT_ALLOW_INSECURE_HTTP).
 
 commands:
-  token          print the managed token (JSON, or the access token alone with --raw)
+  token          print the managed token (JSON, or the access token alone with --raw), from
+                 the local token service when one answers
+  serve          run the local token service (docs/serve.md)
   authorize-url  print the browser authorization URL
   exchange       exchange an authorization code for a token
   refresh        refresh a token
@@ -43,14 +50,21 @@ struct Command {
 const COMMANDS: &[Command] = &[
     Command {
         name: "token",
-        help: "usage: tpauth token [--raw]\n\n\
-               Print the managed token: the token cache's when TRUSTPILOT_TOKEN_CACHE holds a valid one,\n\
-               else a refresh or the configured grant (password when TRUSTPILOT_USERNAME is set, else\n\
-               client credentials). Prints Trustpilot's token response as JSON, or with --raw only the\n\
-               access token (for scripts: curl -H \"Authorization: Bearer $(tpauth token --raw)\").",
-        flags: &[switch("raw")],
+        help: "usage: tpauth token [--raw] [--identity NAME] [--listen ADDR]\n\n\
+               Print the managed token. When a token service (tpauth serve) answers at ADDR (unix:/path or\n\
+               tcp:127.0.0.1:PORT; default: the default socket, $XDG_RUNTIME_DIR/tpauth.sock or, as root,\n\
+               /run/tpauth/tpauth.sock), its token for NAME (default: its default identity) as the service's\n\
+               JSON; over TCP the bearer is read from TRUSTPILOT_TOKEN_SOURCE_SECRET_FILE. Otherwise the\n\
+               library itself, from the TRUSTPILOT_* environment: the token cache's token when\n\
+               TRUSTPILOT_TOKEN_CACHE holds a valid one, else a refresh or the configured grant (password\n\
+               when TRUSTPILOT_USERNAME is set, else client credentials), printed as Trustpilot's token\n\
+               response. With --raw only the access token (for scripts:\n\
+               curl -H \"Authorization: Bearer $(tpauth token --raw)\").",
+        flags: &[switch("raw"), opt("identity"), opt("listen")],
         run: cmd_token,
     },
+    #[cfg(unix)]
+    Command { name: "serve", help: serve::HELP, flags: serve::FLAGS, run: cmd_serve },
     Command {
         name: "authorize-url",
         help: "usage: tpauth authorize-url --redirect-uri URI [--response-type code|token] [--state STATE]\n\n\
@@ -174,8 +188,25 @@ fn print_line(s: &str) -> Result<(), Failure> {
 }
 
 fn cmd_token(p: &Parsed) -> Result<(), Failure> {
+    if let Some(answer) = token::from_service(p)? {
+        return print_line(if p.has("raw") { answer.token.access_token() } else { &answer.json });
+    }
+    if let Some(id) = p.get("identity").filter(|i| *i != "default") {
+        return Err(Failure::Other(format!(
+            "--identity {id}: no token service answers ({}); without one, only the TRUSTPILOT_* environment's identity is known",
+            token::shown_address(p)
+        )));
+    }
     let token = auth_from_env()?.get_token()?;
     print_line(if p.has("raw") { token.access_token() } else { token.raw_json() })
+}
+
+#[cfg(unix)]
+fn cmd_serve(p: &Parsed) -> Result<(), Failure> {
+    serve::run(p).map_err(|e| match e {
+        serve::StartError::Usage(m) => Failure::Usage(m),
+        serve::StartError::Failed(m) => Failure::Other(format!("serve: {m}")),
+    })
 }
 
 fn cmd_authorize_url(p: &Parsed) -> Result<(), Failure> {

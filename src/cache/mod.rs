@@ -77,6 +77,11 @@ pub trait TokenCache: Send + Sync {
     }
     /// Where the cache is, for messages (never with a password).
     fn describe(&self) -> String;
+    /// Whether the cache is usable now, for health reports (`tpauth serve`'s `tpauth_cache_up`):
+    /// a cache that cannot reach its server (Redis) is down, and the client goes on without it.
+    fn is_up(&self) -> bool {
+        true
+    }
 }
 
 /// Open the cache the `token_cache` option names: a path or a `file:` URL, or a Redis URL

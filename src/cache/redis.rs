@@ -231,6 +231,7 @@ impl RedisCache {
             }),
             Done::Skipped => Done::Skipped,
             Done::Refused => Done::Refused,
+            Done::Migrating => Done::Migrating,
         }
     }
 
@@ -252,6 +253,7 @@ impl RedisCache {
         match self.shared.with::<Vec<Value>>("write", c) {
             Done::Skipped => Done::Skipped,
             Done::Refused => Done::Refused,
+            Done::Migrating => Done::Migrating,
             Done::Ok(v) => match v.as_slice() {
                 [Value::Int(1)] => Done::Ok(None),
                 [Value::Int(0), Value::BulkString(b)] => {
@@ -260,6 +262,28 @@ impl RedisCache {
                 }
                 _ => Done::Ok(Some(None)),
             },
+        }
+    }
+
+    /// [`Self::compare_and_set`], tried again while the identity's Cluster slot is being migrated
+    /// (its entry and failure record on two masters), until `deadline`.
+    fn compare_and_set_until(
+        &self,
+        deadline: Instant,
+        key: &str,
+        expected: Option<u64>,
+        text: &str,
+        ttl_ms: Option<i64>,
+    ) -> Done<Option<Option<RedisEntry>>> {
+        let mut pause = POLL_FIRST;
+        loop {
+            match self.compare_and_set(key, expected, text.to_owned(), ttl_ms) {
+                Done::Migrating if Instant::now() < deadline => {
+                    std::thread::sleep(jittered(pause).min(deadline.saturating_duration_since(Instant::now())));
+                    pause = (pause * 2).min(POLL_MAX);
+                }
+                done => return done,
+            }
         }
     }
 
@@ -387,6 +411,7 @@ impl TokenCache for RedisCache {
         let start = Instant::now();
         let mut pause = POLL_FIRST;
         let mut waiting = false;
+        let mut migrating = false;
         shared.rediscover();
         let backend = loop {
             let mut c = cmd("EVAL");
@@ -419,6 +444,7 @@ impl TokenCache for RedisCache {
                 Done::Ok(_) => Done::Ok(false),
                 Done::Skipped => Done::Skipped,
                 Done::Refused => Done::Refused,
+                Done::Migrating => Done::Migrating,
             };
             match got {
                 // Unreachable while another host held the lock: most likely a failover, after
@@ -429,7 +455,23 @@ impl TokenCache for RedisCache {
                     std::thread::sleep(jittered(pause).min(self.lock_wait.saturating_sub(start.elapsed())));
                     pause = (pause * 2).min(POLL_MAX);
                 }
-                Done::Skipped | Done::Refused => break self.fallback_backend(key)?,
+                // The slot is being moved to another master: the lock cannot be taken until the
+                // lock and the entry are on one node again. Every host waits for that (the
+                // migration of one slot takes moments), within the same limit, rather than each
+                // renewing on its own from its fallback with a refresh token another has spent.
+                Done::Migrating if start.elapsed() < self.lock_wait => {
+                    if !migrating {
+                        log_event!(
+                            Info,
+                            "token cache {}: the identity's Cluster slot is being migrated to another node (TRYAGAIN); waiting for the migration",
+                            shared.shown
+                        );
+                        migrating = true;
+                    }
+                    std::thread::sleep(jittered(pause).min(self.lock_wait.saturating_sub(start.elapsed())));
+                    pause = (pause * 2).min(POLL_MAX);
+                }
+                Done::Skipped | Done::Refused | Done::Migrating => break self.fallback_backend(key)?,
                 Done::Ok(true) => {
                     if waiting {
                         log_event!(Debug, "token cache {}: got the lock after {} ms", shared.shown, start.elapsed().as_millis());
@@ -464,6 +506,10 @@ impl TokenCache for RedisCache {
     fn describe(&self) -> String {
         self.shared.shown.clone()
     }
+
+    fn is_up(&self) -> bool {
+        !self.shared.is_down()
+    }
 }
 
 impl RedisGuard<'_> {
@@ -488,6 +534,7 @@ impl RedisGuard<'_> {
         let stored = match cache.read("read", &ek) {
             Done::Skipped => return Done::Skipped,
             Done::Refused => return Done::Refused,
+            Done::Migrating => return Done::Migrating,
             Done::Ok(Stored::Absent) => None,
             Done::Ok(Stored::Foreign(why)) => {
                 self.warn_corrupt(why);
@@ -535,7 +582,8 @@ impl RedisGuard<'_> {
                         cache.known().insert(ek, newer.clone());
                         return Done::Ok(newer.token);
                     }
-                    Done::Ok(Some(None)) | Done::Refused => {}
+                    // Migrating: the next read under the lock heals it.
+                    Done::Ok(Some(None)) | Done::Refused | Done::Migrating => {}
                     Done::Skipped => return Done::Skipped,
                 }
             }
@@ -583,7 +631,8 @@ impl CacheLock for RedisGuard<'_> {
             Backend::Nothing => Ok(None),
             Backend::Redis { .. } => match self.load_redis() {
                 Done::Ok(t) => Ok(t),
-                Done::Refused => Ok(None),
+                // A single-key read is redirected (ASK), never told to wait: as refused.
+                Done::Refused | Done::Migrating => Ok(None),
                 Done::Skipped => {
                     self.degrade()?;
                     self.load()
@@ -619,12 +668,12 @@ impl CacheLock for RedisGuard<'_> {
         let generation = read.max(known).map_or(1, |g| g.saturating_add(1));
         let text = entry::render_redis_entry(generation, Some(token));
         // This holder has the renewed token and the others wait for it: while Redis is briefly
-        // unreachable (a failover), keep trying for up to the lock's TTL before writing it to the
-        // host's fallback file only.
+        // unreachable (a failover) or the slot is being migrated, keep trying for up to the lock's
+        // TTL before writing it to the host's fallback file only.
         let deadline = Instant::now() + cache.shared.lock_ttl;
         let mut pause = POLL_MAX;
         loop {
-            match cache.compare_and_set(&ek, read, text.clone(), ttl) {
+            match cache.compare_and_set_until(deadline, &ek, read, &text, ttl) {
                 Done::Ok(None) => {
                     self.read = Read::Generation(generation);
                     cache.known().insert(ek, RedisEntry { generation, token: Some(token.clone()) });
@@ -650,7 +699,7 @@ impl CacheLock for RedisGuard<'_> {
                     pause = (pause * 2).min(Duration::from_secs(1));
                 }
                 Done::Refused => return Ok(None),
-                Done::Skipped => {
+                Done::Skipped | Done::Migrating => {
                     // Remembered as newer than anything Redis holds: written back to Redis by
                     // this process's next read there.
                     cache.known().insert(ek, RedisEntry { generation, token: Some(token.clone()) });
@@ -676,8 +725,9 @@ impl CacheLock for RedisGuard<'_> {
         // A tombstone, not a deletion: a host that still remembers the revoked token must not
         // write it back as if a failover had lost it.
         let generation = g.saturating_add(1);
-        if let Done::Ok(None) = cache.compare_and_set(&ek, Some(g), entry::render_redis_entry(generation, None), Some(cache.refresh_ttl_ms))
-        {
+        let deadline = Instant::now() + cache.shared.lock_ttl;
+        let tombstone = entry::render_redis_entry(generation, None);
+        if let Done::Ok(None) = cache.compare_and_set_until(deadline, &ek, Some(g), &tombstone, Some(cache.refresh_ttl_ms)) {
             self.read = Read::Generation(generation);
             cache.known().insert(ek, RedisEntry { generation, token: None });
         }

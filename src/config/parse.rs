@@ -96,8 +96,13 @@ impl Config {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config> {
         let get = |name: &str| lookup(name).filter(|v| !v.is_empty());
         let key = get("TRUSTPILOT_API_KEY").ok_or_else(|| Error::invalid_argument("environment: TRUSTPILOT_API_KEY is not set"))?;
-        let secret =
-            get("TRUSTPILOT_API_SECRET").ok_or_else(|| Error::invalid_argument("environment: TRUSTPILOT_API_SECRET is not set"))?;
+        // A process whose tokens come from `tpauth serve` holds no secret (the service does).
+        let from_service = get("TRUSTPILOT_TOKEN_SOURCE").is_some_and(|s| s.trim_start().starts_with("serve:"));
+        let secret = match get("TRUSTPILOT_API_SECRET") {
+            Some(s) => s,
+            None if from_service => String::new(),
+            None => return Err(Error::invalid_argument("environment: TRUSTPILOT_API_SECRET is not set")),
+        };
         let mut cfg = Config::new(&key, &secret)?;
         for option in OPTION_KEYS {
             let mut var = option_variable(option);

@@ -528,22 +528,36 @@ impl Cluster {
     }
 
     /// Move `slot` to the master `to` the way `redis-cli --cluster reshard` does, one step at a
-    /// time: IMPORTING, MIGRATING, MIGRATE of each key (clients meanwhile get ASK), then the
-    /// slot's new owner announced to every master. `pause` between the steps keeps clients in the
-    /// migrating state for a while.
+    /// time: [`Self::begin_migration`], then [`Self::finish_migration`].
     pub fn migrate_slot(&self, slot: u16, to: &(u16, String), pause: Duration) {
+        let from = self.begin_migration(slot, to);
+        self.finish_migration(slot, &from, to, pause);
+    }
+
+    fn query(&self, port: u16, args: &[&str]) {
+        let mut c = redis::cmd(args[0]);
+        for a in &args[1..] {
+            c.arg(*a);
+        }
+        c.query::<redis::Value>(&mut self.conn(port)).unwrap_or_else(|e| panic!("{args:?} on {port}: {e}"));
+    }
+
+    /// The first step of moving `slot` to the master `to`: IMPORTING on `to`, MIGRATING on its
+    /// master (returned). From now until [`Self::finish_migration`], a script over two keys of the
+    /// slot is answered TRYAGAIN unless both keys are on the node asked.
+    pub fn begin_migration(&self, slot: u16, to: &(u16, String)) -> (u16, String) {
         let from = self.master_of(slot);
         assert_ne!(from.0, to.0);
-        let q = |port: u16, args: &[&str]| {
-            let mut c = redis::cmd(args[0]);
-            for a in &args[1..] {
-                c.arg(*a);
-            }
-            c.query::<redis::Value>(&mut self.conn(port)).unwrap_or_else(|e| panic!("{args:?} on {port}: {e}"));
-        };
         let s = slot.to_string();
-        q(to.0, &["CLUSTER", "SETSLOT", &s, "IMPORTING", &from.1]);
-        q(from.0, &["CLUSTER", "SETSLOT", &s, "MIGRATING", &to.1]);
+        self.query(to.0, &["CLUSTER", "SETSLOT", &s, "IMPORTING", &from.1]);
+        self.query(from.0, &["CLUSTER", "SETSLOT", &s, "MIGRATING", &to.1]);
+        from
+    }
+
+    /// The rest of moving `slot` from `from` to `to`: MIGRATE of each key (clients meanwhile get
+    /// ASK), `pause` after each, then the slot's new owner announced to every master.
+    pub fn finish_migration(&self, slot: u16, from: &(u16, String), to: &(u16, String), pause: Duration) {
+        let s = slot.to_string();
         std::thread::sleep(pause);
         loop {
             let keys: Vec<String> = redis::cmd("CLUSTER").arg("GETKEYSINSLOT").arg(slot).arg(100).query(&mut self.conn(from.0)).unwrap();
@@ -558,7 +572,7 @@ impl Cluster {
             }
         }
         for (port, _) in self.masters() {
-            q(port, &["CLUSTER", "SETSLOT", &s, "NODE", &to.1]);
+            self.query(port, &["CLUSTER", "SETSLOT", &s, "NODE", &to.1]);
         }
     }
 }

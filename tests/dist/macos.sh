@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # dist/macos: every macOS artifact, proven statically (nothing here runs Mach-O; the release
-# workflow runs them on macos-14 and macos-13), with llvm's tools (Debian's llvm) and rcodesign
+# workflow runs them on macos-14 and macos-15-intel), with llvm's tools (Debian's llvm) and rcodesign
 # (crates.io apple-codesign, built once into target/tools/):
 #   C tarballs (lib/libtpauth.0.<minor>.dylib, lib/libtpauth.a, bin/tpauth), wheels (the abi3
 #   module and tpauth/_bin/tpauth), npm darwin-* packages (.node), the PHP package's
@@ -9,7 +9,7 @@
 # for each Mach-O: its architecture; its load commands (only /usr/lib/libSystem.B.dylib, and
 # libiconv if Rust asked for it); the minimum macOS equal to the package's tag (LC_BUILD_VERSION's
 # minos 11.0 on arm64; LC_VERSION_MIN_MACOSX 10.13 on x86_64, the command for a target below 10.14); for the dylibs, the install name @rpath/libtpauth.0.<minor>.dylib and the exports
-# (tp_* and nothing of ours else: see EXTRA_EXPORTS); no reference to the Security or CoreFoundation
+# (tp_* and nothing else); no reference to the Security or CoreFoundation
 # frameworks; on arm64, a valid ad-hoc code signature (rcodesign verify) on every linked image.
 # And real Mach-O programs linked from the packages, as a Mac user would (zig as the compiler and
 # linker, no Apple SDK): a C program against the tarball's dylib (through its pkg-config) and
@@ -28,10 +28,6 @@ export PATH=$PATH:$zig_dir
 MINOR=$(tpauth_minor)
 INSTALL_NAME=@rpath/libtpauth.0.$MINOR.dylib
 [ "$(tpauth_major)" = 0 ] || INSTALL_NAME=@rpath/libtpauth.$(tpauth_major).dylib
-# Exported besides tp_*: what zig's Mach-O linker exports because it ignores rustc's
-# -exported_symbols_list (the linker's own header symbols, and Rust's unwinding personality and
-# one std static). Anything else of ours exported fails.
-EXTRA_EXPORTS='^(__mh_dylib_header|___dso_handle|_rust_eh_personality|__RNvNtCs[A-Za-z0-9_]+_3std9panicking11EMPTY_PANIC)$'
 
 # The minimum macOS a Mach-O states: LC_BUILD_VERSION's minos, or, below 10.14 (x86_64's 10.13),
 # LC_VERSION_MIN_MACOSX's version, the command the linker writes there (as Apple's ld does: a
@@ -66,7 +62,7 @@ dylib() {
   id=$(llvm-otool -D "$1" | tail -n 1)
   [ "$id" = "$INSTALL_NAME" ] || { echo "install name $id, not $INSTALL_NAME"; return 1; }
   [ "$(llvm-nm -gU "$1" | awk '{ print $3 }' | grep -c '^_tp_')" -ge 50 ] || { echo "fewer than 50 tp_* exports"; return 1; }
-  extra=$(llvm-nm -gU "$1" | awk '{ print $3 }' | grep -v '^_tp_' | grep -Ev "$EXTRA_EXPORTS")
+  extra=$(llvm-nm -gU "$1" | awk '{ print $3 }' | grep -v '^_tp_')
   [ -z "$extra" ] || { echo "exports besides tp_*: $(head -5 <<<"$extra")"; return 1; }
 }
 

@@ -145,6 +145,21 @@ test('StoreError: a token cache that is a symlink', async () => {
   }
 })
 
+for (const url of ['redis+cluster://127.0.0.1:1', 'redis+sentinel://127.0.0.1:1/mymaster']) {
+  test(`every Redis topology is built in: ${url.split(':')[0]}`, async () => {
+    // Nothing answers on port 1: the client works through its fallback file, as during a Redis
+    // outage. An addon built without the topology refuses the URL as InvalidArgumentError.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tpauth-node-'))
+    try {
+      const auth = new tp.Auth(opts(mock, { tokenCache: url, cacheFallbackFile: path.join(dir, 'fallback.json'), cacheTimeoutMs: 200 }))
+      assert.ok((await auth.getToken()).accessToken)
+      assert.equal((await mock.stats()).token_requests, 1)
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+}
+
 test('the class per status, InternalError included (a caught panic; not reachable from outside)', () => {
   const names = ['InvalidArgumentError', 'NetworkError', 'TimeoutError', 'UnauthorizedError', 'RateLimitedError',
     'InvalidGrantError', 'HttpError', 'ProtocolError', 'StateMismatchError', 'AccessDeniedError', 'NoTokenError',

@@ -169,6 +169,15 @@ def test_unusable_token_cache_is_store_error(mock: Mock, tmp_path: Path) -> None
     assert ei.value.status == tpauth.Status.STORE
 
 
+@pytest.mark.parametrize("url", ["redis+cluster://127.0.0.1:1", "redis+sentinel://127.0.0.1:1/mymaster"])
+def test_every_redis_topology_is_built_in(mock: Mock, tmp_path: Path, url: str) -> None:
+    # Nothing answers on port 1: the client works through its fallback file, as it does during a
+    # Redis outage. A module built without the topology refuses the URL as InvalidArgument.
+    auth = make_auth(mock, token_cache=url, cache_fallback_file=str(tmp_path / "fallback.json"), cache_timeout_ms="200")
+    assert auth.get_token().access_token
+    assert mock.stats()["token_requests"] == 1
+
+
 def test_every_exception_class() -> None:
     names = [
         ("InvalidArgument", 1), ("NetworkError", 2), ("Timeout", 3), ("Unauthorized", 4), ("RateLimited", 5),

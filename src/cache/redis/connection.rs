@@ -114,6 +114,15 @@ fn is_reply_error(e: &RedisError) -> bool {
         && !needs_new_node(e)
 }
 
+/// A Cluster slot is being moved between masters, once the redis crate's own few retries are
+/// spent: the keys of a multi-key script are not all on one node yet (`TRYAGAIN`), or the last
+/// retry was redirected again (`ASK` to the importing node, which answers `TRYAGAIN`; `MOVED`
+/// while the masters learn the new owner). The identity's lock is usually absent, so its lock and
+/// write scripts get these for the whole migration: a wait, not a refusal.
+fn is_slot_migrating(e: &RedisError) -> bool {
+    matches!(e.code(), Some("TRYAGAIN" | "ASK" | "MOVED"))
+}
+
 /// The node is no longer the master (a Sentinel failover demoted it): reconnect, which asks the
 /// Sentinels again. (A Cluster connection follows such changes itself.)
 fn needs_new_node(e: &RedisError) -> bool {
@@ -187,6 +196,11 @@ pub(super) enum Done<T> {
     /// Redis answered an error (WRONGTYPE, NOPERM…): retrying will not help; the caller goes on
     /// without Redis for this step.
     Refused,
+    /// The identity's Cluster slot is being migrated (`TRYAGAIN`): the same command succeeds once
+    /// the migration is done. Going on without Redis meanwhile would make every host renew on its
+    /// own with its own refresh token (all but one of them then refused): the caller waits
+    /// within its deadline instead.
+    Migrating,
 }
 
 impl Shared {
@@ -210,6 +224,11 @@ impl Shared {
 
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether Redis was found unreachable and has not answered since (health reports).
+    pub(super) fn is_down(&self) -> bool {
+        self.state().down
     }
 
     /// The redis crate's description of `e`, without any password.
@@ -444,6 +463,7 @@ impl Shared {
             },
             Done::Skipped => Done::Skipped,
             Done::Refused => Done::Refused,
+            Done::Migrating => Done::Migrating,
         }
     }
 
@@ -478,6 +498,21 @@ impl Shared {
                         st.idle = conn.map(|c| (c, pid));
                     }
                     return Done::Ok(v);
+                }
+                Helper::Answer(conn, Err(e)) if is_slot_migrating(&e) => {
+                    if let Some(c) = conn {
+                        let mut st = self.state();
+                        if st.idle.is_none() {
+                            st.idle = Some((c, pid));
+                        }
+                    }
+                    log_event!(
+                        Debug,
+                        "token cache {}: {what}: the slot is being migrated ({}); trying again shortly",
+                        self.shown,
+                        self.reason(&e)
+                    );
+                    return Done::Migrating;
                 }
                 Helper::Answer(conn, Err(e)) if is_reply_error(&e) => {
                     if let Some(c) = conn {
