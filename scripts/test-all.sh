@@ -2,7 +2,7 @@
 # The one test command: installs what is missing, builds the native library once, and runs every
 # suite in every language against mock servers it starts on 127.0.0.1. Exits non-zero if any
 # suite fails.
-#   scripts/test-all.sh             every suite, in the order of SUITES below
+#   scripts/test-all.sh             every suite but those of ONLY_WHEN_NAMED, in the order of SUITES
 #   scripts/test-all.sh rust c      only these
 #   scripts/test-all.sh --list      the suites' names, one a line
 # What each suite proves: docs/testing.md.
@@ -31,12 +31,20 @@ SUITES=(
   "deny     deny_check"
   "dist     tests/dist/run.sh"
   "wine     tests/wine/run.sh"
+  "mutants  scripts/mutants.sh"
 )
+# Suites too slow for every run, run only when named: mutation testing rebuilds and reruns the
+# tests once per mutant (hours on 2 cores).
+ONLY_WHEN_NAMED=(mutants)
 all=()
-for line in "${SUITES[@]}"; do all+=("${line%% *}"); done
+defaults=()
+for line in "${SUITES[@]}"; do
+  all+=("${line%% *}")
+  [[ " ${ONLY_WHEN_NAMED[*]} " == *" ${line%% *} "* ]] || defaults+=("${line%% *}")
+done
 
 if [ "${1:-}" = --list ]; then printf '%s\n' "${all[@]}"; exit 0; fi
-case ${1:-} in -h|--help) echo "usage: scripts/test-all.sh [--list] [suite...]   (suites: ${all[*]})"; exit 0 ;; esac
+case ${1:-} in -h|--help) echo "usage: scripts/test-all.sh [--list] [suite...]   (suites: ${all[*]}; only when named: ${ONLY_WHEN_NAMED[*]})"; exit 0 ;; esac
 
 source scripts/ensure-rust.sh
 source scripts/ensure-apt.sh
@@ -44,7 +52,7 @@ ensure_apt cc gcc
 ensure_apt make make
 ensure_apt pkg-config pkg-config
 
-suites=("${@:-${all[@]}}")
+suites=("${@:-${defaults[@]}}")
 passed=0; failed=0; failed_names=(); timings=()
 
 run_suite() {

@@ -64,14 +64,19 @@ impl ResponseType {
 /// ```
 pub fn new_state() -> String {
     let mut bytes = [0u8; 16];
-    // getrandom only fails when the OS has no entropy source at all; fall back to the clock and
-    // the address of a stack value rather than returning a predictable constant.
+    // getrandom only fails when the OS has no entropy source at all.
     if getrandom::fill(&mut bytes).is_err() {
-        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-        let addr = std::ptr::addr_of!(t) as usize as u128;
-        bytes.copy_from_slice(&(t ^ (addr << 64)).to_le_bytes());
+        bytes = clock_and_address();
     }
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The state's bytes without an entropy source: the clock (nanoseconds) and the address of a
+/// stack value in the high half, rather than a predictable constant.
+fn clock_and_address() -> [u8; 16] {
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let addr = std::ptr::addr_of!(t) as usize as u128;
+    (t ^ (addr << 64)).to_le_bytes()
 }
 
 /// A `redirect_uri` must be https. A native app's loopback listener (`http://127.0.0.1:PORT/…`,
@@ -361,5 +366,73 @@ mod tests {
         }
         assert_eq!(new_state().len(), 22);
         assert_ne!(new_state(), new_state());
+    }
+}
+
+// What mutation testing found unguarded in this file: each test fails when the rule it names is
+// taken out (kept apart from the tests above, which other work edits).
+#[cfg(test)]
+mod rules_mutation_testing_found_unguarded {
+    use super::*;
+
+    #[test]
+    fn response_type_names_parse() {
+        assert_eq!(ResponseType::parse("code").unwrap(), ResponseType::Code);
+        assert_eq!(ResponseType::parse("token").unwrap(), ResponseType::Token);
+        assert_eq!(ResponseType::parse("Code").unwrap_err().status(), Status::InvalidArgument);
+    }
+
+    #[test]
+    fn without_an_entropy_source_the_state_holds_the_clock_and_an_address() {
+        let nanos = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        let before = nanos();
+        let b = clock_and_address();
+        let after = nanos();
+        let clock = u128::from(u64::from_le_bytes(b[..8].try_into().unwrap()));
+        assert!((before..=after).contains(&clock), "the clock, in the low half");
+        assert_ne!(b[8..], [0; 8], "the address, in the high half");
+    }
+
+    #[test]
+    fn a_redirect_uri_with_a_space_or_a_control_character_is_refused() {
+        for uri in ["https://app.example.com/call back", "https://app.example.com/cb\t", "https://app.example.com/cb\n"] {
+            assert_eq!(check_redirect_uri(uri, true).unwrap_err().status(), Status::InvalidArgument, "{uri:?}");
+        }
+    }
+
+    #[test]
+    fn only_http_is_allowed_to_a_loopback_listener() {
+        for uri in ["ftp://127.0.0.1:9/cb", "ws://127.0.0.1:9/cb", "file://localhost/cb"] {
+            assert_eq!(check_redirect_uri(uri, true).unwrap_err().status(), Status::InvalidArgument, "{uri}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_carries_its_description_and_an_empty_code_is_none() {
+        let e = parse_code_redirect("https://x/cb?error=access_denied&error_description=User+declined", None).unwrap_err();
+        assert_eq!(e.message(), "the authorization was refused: access_denied (User declined)");
+        let e = parse_code_redirect("https://x/cb?error=access_denied&error_description=", None).unwrap_err();
+        assert_eq!(e.message(), "the authorization was refused: access_denied");
+        assert_eq!(parse_code_redirect("https://x/cb?code=&state=s", Some("s")).unwrap_err().status(), Status::InvalidArgument);
+    }
+
+    #[test]
+    fn an_implicit_redirect_reads_an_error_from_its_query_only_when_its_fragment_is_empty() {
+        // The server could not use the fragment: its error comes in the query.
+        let e = parse_implicit_redirect("https://x/cb?error=access_denied&state=s", Some("s")).unwrap_err();
+        assert_eq!(e.status(), Status::AccessDenied);
+        // With a fragment, OAuth parameters in the query are a malformed redirect, whatever they say.
+        let e = parse_implicit_redirect("https://x/cb?error=access_denied&state=s#access_token=a&state=s", Some("s")).unwrap_err();
+        assert_eq!(e.status(), Status::InvalidArgument, "{e}");
+        let e = parse_implicit_redirect("https://x/cb?access_token=a", Some("s")).unwrap_err();
+        assert_eq!(e.status(), Status::InvalidArgument, "{e}");
+    }
+
+    #[test]
+    fn only_an_http_redirect_uri_is_told_about_the_loopback_option() {
+        let e = check_redirect_uri("ftp://example.com/cb", true).unwrap_err();
+        assert_eq!(e.message(), "redirect_uri must be an absolute https URL, got \"ftp://example.com/cb\"");
+        let e = check_redirect_uri("http://example.com/cb", false).unwrap_err();
+        assert!(e.message().contains("allow_loopback_redirect_uri=true"), "{e}");
     }
 }

@@ -75,8 +75,11 @@ fn clients_sharing_a_cache_file_make_one_request_per_lifetime() {
     hammer(&auths, 16);
     let s = mock.stats();
     assert_eq!(s.token_requests, 2, "{s:?}");
-    use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&cache).unwrap().permissions().mode() & 0o777, 0o600);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&cache).unwrap().permissions().mode() & 0o777, 0o600);
+    }
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -214,6 +217,8 @@ fn grant_none_says_how_to_configure_one() {
     assert_eq!(mock.stats().token_requests, 0);
 }
 
+// Unix modes and symlinks; the Windows cache's refusals are tests/c/test_windows.c's (wine suite).
+#[cfg(unix)]
 #[test]
 fn cache_failure_modes() {
     let mock = MockServer::start().unwrap();

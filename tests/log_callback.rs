@@ -5,6 +5,7 @@
 mod common;
 use common::*;
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -145,4 +146,53 @@ fn a_slow_log_sink_during_an_invalidation_does_not_hold_the_current_token() {
     tpauth::log::set_logger(None);
     assert_eq!(served.access_token(), other.access_token());
     assert_eq!(*released.lock().unwrap(), Some(true), "set_token and get_token finished while the sink still held the invalidating caller");
+}
+
+#[test]
+fn a_log_callback_that_calls_get_token_when_its_thread_found_no_token_renews_or_waits_once() {
+    let _serial = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mock = MockServer::start().unwrap();
+    let auth = password_client(&mock, &[]);
+    // The renewal's token request is held by the mock until the test releases it.
+    mock.fault(Fault::new(FaultKind::Slow).delay_ms(120_000));
+    let shared: Arc<OnceLock<Auth>> = Arc::new(OnceLock::new());
+    shared.set(auth.clone()).unwrap();
+    let entered = Arc::new(AtomicUsize::new(0));
+    let nested = Arc::new(Mutex::new(Vec::<Result<String, String>>::new()));
+    let (hook, calls, seen) = (shared.clone(), entered.clone(), nested.clone());
+    tpauth::log::set_logger(Some(Box::new(move |_, msg| {
+        let asker = std::thread::current().name() == Some("asks-again-from-the-log");
+        if asker && msg.contains("no token to serve") {
+            // Asking again from this message waits for the same renewal, without reporting (and so
+            // calling this callback) again: that would recurse without end.
+            calls.fetch_add(1, Ordering::SeqCst);
+            let got = hook.get().unwrap().get_token().map(|t| t.access_token().to_owned()).map_err(|e| e.to_string());
+            seen.lock().unwrap().push(got);
+        }
+    })));
+    let get = |auth: &Auth, name: &str| {
+        let auth = auth.clone();
+        let call = move || auth.get_token().map(|t| t.access_token().to_owned()).map_err(|e| e.to_string());
+        std::thread::Builder::new().name(name.to_owned()).spawn(call).unwrap()
+    };
+    let renewer = get(&auth, "renews");
+    let start = std::time::Instant::now();
+    while mock.stats().token_requests == 0 {
+        assert!(start.elapsed() < Duration::from_secs(60), "the renewal never reached the mock");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let waiter = get(&auth, "asks-again-from-the-log");
+    while entered.load(Ordering::SeqCst) == 0 {
+        assert!(start.elapsed() < Duration::from_secs(60), "the waiter never reported that it found no token");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    mock.release();
+    let renewed = within_a_minute("the renewing caller", move || renewer.join().unwrap());
+    let waited = within_a_minute("the waiting caller", move || waiter.join().unwrap());
+    tpauth::log::set_logger(None);
+    let renewed = renewed.unwrap();
+    assert_eq!(waited.unwrap(), renewed);
+    assert_eq!(entered.load(Ordering::SeqCst), 1, "the callback was called again from its own get_token");
+    assert_eq!(*nested.lock().unwrap(), vec![Ok(renewed)]);
+    assert_eq!(mock.stats().token_requests, 1);
 }

@@ -1,6 +1,9 @@
 package tpauth
 
 import (
+	"errors"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -101,4 +104,88 @@ func TestContention401ForOneTokenOneRenewal(t *testing.T) {
 			t.Fatalf("round %d: %d token requests (want %d), %d 401s", round, s.TokenRequests, 1+round, s.API401)
 		}
 	}
+}
+
+// No stampede on failure: 32 goroutines that wait for one renewal which fails (503, a network
+// error, 429, invalid_grant) all get its error, from one token request. The mock holds the failing
+// answer (a fault with a long delay_ms) until every goroutine but the renewing one waits for that
+// renewal (Go's own flight: they block on its channel in tokenSlow), then releases it: none can
+// arrive late, whatever the scheduler does.
+func TestContentionWaitersOnAFailingRenewalAllGetItsError(t *testing.T) {
+	const waiters = 31
+	cases := []struct {
+		name   string
+		fault  map[string]interface{}
+		config map[string]interface{}
+		status Status
+		http   int
+	}{
+		{"503", map[string]interface{}{"kind": "503"}, nil, StatusHTTP, 503},
+		{"network error", map[string]interface{}{"kind": "reset"}, nil, StatusNetwork, 0},
+		{"429", map[string]interface{}{"kind": "429", "retry_after": "30"}, nil, StatusRateLimited, 429},
+		{"invalid_grant", map[string]interface{}{"kind": "slow"}, map[string]interface{}{"password": "changed-elsewhere"}, StatusInvalidGrant, 400},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resetMock(t)
+			if tc.config != nil {
+				configMock(t, tc.config)
+			}
+			c := newClient(t, func(cfg *Config) { cfg.Options = map[string]string{"max_retries": "0"} })
+			tc.fault["delay_ms"] = 120000
+			faultMock(t, tc.fault)
+			defer mockPost(t, "/_mock/release", nil) // also when the test fails
+			errs := make([]error, waiters+1)
+			var wg sync.WaitGroup
+			for i := range errs {
+				wg.Add(1)
+				go func(i int) {
+					defer wg.Done()
+					_, errs[i] = c.Token()
+				}(i)
+			}
+			deadline := time.Now().Add(60 * time.Second)
+			for stats(t).TokenRequests == 0 || waitingInFlight() < waiters {
+				if time.Now().After(deadline) {
+					t.Fatalf("after 60 s: %d token requests, %d of %d goroutines waiting", stats(t).TokenRequests, waitingInFlight(), waiters)
+				}
+				time.Sleep(time.Millisecond)
+			}
+			mockPost(t, "/_mock/release", nil)
+			wg.Wait()
+			if n := stats(t).TokenRequests; n != 1 {
+				t.Fatalf("%d token requests for %d goroutines waiting on one renewal, want 1", n, waiters+1)
+			}
+			var first *Error
+			if !errors.As(errs[0], &first) || first.Status != tc.status || first.HTTPStatus != tc.http {
+				t.Fatalf("the renewal's error: %v (want %v, HTTP %d)", errs[0], tc.status, tc.http)
+			}
+			for i, err := range errs {
+				var e *Error
+				if !errors.As(err, &e) || *e != *first {
+					t.Fatalf("goroutine %d got %v, not the error of the renewal it waited for (%v)", i, err, first)
+				}
+			}
+		})
+	}
+}
+
+// waitingInFlight counts the goroutines blocked on a renewal's flight, waiting for its outcome.
+func waitingInFlight() int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	count := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "[chan receive") && strings.Contains(g, ").tokenSlow(") {
+			count++
+		}
+	}
+	return count
 }

@@ -148,6 +148,8 @@ pub(crate) struct State {
     pub last_api_request: Option<RecordedRequest>,
     /// Bumped by every reset, so that a kept-alive connection counts again afterwards.
     pub generation: u64,
+    /// Bumped by every `POST /_mock/release`: the requests waiting in a fault's delay answer.
+    pub releases: u64,
     /// The lifetime of the access token issued last (seconds), announced in its response.
     lifetime: i64,
 }
@@ -270,9 +272,10 @@ fn url_host(rest: &str) -> &str {
 
 impl State {
     pub(crate) fn reset(&mut self) {
-        let generation = self.generation + 1;
+        let (generation, releases) = (self.generation + 1, self.releases);
         *self = State::default();
         self.generation = generation;
+        self.releases = releases;
     }
 
     /// The first queued fault for this route, consumed.
@@ -679,6 +682,11 @@ impl State {
                 Response::json(200, r#"{"ok":true}"#)
             }
             "/_mock/expire" => not_allowed("POST"),
+            "/_mock/release" if method_ok("POST") => {
+                self.releases += 1;
+                Response::json(200, r#"{"ok":true}"#)
+            }
+            "/_mock/release" => not_allowed("POST"),
             "/_mock/last_token_request" if method_ok("GET") => {
                 Response::json(200, self.last_token_request.as_ref().map_or(Value::Null, RecordedRequest::to_json).to_string())
             }
@@ -695,7 +703,8 @@ fn unauthorized_api() -> Response {
     Response::json(401, r#"{"fault":{"faultstring":"Invalid access token"}}"#)
 }
 
-/// The answer a fault gives instead of the normal one (`slow` is handled by the caller).
+/// The answer a fault gives instead of the normal one (`slow` and every fault's `delay_ms` are
+/// handled by the caller).
 pub(crate) fn fault_response(fault: &Fault, route: Route, state: &mut State, req: &Request) -> Response {
     match fault.kind {
         FaultKind::TooManyRequests => {

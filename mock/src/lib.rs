@@ -24,9 +24,9 @@ use std::collections::HashMap;
 use std::io::{self, BufReader};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub use app::{REFRESH_PATH, REVOKE_PATH, TOKEN_PATH};
 
@@ -162,7 +162,7 @@ pub enum FaultKind {
     Garbage,
     /// `no_access_token`: 200, JSON without `access_token`.
     NoAccessToken,
-    /// `slow`: waits `delay_ms`, then answers normally.
+    /// `slow`: waits `delay_ms` (default 2000), then answers normally.
     Slow,
     /// `big_body`: `status` (default 200) with a `size`-byte JSON-ish body, `Retry-After` when
     /// given.
@@ -260,7 +260,9 @@ pub struct Fault {
     pub target: FaultTarget,
     /// The `Retry-After` value of a `429`, verbatim.
     pub retry_after: Option<String>,
-    /// The wait of `slow`, in milliseconds (default 2000).
+    /// How long the request waits before it is answered, in milliseconds: 2000 by default for
+    /// `slow` (which then answers normally), 0 for the other kinds (which then give their answer).
+    /// `POST /_mock/release` ends every wait in progress.
     pub delay_ms: u64,
     /// The body size of `big_body`, in bytes (default 10 MiB).
     pub size: u64,
@@ -273,7 +275,8 @@ impl Fault {
     /// `token`, except `api` for kind `401`).
     pub fn new(kind: FaultKind) -> Fault {
         let target = if kind == FaultKind::Unauthorized { FaultTarget::Api } else { FaultTarget::Token };
-        Fault { kind, count: 1, target, retry_after: None, delay_ms: 2000, size: 10 * 1024 * 1024, status: None }
+        let delay_ms = if kind == FaultKind::Slow { 2000 } else { 0 };
+        Fault { kind, count: 1, target, retry_after: None, delay_ms, size: 10 * 1024 * 1024, status: None }
     }
 
     /// The next `count` matching requests get the fault.
@@ -388,6 +391,9 @@ impl Fault {
 
 struct Shared {
     state: Mutex<State>,
+    /// Signalled by `POST /_mock/release` and by a reset: requests waiting in a fault's delay
+    /// answer at once.
+    release: Condvar,
     stop: AtomicBool,
     conns: Mutex<HashMap<u64, TcpStream>>,
     next_conn: AtomicU64,
@@ -398,6 +404,29 @@ impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panicking connection thread must not take the mock down for everyone else.
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Wait `delay_ms` with the state unlocked, or less when the waiting requests are released or
+    /// the mock is reset meanwhile.
+    fn delay<'a>(&'a self, mut st: MutexGuard<'a, State>, delay_ms: u64) -> MutexGuard<'a, State> {
+        let deadline = Instant::now() + Duration::from_millis(delay_ms);
+        let (releases, generation) = (st.releases, st.generation);
+        while st.releases == releases && st.generation == generation {
+            let Some(left) = deadline.checked_duration_since(Instant::now()).filter(|d| !d.is_zero()) else { break };
+            st = self.release.wait_timeout(st, left).unwrap_or_else(std::sync::PoisonError::into_inner).0;
+        }
+        st
+    }
+
+    /// End every fault's delay in progress.
+    fn release_waiting(&self) {
+        self.lock().releases += 1;
+        self.release.notify_all();
+    }
+
+    fn reset(&self) {
+        self.lock().reset();
+        self.release.notify_all();
     }
 }
 
@@ -447,6 +476,7 @@ impl MockServer {
         let url = format!("http://{url_host}:{}", addr.port());
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
+            release: Condvar::new(),
             stop: AtomicBool::new(false),
             conns: Mutex::new(HashMap::new()),
             next_conn: AtomicU64::new(0),
@@ -489,7 +519,13 @@ impl MockServer {
 
     /// Counters, tokens, codes, faults and config back to the defaults (`POST /_mock/reset`).
     pub fn reset(&self) {
-        self.shared.lock().reset();
+        self.shared.reset();
+    }
+
+    /// Answer every request waiting in a fault's delay now (`POST /_mock/release`). A test holds
+    /// an answer with a long `delay_ms` until its callers are where it wants them, then releases it.
+    pub fn release(&self) {
+        self.shared.release_waiting();
     }
 
     /// Merge `patch` into the config (`POST /_mock/config`); an unknown key or a wrong type
@@ -665,9 +701,20 @@ fn serve_connection(stream: TcpStream, shared: &Arc<Shared>) {
     shared.conns.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&id);
 }
 
+/// The answer of a request that waited in a fault's delay while the mock was reset: it must not
+/// issue a token into the next test's state (it would use up that test's expires_in_schedule
+/// unseen by its counters) nor count there.
+fn reset_while_waiting() -> Response {
+    app::oauth_error(503, "temporarily_unavailable", "the mock was reset while this request waited")
+}
+
 fn handle(shared: &Shared, req: &http::Request, counted: &mut Option<u64>) -> Response {
     if req.path == "/_mock" || req.path.starts_with("/_mock/") {
-        return shared.lock().control(req);
+        let resp = shared.lock().control(req);
+        // A release or a reset ends the waits of the requests in a fault's delay (the others find
+        // nothing changed and wait on).
+        shared.release.notify_all();
+        return resp;
     }
     let route = app::route(&req.path);
     let (fault, generation) = {
@@ -700,12 +747,15 @@ fn handle(shared: &Shared, req: &http::Request, counted: &mut Option<u64>) -> Re
             Route::Authenticate => {}
         }
         let fault = match st.take_fault(route) {
-            Some(f) if f.kind == FaultKind::Slow => {
-                drop(st);
-                thread::sleep(Duration::from_millis(f.delay_ms));
-                None
+            Some(f) => {
+                if f.delay_ms > 0 {
+                    st = shared.delay(st, f.delay_ms);
+                }
+                if st.generation != generation {
+                    return reset_while_waiting();
+                }
+                (f.kind != FaultKind::Slow).then(|| app::fault_response(&f, route, &mut st, req))
             }
-            Some(f) => Some(app::fault_response(&f, route, &mut st, req)),
             None => None,
         };
         (fault, generation)
@@ -715,9 +765,7 @@ fn handle(shared: &Shared, req: &http::Request, counted: &mut Option<u64>) -> Re
     }
     let mut st = shared.lock();
     if st.generation != generation {
-        // A `slow` request from before a reset must not issue a token into the next test's state
-        // (it would use up that test's expires_in_schedule unseen by its counters).
-        return app::oauth_error(503, "temporarily_unavailable", "the mock was reset while this request waited");
+        return reset_while_waiting();
     }
     match route {
         Route::AccessToken | Route::Refresh | Route::Revoke => st.token_endpoint(route, req),

@@ -661,6 +661,76 @@ fn fault_slow() {
     assert_eq!(slow.join().unwrap(), 200);
 }
 
+/// Sends a client-credentials grant on its own thread; returns its status and how long it took.
+fn grant_in_background(mock: &MockServer) -> std::thread::JoinHandle<(u16, Duration)> {
+    let port = mock.port();
+    std::thread::spawn(move || {
+        let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let mut c = Conn { w: s.try_clone().unwrap(), r: BufReader::new(s) };
+        let auth = default_basic();
+        let start = Instant::now();
+        let status =
+            c.send("POST", TOKEN_PATH, &[("Authorization", &auth), ("Content-Type", FORM)], b"grant_type=client_credentials").status;
+        (status, start.elapsed())
+    })
+}
+
+/// Waits until the mock has counted `n` token requests (fails after a minute).
+fn until_token_requests(mock: &MockServer, n: u64) {
+    let start = Instant::now();
+    while mock.stats().token_requests < n {
+        assert!(start.elapsed() < Duration::from_secs(60), "the mock never saw token request {n}");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+#[test]
+fn fault_delay_holds_any_answer_until_released() {
+    let mock = MockServer::start().unwrap();
+    // Without a release, the delay runs out and the fault gives its answer.
+    fault(&mock, json!({"kind": "503", "delay_ms": 300}));
+    let (status, took) = grant_in_background(&mock).join().unwrap();
+    assert_eq!(status, 503);
+    assert!(took >= Duration::from_millis(300), "{took:?}");
+    // A long delay ends with a release: the 503 comes at once, whatever was left of the delay.
+    fault(&mock, json!({"kind": "503", "delay_ms": 120_000}));
+    let held = grant_in_background(&mock);
+    until_token_requests(&mock, 2);
+    assert_eq!(control(&mock, "POST", "/_mock/release", &Value::Null).json(), json!({"ok": true}));
+    let (status, took) = held.join().unwrap();
+    assert_eq!(status, 503);
+    assert!(took < Duration::from_secs(60), "released after {took:?}");
+    // The same for `slow`, whose answer is the normal one, and through the Rust API.
+    fault(&mock, json!({"kind": "slow", "delay_ms": 120_000}));
+    let held = grant_in_background(&mock);
+    until_token_requests(&mock, 3);
+    mock.release();
+    let (status, took) = held.join().unwrap();
+    assert_eq!(status, 200);
+    assert!(took < Duration::from_secs(60), "released after {took:?}");
+    // A release ends only the waits in progress: a fault queued afterwards waits its delay.
+    fault(&mock, json!({"kind": "503", "delay_ms": 300}));
+    let (status, took) = grant_in_background(&mock).join().unwrap();
+    assert_eq!((status, took >= Duration::from_millis(300)), (503, true), "{took:?}");
+    assert_eq!(control(&mock, "GET", "/_mock/release", &Value::Null).status, 405);
+    // Kinds other than slow answer at once by default.
+    assert_eq!(Fault::new(FaultKind::ServiceUnavailable).delay_ms, 0);
+    assert_eq!(Fault::new(FaultKind::Slow).delay_ms, 2000);
+}
+
+#[test]
+fn reset_answers_the_requests_waiting_in_a_delay_without_touching_the_new_state() {
+    let mock = MockServer::start().unwrap();
+    fault(&mock, json!({"kind": "slow", "delay_ms": 120_000}));
+    let held = grant_in_background(&mock);
+    until_token_requests(&mock, 1);
+    control(&mock, "POST", "/_mock/reset", &Value::Null);
+    let (status, took) = held.join().unwrap();
+    assert_eq!(status, 503, "a request from before the reset issues no token");
+    assert!(took < Duration::from_secs(60), "answered after {took:?}");
+    assert_eq!(mock.stats().grants.client_credentials, 0);
+}
+
 #[test]
 fn stats_endpoint_shape_and_reset() {
     let mock = MockServer::start().unwrap();

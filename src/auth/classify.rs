@@ -396,3 +396,80 @@ mod tests {
         assert_eq!(parse_retry_after("-1"), None);
     }
 }
+
+// What mutation testing found unguarded in this file: each test fails when the rule it names is
+// taken out (kept apart from the tests above, which other work edits).
+#[cfg(test)]
+mod rules_mutation_testing_found_unguarded {
+    use super::*;
+
+    fn answer(status: u16, body: &serde_json::Value) -> HttpResponse {
+        HttpResponse { status, headers: vec![], body: body.to_string().into_bytes(), resent: false }
+    }
+
+    fn secrets(values: &[&str]) -> Secrets {
+        let mut s = Secrets::default();
+        for v in values {
+            s.add(v);
+        }
+        s
+    }
+
+    #[test]
+    fn a_retry_after_of_up_to_a_day_is_taken_literally() {
+        assert_eq!(parse_retry_after("86400"), Some(Duration::from_secs(86_400)));
+        assert_eq!(parse_retry_after("86401"), Some(Duration::from_secs(86_400)));
+    }
+
+    #[test]
+    fn a_secret_of_three_characters_is_searched_for_and_shorter_values_are_not() {
+        let desc = |d: &str| serde_json::json!({"error": "invalid_request", "error_description": d});
+        let e = response_error("x", &answer(400, &desc("rejected abc here")), &secrets(&["abc"]));
+        assert!(e.message().contains("withheld") && !e.message().contains("abc"), "{e}");
+        // Two characters are no secret: searching for them would withhold every description.
+        let e = response_error("x", &answer(400, &desc("proxy error")), &secrets(&["xy"]));
+        assert!(e.message().contains("(proxy error)"), "{e}");
+        let mut exact = Secrets::default();
+        exact.add_exact("xy");
+        assert!(!exact.found_in("proxy error"));
+    }
+
+    #[test]
+    fn a_secret_echoed_with_html_escapes_is_withheld() {
+        let s = secrets(&["p<a>s\"s'w0rd"]);
+        for echo in ["p&lt;a>s\"s'w0rd", "p<a&gt;s\"s'w0rd", "p<a>s&quot;s'w0rd", "p<a>s\"s&apos;w0rd"] {
+            let body = serde_json::json!({"error": "invalid_grant", "error_description": format!("refused {echo}")});
+            let e = response_error("password grant", &answer(400, &body), &s);
+            assert!(e.message().contains("withheld") && !e.message().contains("w0rd"), "{echo}: {e}");
+        }
+    }
+
+    #[test]
+    fn text_that_looks_like_an_echo_of_the_request_is_withheld_without_a_known_secret() {
+        let body = serde_json::json!({"error": "invalid_request", "error_description": "body was grant_type=password&username=someone"});
+        let e = response_error("password grant", &answer(400, &body), &Secrets::default());
+        assert!(e.message().contains("withheld") && !e.message().contains("grant_type"), "{e}");
+    }
+
+    #[test]
+    fn an_oauth_code_is_kept_only_when_plain_and_free_of_secrets() {
+        let none = Secrets::default();
+        let e = response_error("x", &answer(400, &serde_json::json!({"error": "invalid grant"})), &none);
+        assert_eq!(e.oauth_code(), None, "{e}");
+        let long = "a".repeat(65);
+        let e = response_error("x", &answer(400, &serde_json::json!({"error": long})), &none);
+        assert_eq!(e.oauth_code(), None);
+        let e = response_error("x", &answer(400, &serde_json::json!({"error": "s3cr3tvalue"})), &secrets(&["s3cr3tvalue"]));
+        assert_eq!(e.oauth_code(), None, "{e}");
+        assert!(!e.message().contains("s3cr3tvalue"), "{e}");
+    }
+
+    #[test]
+    fn the_message_says_what_to_do_for_a_refusal_and_a_429() {
+        let none = Secrets::default();
+        let e = response_error("refresh", &answer(400, &serde_json::json!({"error": "invalid_grant"})), &none);
+        assert!(e.message().ends_with(": the credentials, code or refresh token were refused"), "{e}");
+        let e = response_error("refresh", &answer(429, &serde_json::json!({})), &none);
+        assert!(e.message().ends_with(": too many token requests; wait before asking again"), "{e}");
+    }
+}

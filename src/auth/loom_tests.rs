@@ -14,7 +14,7 @@ use super::managed::{Identity, Managed, Renewal};
 use crate::error::{Error, Result, Status};
 use crate::token::Token;
 use loom::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
-use loom::sync::Arc;
+use loom::sync::{Arc, Condvar, Mutex};
 use loom::thread;
 use std::sync::Mutex as StdMutex;
 
@@ -62,6 +62,16 @@ struct Fake {
     /// Whether another identity's refresh token is refused: its renewal then falls back to the
     /// configured identity (as the client's does), else it stays that identity's.
     other_refused: bool,
+    /// Calls of `renew`, successful or not.
+    renewals: AtomicUsize,
+    /// Callers that found no token to serve and now renew or wait for the renewal (loom's lock:
+    /// the first renewal blocks on it, and loom schedules the callers it waits for).
+    awaiting: Mutex<usize>,
+    awaiting_changed: Condvar,
+    /// The first renewal returns only once this many callers await it (0: at once).
+    hold_until_awaited_by: usize,
+    /// The clock once the first successful renewal returns: its answer came that late.
+    clock_after_first_renewal: Option<i64>,
 }
 
 impl Renewal for Fake {
@@ -69,7 +79,19 @@ impl Renewal for Fake {
         self.clock.load(Ordering::SeqCst)
     }
 
+    fn awaiting_renewal(&self) {
+        *self.awaiting.lock().unwrap() += 1;
+        self.awaiting_changed.notify_all();
+    }
+
     fn renew(&self, current: Option<&Token>, identity: Identity) -> Result<(Token, Identity)> {
+        if self.renewals.fetch_add(1, Ordering::SeqCst) == 0 && self.hold_until_awaited_by > 0 {
+            // The token endpoint answers only once every caller awaits this renewal.
+            let mut awaiting = self.awaiting.lock().unwrap();
+            while *awaiting < self.hold_until_awaited_by {
+                awaiting = self.awaiting_changed.wait(awaiting).unwrap();
+            }
+        }
         let now = self.now_ms();
         let name = current.map_or_else(|| "none".to_owned(), |t| t.access_token().to_owned());
         if let Some(t) = current {
@@ -88,7 +110,12 @@ impl Renewal for Fake {
         let mut replaced = self.replaced.lock().unwrap();
         assert!(!replaced.contains(&name), "{name} was renewed twice (replaced so far: {replaced:?})");
         replaced.push(name);
+        let first = replaced.len() == 1;
+        drop(replaced);
         let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
+        if let Some(later) = self.clock_after_first_renewal.filter(|_| first) {
+            self.clock.store(later, Ordering::SeqCst);
+        }
         if identity == Identity::Other && current.is_some() && !self.other_refused {
             Ok((other_token(n, now), Identity::Other))
         } else {
@@ -104,17 +131,28 @@ fn setup(now: i64, failures: usize) -> Arc<Fake> {
 
 /// A client whose current token `first` (received at 0 ms) belongs to the identity its name says.
 fn setup_with(now: i64, failures: usize, first: Token, other_refused: bool) -> Arc<Fake> {
-    let fake = Arc::new(Fake {
+    let fake = Arc::new(Fake { other_refused, ..fake(now, failures, 0) });
+    fake.managed.adopt(&first, whose(&first));
+    fake
+}
+
+/// A client without a token; the clock reads `now`; its first renewal returns once
+/// `hold_until_awaited_by` callers await it.
+fn fake(now: i64, failures: usize, hold_until_awaited_by: usize) -> Fake {
+    Fake {
         managed: Managed::new(LEEWAY_S),
         clock: AtomicI64::new(now),
         failures: AtomicUsize::new(failures),
         issued: AtomicUsize::new(0),
         replaced: StdMutex::new(Vec::new()),
         invalidated: StdMutex::new(Vec::new()),
-        other_refused,
-    });
-    fake.managed.adopt(&first, whose(&first));
-    fake
+        other_refused: false,
+        renewals: AtomicUsize::new(0),
+        awaiting: Mutex::new(0),
+        awaiting_changed: Condvar::new(),
+        hold_until_awaited_by,
+        clock_after_first_renewal: None,
+    }
 }
 
 /// `set_token` or an explicit grant: `t` becomes current as the identity its name says.
@@ -251,6 +289,80 @@ fn loom_failed_early_renewal_then_expiry() {
             assert_eq!(r.unwrap().access_token(), "tok-1", "after the failure, one renewal serves everyone");
         }
         assert_eq!(replaced(&fake), 1);
+    });
+}
+
+/// `callers` callers ask at once while there is no token to serve. The first renewal fails, and
+/// returns only once every caller awaits it. Whoever renews, and in whichever order the
+/// others take the renewal lock afterwards: one renewal, and everyone gets its error (a caller
+/// that renewed again after waiting would be the stampede of an outage).
+fn callers_waiting_on_a_failing_renewal(fake: Fake, callers: usize) {
+    let fake = Arc::new(fake);
+    let others: Vec<_> = (1..callers)
+        .map(|_| {
+            let fake = fake.clone();
+            thread::spawn(move || fake.managed.get_token(&*fake))
+        })
+        .collect();
+    let mut outcomes = vec![fake.managed.get_token(&*fake)];
+    outcomes.extend(others.into_iter().map(|o| o.join().unwrap()));
+    assert_eq!(fake.renewals.load(Ordering::SeqCst), 1, "the callers that waited renewed again");
+    let failed = Error::new(Status::Http, "the fake token endpoint failed");
+    for o in outcomes {
+        match o {
+            Err(e) => assert_eq!(e, failed),
+            Ok(t) => panic!("a caller got {} instead of the error of the renewal it waited for", t.access_token()),
+        }
+    }
+}
+
+#[test]
+fn loom_callers_waiting_on_a_failing_renewal_of_an_expired_token_get_its_error() {
+    model(|| {
+        let f = fake(EXPIRED_AT, 1, 3);
+        adopt(&f, &token(0, 0));
+        callers_waiting_on_a_failing_renewal(f, 3);
+    });
+}
+
+#[test]
+fn loom_callers_waiting_on_a_failing_first_renewal_get_its_error() {
+    model(|| callers_waiting_on_a_failing_renewal(fake(0, 1, 2), 2));
+}
+
+#[test]
+fn loom_callers_waiting_on_a_failing_renewal_of_an_invalidated_token_get_its_error() {
+    model(|| {
+        let f = fake(DUE_AT, 1, 2);
+        adopt(&f, &token(0, 0));
+        f.invalidated.lock().unwrap().push("tok-0".into());
+        assert!(f.managed.invalidate("tok-0"));
+        callers_waiting_on_a_failing_renewal(f, 2);
+    });
+}
+
+/// The renewal's answer came so late that the new token is already due when the caller that
+/// waited for it looks (a short lifetime, a slow token endpoint). That caller serves it, valid as
+/// it is: it did not judge that token, and renewing it again at once would be a second renewal
+/// for one expiry (the next caller renews it ahead, once).
+#[test]
+fn loom_a_caller_that_waited_serves_the_renewed_token_even_when_already_due() {
+    model(|| {
+        let mut f = fake(EXPIRED_AT, 0, 2);
+        // tok-1, received at EXPIRED_AT, is due 1 s later and expires 2 s later.
+        f.clock_after_first_renewal = Some(EXPIRED_AT + 1_500);
+        adopt(&f, &token(0, 0));
+        let fake = Arc::new(f);
+        let other = {
+            let fake = fake.clone();
+            thread::spawn(move || get(&fake).unwrap())
+        };
+        let mine = get(&fake).unwrap();
+        let theirs = other.join().unwrap();
+        assert_eq!(replaced(&fake), 1, "the caller that waited renewed the token that replaced the one it judged");
+        for t in [mine, theirs] {
+            assert_eq!(t.access_token(), "tok-1");
+        }
     });
 }
 

@@ -58,6 +58,11 @@ pub(crate) trait Renewal {
     /// Called by one caller at a time, with no lock of [`Managed`] held but its renewal lock. The
     /// token returned becomes the current one, as belonging to the identity returned with it.
     fn renew(&self, current: Option<&Token>, whose: Identity) -> Result<(Token, Identity)>;
+    /// A caller found no token it may serve: it now renews, or waits for the renewal another
+    /// caller is making and is handed that renewal's outcome (token or error) without renewing
+    /// again. Called with no lock of [`Managed`] held, once the caller has judged the current
+    /// state (a renewal that completes from now on is one this caller waited for).
+    fn awaiting_renewal(&self) {}
 }
 
 /// Whose identity a token belongs to. The configured identity's tokens are shared through the
@@ -280,6 +285,7 @@ impl Managed {
             ));
         }
         // No valid token: one caller renews, the others wait for its outcome.
+        r.awaiting_renewal();
         let mut slot = self.lock_renew();
         self.renew_locked(r, &mut slot, seen, false)
     }

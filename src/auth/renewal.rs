@@ -12,6 +12,7 @@ use crate::config::Grant;
 use crate::error::{Error, Result, Status};
 use crate::log::log_event;
 use crate::token::{now_ms, Token};
+use std::cell::Cell;
 use zeroize::Zeroizing;
 
 impl Inner {
@@ -292,5 +293,18 @@ impl Renewal for Inner {
 
     fn renew(&self, current: Option<&Token>, whose: Identity) -> Result<(Token, Identity)> {
         self.renew_now(current, whose)
+    }
+
+    fn awaiting_renewal(&self) {
+        thread_local! {
+            /// Set while this thread reports it: a log callback that asks for the token on that
+            /// very message renews or waits too, without a second message (which would call it
+            /// again, without end).
+            static REPORTING: Cell<bool> = const { Cell::new(false) };
+        }
+        if !REPORTING.with(|r| r.replace(true)) {
+            log_event!(Debug, "managed token: no token to serve; renewing it, or waiting for the renewal in progress");
+            REPORTING.with(|r| r.set(false));
+        }
     }
 }

@@ -7,7 +7,6 @@
 mod args;
 #[path = "tpauth/demo.rs"]
 mod demo;
-#[cfg(unix)]
 #[path = "tpauth/serve/mod.rs"]
 mod serve;
 #[path = "tpauth/token.rs"]
@@ -63,7 +62,6 @@ const COMMANDS: &[Command] = &[
         flags: &[switch("raw"), opt("identity"), opt("listen")],
         run: cmd_token,
     },
-    #[cfg(unix)]
     Command { name: "serve", help: serve::HELP, flags: serve::FLAGS, run: cmd_serve },
     Command {
         name: "authorize-url",
@@ -208,7 +206,6 @@ fn cmd_token(p: &Parsed) -> Result<(), Failure> {
     print_line(if p.has("raw") { token.access_token() } else { token.raw_json() })
 }
 
-#[cfg(unix)]
 fn cmd_serve(p: &Parsed) -> Result<(), Failure> {
     serve::run(p).map_err(|e| match e {
         serve::StartError::Usage(m) => Failure::Usage(m),

@@ -259,3 +259,49 @@ mod tests {
         assert!(parse_failure("{}").is_none());
     }
 }
+
+// What mutation testing found unguarded in this file: each test fails when the rule it names is
+// taken out (kept apart from the tests above, which other work edits).
+#[cfg(test)]
+mod rules_mutation_testing_found_unguarded {
+    use super::*;
+
+    fn entry(received_at_ms: i64) -> Value {
+        let raw = r#"{"access_token":"a","refresh_token":"r","expires_in":"3600"}"#;
+        Value::String(serde_json::json!({"format": TOKEN_FORMAT, "raw": raw, "received_at_ms": received_at_ms}).to_string())
+    }
+
+    #[test]
+    fn an_entry_may_be_received_up_to_five_minutes_in_the_future() {
+        let now = 1_700_000_000_000;
+        assert!(parse_entry(&entry(now + 299_000), now).is_ok());
+        assert!(parse_entry(&entry(now + 300_000), now).is_ok(), "five minutes exactly");
+        assert_eq!(parse_entry(&entry(now + 300_001), now).unwrap_err(), "the entry's received_at_ms is in the future");
+    }
+
+    #[test]
+    fn a_plain_token_response_is_not_an_entry_at_any_time() {
+        // Read as "received now", it would never be refused as from the future: the tag decides.
+        let now = crate::token::now_ms();
+        let plain = r#"{"access_token":"a","expires_in":3600}"#;
+        assert_eq!(parse_entry_str(plain, now).unwrap_err(), "the entry is not a persisted tpauth token");
+    }
+
+    #[test]
+    fn a_cache_file_of_exactly_four_mib_is_still_read() {
+        let mut file = render_file(Map::new()).into_bytes();
+        file.resize(MAX_CACHE_BYTES as usize, b' ');
+        assert!(parse_file(&file).is_ok());
+        file.push(b' ');
+        assert!(parse_file(&file).is_err());
+    }
+
+    #[test]
+    fn a_token_that_expired_at_the_epoch_has_a_known_expiry() {
+        // expires_at_ms 0 is an instant like any other; only a negative one means "no expiry".
+        let raw = r#"{"access_token":"a","refresh_token":"r","expires_in":"0"}"#;
+        let t = Token::from_json(&serde_json::json!({"format": TOKEN_FORMAT, "raw": raw, "received_at_ms": 0}).to_string()).unwrap();
+        assert_eq!(t.expires_at_ms(), 0);
+        assert_eq!(keep_until_ms(&t, 5000), Some(5000));
+    }
+}

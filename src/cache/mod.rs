@@ -217,3 +217,28 @@ mod tests {
         assert!(!k.current.contains("secret") && k.current.len() == 64);
     }
 }
+
+// What mutation testing found unguarded in this file: each test fails when the rule it names is
+// taken out (kept apart from other tests of this file, which other work edits).
+#[cfg(all(test, feature = "redis"))]
+mod rules_mutation_testing_found_unguarded {
+    use super::*;
+
+    #[test]
+    fn a_redis_or_rediss_url_opens_a_redis_cache_whatever_its_case() {
+        let cfg = Config::new("k", "s").unwrap();
+        for spec in ["redis://127.0.0.1:9/0", "rediss://127.0.0.1:9/0", "REDIS://127.0.0.1:9/0"] {
+            // Opening does not connect: the first lock or load does.
+            let cache = open(spec, &cfg).unwrap_or_else(|e| panic!("{spec}: {e}"));
+            assert!(cache.describe().to_ascii_lowercase().starts_with("redis"), "{spec}: {}", cache.describe());
+        }
+    }
+
+    #[test]
+    fn a_file_whose_name_starts_with_redis_is_a_file_cache() {
+        let cfg = Config::new("k", "s").unwrap();
+        let spec = "redis-tokens.json";
+        let cache = open(spec, &cfg).unwrap_or_else(|e| panic!("{spec}: {e}"));
+        assert!(cache.describe().contains(spec) && !cache.describe().starts_with("redis:"), "{}", cache.describe());
+    }
+}

@@ -2,7 +2,11 @@
  * exactly one token request per lifetime, and 64 threads that all get a 401 for the same token
  * cause exactly one renewal. The lifetimes come from the mock (expires_in_schedule: six tokens of
  * 1 s, then one of an hour), so the exact count is known in advance whatever the scheduler does:
- * a loaded machine or valgrind only makes the run longer. */
+ * a loaded machine or valgrind only makes the run longer.
+ * No stampede on failure either: 32 threads waiting for one renewal that fails (503, a network
+ * error, 429, invalid_grant) all get its error from one token request. The mock holds the failing
+ * answer until every thread has logged that it found no token to serve (it then renews, or waits
+ * for that renewal), so none can arrive late. */
 #include "harness.h"
 
 enum { THREADS = 64, ROUNDS = 3 };
@@ -186,6 +190,119 @@ static void test_401_storm(void) {
   tp_auth_free(auth);
 }
 
+/* ---- 32 threads waiting on a renewal that fails ------------------------------------------------ */
+
+enum { WAITERS = 31 };
+static atomic_int g_awaiting;
+static _Thread_local int t_caller; /* set in the callers: only their log messages count */
+
+static void count_awaiting(int level, const char *msg, void *user_data) {
+  (void)user_data;
+  if (t_caller && level == TP_LOG_DEBUG && strstr(msg, "no token to serve")) atomic_fetch_add(&g_awaiting, 1);
+}
+
+struct caller {
+  tp_auth *auth;
+  tp_status status;
+  int http_status;
+  int64_t retry_after_ms;
+  char message[1024];
+  char oauth_code[64];
+};
+
+static void *caller_thread(void *arg) {
+  struct caller *c = arg;
+  t_caller = 1;
+  tp_token *t = NULL;
+  tp_error *err = NULL;
+  c->status = tp_get_token(c->auth, &t, &err);
+  if (err) {
+    c->http_status = tp_error_http_status(err);
+    c->retry_after_ms = tp_error_retry_after_ms(err);
+    snprintf(c->message, sizeof c->message, "%s", tp_error_message(err));
+    snprintf(c->oauth_code, sizeof c->oauth_code, "%s", tp_error_oauth_code(err) ? tp_error_oauth_code(err) : "");
+  }
+  tp_token_free(t);
+  tp_error_free(err);
+  return NULL;
+}
+
+/* WAITERS + 1 threads ask `auth` for its token while it has none; the fault queued by the caller
+ * holds the mock's answer to their renewal's one token request until every thread has logged that
+ * it found no token to serve, then the mock gives it. Checks one token request, and the same error for all:
+ * `want`, `want_http`, and for every thread the first one's message, OAuth code and Retry-After. */
+static void waiters_on_a_failing_renewal(tp_auth *auth, tp_status want, int want_http) {
+  atomic_store(&g_awaiting, 0);
+  tp_set_log_callback(count_awaiting, NULL);
+  long before = mock_stat("token_requests");
+  struct caller c[WAITERS + 1];
+  pthread_t th[WAITERS + 1];
+  for (int i = 0; i <= WAITERS; i++) {
+    c[i] = (struct caller){.auth = auth};
+    pthread_create(&th[i], NULL, caller_thread, &c[i]);
+  }
+  int64_t start = mono_ms();
+  while ((mock_stat("token_requests") == before || atomic_load(&g_awaiting) <= WAITERS) && mono_ms() - start < 100000)
+    sleep_ms(1);
+  CHECKF(atomic_load(&g_awaiting) == WAITERS + 1, "%d of %d threads awaiting the renewal when the mock answered",
+         atomic_load(&g_awaiting), WAITERS + 1);
+  CHECK(mock_http("POST", "/_mock/release", "{}", NULL, 0) == 200);
+  for (int i = 0; i <= WAITERS; i++) pthread_join(th[i], NULL);
+  tp_set_log_callback(NULL, NULL);
+  long n = mock_stat("token_requests") - before;
+  fprintf(stderr, "   %d threads, %ld token request(s): %s\n", WAITERS + 1, n, c[0].message);
+  CHECKF(n == 1, "token requests: %ld (one renewal for every thread)", n);
+  CHECKF(c[0].status == want && c[0].http_status == want_http, "status %d, HTTP %d", c[0].status, c[0].http_status);
+  int others = 0;
+  for (int i = 1; i <= WAITERS; i++) {
+    if (c[i].status != c[0].status || c[i].http_status != c[0].http_status || c[i].retry_after_ms != c[0].retry_after_ms ||
+        strcmp(c[i].message, c[0].message) != 0 || strcmp(c[i].oauth_code, c[0].oauth_code) != 0) {
+      if (others++ == 0) fprintf(stderr, "   thread %d: %d %s\n", i, c[i].status, c[i].message);
+    }
+  }
+  CHECKF(others == 0, "%d threads got another outcome than the renewal they waited for", others);
+}
+
+static void test_waiters_on_503(void) {
+  TEST("32 threads waiting on a renewal answered 503: its error for all, one token request");
+  mock_reset();
+  tp_auth *auth = new_auth("max_retries", "0", NULL);
+  mock_fault("{\"kind\":\"503\",\"delay_ms\":120000}");
+  waiters_on_a_failing_renewal(auth, TP_ERR_HTTP, 503);
+  tp_auth_free(auth);
+}
+
+static void test_waiters_on_network_error(void) {
+  TEST("32 threads waiting on a renewal cut by a connection reset: its error for all, one token request");
+  mock_reset();
+  tp_auth *auth = new_auth("max_retries", "0", NULL);
+  mock_fault("{\"kind\":\"reset\",\"delay_ms\":120000}");
+  waiters_on_a_failing_renewal(auth, TP_ERR_NETWORK, 0);
+  tp_auth_free(auth);
+}
+
+static void test_waiters_on_429(void) {
+  TEST("32 threads waiting on a renewal answered 429: its error (Retry-After 30) for all, then the cooldown");
+  mock_reset();
+  tp_auth *auth = new_auth("max_retries", "0", NULL);
+  mock_fault("{\"kind\":\"429\",\"retry_after\":\"30\",\"delay_ms\":120000}");
+  waiters_on_a_failing_renewal(auth, TP_ERR_RATE_LIMITED, 429);
+  tp_token *t = NULL;
+  EXPECT_FAIL(TP_ERR_RATE_LIMITED, "not sent", tp_get_token(auth, &t, &ERR));
+  CHECKF(mock_stat("token_requests") == 1, "token requests %ld", mock_stat("token_requests"));
+  tp_auth_free(auth);
+}
+
+static void test_waiters_on_invalid_grant(void) {
+  TEST("32 threads waiting on a password grant refused with invalid_grant: its error for all, one token request");
+  mock_reset();
+  mock_config("{\"password\":\"changed-elsewhere\"}");
+  tp_auth *auth = new_auth("max_retries", "0", NULL);
+  mock_fault("{\"kind\":\"slow\",\"delay_ms\":120000}");
+  waiters_on_a_failing_renewal(auth, TP_ERR_INVALID_GRANT, 400);
+  tp_auth_free(auth);
+}
+
 int main(void) {
   mock_init();
   note_secret("mock-api-secret");
@@ -195,5 +312,11 @@ int main(void) {
   if (!only || strstr(only, "password")) test_busy_password();
   if (!only || strstr(only, "client")) test_busy_client_credentials();
   if (!only || strstr(only, "401")) test_401_storm();
+  if (!only || strstr(only, "failing")) {
+    test_waiters_on_503();
+    test_waiters_on_network_error();
+    test_waiters_on_429();
+    test_waiters_on_invalid_grant();
+  }
   return finish();
 }

@@ -77,6 +77,13 @@ TPAUTH_TEST_REDIS_CLI=$(command -v redis-cli)
 export TPAUTH_TEST_REDIS_CERT="$WORK/server.crt" TPAUTH_TEST_REDIS_KEY="$WORK/server.key"
 export TPAUTH_TEST_REDIS_CA="$WORK/ca.crt"
 
+# `run.sh --run COMMAND...` runs that command against these servers instead (scripts/mutants.sh).
+if [ "${1:-}" = --run ]; then
+  shift
+  "$@"
+  exit
+fi
+
 # One test at a time: the multi-host tests count token requests per token lifetime (1-2 s windows)
 # on a shared 2-core machine. They use databases 0-15 of the plain server.
 cargo test --quiet -p tpauth --test redis -- --test-threads=1 "$@"

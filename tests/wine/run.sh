@@ -8,10 +8,14 @@
 #   3. builds a Go program (tests/wine/go) with GOOS=windows CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc
 #      against the Go module's Windows static library (bindings/go/lib/windows-amd64/libtpauth.a),
 #      and runs it under wine: a password grant and an API call;
+#   4. builds tpauth.exe (the command as scripts/dist/windows.sh builds it, so the release reuses
+#      this build) and runs `tpauth.exe serve --listen tcp:127.0.0.1:0` under wine, asked by curl
+#      from Linux (tests/wine/serve.sh: tokens, guards, proxy, metrics, `tpauth.exe token`, the
+#      Windows-only usage errors, a graceful stop on Ctrl-C);
 # (macOS is built for real, linked and checked by the dist suite: scripts/dist/native.sh, tests/dist/macos.sh.)
 # Installs what is missing (Debian: mingw-w64, wine; rustup targets). The wine prefix is
 # target/wine-prefix. Prints "wine suite: N passed, N failed" and exits non-zero on any failure.
-# TPAUTH_WINE_PARTS="c go lint" picks parts (lint: clippy -D warnings for the Windows target).
+# TPAUTH_WINE_PARTS="c go serve lint" picks parts (lint: clippy -D warnings for the Windows target).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -20,8 +24,9 @@ source scripts/ensure-apt.sh
 ensure_apt x86_64-w64-mingw32-gcc mingw-w64
 ensure_apt wine wine wine64
 ensure_apt python3 python3
+ensure_apt curl curl
 export PATH=$PATH:/usr/local/go/bin
-PARTS=${TPAUTH_WINE_PARTS:-c go lint}
+PARTS=${TPAUTH_WINE_PARTS:-c go serve lint}
 WT=x86_64-pc-windows-gnu
 OUT=$ROOT/target/wine-tests
 LOGS=$OUT/logs
@@ -62,9 +67,11 @@ step() {
   fi
 }
 
-if [[ " $PARTS " == *" c "* || " $PARTS " == *" go "* ]]; then
-  echo "wine: building tpauth.dll and libtpauth.a for $WT"
-  cargo build --quiet --release --target "$WT" --lib
+if [[ " $PARTS " == *" c "* || " $PARTS " == *" go "* || " $PARTS " == *" serve "* ]]; then
+  if [[ " $PARTS " == *" c "* || " $PARTS " == *" go "* ]]; then
+    echo "wine: building tpauth.dll and libtpauth.a for $WT"
+    cargo build --quiet --release --target "$WT" --lib
+  fi
   scripts/build-native.sh # the mock (tpauth mock), natively
   [ -d "$WINEPREFIX/drive_c" ] || wineboot -i >/dev/null 2>&1 || true
   # wine 8.0 (Debian 12) lacks bcryptprimitives.dll (ProcessPrng, which Rust's std and getrandom
@@ -114,9 +121,20 @@ if [[ " $PARTS " == *" go "* ]]; then
   run go.exe wine "$OUT/tpauth-go.exe"
 fi
 
+if [[ " $PARTS " == *" serve "* ]]; then
+  echo "wine: building tpauth.exe for $WT"
+  exe_start=$SECONDS
+  cargo build --quiet --release -p tpauth --features cli --bin tpauth --target "$WT"
+  echo "wine: tpauth.exe built ($((SECONDS - exe_start)) s)"
+  cp "$WINLIB/tpauth.exe" "$OUT/"
+  rm -rf "$OUT/serve"
+  run serve.exe tests/wine/serve.sh "$OUT/tpauth.exe" "$ROOT/target/release/tpauth" "$OUT/serve"
+fi
+
 if [[ " $PARTS " == *" lint "* ]]; then
-  # The Windows-only code (src/cache/file/windows.rs) under the same clippy bar as the rest.
-  step clippy-windows cargo clippy --quiet --target "$WT" --lib -- -D warnings
+  # The Windows-only code (src/cache/file/windows.rs, tpauth serve's Windows paths, the tests as
+  # they compile for Windows) under the same clippy bar as the rest.
+  step clippy-windows cargo clippy --quiet --target "$WT" -p tpauth --features cli --all-targets -- -D warnings
 fi
 
 echo "wine suite: $PASSED passed, $FAILED failed"

@@ -118,5 +118,78 @@ namespace Tpauth.Tests
                 CollectionAssert.AreEqual(new List<int>(new int[threads * rounds]).ConvertAll(_ => 200), statuses);
             }
         }
+
+        // ---- no stampede on failure -------------------------------------------------------------
+
+        private static string Describe(TpauthException e) =>
+            string.Join(" | ", e.GetType().Name, e.Status, e.HttpStatus, e.OAuthCode, e.RetryAfter, e.Message);
+
+        [ThreadStatic] private static bool _caller; // set in the callers: only their log messages count
+        private static int _awaiting;
+
+        /// <summary>
+        /// 32 threads ask for the token while there is none; the mock holds the answer to their one
+        /// renewal (a fault with a long delay_ms) until every thread has logged that it found no
+        /// token to serve (it then renews, or waits for that renewal), then gives its failing answer. One token request, and every thread gets the
+        /// same error: none can arrive late, whatever the scheduler does.
+        /// </summary>
+        [TestCase("{\"kind\":\"503\",\"delay_ms\":120000}", null, Status.Http, 503)]
+        [TestCase("{\"kind\":\"reset\",\"delay_ms\":120000}", null, Status.Network, 0)]
+        [TestCase("{\"kind\":\"429\",\"retry_after\":\"30\",\"delay_ms\":120000}", null, Status.RateLimited, 429)]
+        [TestCase("{\"kind\":\"slow\",\"delay_ms\":120000}", "{\"password\":\"changed-elsewhere\"}", Status.InvalidGrant, 400)]
+        public void ThirtyTwoThreadsWaitingOnAFailingRenewalAllGetItsErrorFromOneRequest(string fault, string? config, Status status, int httpStatus)
+        {
+            const int waiters = 31;
+            if (config != null) Mock.Config(config);
+            using (var auth = Mock.PasswordAuth("max_retries", "0"))
+            {
+                Mock.Fault(fault);
+                _awaiting = 0;
+                Auth.SetLogCallback((level, msg) =>
+                {
+                    if (_caller && level == LogLevel.Debug && msg.Contains("no token to serve")) Interlocked.Increment(ref _awaiting);
+                });
+                var errors = new Exception[waiters + 1];
+                var callers = new Thread[waiters + 1];
+                try
+                {
+                    for (int i = 0; i <= waiters; i++)
+                    {
+                        int n = i;
+                        callers[i] = new Thread(() =>
+                        {
+                            _caller = true;
+                            try { auth.GetToken().Dispose(); }
+                            catch (Exception e) { errors[n] = e; }
+                        });
+                        callers[i].Start();
+                    }
+                    var start = DateTime.UtcNow;
+                    while (Mock.TokenRequests == 0 || Volatile.Read(ref _awaiting) <= waiters)
+                    {
+                        if (DateTime.UtcNow - start > TimeSpan.FromSeconds(60))
+                            Assert.Fail("after 60 s: {0} token requests, {1} of {2} threads awaiting the renewal", Mock.TokenRequests, Volatile.Read(ref _awaiting), waiters + 1);
+                        Thread.Sleep(1);
+                    }
+                }
+                finally
+                {
+                    Mock.Post("/_mock/release", "{}");
+                    foreach (var c in callers) c?.Join();
+                    Auth.SetLogCallback(null);
+                }
+                Assert.AreEqual(1, Mock.TokenRequests, "one token request for every thread");
+                var first = errors[0] as TpauthException;
+                Assert.IsNotNull(first, "the renewal failed: " + errors[0]);
+                Assert.AreEqual(status, first.Status, first.Message);
+                Assert.AreEqual(httpStatus, first.HttpStatus, first.Message);
+                for (int i = 0; i <= waiters; i++)
+                {
+                    var e = errors[i] as TpauthException;
+                    Assert.IsNotNull(e, "thread " + i + ": " + errors[i]);
+                    Assert.AreEqual(Describe(first), Describe(e), "thread " + i + " got another error than the renewal it waited for");
+                }
+            }
+        }
     }
 }

@@ -20,7 +20,9 @@ use std::path::PathBuf;
 /// Who is on the other end of a connection.
 #[derive(Clone, Copy, Debug)]
 pub enum Peer {
-    /// A Unix socket's peer: its uid and gid (`None` when the kernel did not tell).
+    /// A Unix socket's peer: its uid and gid (`None` when the kernel did not tell). Never on
+    /// Windows, where the service listens on TCP only; the rules stay one code for both.
+    #[cfg_attr(not(unix), allow(dead_code))]
     Unix(Option<(u32, u32)>),
     Tcp,
 }

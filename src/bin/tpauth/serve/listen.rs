@@ -2,36 +2,63 @@
 //! it creates it; a stale socket left by a killed service is replaced, anything else at the path
 //! is refused), loopback TCP (any other address is refused), and sockets inherited from systemd
 //! (`LISTEN_FDS`/`LISTEN_PID`, or `--listen fd:N`).
+//!
+//! On Windows only loopback TCP: Rust's standard library has no AF_UNIX sockets there, nor
+//! systemd's inherited ones, so `unix:` and `fd:` are refused with the reason (a usage error).
 
+#[cfg(unix)]
 use std::io;
 use std::net::SocketAddr;
+#[cfg(unix)]
 use std::os::fd::{FromRawFd, RawFd};
+#[cfg(unix)]
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, PermissionsExt};
+#[cfg(unix)]
 use std::os::unix::net::{UnixListener, UnixStream};
+#[cfg(unix)]
 use std::path::{Path, PathBuf};
 
 /// A `--listen` address.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Addr {
+    #[cfg(unix)]
     Unix(PathBuf),
     Tcp(SocketAddr),
+    #[cfg(unix)]
     Fd(RawFd),
 }
 
 impl std::fmt::Display for Addr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            #[cfg(unix)]
             Addr::Unix(p) => write!(f, "unix:{}", p.display()),
             Addr::Tcp(a) => write!(f, "tcp:{a}"),
+            #[cfg(unix)]
             Addr::Fd(n) => write!(f, "fd:{n}"),
         }
     }
 }
 
+/// What `--listen` takes on Windows: loopback TCP only, guarded by its bearer.
+#[cfg(not(unix))]
+pub const WINDOWS_LISTEN: &str = "on Windows tpauth serve listens on loopback TCP only: give --listen tcp:127.0.0.1:PORT (or \
+                                  tcp:[::1]:PORT) and --tcp-secret-file FILE";
+
 /// Parse `unix:/path`, `tcp:127.0.0.1:PORT`, `tcp:[::1]:PORT` or `fd:N`. A TCP address must be a
 /// loopback IP literal: the service hands out credentials and must not be reachable from the
 /// network (a host name could resolve elsewhere).
 pub fn parse_addr(s: &str) -> Result<Addr, String> {
+    #[cfg(not(unix))]
+    {
+        if s.starts_with("unix:") {
+            return Err(format!("--listen {s}: Unix sockets are not supported on Windows; {WINDOWS_LISTEN}"));
+        }
+        if s.starts_with("fd:") {
+            return Err(format!("--listen {s}: inherited sockets (fd:N, systemd) exist on Unix only; {WINDOWS_LISTEN}"));
+        }
+    }
+    #[cfg(unix)]
     if let Some(path) = s.strip_prefix("unix:") {
         if path.is_empty() {
             return Err("--listen unix: needs a path, e.g. unix:/run/tpauth/tpauth.sock".into());
@@ -49,6 +76,7 @@ pub fn parse_addr(s: &str) -> Result<Addr, String> {
         }
         return Ok(Addr::Tcp(a));
     }
+    #[cfg(unix)]
     if let Some(n) = s.strip_prefix("fd:") {
         let fd: RawFd = n.parse().map_err(|_| format!("--listen {s}: expected fd:N with N a file descriptor number"))?;
         if fd < 3 {
@@ -56,10 +84,15 @@ pub fn parse_addr(s: &str) -> Result<Addr, String> {
         }
         return Ok(Addr::Fd(fd));
     }
-    Err(format!("--listen {s:?}: expected unix:/path, tcp:127.0.0.1:PORT, tcp:[::1]:PORT or fd:N"))
+    if cfg!(unix) {
+        Err(format!("--listen {s:?}: expected unix:/path, tcp:127.0.0.1:PORT, tcp:[::1]:PORT or fd:N"))
+    } else {
+        Err(format!("--listen {s:?}: expected tcp:127.0.0.1:PORT or tcp:[::1]:PORT"))
+    }
 }
 
 /// The default socket: `$XDG_RUNTIME_DIR/tpauth.sock`, or `/run/tpauth/tpauth.sock` as root.
+#[cfg(unix)]
 pub fn default_socket() -> Result<PathBuf, String> {
     // SAFETY: geteuid has no preconditions and cannot fail.
     if unsafe { libc::geteuid() } == 0 {
@@ -73,10 +106,15 @@ pub fn default_socket() -> Result<PathBuf, String> {
 
 /// A listening socket, ready for the runtime.
 pub enum Bound {
-    Unix { listener: UnixListener, created: Option<SocketFile> },
+    #[cfg(unix)]
+    Unix {
+        listener: UnixListener,
+        created: Option<SocketFile>,
+    },
     Tcp(std::net::TcpListener),
 }
 
+#[cfg(unix)]
 /// A socket file this service created: removed at shutdown if it is still the same file.
 pub struct SocketFile {
     pub path: PathBuf,
@@ -84,6 +122,7 @@ pub struct SocketFile {
     ino: u64,
 }
 
+#[cfg(unix)]
 impl SocketFile {
     pub fn remove(&self) {
         if let Ok(m) = std::fs::symlink_metadata(&self.path) {
@@ -94,6 +133,18 @@ impl SocketFile {
     }
 }
 
+/// Windows creates no socket file: none can exist.
+#[cfg(not(unix))]
+pub enum SocketFile {}
+
+#[cfg(not(unix))]
+impl SocketFile {
+    pub fn remove(&self) {
+        match *self {}
+    }
+}
+
+#[cfg(unix)]
 fn kind_of(m: &std::fs::Metadata) -> &'static str {
     let t = m.file_type();
     if t.is_symlink() {
@@ -107,6 +158,7 @@ fn kind_of(m: &std::fs::Metadata) -> &'static str {
     }
 }
 
+#[cfg(unix)]
 /// Create the socket's folder (and any missing parent) 0750 when it does not exist.
 fn make_folder(dir: &Path) -> Result<(), String> {
     let mut missing = Vec::new();
@@ -131,6 +183,7 @@ fn make_folder(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+#[cfg(unix)]
 /// Bind a Unix socket at `path` with `mode`. An existing socket is replaced only when nothing
 /// answers on it (a service that was killed left it); any other file, a symlink or a folder at
 /// the path is refused, never removed.
@@ -174,6 +227,7 @@ pub fn bind_tcp(addr: SocketAddr) -> Result<Bound, String> {
     std::net::TcpListener::bind(addr).map(Bound::Tcp).map_err(|e| format!("tcp:{addr}: cannot listen: {e}"))
 }
 
+#[cfg(unix)]
 fn sockopt(fd: RawFd, name: libc::c_int) -> io::Result<libc::c_int> {
     let mut v: libc::c_int = 0;
     let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
@@ -186,6 +240,7 @@ fn sockopt(fd: RawFd, name: libc::c_int) -> io::Result<libc::c_int> {
     }
 }
 
+#[cfg(unix)]
 /// The address family of a socket (`getsockname`: portable, unlike `SO_DOMAIN`).
 fn family(fd: RawFd) -> io::Result<libc::c_int> {
     // SAFETY: sockaddr_storage is plain data; all zeroes is a valid value.
@@ -200,6 +255,7 @@ fn family(fd: RawFd) -> io::Result<libc::c_int> {
     }
 }
 
+#[cfg(unix)]
 /// Take over an inherited listening socket: Unix, or TCP on a loopback address.
 pub fn adopt_fd(fd: RawFd) -> Result<Bound, String> {
     let listening = sockopt(fd, libc::SO_ACCEPTCONN).map_err(|e| format!("fd:{fd}: not a socket ({e})"))?;
@@ -227,6 +283,7 @@ pub fn adopt_fd(fd: RawFd) -> Result<Bound, String> {
     }
 }
 
+#[cfg(unix)]
 /// The sockets systemd passed (`LISTEN_PID` is this process, `LISTEN_FDS` of them from fd 3),
 /// as `sd_listen_fds(1)` does: the variables are removed so that no child inherits them.
 pub fn systemd_fds() -> Vec<RawFd> {
@@ -246,6 +303,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(unix)]
     fn addresses() {
         assert_eq!(parse_addr("unix:/run/x.sock").unwrap(), Addr::Unix("/run/x.sock".into()));
         assert_eq!(parse_addr("tcp:127.0.0.1:8200").unwrap().to_string(), "tcp:127.0.0.1:8200");
@@ -255,5 +313,17 @@ mod tests {
             assert!(parse_addr(bad).is_err(), "{bad}");
         }
         assert!(parse_addr("tcp:0.0.0.0:80").unwrap_err().contains("not a loopback address"));
+    }
+
+    #[test]
+    #[cfg(not(unix))]
+    fn addresses() {
+        assert_eq!(parse_addr("tcp:127.0.0.1:8200").unwrap().to_string(), "tcp:127.0.0.1:8200");
+        assert_eq!(parse_addr("tcp:[::1]:0").unwrap().to_string(), "tcp:[::1]:0");
+        assert!(parse_addr("unix:/run/x.sock").unwrap_err().contains("Unix sockets are not supported on Windows"));
+        assert!(parse_addr("fd:3").unwrap_err().contains("Unix only"));
+        for bad in ["tcp:0.0.0.0:80", "tcp:10.1.2.3:80", "tcp:localhost:80", "/run/x.sock", "http://x"] {
+            assert!(parse_addr(bad).is_err(), "{bad}");
+        }
     }
 }

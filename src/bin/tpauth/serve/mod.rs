@@ -8,6 +8,11 @@
 //! - `guard.rs`: the rules every request passes (header, origin, host, peer, bearer).
 //! - `routes.rs`, `proxy.rs`, `metrics.rs`, `answer.rs`: the endpoints and their answers.
 //! - `notify.rs`: `READY=1` / `STOPPING=1` to systemd.
+//! - `stop.rs`: what stops the service (SIGTERM/SIGINT; Ctrl-C, Ctrl-Break, console close on
+//!   Windows).
+//!
+//! On Windows the service listens on loopback TCP only (`listen.rs` says why); everything a
+//! request meets (guards, endpoints, metrics, proxy, errors) is the same code on every platform.
 
 mod answer;
 mod guard;
@@ -17,6 +22,7 @@ mod metrics;
 mod notify;
 mod proxy;
 mod routes;
+mod stop;
 
 use crate::args::{many, many_short, opt, Flag, Parsed};
 use guard::{Guard, Peer};
@@ -56,8 +62,10 @@ all of them. docs/serve.md is the guide.
   --tcp-secret-file F  TCP requests must carry Authorization: Bearer <F's content>; re-read on
                        every request, so that it can rotate.
 
-Every request must carry X-Tpauth-Request: true. SIGTERM or SIGINT: stop accepting, finish the
-requests in flight (at most timeout_ms), remove the socket, exit 0.";
+Every request must carry X-Tpauth-Request: true. SIGTERM or SIGINT (Windows: Ctrl-C, Ctrl-Break,
+closing the console): stop accepting, finish the requests in flight (at most timeout_ms), remove
+the socket, exit 0. On Windows only tcp: listeners exist (no unix:, fd:, --allow-uid, --allow-gid,
+--socket-mode), and --listen is required.";
 
 pub const FLAGS: &[Flag] = &[
     many("listen"),
@@ -107,11 +115,35 @@ fn install_logger() {
     })));
 }
 
+/// Windows: the flags that only mean something for a Unix socket are refused, and so is starting
+/// without `--listen` (there is no default socket, and the contract fixes no default port).
+#[cfg(not(unix))]
+fn refuse_unix_only(p: &Parsed, addrs: &[Addr]) -> Result<(), StartError> {
+    for flag in ["allow-uid", "allow-gid", "socket-mode"] {
+        if !p.all(flag).is_empty() || p.get(flag).is_some() {
+            return Err(StartError::Usage(format!(
+                "--{flag} applies to a Unix socket, which Windows does not have; {} (its bearer guards every request)",
+                listen::WINDOWS_LISTEN
+            )));
+        }
+    }
+    if addrs.is_empty() {
+        return Err(StartError::Usage(format!(
+            "no --listen given and there is no default listener on Windows; {}",
+            listen::WINDOWS_LISTEN
+        )));
+    }
+    Ok(())
+}
+
 pub fn run(p: &Parsed) -> Result<(), StartError> {
     let mut addrs = Vec::new();
     for l in p.all("listen") {
         addrs.push(listen::parse_addr(l).map_err(StartError::Usage)?);
     }
+    #[cfg(not(unix))]
+    refuse_unix_only(p, &addrs)?;
+    #[cfg(unix)]
     let mode = match p.get("socket-mode") {
         None => 0o660,
         Some(m) => match u32::from_str_radix(m.trim_start_matches("0o"), 8) {
@@ -125,21 +157,24 @@ pub fn run(p: &Parsed) -> Result<(), StartError> {
     install_logger();
     let ids = identities::load(p.get("config"), p.all("option")).map_err(StartError::Failed)?;
 
-    // Sockets from systemd, then --listen; the default socket when there is neither.
-    let mut fds: Vec<i32> = listen::systemd_fds();
     let mut bound = Vec::new();
-    for a in &addrs {
-        if let Addr::Fd(n) = a {
-            if !fds.contains(n) {
-                fds.push(*n);
+    // Sockets from systemd, then --listen; the default socket when there is neither.
+    #[cfg(unix)]
+    {
+        let mut fds: Vec<i32> = listen::systemd_fds();
+        for a in &addrs {
+            if let Addr::Fd(n) = a {
+                if !fds.contains(n) {
+                    fds.push(*n);
+                }
             }
         }
-    }
-    for fd in fds {
-        bound.push(listen::adopt_fd(fd).map_err(StartError::Failed)?);
-    }
-    if addrs.is_empty() && bound.is_empty() {
-        addrs.push(Addr::Unix(listen::default_socket().map_err(StartError::Failed)?));
+        for fd in fds {
+            bound.push(listen::adopt_fd(fd).map_err(StartError::Failed)?);
+        }
+        if addrs.is_empty() && bound.is_empty() {
+            addrs.push(Addr::Unix(listen::default_socket().map_err(StartError::Failed)?));
+        }
     }
     let wants_tcp = addrs.iter().any(|a| matches!(a, Addr::Tcp(_))) || bound.iter().any(|b| matches!(b, Bound::Tcp(_)));
     if wants_tcp {
@@ -152,6 +187,8 @@ pub fn run(p: &Parsed) -> Result<(), StartError> {
             Err(e) => return Err(StartError::Failed(format!("--tcp-secret-file {}: cannot read it: {}", file.display(), e.kind()))),
         }
     }
+    // The socket files this service created, removed when it stops (none on Windows).
+    #[cfg_attr(not(unix), expect(unused_mut, reason = "Windows creates no socket file"))]
     let mut created: Vec<SocketFile> = Vec::new();
     let fail = |created: &[SocketFile], e: String| {
         for s in created {
@@ -161,11 +198,14 @@ pub fn run(p: &Parsed) -> Result<(), StartError> {
     };
     for a in &addrs {
         let b = match a {
+            #[cfg(unix)]
             Addr::Unix(path) => listen::bind_unix(path, mode),
             Addr::Tcp(sa) => listen::bind_tcp(*sa),
+            #[cfg(unix)]
             Addr::Fd(_) => continue,
         };
         match b {
+            #[cfg(unix)]
             Ok(Bound::Unix { listener, created: Some(file) }) => {
                 created.push(file);
                 bound.push(Bound::Unix { listener, created: None });
@@ -179,6 +219,7 @@ pub fn run(p: &Parsed) -> Result<(), StartError> {
         let mut out = std::io::stdout().lock();
         for b in &bound {
             let line = match b {
+                #[cfg(unix)]
                 Bound::Unix { listener, .. } => listener
                     .local_addr()
                     .ok()
@@ -208,18 +249,17 @@ pub fn run(p: &Parsed) -> Result<(), StartError> {
     outcome.map_err(StartError::Failed)
 }
 
-/// Accept on every listener until SIGTERM or SIGINT, then finish the requests in flight (at
-/// most `bound`).
+/// Accept on every listener until told to stop (`stop.rs`), then finish the requests in flight
+/// (at most `bound`).
 async fn serve(app: Arc<App>, bound: Vec<Bound>, bound_wait: Duration) -> Result<(), String> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate()).map_err(|e| format!("cannot watch SIGTERM: {e}"))?;
-    let mut int = signal(SignalKind::interrupt()).map_err(|e| format!("cannot watch SIGINT: {e}"))?;
+    let mut signals = stop::Signals::watch()?;
     let graceful = Arc::new(GracefulShutdown::new());
     let (stop_tx, stop_rx) = watch::channel(false);
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut loops = Vec::new();
     for b in bound {
         let listener = match b {
+            #[cfg(unix)]
             Bound::Unix { listener, .. } => {
                 listener.set_nonblocking(true).map_err(|e| e.to_string())?;
                 Listener::Unix(tokio::net::UnixListener::from_std(listener).map_err(|e| e.to_string())?)
@@ -237,10 +277,7 @@ async fn serve(app: Arc<App>, bound: Vec<Bound>, bound_wait: Duration) -> Result
         if app.ids.list.len() == 1 { "y" } else { "ies" },
         std::process::id()
     ));
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
+    signals.recv().await;
     notify::notify("STOPPING=1");
     eprintln!("tpauth serve: stopping: finishing the requests in flight (at most {} ms)", bound_wait.as_millis());
     let _ = stop_tx.send(true);
@@ -259,6 +296,7 @@ async fn serve(app: Arc<App>, bound: Vec<Bound>, bound_wait: Duration) -> Result
 }
 
 enum Listener {
+    #[cfg(unix)]
     Unix(tokio::net::UnixListener),
     Tcp(tokio::net::TcpListener),
 }
@@ -311,6 +349,7 @@ async fn accept_loop(
 /// One accepted connection and who is on the other end.
 async fn accept(listener: &Listener) -> std::io::Result<(TokioIo<Stream>, Peer)> {
     match listener {
+        #[cfg(unix)]
         Listener::Unix(l) => {
             let (s, _) = l.accept().await?;
             let creds = s.peer_cred().ok().map(|c| (c.uid(), c.gid()));
@@ -326,6 +365,7 @@ async fn accept(listener: &Listener) -> std::io::Result<(TokioIo<Stream>, Peer)>
 
 /// A connection's stream: Unix or TCP.
 enum Stream {
+    #[cfg(unix)]
     Unix(tokio::net::UnixStream),
     Tcp(tokio::net::TcpStream),
 }
@@ -337,6 +377,7 @@ impl tokio::io::AsyncRead for Stream {
         buf: &mut tokio::io::ReadBuf<'_>,
     ) -> std::task::Poll<std::io::Result<()>> {
         match self.get_mut() {
+            #[cfg(unix)]
             Stream::Unix(s) => std::pin::Pin::new(s).poll_read(cx, buf),
             Stream::Tcp(s) => std::pin::Pin::new(s).poll_read(cx, buf),
         }
@@ -346,6 +387,7 @@ impl tokio::io::AsyncRead for Stream {
 impl tokio::io::AsyncWrite for Stream {
     fn poll_write(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>, buf: &[u8]) -> std::task::Poll<std::io::Result<usize>> {
         match self.get_mut() {
+            #[cfg(unix)]
             Stream::Unix(s) => std::pin::Pin::new(s).poll_write(cx, buf),
             Stream::Tcp(s) => std::pin::Pin::new(s).poll_write(cx, buf),
         }
@@ -357,6 +399,7 @@ impl tokio::io::AsyncWrite for Stream {
         bufs: &[std::io::IoSlice<'_>],
     ) -> std::task::Poll<std::io::Result<usize>> {
         match self.get_mut() {
+            #[cfg(unix)]
             Stream::Unix(s) => std::pin::Pin::new(s).poll_write_vectored(cx, bufs),
             Stream::Tcp(s) => std::pin::Pin::new(s).poll_write_vectored(cx, bufs),
         }
@@ -368,6 +411,7 @@ impl tokio::io::AsyncWrite for Stream {
 
     fn poll_flush(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
         match self.get_mut() {
+            #[cfg(unix)]
             Stream::Unix(s) => std::pin::Pin::new(s).poll_flush(cx),
             Stream::Tcp(s) => std::pin::Pin::new(s).poll_flush(cx),
         }
@@ -375,6 +419,7 @@ impl tokio::io::AsyncWrite for Stream {
 
     fn poll_shutdown(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
         match self.get_mut() {
+            #[cfg(unix)]
             Stream::Unix(s) => std::pin::Pin::new(s).poll_shutdown(cx),
             Stream::Tcp(s) => std::pin::Pin::new(s).poll_shutdown(cx),
         }

@@ -1,8 +1,14 @@
 //! `sd_notify`: `READY=1` once listening, `STOPPING=1` at shutdown, to the datagram socket
-//! `NOTIFY_SOCKET` names (a path, or `@name` in the abstract namespace). Nothing when unset.
+//! `NOTIFY_SOCKET` names (a path, or `@name` in the abstract namespace). Nothing when unset, and
+//! nothing on Windows (no systemd there).
 
+#[cfg(unix)]
 use std::os::unix::net::UnixDatagram;
 
+#[cfg(not(unix))]
+pub fn notify(_state: &str) {}
+
+#[cfg(unix)]
 pub fn notify(state: &str) {
     let Some(target) = std::env::var_os("NOTIFY_SOCKET").filter(|v| !v.is_empty()) else {
         return;

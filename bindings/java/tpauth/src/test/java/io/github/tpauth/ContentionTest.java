@@ -3,6 +3,7 @@ package io.github.tpauth;
 import static io.github.tpauth.Support.passwordAuth;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import io.github.tpauth.testing.Json;
 import io.github.tpauth.testing.Mock;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -207,6 +209,95 @@ class ContentionTest {
         try (java.util.stream.Stream<Path> files = Files.walk(extract)) {
             assertEquals(1, files.filter(Files::isRegularFile).count(), "no temporary file left behind");
         }
+    }
+
+    // ---- no stampede on failure ------------------------------------------------------------------
+
+    @Test
+    void threadsWaitingOnARenewalAnswered503AllGetItsErrorFromOneRequest() throws Exception {
+        waitersOnAFailingRenewal("{\"kind\":\"503\",\"delay_ms\":120000}", Status.HTTP, 503);
+    }
+
+    @Test
+    void threadsWaitingOnARenewalCutByAResetAllGetItsErrorFromOneRequest() throws Exception {
+        waitersOnAFailingRenewal("{\"kind\":\"reset\",\"delay_ms\":120000}", Status.NETWORK, 0);
+    }
+
+    @Test
+    void threadsWaitingOnARenewalAnswered429AllGetItsErrorFromOneRequest() throws Exception {
+        waitersOnAFailingRenewal("{\"kind\":\"429\",\"retry_after\":\"30\",\"delay_ms\":120000}", Status.RATE_LIMITED, 429);
+    }
+
+    @Test
+    void threadsWaitingOnAGrantRefusedWithInvalidGrantAllGetItsErrorFromOneRequest() throws Exception {
+        Mock.config("{\"password\":\"changed-elsewhere\"}");
+        waitersOnAFailingRenewal("{\"kind\":\"slow\",\"delay_ms\":120000}", Status.INVALID_GRANT, 400);
+    }
+
+    /**
+     * 32 threads ask for the token while there is none; the mock holds the answer to their one
+     * renewal (the fault's long delay_ms) until every thread has logged that it found no token to
+     * serve (it then renews, or waits for that renewal), then gives its failing answer. One token
+     * request, and every thread gets the same error: none can arrive late, whatever the scheduler.
+     */
+    private static void waitersOnAFailingRenewal(String fault, Status status, int httpStatus) throws Exception {
+        final int threads = 32;
+        AtomicInteger awaiting = new AtomicInteger();
+        TpauthException[] errors = new TpauthException[threads];
+        List<String> unexpected = Collections.synchronizedList(new ArrayList<>());
+        try (Auth auth = passwordAuth("max_retries", "0")) {
+            Mock.fault(fault);
+            Tpauth.setLogHandler((level, msg) -> {
+                if (Thread.currentThread().getName().startsWith("failing-renewal-") && level == LogLevel.DEBUG
+                        && msg.contains("no token to serve")) {
+                    awaiting.incrementAndGet();
+                }
+            });
+            List<Thread> callers = new ArrayList<>();
+            try {
+                for (int i = 0; i < threads; i++) {
+                    final int n = i;
+                    Thread t = new Thread(() -> {
+                        try {
+                            auth.getToken();
+                            unexpected.add("thread " + n + " got a token");
+                        } catch (TpauthException e) {
+                            errors[n] = e;
+                        } catch (Throwable e) {
+                            unexpected.add("thread " + n + ": " + e);
+                        }
+                    }, "failing-renewal-" + i);
+                    callers.add(t);
+                    t.start();
+                }
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (Mock.tokenRequests() == 0 || awaiting.get() < threads) {
+                    if (System.nanoTime() > deadline) {
+                        fail("after 60 s: " + Mock.tokenRequests() + " token requests, " + awaiting.get() + " of " + threads + " threads awaiting the renewal");
+                    }
+                    Thread.sleep(1);
+                }
+            } finally {
+                Mock.post("/_mock/release", "{}");
+                for (Thread t : callers) {
+                    t.join();
+                }
+                Tpauth.setLogHandler(null);
+            }
+        }
+        assertEquals(Collections.emptyList(), unexpected);
+        assertEquals(1, Mock.tokenRequests(), "one token request for " + threads + " threads");
+        TpauthException first = errors[0];
+        assertEquals(status, first.status(), first.toString());
+        assertEquals(httpStatus, first.httpStatus(), first.toString());
+        for (int i = 0; i < threads; i++) {
+            assertEquals(describe(first), describe(errors[i]), "thread " + i + " got another error than the renewal it waited for");
+        }
+    }
+
+    private static String describe(TpauthException e) {
+        return e.getClass().getName() + " | " + e.status() + " | " + e.httpStatus() + " | " + e.oauthCode() + " | "
+                + e.retryAfter() + " | " + e.getMessage();
     }
 
     /** A classpath folder laid out as the jar: io/github/tpauth/native/linux-x86_64/libtpauth.so, its .sha256, platforms.txt. */
