@@ -24,8 +24,11 @@ listing() {
     if (p.name !== 'trustpilot-auth' || p.version !== '$VERSION' || p.types !== 'index.d.ts') throw new Error('name/version/types');
     for (const k of ['repository', 'homepage', 'bugs', 'author']) if (!p[k]) throw new Error('package.json lacks ' + k);
     if (!/github.com/.test(p.repository.url)) throw new Error('repository.url ' + p.repository.url);"
-  tar -tzf "$main" | grep -qx 'package/native.d.ts' && tar -tzf "$main" | grep -qx 'package/index.d.ts' && ! tar -tzf "$main" | grep -q '\.node$' &&
-    tar -xzOf "$main" package/native.js | grep -F "require('trustpilot-auth-win32-x64-gnu')" >/dev/null  # not -q: no SIGPIPE for tar
+  # (grep without -q, reading all: a grep that quits early would kill tar with SIGPIPE)
+  local files; files=$(tar -tzf "$main")
+  grep -x 'package/native.d.ts' <<<"$files" >/dev/null && grep -x 'package/index.d.ts' <<<"$files" >/dev/null &&
+    ! grep '\.node$' <<<"$files" >/dev/null &&
+    tar -xzOf "$main" package/native.js | grep -F "'win32-x64-gnu'," >/dev/null  # the loader's list of packages
 }
 check "main package: trustpilot-auth $VERSION, declarations, optionalDependencies of every platform, repository/homepage/bugs/author, no .node, native.js loads win32-x64-gnu" listing
 # Each platform package: one .node for its machine; glibc builds need nothing newer than 2.17.

@@ -38,7 +38,7 @@ check "mingw: check.c against libtpauth.a" x86_64-w64-mingw32-gcc -Wall -Werror 
   -I"$P/include" "$P/lib/libtpauth.a" -lws2_32 -lbcrypt -lntdll -luserenv -ladvapi32 -lkernel32 -lcrypt32 -lsecur32 -lncrypt
 check_run "wine: static check.exe: grant + API call" wine_run "$WORK/static/check.exe"
 
-check "wine: bin/tpauth.exe --help (the command in the zip)" bash -c "wine '$P/bin/tpauth.exe' --help 2>/dev/null | tr -d '\r' | grep -q '^usage: tpauth'"
+check "wine: bin/tpauth.exe --help (the command in the zip)" bash -c "wine '$P/bin/tpauth.exe' --help 2>/dev/null | tr -d '\r' | grep '^usage: tpauth' >/dev/null"
 check "nupkg: runtimes/win-x64/native/tpauth.dll" bash -c \
   "unzip -l '$DIST_OUT/dotnet/Tpauth.$VERSION.nupkg' | grep -q 'runtimes/win-x64/native/tpauth.dll'"
 check "php: lib/windows-x86_64/tpauth.dll" test -f "$DIST_OUT/php/lib/windows-x86_64/tpauth.dll"

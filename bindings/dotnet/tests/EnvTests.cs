@@ -15,6 +15,11 @@ namespace Tpauth.Tests
     [TestFixture]
     public class EnvTests
     {
+        // The mock is shared by every fixture: start from its defaults (another fixture may have
+        // changed the password or armed a fault).
+        [SetUp]
+        public void ResetMock() => Mock.Reset();
+
         [Test]
         public void ApiBaseUrlWinsAndUnknownNamesWarn()
         {
