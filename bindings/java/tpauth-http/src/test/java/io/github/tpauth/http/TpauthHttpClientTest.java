@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.tpauth.Auth;
 import io.github.tpauth.InvalidArgumentException;
+import io.github.tpauth.testing.Concurrently;
 import io.github.tpauth.testing.ForeignServer;
 import io.github.tpauth.testing.Json;
 import io.github.tpauth.testing.Mock;
@@ -16,13 +17,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -129,24 +128,7 @@ class TpauthHttpClientTest {
         final int threads = 64;
         assertEquals(200, http.send(get(Mock.url() + "/v1/private/x"), HttpResponse.BodyHandlers.ofString()).statusCode());
         Mock.expireAll();
-        CyclicBarrier start = new CyclicBarrier(threads);
-        List<String> results = Collections.synchronizedList(new ArrayList<>());
-        List<Thread> workers = new ArrayList<>();
-        for (int i = 0; i < threads; i++) {
-            Thread w = new Thread(() -> {
-                try {
-                    start.await();
-                    results.add("" + http.send(get(Mock.url() + "/v1/private/x"), HttpResponse.BodyHandlers.ofString()).statusCode());
-                } catch (Exception e) {
-                    results.add(e.toString());
-                }
-            });
-            workers.add(w);
-            w.start();
-        }
-        for (Thread w : workers) {
-            w.join();
-        }
+        List<String> results = Concurrently.results(threads, () -> "" + http.send(get(Mock.url() + "/v1/private/x"), HttpResponse.BodyHandlers.ofString()).statusCode());
         assertEquals(Collections.singleton("200"), new HashSet<>(results), results.toString());
         assertEquals(2, Mock.tokenRequests(), "one renewal for 64 refused requests");
     }

@@ -8,17 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.tpauth.Auth;
 import io.github.tpauth.InvalidArgumentException;
+import io.github.tpauth.testing.Concurrently;
 import io.github.tpauth.testing.ForeignServer;
 import io.github.tpauth.testing.Json;
 import io.github.tpauth.testing.Mock;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.Callback;
@@ -164,24 +163,7 @@ class TpauthInterceptorTest {
         http.dispatcher().setMaxRequestsPerHost(threads);
         assertTrue(get(http, Mock.url() + "/v1/private/x").startsWith("200"));
         Mock.expireAll();
-        CyclicBarrier start = new CyclicBarrier(threads);
-        List<String> results = Collections.synchronizedList(new ArrayList<>());
-        List<Thread> workers = new ArrayList<>();
-        for (int i = 0; i < threads; i++) {
-            Thread w = new Thread(() -> {
-                try {
-                    start.await();
-                    results.add(get(http, Mock.url() + "/v1/private/x").substring(0, 3));
-                } catch (Exception e) {
-                    results.add(e.toString());
-                }
-            });
-            workers.add(w);
-            w.start();
-        }
-        for (Thread w : workers) {
-            w.join();
-        }
+        List<String> results = Concurrently.results(threads, () -> get(http, Mock.url() + "/v1/private/x").substring(0, 3));
         assertEquals(Collections.singleton("200"), new HashSet<>(results), results.toString());
         assertEquals(2, Mock.tokenRequests(), "one renewal for 64 refused requests");
     }

@@ -7,15 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.tpauth.Auth;
 import io.github.tpauth.InvalidArgumentException;
+import io.github.tpauth.testing.Concurrently;
 import io.github.tpauth.testing.ForeignServer;
 import io.github.tpauth.testing.Json;
 import io.github.tpauth.testing.Mock;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CyclicBarrier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -115,24 +114,7 @@ class TpauthRequestInterceptorTest {
         final int threads = 64;
         assertEquals(200, get(Mock.url() + "/v1/private/x", new HttpHeaders()).getStatusCodeValue());
         Mock.expireAll();
-        CyclicBarrier start = new CyclicBarrier(threads);
-        List<String> results = Collections.synchronizedList(new ArrayList<>());
-        List<Thread> workers = new ArrayList<>();
-        for (int i = 0; i < threads; i++) {
-            Thread w = new Thread(() -> {
-                try {
-                    start.await();
-                    results.add("" + get(Mock.url() + "/v1/private/x", new HttpHeaders()).getStatusCodeValue());
-                } catch (Exception e) {
-                    results.add(e.toString());
-                }
-            });
-            workers.add(w);
-            w.start();
-        }
-        for (Thread w : workers) {
-            w.join();
-        }
+        List<String> results = Concurrently.results(threads, () -> "" + get(Mock.url() + "/v1/private/x", new HttpHeaders()).getStatusCodeValue());
         assertEquals(Collections.singleton("200"), new HashSet<>(results), results.toString());
         assertEquals(2, Mock.tokenRequests(), "one renewal for 64 refused requests");
     }
