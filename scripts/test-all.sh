@@ -36,6 +36,31 @@ SUITES=(
 # Suites too slow for every run, run only when named: mutation testing rebuilds and reruns the
 # tests once per mutant (hours on 2 cores).
 ONLY_WHEN_NAMED=(mutants)
+
+# The intermediate build output of the suites (a dir, then every suite that builds into it or reads
+# from it; target/release, the native build every suite shares, is never on this list). A full run
+# writes about 15 GB here, more than a CI machine's free disk: with TPAUTH_PRUNE=1 (.ci/run sets
+# it, and a run that starts with less than PRUNE_BELOW_GIB free turns it on) a dir is deleted as
+# soon as no suite left in the run needs it, and each target's build inside the dist suite as soon
+# as its artifacts are copied out (scripts/dist/lib.sh's prune_build). A later run rebuilds them.
+BUILD_DIRS=(
+  "target/debug                 rust python node redis serve"
+  "target/msrv                  rust"
+  "target/msrv-doc              rust"
+  "target/loom                  loom"
+  "target/c-tests               c"
+  "target/faults                faults"
+  "target/miri                  miri"
+  "fuzz/target                  fuzz"
+  "target/maturin-python        python"
+  "target/napi-node             node"
+  "target/dist-build            dist"
+  "target/dist-build-python     dist"
+  "target/dist-build-cli        dist"
+  "target/x86_64-pc-windows-gnu dist wine"
+  "target/mutants               mutants"
+)
+PRUNE_BELOW_GIB=40
 all=()
 defaults=()
 for line in "${SUITES[@]}"; do
@@ -55,16 +80,44 @@ ensure_apt pkg-config pkg-config
 suites=("${@:-${defaults[@]}}")
 passed=0; failed=0; failed_names=(); timings=()
 
+mkdir -p target
+free_gib() { df -P -BG target | awk 'NR == 2 { sub("G", "", $4); print $4 }'; }
+if [ "${TPAUTH_PRUNE:-}" != 1 ] && [ "$(free_gib)" -lt "$PRUNE_BELOW_GIB" ]; then
+  echo "test-all: $(free_gib) GiB free: each suite's build output is deleted when no later suite needs it (TPAUTH_PRUNE=1)"
+  export TPAUTH_PRUNE=1
+fi
+if [ "${TPAUTH_PRUNE:-}" = 1 ]; then
+  # Every crate is compiled once in a pruned run: incremental state would only take disk.
+  export CARGO_INCREMENTAL=0
+fi
+
+# With TPAUTH_PRUNE=1: deletes each dir of BUILD_DIRS that a suite up to index $1 of this run used
+# and none after it will (a dir this run never used is left alone).
+prune_after() {
+  [ "${TPAUTH_PRUNE:-}" = 1 ] || return 0
+  local done=" ${suites[*]:0:$(($1 + 1))} " later=" ${suites[*]:$(($1 + 1))} " line dir users u used needed
+  for line in "${BUILD_DIRS[@]}"; do
+    read -r dir users <<<"$line"
+    [ -e "$dir" ] || continue
+    used=; needed=
+    for u in $users; do
+      [[ $done == *" $u "* ]] && used=1
+      [[ $later == *" $u "* ]] && needed=1
+    done
+    if [ -n "$used" ] && [ -z "$needed" ]; then rm -rf "$dir"; fi
+  done
+}
+
 run_suite() {
   local name=$1; shift
   echo
   echo "=== suite: $name ==="
   local start=$SECONDS
   if "$@"; then
-    passed=$((passed + 1)); echo "=== suite $name: ok ($((SECONDS - start)) s) ==="
+    passed=$((passed + 1)); echo "=== suite $name: ok ($((SECONDS - start)) s, $(free_gib) GiB free) ==="
     timings+=("$name $((SECONDS - start))s")
   else
-    failed=$((failed + 1)); failed_names+=("$name"); echo "=== suite $name: FAILED ($((SECONDS - start)) s) ==="
+    failed=$((failed + 1)); failed_names+=("$name"); echo "=== suite $name: FAILED ($((SECONDS - start)) s, $(free_gib) GiB free) ==="
     timings+=("$name FAILED $((SECONDS - start))s")
   fi
 }
@@ -142,17 +195,18 @@ build_start=$SECONDS
 scripts/build-native.sh || { echo "native build failed"; exit 1; }
 timings+=("native-build $((SECONDS - build_start))s")
 
-for s in "${suites[@]}"; do
+for i in "${!suites[@]}"; do
   for line in "${SUITES[@]}"; do
-    [ "${line%% *}" = "$s" ] || continue
+    [ "${line%% *}" = "${suites[$i]}" ] || continue
     read -r -a command <<<"${line#* }"
-    run_suite "$s" "${command[@]}"
+    run_suite "${suites[$i]}" "${command[@]}"
   done
+  prune_after "$i"
 done
 
 echo
 # Every suite's time on one line, last, where a CI log's tail keeps it (the 60-minute budget).
-echo "times: ${timings[*]} (total $SECONDS s)"
+echo "times: ${timings[*]} (total $SECONDS s, $(free_gib) GiB free at the end)"
 [ ${#failed_names[@]} -gt 0 ] && echo "failed suites: ${failed_names[*]}"
 echo "suites: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -209,10 +209,16 @@ rcodesign_path() {
       echo "dist: building rcodesign $RCODESIGN_VERSION (cargo install apple-codesign, once, into target/tools/)" >&2
       cargo install --quiet --locked --debug --no-default-features apple-codesign --version "$RCODESIGN_VERSION" --root "$root" \
         --target-dir "$DIST_ROOT/target/tools/rcodesign-build" --bin rcodesign >&2 || exit 1
+      # Only the installed program is kept: the build's 1.2 GB would stay on disk for nothing.
+      rm -rf "$DIST_ROOT/target/tools/rcodesign-build"
     fi
   ) 9>"$DIST_ROOT/target/tools/rcodesign.lock" || return 1
   echo "$root/bin/rcodesign"
 }
+
+# With TPAUTH_PRUNE=1 (a small disk: CI, scripts/test-all.sh), deletes a target's build output
+# once its artifacts are copied out; a later run builds that target again from scratch.
+prune_build() { if [ "${TPAUTH_PRUNE:-}" = 1 ]; then rm -rf "$@"; fi; }
 
 # llvm's Mach-O tools (Debian's llvm installs llvm-otool outside PATH).
 llvm_tools_path() { PATH="$PATH:$(llvm-config --bindir 2>/dev/null || echo /usr/lib/llvm-14/bin)"; export PATH; }

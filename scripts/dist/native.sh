@@ -80,6 +80,7 @@ for t in "${targets[@]}"; do
      CARGO_TARGET_DIR="$DIST_BUILD-cli" cargo-zigbuild build --quiet --release --locked -p tpauth --features cli --bin tpauth --target "$m")
     mkdir -p "$DIST_NATIVE/cli/$m"
     llvm-strip --strip-all -o "$DIST_NATIVE/cli/$m/tpauth" "$DIST_BUILD-cli/$m/release/tpauth"
+    prune_build "$DIST_BUILD-cli/$m"
     cli_done[$m]=1
     echo "dist: tpauth command $m, static ($((SECONDS - start)) s): $(stat -c %s "$DIST_NATIVE/cli/$m/tpauth") B" >&2
   fi

@@ -63,7 +63,8 @@ for t in "${TARGETS[@]}"; do
       # (TPAUTH_ZIG_UNDEFINED_OK: cargo links the core's cdylib crate type too, without LTO, as for
       # the CLI in native.sh; the .node is LTO'd, and tests/dist/macos.sh checks it references no framework)
       (darwin_env "$t" && TPAUTH_ZIG_UNDEFINED_OK=1 cargo build --quiet --release --locked -p tpauth-node --target "$t" --target-dir "$DIST_BUILD")
-      cp "$DIST_BUILD/$t/release/libtpauth_node.dylib" "$pkg/tpauth.$plat.node" ;;
+      cp "$DIST_BUILD/$t/release/libtpauth_node.dylib" "$pkg/tpauth.$plat.node"
+      prune_build "$DIST_BUILD/$t" ;;  # the last of native.sh's builds to use this target's dir
     *)
       flags=""
       # A .node is a shared library: musl's static C runtime (Rust's default there) cannot make one.
@@ -72,7 +73,8 @@ for t in "${TARGETS[@]}"; do
       # setting), so the core's dependencies built there for this target are reused, not rebuilt.
       RUSTFLAGS="$flags" cargo zigbuild --quiet --release --locked -p tpauth-node \
         --target "$(zig_target "$t")" --target-dir "$DIST_BUILD"
-      llvm-strip --strip-unneeded -o "$pkg/tpauth.$plat.node" "$DIST_BUILD/$t/release/libtpauth_node.so" ;;
+      llvm-strip --strip-unneeded -o "$pkg/tpauth.$plat.node" "$DIST_BUILD/$t/release/libtpauth_node.so"
+      prune_build "$DIST_BUILD/$t" ;;
   esac
   for f in LICENSE-MIT LICENSE-APACHE; do [ -f "$ROOT/$f" ] && cp "$ROOT/$f" "$pkg/"; done
   # The licences in `files`; create-npm-dir gives every -gnu package "libc": ["glibc"], which on

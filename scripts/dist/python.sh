@@ -35,6 +35,7 @@ for t in "${DIST_TARGETS[@]}"; do
     wheel=$(ls "$out/trustpilot_auth-$(tpauth_version)-cp39-abi3-${compat}_$mac_arch.whl" 2>/dev/null | head -n1)
     [ -n "$wheel" ] || { ls "$out" >&2; echo "dist/python: no ${compat} wheel for $t" >&2; exit 1; }
     echo "dist: wheel $(basename "$wheel") ($((SECONDS - start)) s, $(stat -c %s "$wheel") B)" >&2
+    prune_build "$DIST_BUILD-python/$t"
     continue
   fi
   if ! CARGO_TARGET_DIR="$DIST_BUILD-python" maturin build --release --strip --locked --zig --target "$t" --compatibility "$compat" \
@@ -43,6 +44,7 @@ for t in "${DIST_TARGETS[@]}"; do
   fi
   wheel=$(ls "$out"/trustpilot_auth-"$(tpauth_version)"-cp39-abi3-*"${compat}_${arch}"*.whl 2>/dev/null | head -n1)
   [ -n "$wheel" ] || { ls "$out" >&2; echo "dist/python: no ${compat}_${arch} wheel for $t" >&2; exit 1; }
+  prune_build "$DIST_BUILD-python/$t"
   ldpaths=()
   case $t in
     *-musl)
