@@ -179,16 +179,7 @@ fn hex(bytes: &[u8]) -> String {
 /// cache's checks refuse it if another user made it first); `%LOCALAPPDATA%\tpauth\` on Windows.
 #[cfg(feature = "redis")]
 pub(crate) fn default_fallback_path() -> Result<std::path::PathBuf> {
-    let env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(std::path::PathBuf::from);
-    #[cfg(windows)]
-    let dir = env("LOCALAPPDATA").map(|b| b.join("tpauth"));
-    #[cfg(not(windows))]
-    let dir = env("XDG_RUNTIME_DIR").map(|b| b.join("tpauth")).or_else(|| {
-        // SAFETY: geteuid has no preconditions and cannot fail.
-        let uid = unsafe { libc::geteuid() };
-        Some(std::env::temp_dir().join(format!("tpauth-{uid}")))
-    });
-    let Some(dir) = dir else {
+    let Some(dir) = fallback_dir(|name| std::env::var_os(name)) else {
         return Err(Error::invalid_argument("option cache_fallback_file: no LOCALAPPDATA to put it in; give a path, or none"));
     };
     let mut builder = std::fs::DirBuilder::new();
@@ -201,9 +192,47 @@ pub(crate) fn default_fallback_path() -> Result<std::path::PathBuf> {
     Ok(dir.join("redis-fallback.json"))
 }
 
+/// The folder of [`default_fallback_path`], from the environment `env` reads. A variable set but
+/// empty counts as unset: an empty `XDG_RUNTIME_DIR` must not make the path relative to the
+/// working directory.
+#[cfg(all(feature = "redis", not(windows)))]
+fn fallback_dir(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> Option<std::path::PathBuf> {
+    let runtime = env("XDG_RUNTIME_DIR").filter(|v| !v.is_empty());
+    Some(runtime.map(|b| std::path::PathBuf::from(b).join("tpauth")).unwrap_or_else(|| {
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let uid = unsafe { libc::geteuid() };
+        std::env::temp_dir().join(format!("tpauth-{uid}"))
+    }))
+}
+
+#[cfg(all(feature = "redis", windows))]
+fn fallback_dir(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> Option<std::path::PathBuf> {
+    let local = env("LOCALAPPDATA").filter(|v| !v.is_empty());
+    local.map(|b| std::path::PathBuf::from(b).join("tpauth"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(all(feature = "redis", not(windows)))]
+    #[test]
+    fn the_fallback_folder_is_the_runtime_folder_and_an_empty_one_counts_as_unset() {
+        let with = |value: &'static str| move |name: &str| (name == "XDG_RUNTIME_DIR").then(|| value.into());
+        assert_eq!(fallback_dir(with("/run/user/1000")), Some("/run/user/1000/tpauth".into()));
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let own = std::env::temp_dir().join(format!("tpauth-{}", unsafe { libc::geteuid() }));
+        assert_eq!(fallback_dir(with("")), Some(own.clone()));
+        assert_eq!(fallback_dir(|_: &str| None), Some(own));
+    }
+
+    #[cfg(all(feature = "redis", windows))]
+    #[test]
+    fn the_fallback_folder_is_local_app_data_and_an_empty_one_counts_as_unset() {
+        let with = |value: &'static str| move |name: &str| (name == "LOCALAPPDATA").then(|| value.into());
+        assert_eq!(fallback_dir(with(r"C:\Users\u\AppData\Local")), Some(r"C:\Users\u\AppData\Local\tpauth".into()));
+        assert_eq!(fallback_dir(with("")), None);
+    }
 
     #[test]
     fn the_secret_and_password_bind_the_key_and_the_legacy_key_does_not_move() {

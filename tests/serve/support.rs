@@ -12,11 +12,34 @@ use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_tpauth");
 
-/// A fresh temporary folder (short: a Unix socket's path is at most 107 bytes).
-pub fn temp_dir(name: &str) -> PathBuf {
+/// A fresh temporary folder (short: a Unix socket's path is at most 107 bytes), deleted with what
+/// it holds when the test ends, passed or failed.
+pub fn temp_dir(name: &str) -> TempDir {
     let dir = std::env::temp_dir().join(format!("tps-{}-{name}-{}", std::process::id(), &tpauth::new_state()[..8]));
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    TempDir(dir)
+}
+
+/// See [`temp_dir`]. Declared before the service it holds the socket of, it is dropped after it.
+pub struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// The `tpauth` binary with no `TRUSTPILOT_*` variable inherited.
