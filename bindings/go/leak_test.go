@@ -73,9 +73,14 @@ func TestNoLeakClients(t *testing.T) {
 		t.Fatalf("%d clients left to the finalizer were never freed", live-base)
 	}
 	r2 := rss(t)
-	// 256 KB over 20,000 clients: allocator bookkeeping for the finalizer's threads stays under it
-	// (158 KB seen under -race), while a leak of 16 bytes per client (320 KB) does not.
-	if grown := heap(t) - h0; grown > 256<<10 {
+	// The finalizer's reaper frees each handle with the same freeHandle as Close, whose bytes are
+	// checked above to 6 bytes a client, and the count of live clients just above is exact (one
+	// client never freed would hold 160 KB). What this bound still has to absorb is the allocator's
+	// bookkeeping for the threads the finalizer and the collector start, and late frees and
+	// allocations of the earlier tests' clients: 158 KB alone under -race, 390 KB once in a full
+	// package run on a loaded machine. 1 MiB still fails a leak of 110 bytes in each of the 10,000
+	// finalized clients.
+	if grown := heap(t) - h0; grown > 1<<20 {
 		t.Errorf("the C heap grew by %d bytes over %d closed and %d finalized clients", grown, n, n)
 	}
 	// The resident size is logged only: the race detector's shadow memory moves it by megabytes;
