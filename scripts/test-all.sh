@@ -95,13 +95,13 @@ fi
 # and none after it will (a dir this run never used is left alone).
 prune_after() {
   [ "${TPAUTH_PRUNE:-}" = 1 ] || return 0
-  local done=" ${suites[*]:0:$(($1 + 1))} " later=" ${suites[*]:$(($1 + 1))} " line dir users u used needed
+  local finished=" ${suites[*]:0:$(($1 + 1))} " later=" ${suites[*]:$(($1 + 1))} " line dir users u used needed
   for line in "${BUILD_DIRS[@]}"; do
     read -r dir users <<<"$line"
     [ -e "$dir" ] || continue
     used=; needed=
     for u in $users; do
-      [[ $done == *" $u "* ]] && used=1
+      [[ $finished == *" $u "* ]] && used=1
       [[ $later == *" $u "* ]] && needed=1
     done
     if [ -n "$used" ] && [ -z "$needed" ]; then rm -rf "$dir"; fi

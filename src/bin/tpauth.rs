@@ -176,8 +176,7 @@ fn auth_from_env() -> Result<Auth, Error> {
 /// Help and version text. A reader that stops early (`tpauth --help | head -1`, `grep -q`) is no
 /// error: a closed pipe ends the output quietly, where println! would panic.
 fn print_text(s: &str) -> ExitCode {
-    let mut out = std::io::stdout().lock();
-    match writeln!(out, "{s}").and_then(|()| out.flush()) {
+    match write_line(s) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
@@ -188,8 +187,13 @@ fn print_text(s: &str) -> ExitCode {
 }
 
 fn print_line(s: &str) -> Result<(), Failure> {
+    write_line(s).map_err(|e| Failure::Other(format!("writing to stdout: {e}")))
+}
+
+/// One line to stdout, flushed (the one writer behind print_text and print_line).
+fn write_line(s: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{s}").and_then(|()| out.flush()).map_err(|e| Failure::Other(format!("writing to stdout: {e}")))
+    writeln!(out, "{s}").and_then(|()| out.flush())
 }
 
 fn cmd_token(p: &Parsed) -> Result<(), Failure> {
